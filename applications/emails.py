@@ -1,0 +1,80 @@
+"""One function per email. Each renders ``templates/emails/<name>/`` in the recipient's
+language and sends a plain-text body with an HTML alternative."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .models import Application, ApplicationVersion, Invitation
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(name: str, *, to: list[str], language: str, context: dict) -> None:
+    recipients = sorted({address.lower() for address in to if address})
+    if not recipients:
+        return
+    with translation.override(language):
+        context = {**context, "agency_name": settings.AGENCY_NAME, "site_url": settings.SITE_URL}
+        subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
+        body = render_to_string(f"emails/{name}/body.txt", context)
+        html = render_to_string(f"emails/{name}/body.html", context)
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_submission_receipt(version: ApplicationVersion) -> None:
+    """The receipt: registration number, time received and the SHA-256 of what was received."""
+    application = version.application
+    _send(
+        "submission_receipt",
+        to=[version.submitted_by.email, application.contact_email],
+        language=application.language,
+        context={
+            "application": application,
+            "version": version,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )
+
+
+def send_withdrawal_notice(application: Application) -> None:
+    _send(
+        "withdrawal_notice",
+        to=[m.user.email for m in application.organisation.memberships.select_related("user")],
+        language=application.language,
+        context={
+            "application": application,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )
+
+
+def send_completion_request(application: Application) -> None:
+    _send(
+        "completion_request",
+        to=[application.contact_email]
+        + [m.user.email for m in application.organisation.memberships.select_related("user")],
+        language=application.language,
+        context={
+            "application": application,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )
+
+
+def send_invitation(invitation: Invitation) -> None:
+    _send(
+        "invitation",
+        to=[invitation.email],
+        language=invitation.invited_by.language,
+        context={
+            "invitation": invitation,
+            "url": site_url(reverse("applications:invitation_accept", args=[invitation.token])),
+        },
+    )

@@ -1,0 +1,65 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for completion")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    IN_REVIEW = "in_review", _("In review")
+    REVIEWED = "reviewed", _("Reviewed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+
+
+class BudgetCategory(models.TextChoices):
+    HUB = "hub", _("Hub membership and rent")
+    STAFF = "staff", _("Staff time")
+    TRAVEL = "travel", _("Travel")
+    EQUIPMENT = "equipment", _("Equipment and IT")
+    EVALUATION = "evaluation", _("Evaluation and learning")
+    OTHER = "other", _("Other costs")
+
+
+class County(models.TextChoices):
+    """Sweden's 21 counties (län), for filtering applications by region."""
+
+    STOCKHOLM = "AB", _("Stockholm County")
+    UPPSALA = "C", _("Uppsala County")
+    SODERMANLAND = "D", _("Södermanland County")
+    OSTERGOTLAND = "E", _("Östergötland County")
+    JONKOPING = "F", _("Jönköping County")
+    KRONOBERG = "G", _("Kronoberg County")
+    KALMAR = "H", _("Kalmar County")
+    GOTLAND = "I", _("Gotland County")
+    BLEKINGE = "K", _("Blekinge County")
+    SKANE = "M", _("Skåne County")
+    HALLAND = "N", _("Halland County")
+    VASTRA_GOTALAND = "O", _("Västra Götaland County")
+    VARMLAND = "S", _("Värmland County")
+    OREBRO = "T", _("Örebro County")
+    VASTMANLAND = "U", _("Västmanland County")
+    DALARNA = "W", _("Dalarna County")
+    GAVLEBORG = "X", _("Gävleborg County")
+    VASTERNORRLAND = "Y", _("Västernorrland County")
+    JAMTLAND = "Z", _("Jämtland County")
+    VASTERBOTTEN = "AC", _("Västerbotten County")
+    NORRBOTTEN = "BD", _("Norrbotten County")
+
+
+class EligibilityItem(models.TextChoices):
+    """The programme manager's eligibility checklist before review starts."""
+
+    ORGANISATION = "organisation", _("The organisation is of a kind that may apply")
+    AMOUNT = "amount", _("The requested amount is within the call's maximum")
+    BUDGET = "budget", _("The budget is reasonable and adds up")
+    PERIOD = "period", _("The project period is within the call's limits")
+    CONTENT = "content", _("The application is complete and within the call's aim")
+
+
+class Language(models.TextChoices):
+    SWEDISH = "sv", "Svenska"
+    ENGLISH = "en", "English"

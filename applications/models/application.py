@@ -1,0 +1,450 @@
+import uuid
+from pathlib import PurePath
+
+import rules
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from grants.models import Call, Hub
+
+from ..enums import ApplicationState, BudgetCategory, EligibilityItem, Language
+from .people import Organisation
+
+S = ApplicationState
+
+
+def _perm(name: str):
+    """A transition permission that asks the named ``rules`` permission about this object.
+
+    ``rules.has_perm`` is used instead of ``user.has_perm`` so that a superuser gets no
+    applicant's or decision maker's rights by accident.
+    """
+
+    def check(instance, user) -> bool:
+        return rules.has_perm(f"applications.{name}", user, instance)
+
+    check.__name__ = f"perm_{name}"
+    return check
+
+
+def before_deadline(application) -> bool:
+    return timezone.now() < application.deadline
+
+
+def deadline_passed(application) -> bool:
+    return timezone.now() >= application.deadline
+
+
+def eligibility_passed(application) -> bool:
+    return application.eligibility_passed
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """One organisation's application to one call, from draft to closure.
+
+    The fields here are the *working copy*. What was submitted is frozen in
+    ``ApplicationVersion``; reviewers and decision makers only ever see a version.
+    Transition methods only set fields on ``self``; the services in
+    ``applications.services`` check rights, save, log and send.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(
+        _("state"), choices=ApplicationState.choices, default=S.DRAFT, protected=True
+    )
+    language = models.CharField(
+        _("language for letters and emails"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.SWEDISH,
+    )
+
+    # The content, as the call asks for it.
+    title = models.CharField(_("project title"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+    what_to_try = models.TextField(_("what the organisation wants to try"), blank=True)
+    hub = models.ForeignKey(
+        Hub, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("hub")
+    )
+    participants = models.PositiveIntegerField(
+        _("number of employees taking part"), null=True, blank=True
+    )
+    period_start = models.DateField(_("project start"), null=True, blank=True)
+    period_end = models.DateField(_("project end"), null=True, blank=True)
+    expected_results = models.TextField(_("expected results"), blank=True)
+    requested_amount = models.PositiveIntegerField(_("requested amount (kr)"), null=True, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Set by transitions.
+    registration_number = models.CharField(
+        _("registration number"), max_length=10, unique=True, null=True, blank=True
+    )
+    first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    last_submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
+    completion_message = models.TextField(_("request for completion"), blank=True)
+    completion_deadline = models.DateTimeField(_("completion deadline"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration_number__isnull=True)
+                | Q(registration_number__regex=r"^[0-9]{4}-[0-9]{5}$"),
+                name="registration_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="application_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "state"])]
+
+    def __str__(self) -> str:
+        return self.registration_number or self.title or f"#{self.pk}"
+
+    # -- derived -------------------------------------------------------------------------
+
+    @property
+    def deadline(self):
+        """The instant after which this application cannot be submitted.
+
+        A returned application has its own completion deadline; a late exception recorded by a
+        programme manager replaces the call's closing time for this application alone.
+        """
+        if self.state == S.RETURNED and self.completion_deadline:
+            return self.completion_deadline
+        exception = self.current_deadline_exception
+        return exception.new_deadline if exception else self.call.closes_at
+
+    @property
+    def current_deadline_exception(self):
+        # Prefetched in selectors; falls back to a query on a single object.
+        exceptions = list(self.deadline_exceptions.all())
+        return max(exceptions, key=lambda e: e.granted_at) if exceptions else None
+
+    @property
+    def is_editable(self) -> bool:
+        """Draft and returned applications can be edited; a submitted one until the deadline."""
+        if self.state in (S.DRAFT, S.RETURNED):
+            return True
+        return self.state == S.SUBMITTED and timezone.now() < self.deadline
+
+    @property
+    def eligibility_passed(self) -> bool:
+        check = getattr(self, "eligibility_check", None)
+        return bool(check and check.passed)
+
+    # -- transitions (fields on self only) -----------------------------------------------
+
+    @transition(
+        field=state,
+        source=[S.DRAFT, S.RETURNED],
+        target=S.SUBMITTED,
+        conditions=[before_deadline],
+        permission=_perm("submit_application"),
+    )
+    def submit(self, *, at, registration_number=None):
+        if not self.registration_number:
+            self.registration_number = registration_number
+            self.first_submitted_at = at
+        self.last_submitted_at = at
+        self.completion_deadline = None
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.SUBMITTED,
+        conditions=[before_deadline],
+        permission=_perm("submit_application"),
+    )
+    def submit_new_version(self, *, at):
+        self.last_submitted_at = at
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.RETURNED,
+        permission=_perm("return_application"),
+    )
+    def return_for_completion(self, *, message, deadline):
+        self.completion_message = message
+        self.completion_deadline = deadline
+
+    @transition(
+        field=state,
+        source=[S.DRAFT, S.SUBMITTED, S.RETURNED, S.IN_REVIEW],
+        target=S.WITHDRAWN,
+        permission=_perm("withdraw_application"),
+    )
+    def withdraw(self, *, reason):
+        self.withdrawn_reason = reason
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        permission=_perm("decide_application"),
+    )
+    def reject_ineligible(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.IN_REVIEW,
+        conditions=[deadline_passed, eligibility_passed],
+        permission=_perm("start_review"),
+    )
+    def start_review(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.IN_REVIEW,
+        target=S.REVIEWED,
+        permission=_perm("complete_review"),
+    )
+    def complete_review(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.REVIEWED,
+        target=S.APPROVED,
+        permission=_perm("decide_application"),
+    )
+    def approve(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.REVIEWED,
+        target=S.REJECTED,
+        permission=_perm("decide_application"),
+    )
+    def reject(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.APPROVED,
+        target=S.FOLLOW_UP,
+        permission=_perm("accept_grant"),
+    )
+    def accept_grant(self):
+        pass
+
+    @transition(field=state, source=S.APPROVED, target=S.CLOSED)
+    def lapse(self, *, at):
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=S.FOLLOW_UP,
+        target=S.CLOSED,
+        permission=_perm("close_application"),
+    )
+    def close(self, *, at):
+        self.closed_at = at
+
+
+class BudgetLine(models.Model):
+    """One line of the working copy's budget, in whole kronor."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=BudgetCategory.choices)
+    description = models.CharField(_("description"), max_length=300)
+    amount = models.PositiveIntegerField(_("amount (kr)"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.amount} kr"
+
+
+def attachment_key(instance, filename: str) -> str:
+    """An unguessable storage key; the applicant's file name is kept only as metadata."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{uuid.uuid4().hex}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file attached to an application.
+
+    Files are never deleted once uploaded: a removed attachment leaves the working copy
+    (``removed_at``), but a submitted version that lists it keeps it.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_key, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationVersion(models.Model):
+    """A frozen, submitted version of an application with the SHA-256 of its content.
+
+    Every submitted version stays on record. Never updated after it is written.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attachments = models.ManyToManyField(Attachment, related_name="versions", blank=True)
+
+    class Meta:
+        ordering = ["application", "-number"]
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="one_version_number")
+        ]
+        get_latest_by = "number"
+
+    def __str__(self) -> str:
+        return f"{self.application} v{self.number}"
+
+
+class ApplicationTransition(models.Model):
+    """The log of every state change: who, from, to, when, and why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    name = models.CharField(max_length=40)
+    source = models.CharField(max_length=20, choices=ApplicationState.choices)
+    target = models.CharField(max_length=20, choices=ApplicationState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system made the change."),
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.source} → {self.target}"
+
+
+class DeadlineException(models.Model):
+    """A late exception: a new deadline for one application, with the reason, on record."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="deadline_exceptions"
+    )
+    new_deadline = models.DateTimeField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("late exception")
+        verbose_name_plural = _("late exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.new_deadline:%Y-%m-%d %H:%M}"
+
+
+class EligibilityCheck(models.Model):
+    """The programme manager's eligibility checklist for one application."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="eligibility_check"
+    )
+    items = models.JSONField(default=dict, help_text=_("Checklist item → ticked"))
+    comment = models.TextField(_("comment"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("eligibility check")
+        verbose_name_plural = _("eligibility checks")
+
+    def __str__(self) -> str:
+        return f"{self.application}: {'passed' if self.passed else 'not passed'}"
+
+    @property
+    def passed(self) -> bool:
+        return all(self.items.get(item) is True for item in EligibilityItem.values)
+
+
+class RegistrationCounter(models.Model):
+    """The last registration number (diarienummer) handed out in a year.
+
+    Incremented inside the submitting transaction with a row lock, so numbers are unique and
+    gap-free: a rolled-back submit rolls its number back too.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("registration counter")
+        verbose_name_plural = _("registration counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,79 @@
+"""Who may do what, as named ``rules`` predicates and permissions.
+
+Calling a transition method checks nothing; every service asks these permissions, and every
+view fetches its object through a selector that applies visibility first.
+"""
+
+import rules
+
+PROGRAMME_MANAGERS = "programme_managers"
+DECISION_MAKERS = "decision_makers"
+
+is_programme_manager = rules.is_group_member(PROGRAMME_MANAGERS)
+is_decision_maker = rules.is_group_member(DECISION_MAKERS)
+is_agency_staff = is_programme_manager | is_decision_maker
+
+
+def _memberships(user) -> dict:
+    """The user's memberships by organisation id, cached on the user for one request."""
+    if not user.is_authenticated:
+        return {}
+    cache = getattr(user, "_membership_cache", None)
+    if cache is None:
+        cache = {m.organisation_id: m for m in user.memberships.all()}
+        user._membership_cache = cache
+    return cache
+
+
+@rules.predicate
+def is_organisation_member(user, organisation) -> bool:
+    return organisation is not None and organisation.pk in _memberships(user)
+
+
+@rules.predicate
+def is_organisation_admin(user, organisation) -> bool:
+    membership = organisation is not None and _memberships(user).get(organisation.pk)
+    return bool(membership and membership.is_admin)
+
+
+@rules.predicate
+def is_applicant(user, application) -> bool:
+    """A member of the applying organisation."""
+    return application is not None and application.organisation_id in _memberships(user)
+
+
+@rules.predicate
+def is_signatory(user, application) -> bool:
+    membership = application is not None and _memberships(user).get(application.organisation_id)
+    return bool(membership and membership.is_signatory)
+
+
+@rules.predicate
+def is_editable(user, application) -> bool:
+    return application is not None and application.is_editable
+
+
+@rules.predicate
+def has_been_submitted(user, application) -> bool:
+    """The agency sees an application from its first submission; drafts are the applicant's."""
+    return application is not None and application.registration_number is not None
+
+
+rules.add_perm("applications.view_organisation", is_organisation_member | is_agency_staff)
+rules.add_perm("applications.manage_organisation", is_organisation_admin)
+rules.add_perm("applications.create_application", is_organisation_member)
+
+rules.add_perm("applications.view_application", is_applicant | (is_agency_staff & has_been_submitted))
+rules.add_perm("applications.change_application", is_applicant & is_editable)
+rules.add_perm("applications.submit_application", is_applicant)
+rules.add_perm("applications.withdraw_application", is_applicant)
+rules.add_perm("applications.accept_grant", is_signatory)
+
+rules.add_perm("applications.list_applications", is_agency_staff)
+rules.add_perm("applications.return_application", is_programme_manager)
+rules.add_perm("applications.record_deadline_exception", is_programme_manager)
+rules.add_perm("applications.check_eligibility", is_programme_manager)
+rules.add_perm("applications.start_review", is_programme_manager)
+rules.add_perm("applications.complete_review", is_programme_manager)
+rules.add_perm("applications.close_application", is_programme_manager)
+rules.add_perm("applications.decide_application", is_decision_maker)

@@ -1,0 +1,178 @@
+"""Reads: who sees which applications, and what a submission would contain."""
+
+import hashlib
+import json
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from .enums import ApplicationState
+from .models import Application, ApplicationVersion, Attachment, Organisation
+from .rules import is_agency_staff
+
+
+def organisations_of(user) -> QuerySet[Organisation]:
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user)
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """Applications the user may open at all.
+
+    Applicants see their organisations' applications, drafts included. Agency staff see every
+    application from its first submission on; a draft never submitted is the applicant's own
+    working paper. Anyone else sees nothing.
+    """
+    base = Application.objects.select_related("call", "organisation", "hub")
+    if not user.is_authenticated:
+        return base.none()
+    visible = Q(organisation__memberships__user=user)
+    if is_agency_staff(user):
+        visible |= Q(registration_number__isnull=False)
+    return base.filter(visible).distinct()
+
+
+def application_for_detail(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """What an application page needs, in a fixed number of queries."""
+    return queryset.select_related("eligibility_check", "created_by").prefetch_related(
+        "budget_lines",
+        "deadline_exceptions",
+        Prefetch("attachments", queryset=Attachment.objects.filter(removed_at__isnull=True)),
+        Prefetch(
+            "versions",
+            queryset=ApplicationVersion.objects.select_related("submitted_by").order_by("-number"),
+        ),
+    )
+
+
+def current_attachments(application: Application) -> QuerySet[Attachment]:
+    return application.attachments.filter(removed_at__isnull=True)
+
+
+def attachments_total_size(application: Application) -> int:
+    return current_attachments(application).aggregate(total=Sum("size"))["total"] or 0
+
+
+def latest_version(application: Application) -> ApplicationVersion | None:
+    return application.versions.order_by("-number").first()
+
+
+REQUIRED_FIELDS = [
+    "title",
+    "summary",
+    "what_to_try",
+    "hub",
+    "participants",
+    "period_start",
+    "period_end",
+    "expected_results",
+    "requested_amount",
+    "contact_name",
+    "contact_email",
+]
+
+
+def submission_errors(application: Application) -> list[str]:
+    """Everything that stops this working copy from being submitted, as messages.
+
+    An empty list means the content may be submitted (the deadline and the user's right are
+    checked by the service).
+    """
+    errors: list[str] = []
+    for name in REQUIRED_FIELDS:
+        if getattr(application, name) in (None, ""):
+            field = Application._meta.get_field(name)
+            errors.append(_("%(field)s is required.") % {"field": str(field.verbose_name).capitalize()})
+    call = application.call
+    amount = application.requested_amount
+    if amount is not None:
+        if amount <= 0:
+            errors.append(_("The requested amount must be more than 0 kr."))
+        if amount > call.max_amount:
+            errors.append(
+                _("The requested amount is more than the call's maximum of %(max)s kr.")
+                % {"max": format_kronor(call.max_amount)}
+            )
+        lines = list(application.budget_lines.all())
+        total = sum(line.amount for line in lines)
+        if not lines:
+            errors.append(_("Add at least one budget line."))
+        elif total != amount:
+            errors.append(
+                _(
+                    "The budget lines add up to %(total)s kr, but the requested amount is "
+                    "%(amount)s kr. They must be equal."
+                )
+                % {"total": format_kronor(total), "amount": format_kronor(amount)}
+            )
+    if application.hub_id and not call.hubs.filter(pk=application.hub_id).exists():
+        errors.append(_("The chosen hub is not part of this call."))
+    start, end = application.period_start, application.period_end
+    if start and end and end < start:
+        errors.append(_("The project cannot end before it starts."))
+    if start and call.project_start_earliest and start < call.project_start_earliest:
+        errors.append(
+            _("The project cannot start before %(date)s.")
+            % {"date": call.project_start_earliest.isoformat()}
+        )
+    if end and call.project_end_latest and end > call.project_end_latest:
+        errors.append(
+            _("The project must end by %(date)s.") % {"date": call.project_end_latest.isoformat()}
+        )
+    if application.organisation.kind not in call.eligible_kinds:
+        errors.append(_("Your kind of organisation may not apply to this call."))
+    return errors
+
+
+def format_kronor(amount: int) -> str:
+    """Whole kronor with a non-breaking space between thousands: 600 000."""
+    return f"{amount:,}".replace(",", "\u00a0")
+
+
+def snapshot_content(application: Application) -> dict:
+    """The content of the working copy as plain data, the thing a version freezes."""
+    return {
+        "call": application.call.slug,
+        "organisation": {
+            "orgnr": application.organisation.orgnr,
+            "name": application.organisation.name,
+            "kind": application.organisation.kind,
+            "county": application.organisation.county,
+        },
+        "title": application.title,
+        "summary": application.summary,
+        "what_to_try": application.what_to_try,
+        "hub": str(application.hub) if application.hub else None,
+        "participants": application.participants,
+        "period_start": application.period_start.isoformat() if application.period_start else None,
+        "period_end": application.period_end.isoformat() if application.period_end else None,
+        "expected_results": application.expected_results,
+        "requested_amount": application.requested_amount,
+        "contact": {
+            "name": application.contact_name,
+            "email": application.contact_email,
+            "phone": application.contact_phone,
+        },
+        "budget_lines": [
+            {"category": line.category, "description": line.description, "amount": line.amount}
+            for line in application.budget_lines.all()
+        ],
+        "attachments": [
+            {"id": a.pk, "name": a.original_name, "size": a.size, "sha256": a.sha256}
+            for a in current_attachments(application).order_by("pk")
+        ],
+    }
+
+
+def content_sha256(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+OPEN_FOR_AGENCY = [
+    ApplicationState.SUBMITTED,
+    ApplicationState.RETURNED,
+    ApplicationState.IN_REVIEW,
+    ApplicationState.REVIEWED,
+]

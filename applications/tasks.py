@@ -1,0 +1,31 @@
+"""Background work: emails are sent by a task worker, never in the request."""
+
+from django_tasks import task
+
+from . import emails
+from .models import Application, ApplicationVersion, Invitation
+
+
+@task()
+def send_submission_receipt(*, version_id: int) -> None:
+    version = ApplicationVersion.objects.select_related(
+        "application__call", "application__organisation", "submitted_by"
+    ).get(pk=version_id)
+    emails.send_submission_receipt(version)
+
+
+@task()
+def send_withdrawal_notice(*, application_id: int) -> None:
+    emails.send_withdrawal_notice(Application.objects.select_related("organisation").get(pk=application_id))
+
+
+@task()
+def send_completion_request(*, application_id: int) -> None:
+    emails.send_completion_request(Application.objects.select_related("organisation").get(pk=application_id))
+
+
+@task()
+def send_invitation(*, invitation_id: int) -> None:
+    emails.send_invitation(
+        Invitation.objects.select_related("organisation", "invited_by").get(pk=invitation_id)
+    )

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("grants.urls")),
+    path("", include("applications.urls")),
+    path("review/", include("reviews.urls")),
+    path("account/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

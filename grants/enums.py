@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    """Kinds of organisation a call may be open to.
+
+    Lives here, not in applications, because a call says which kinds may apply and grants
+    imports no other app.
+    """
+
+    MUNICIPALITY = "municipality", _("Municipality")
+    REGION = "region", _("Region")
+    STATE_AGENCY = "state_agency", _("State agency")
+    OTHER_PUBLIC = "other_public", _("Other public body")
+
+    @classmethod
+    def public_sector(cls) -> list[str]:
+        return [cls.MUNICIPALITY, cls.REGION, cls.STATE_AGENCY, cls.OTHER_PUBLIC]
+
+
+class ScoreVisibility(models.TextChoices):
+    """When a reviewer may see other reviewers' scores."""
+
+    NEVER = "never", _("Never")
+    AFTER_OWN = "after_own", _("After submitting their own review")
+    ALWAYS = "always", _("Always")
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("Mean")
+    MEDIAN = "median", _("Median")

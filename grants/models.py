@@ -1,0 +1,162 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .enums import Aggregation, OrganisationKind, ScoreVisibility
+
+
+def _localised(obj, field: str) -> str:
+    """The Swedish or English text of a field pair, falling back to Swedish."""
+    if (get_language() or "sv").startswith("en"):
+        return getattr(obj, f"{field}_en") or getattr(obj, f"{field}_sv")
+    return getattr(obj, f"{field}_sv")
+
+
+class Hub(models.Model):
+    """A shared coworking hub where a trial can take place."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    city = models.CharField(_("city"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("hub")
+        verbose_name_plural = _("hubs")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+
+class CallQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def open_at(self, moment):
+        return self.published().filter(opens_at__lte=moment, closes_at__gt=moment)
+
+
+class Call(models.Model):
+    """A grant call: what is offered, to whom, until when, and how it is assessed.
+
+    Everything that differs between one call and the next is a field here, so the next call is
+    configuration, not code.
+    """
+
+    slug = models.SlugField(_("short name in addresses"), max_length=80, unique=True)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    summary_sv = models.TextField(_("summary (Swedish)"))
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    description_sv = models.TextField(_("call text (Swedish)"))
+    description_en = models.TextField(_("call text (English)"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+
+    opens_at = models.DateTimeField(_("opens at"))
+    # Stored in UTC like every datetime; shown and entered in Europe/Stockholm. A submission
+    # at or after this instant is late.
+    closes_at = models.DateTimeField(_("closes at"))
+
+    budget = models.PositiveBigIntegerField(_("budget (kr)"))
+    max_amount = models.PositiveIntegerField(_("maximum per application (kr)"))
+    eligible_kinds = models.JSONField(
+        _("organisation kinds that may apply"),
+        default=OrganisationKind.public_sector,
+        help_text=_("A list of organisation kinds."),
+    )
+    hubs = models.ManyToManyField(Hub, verbose_name=_("hubs"), blank=True)
+    project_start_earliest = models.DateField(_("earliest project start"), null=True, blank=True)
+    project_end_latest = models.DateField(_("latest project end"), null=True, blank=True)
+
+    # Review settings (used from issue 3 on).
+    reviewers_per_application = models.PositiveSmallIntegerField(
+        _("reviewers per application"), default=3
+    )
+    min_reviews = models.PositiveSmallIntegerField(
+        _("minimum number of reviews to complete review"), default=2
+    )
+    score_visibility = models.CharField(
+        _("reviewers see others' scores"),
+        max_length=20,
+        choices=ScoreVisibility.choices,
+        default=ScoreVisibility.AFTER_OWN,
+    )
+    aggregation = models.CharField(
+        _("aggregation of reviewers' scores"),
+        max_length=10,
+        choices=Aggregation.choices,
+        default=Aggregation.MEAN,
+    )
+
+    # Decision and follow-up settings (used from issues 4 and 5 on).
+    decision_appealable = models.BooleanField(_("decisions can be appealed"), default=False)
+    acceptance_days = models.PositiveSmallIntegerField(
+        _("days to accept a grant"), default=30
+    )
+    interim_reports = models.PositiveSmallIntegerField(_("number of interim reports"), default=0)
+    final_report_days = models.PositiveSmallIntegerField(
+        _("days after the project ends that the final report is due"), default=60
+    )
+    letter_wording_sv = models.TextField(_("letter wording (Swedish)"), blank=True)
+    letter_wording_en = models.TextField(_("letter wording (English)"), blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-closes_at"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__lte=models.F("budget")), name="call_max_within_budget"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__gt=0), name="call_max_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_sv
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def summary(self) -> str:
+        return _localised(self, "summary")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.is_published and self.opens_at <= at < self.closes_at
+
+    def has_closed(self, at=None) -> bool:
+        return (at or timezone.now()) >= self.closes_at
+
+    def eligible_kind_labels(self) -> list[str]:
+        return [str(OrganisationKind(kind).label) for kind in self.eligible_kinds]
+
+    def clean(self):
+        unknown = set(self.eligible_kinds or []) - set(OrganisationKind.values)
+        if unknown:
+            raise ValidationError(
+                {"eligible_kinds": _("Unknown organisation kinds: %s") % ", ".join(sorted(unknown))}
+            )
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The call must close after it opens.")})
+        if self.budget is not None and self.max_amount and self.max_amount > self.budget:
+            raise ValidationError(
+                {"max_amount": _("The maximum per application cannot exceed the budget.")}
+            )
