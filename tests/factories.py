@@ -1,0 +1,146 @@
+"""All test factories, in one place."""
+
+import datetime as dt
+import itertools
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from stdnum import luhn
+
+from applications.enums import BudgetCategory, County
+from applications.models import Application, BudgetLine, Membership, Organisation, User
+from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from grants.enums import OrganisationKind
+from grants.models import Call, Hub
+
+_orgnr_seq = itertools.count(1)
+
+
+def orgnr(prefix: str = "2120") -> str:
+    """A valid organisation number with the given leading digits (public sector: ``2``)."""
+    body = f"{prefix}{next(_orgnr_seq):0{9 - len(prefix)}d}"
+    return f"{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.se")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    language = "sv"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get(name=name))
+        if create:
+            self.save()
+
+
+def programme_manager(**kwargs) -> User:
+    return UserFactory(groups=[PROGRAMME_MANAGERS], **kwargs)
+
+
+def decision_maker(**kwargs) -> User:
+    return UserFactory(groups=[DECISION_MAKERS], **kwargs)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    orgnr = factory.LazyFunction(orgnr)
+    name = factory.Sequence(lambda n: f"Kommun {n}")
+    kind = OrganisationKind.MUNICIPALITY
+    county = County.JAMTLAND
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    is_admin = False
+    is_signatory = False
+
+
+class HubFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hub
+        django_get_or_create = ("name",)
+
+    name = "Samverket Östersund"
+    city = "Östersund"
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """An open, published call: opened a week ago, closes in a week."""
+
+    class Meta:
+        model = Call
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"call-{n}")
+    title_sv = factory.Sequence(lambda n: f"Utlysning {n}")
+    title_en = factory.Sequence(lambda n: f"Call {n}")
+    summary_sv = "Stöd för att pröva coworking."
+    summary_en = "Support to try coworking."
+    description_sv = "Utlysningstext."
+    description_en = "Call text."
+    is_published = True
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=7))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    budget = 6_000_000
+    max_amount = 600_000
+
+    @factory.post_generation
+    def hubs(self, create, extracted, **kwargs):
+        if create:
+            self.hubs.set(extracted if extracted is not None else [HubFactory()])
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft with complete content and a budget that adds up: ready to submit."""
+
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    call = factory.SubFactory(CallFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Hybrid work trial {n}")
+    summary = "We try working from the hub two days a week."
+    what_to_try = "Coworking at the hub for 20 employees."
+    hub = factory.LazyAttribute(lambda o: o.call.hubs.first())
+    participants = 20
+    period_start = dt.date(2027, 2, 1)
+    period_end = dt.date(2027, 12, 31)
+    expected_results = "Less commuting, more collaboration."
+    requested_amount = 500_000
+    contact_name = "Anna Andersson"
+    contact_email = "anna@example.se"
+
+    @factory.post_generation
+    def budget(self, create, extracted, **kwargs):
+        if not create:
+            return
+        lines = extracted if extracted is not None else [
+            (BudgetCategory.HUB, "Hub membership", 300_000),
+            (BudgetCategory.STAFF, "Project lead", 200_000),
+        ]
+        for i, (category, description, amount) in enumerate(lines):
+            BudgetLine.objects.create(
+                application=self, category=category, description=description, amount=amount, position=i
+            )
+
+
+def applicant_for(application: Application, **membership) -> User:
+    """A member of the application's organisation."""
+    return MembershipFactory(organisation=application.organisation, **membership).user
