@@ -1,0 +1,458 @@
+"""Demo data for a laptop: a call, hubs, organisations, people and applications in several states.
+
+Everything is made through the services, as a real user would, so the demo shows what the code
+does rather than what a fixture says. Running it again changes nothing (every object is found
+by a natural key first). It refuses to run with DEBUG off unless ``--force``, so a production
+database never gets demo logins with a published password.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from stdnum import luhn
+
+from applications import services
+from applications.enums import ApplicationState, BudgetCategory, County, EligibilityItem
+from applications.models import Application, Membership, Organisation, User
+from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from grants.enums import OrganisationKind
+from grants.models import Call, Hub
+
+# Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
+PASSWORD = "demo-password-2026"  # noqa: S105
+DEMO_CALL_SLUG = "samverket-coworking-hybridarbete"
+PILOT_CALL_SLUG = "samverket-pilot-2026"
+
+CALL_SUMMARY_SV = (
+    "Offentliga organisationer kan söka upp till 600 000 kronor för att pröva coworking och "
+    "hybridarbete i Samverkets delade arbetsplatser i Stockholm och Östersund."
+)
+CALL_SUMMARY_EN = (
+    "Public organisations can apply for up to SEK 600,000 to try coworking and hybrid work in "
+    "Samverket's shared workplaces in Stockholm and Östersund."
+)
+CALL_DESCRIPTION_SV = """\
+Allt fler offentliga arbetsgivare vill ge sina medarbetare möjlighet att arbeta närmare hemmet \
+och samtidigt möta kollegor från andra organisationer. Med den här utlysningen vill vi stödja \
+kommuner, regioner och statliga myndigheter som vill pröva hur arbete i en delad arbetsplats, \
+en så kallad coworking-hubb, kan bidra till kortare pendling, bättre kompetensförsörjning och \
+ny samverkan över organisationsgränser.
+
+Stödet kan användas till medlemskap och hyra i Samverket Stockholm eller Samverket Östersund, \
+till projektledning och medarbetarnas tid för utvärdering, till resor mellan hubb och ordinarie \
+arbetsplats samt till utrustning som behövs för att arbetet ska fungera säkert. Projektet ska \
+pågå i högst tolv månader och genomföras under 2027.
+
+Ansökan bedöms av en referensgrupp utifrån projektets relevans, genomförbarhet, möjligheten att \
+sprida resultaten till andra offentliga organisationer och rimligheten i budgeten. Beslut \
+fattas av myndigheten och meddelas skriftligen. Beviljade projekt lämnar en slutrapport med \
+erfarenheter och en ekonomisk redovisning senast två månader efter projektets slut.
+
+Ansökan görs i Samverket Grants. Den som registrerar organisationen blir dess administratör och \
+kan bjuda in kollegor. Ansökan ska vara inskickad före sista ansökningsdag; en ansökan som kommer \
+in för sent kan inte tas upp till prövning."""
+CALL_DESCRIPTION_EN = """\
+More and more public employers want to let their staff work closer to home while meeting \
+colleagues from other organisations. With this call we support municipalities, regions and \
+state agencies that want to try how working from a shared workplace, a coworking hub, can \
+shorten commutes, help recruitment and build new cooperation across organisational lines.
+
+The grant can pay for membership and rent at Samverket Stockholm or Samverket Östersund, for \
+project management and staff time for evaluation, for travel between the hub and the usual \
+workplace, and for equipment needed to work securely. The project may last at most twelve \
+months and take place during 2027.
+
+Applications are assessed by a reference group on the project's relevance, feasibility, the \
+chance of spreading its results to other public organisations, and a reasonable budget. The \
+agency decides and gives its decision in writing. Funded projects submit a final report with \
+their experience and a financial report no later than two months after the project ends.
+
+Apply in Samverket Grants. Whoever registers the organisation becomes its administrator and can \
+invite colleagues. The application must be submitted before the closing date; a late \
+application cannot be considered."""
+
+
+def public_orgnr(body: str) -> str:
+    """An organisation number with its Luhn digit: ``212000241`` → ``212000-2411``."""
+    return f"{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
+
+
+# (key, email, full name, organisation key or None, admin, signatory, groups, superuser)
+PEOPLE = [
+    (
+        "applicant",
+        "anna.lindqvist@ostersund.example.se",
+        "Anna Lindqvist",
+        "ostersund",
+        True,
+        True,
+        [],
+        False,
+    ),
+    (
+        "colleague",
+        "erik.holm@ostersund.example.se",
+        "Erik Holm",
+        "ostersund",
+        False,
+        False,
+        [],
+        False,
+    ),
+    ("applicant2", "johan.berg@krokom.example.se", "Johan Berg", "krokom", True, True, [], False),
+    (
+        "applicant3",
+        "sara.nyberg@regionjh.example.se",
+        "Sara Nyberg",
+        "region",
+        True,
+        True,
+        [],
+        False,
+    ),
+    (
+        "applicant4",
+        "leila.haddad@norrtalje.example.se",
+        "Leila Haddad",
+        "norrtalje",
+        True,
+        True,
+        [],
+        False,
+    ),
+    (
+        "reviewer",
+        "karin.sjoberg@reviewer.example.se",
+        "Karin Sjöberg",
+        None,
+        False,
+        False,
+        [],
+        False,
+    ),
+    (
+        "manager",
+        "maria.ek@agency.example.se",
+        "Maria Ek",
+        None,
+        False,
+        False,
+        [PROGRAMME_MANAGERS],
+        False,
+    ),
+    (
+        "decider",
+        "lars.strom@agency.example.se",
+        "Lars Ström",
+        None,
+        False,
+        False,
+        [DECISION_MAKERS],
+        False,
+    ),
+    ("admin", "admin@agency.example.se", "Agnes Admin", None, False, False, [], True),
+]
+
+ORGANISATIONS = {
+    "ostersund": ("Östersunds kommun", "212000241", OrganisationKind.MUNICIPALITY, County.JAMTLAND),
+    "krokom": ("Krokoms kommun", "212000238", OrganisationKind.MUNICIPALITY, County.JAMTLAND),
+    "region": (
+        "Region Jämtland Härjedalen",
+        "232100019",
+        OrganisationKind.REGION,
+        County.JAMTLAND,
+    ),
+    "norrtalje": ("Norrtälje kommun", "212000015", OrganisationKind.MUNICIPALITY, County.STOCKHOLM),
+}
+
+LOGIN_LABELS = {
+    "applicant": "applicant (administrator and signatory, Östersunds kommun)",
+    "colleague": "applicant (member, Östersunds kommun)",
+    "applicant2": "second applicant (administrator and signatory, Krokoms kommun)",
+    "reviewer": "reviewer (plain user for now)",
+    "manager": "programme manager",
+    "decider": "decision maker",
+    "admin": "admin (superuser, /admin/)",
+}
+
+
+def _content(title: str, hub: Hub, amount: int, summary: str) -> tuple[dict, list[dict]]:
+    data = {
+        "title": title,
+        "summary": summary,
+        "what_to_try": (
+            "Medarbetare arbetar två dagar i veckan från hubben i stället för att pendla till "
+            "kontoret, och vi följer upp hur det påverkar samarbete, hälsa och restid."
+        ),
+        "hub": hub,
+        "participants": 24,
+        "period_start": dt.date(2027, 2, 1),
+        "period_end": dt.date(2027, 12, 31),
+        "expected_results": (
+            "Kortare restid, fler kontakter med andra offentliga organisationer och en modell "
+            "för hybridarbete som kan användas i hela förvaltningen."
+        ),
+        "requested_amount": amount,
+    }
+    hub_share = amount * 6 // 10
+    staff_share = amount * 3 // 10
+    lines = [
+        {"category": BudgetCategory.HUB, "description": "Medlemskap i hubben", "amount": hub_share},
+        {"category": BudgetCategory.STAFF, "description": "Projektledning", "amount": staff_share},
+        {
+            "category": BudgetCategory.EVALUATION,
+            "description": "Utvärdering och spridning",
+            "amount": amount - hub_share - staff_share,
+        },
+    ]
+    return data, lines
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent). Refuses to run when DEBUG is off, unless --force."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off. Never on a production database.",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: refusing to create demo accounts with a published password. "
+                "Run with DJANGO_DEBUG=true, or pass --force if this is not production."
+            )
+        with transaction.atomic():
+            people = self._people()
+        hubs = self._hubs()
+        with transaction.atomic():
+            call = self._open_call(hubs)
+        pilot = self._pilot_call(hubs)
+        self._applications(call, pilot, people, hubs)
+        self._print_logins(people)
+
+    # -- reference data --------------------------------------------------------------------
+
+    def _people(self) -> dict[str, User]:
+        organisations = {}
+        for key, (name, body, kind, county) in ORGANISATIONS.items():
+            organisations[key], _ = Organisation.objects.get_or_create(
+                orgnr=public_orgnr(body), defaults={"name": name, "kind": kind, "county": county}
+            )
+        people = {}
+        for key, email, name, org, is_admin, is_signatory, groups, superuser in PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User(email=email, full_name=name, is_staff=superuser, is_superuser=superuser)
+            # The password is reset on every run so the printed logins always work.
+            user.set_password(PASSWORD)
+            user.save()
+            for group in groups:
+                user.groups.add(Group.objects.get(name=group))
+            if org:
+                Membership.objects.get_or_create(
+                    user=user,
+                    organisation=organisations[org],
+                    defaults={"is_admin": is_admin, "is_signatory": is_signatory},
+                )
+            people[key] = user
+        return people
+
+    def _hubs(self) -> dict[str, Hub]:
+        return {
+            "stockholm": Hub.objects.get_or_create(
+                name="Samverket Stockholm", defaults={"city": "Stockholm"}
+            )[0],
+            "ostersund": Hub.objects.get_or_create(
+                name="Samverket Östersund", defaults={"city": "Östersund"}
+            )[0],
+        }
+
+    def _open_call(self, hubs) -> Call:
+        now = timezone.localtime()
+        closes = (now + dt.timedelta(days=21)).replace(hour=23, minute=59, second=0, microsecond=0)
+        call, created = Call.objects.get_or_create(
+            slug=DEMO_CALL_SLUG,
+            defaults={
+                "title_sv": "Samverket: pröva coworking och hybridarbete",
+                "title_en": "Samverket: try coworking and hybrid work",
+                "summary_sv": CALL_SUMMARY_SV,
+                "summary_en": CALL_SUMMARY_EN,
+                "description_sv": CALL_DESCRIPTION_SV,
+                "description_en": CALL_DESCRIPTION_EN,
+                "is_published": True,
+                "opens_at": (now - dt.timedelta(days=35)).replace(
+                    hour=8, minute=0, second=0, microsecond=0
+                ),
+                "closes_at": closes,
+                "budget": 6_000_000,
+                "max_amount": 600_000,
+                "project_start_earliest": dt.date(2027, 1, 1),
+                "project_end_latest": dt.date(2027, 12, 31),
+            },
+        )
+        if created:
+            call.hubs.set(hubs.values())
+        return call
+
+    def _pilot_call(self, hubs) -> Call:
+        """An earlier, already closed round, so the demo has an application in review."""
+        now = timezone.localtime()
+        call, created = Call.objects.get_or_create(
+            slug=PILOT_CALL_SLUG,
+            defaults={
+                "title_sv": "Samverket pilot 2026: hybridarbete i Jämtland",
+                "title_en": "Samverket pilot 2026: hybrid work in Jämtland",
+                "summary_sv": "En första, mindre omgång för organisationer i Jämtlands län.",
+                "summary_en": "A first, smaller round for organisations in Jämtland County.",
+                "description_sv": CALL_DESCRIPTION_SV,
+                "description_en": CALL_DESCRIPTION_EN,
+                "is_published": True,
+                "opens_at": (now - dt.timedelta(days=120)).replace(
+                    hour=8, minute=0, second=0, microsecond=0
+                ),
+                "closes_at": (now - dt.timedelta(days=30)).replace(
+                    hour=23, minute=59, second=0, microsecond=0
+                ),
+                "budget": 2_000_000,
+                "max_amount": 400_000,
+            },
+        )
+        if created:
+            call.hubs.set([hubs["ostersund"]])
+        return call
+
+    # -- applications, made through the services ---------------------------------------------
+
+    def _draft(
+        self, *, call, by, org_name, title, hub, amount, summary
+    ) -> tuple[Application, bool]:
+        organisation = Organisation.objects.get(name=org_name)
+        existing = Application.objects.filter(call=call, organisation=organisation, title=title)
+        if existing.exists():
+            return existing.get(), False
+        application = services.application_create(call=call, organisation=organisation, by=by)
+        data, lines = _content(title, hub, amount, summary)
+        application = services.application_update(
+            application=application, by=by, data=data, budget_lines=lines
+        )
+        return application, True
+
+    def _applications(self, call, pilot, people, hubs) -> None:
+        applicant, applicant2 = people["applicant"], people["applicant2"]
+        manager = people["manager"]
+
+        with transaction.atomic():
+            self._draft(
+                call=call,
+                by=applicant,
+                org_name="Östersunds kommun",
+                title="Hybridarbete för socialtjänstens handläggare",
+                hub=hubs["ostersund"],
+                amount=450_000,
+                summary="Ett utkast som ännu inte är inskickat.",
+            )
+
+        with transaction.atomic():
+            application, created = self._draft(
+                call=call,
+                by=applicant,
+                org_name="Östersunds kommun",
+                title="Samverket Östersund som andra arbetsplats",
+                hub=hubs["ostersund"],
+                amount=600_000,
+                summary="Tjugofyra medarbetare prövar att arbeta från hubben två dagar i veckan.",
+            )
+            if created:
+                services.application_submit(application=application, by=applicant)
+                # A second version, so the demo shows the version history.
+                services.application_update(
+                    application=application,
+                    by=applicant,
+                    data={"participants": 30},
+                )
+                services.application_submit(application=application, by=applicant)
+
+        with transaction.atomic():
+            application, created = self._draft(
+                call=call,
+                by=applicant2,
+                org_name="Krokoms kommun",
+                title="Pendlingsfri tisdag i Krokom",
+                hub=hubs["ostersund"],
+                amount=320_000,
+                summary="Medarbetare som pendlar långt arbetar en dag i veckan från hubben.",
+            )
+            if created:
+                services.application_submit(application=application, by=applicant2)
+                services.application_return_for_completion(
+                    application=application,
+                    by=manager,
+                    message=(
+                        "Beskriv hur ni ska mäta resultaten och komplettera budgeten med "
+                        "kostnaden för utvärdering."
+                    ),
+                    deadline=timezone.now() + dt.timedelta(days=10),
+                )
+
+        with transaction.atomic():
+            application, created = self._draft(
+                call=call,
+                by=people["applicant3"],
+                org_name="Region Jämtland Härjedalen",
+                title="Vårdadministration i delad arbetsplats",
+                hub=hubs["stockholm"],
+                amount=500_000,
+                summary="Administrativ personal prövar att arbeta från Samverket Stockholm.",
+            )
+            if created:
+                services.application_submit(application=application, by=people["applicant3"])
+                services.application_withdraw(
+                    application=application,
+                    by=people["applicant3"],
+                    reason="Projektet ryms inte i verksamhetsplanen för nästa år.",
+                )
+
+        self._in_review(pilot, people, hubs)
+
+    def _in_review(self, pilot, people, hubs) -> None:
+        """Submit to the pilot call while it was open (time travel), then start review."""
+        import time_machine  # a dev dependency, like this command
+
+        applicant2, manager = people["applicant2"], people["manager"]
+        while_open = pilot.closes_at - dt.timedelta(days=10)
+        with time_machine.travel(while_open, tick=True), transaction.atomic():
+            application, created = self._draft(
+                call=pilot,
+                by=applicant2,
+                org_name="Krokoms kommun",
+                title="Gemensam hubb för Krokoms och Östersunds planerare",
+                hub=hubs["ostersund"],
+                amount=380_000,
+                summary="Planerare från två kommuner delar arbetsplats i Östersund.",
+            )
+            if created:
+                services.application_submit(application=application, by=applicant2)
+        application.refresh_from_db()
+        if application.state != ApplicationState.SUBMITTED:
+            return
+        with transaction.atomic():
+            services.application_check_eligibility(
+                application=application,
+                by=manager,
+                items={item: True for item in EligibilityItem.values},
+                comment="Uppfyller utlysningens krav.",
+            )
+            services.application_start_review(application=application, by=manager)
+
+    def _print_logins(self, people) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /account/login/ as:"))
+        for key, label in LOGIN_LABELS.items():
+            self.stdout.write(f"  {people[key].email:<42} {label}")
+        self.stdout.write(f"Password for every demo account: {PASSWORD}")
