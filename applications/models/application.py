@@ -39,7 +39,9 @@ def deadline_passed(application) -> bool:
     return timezone.now() >= application.deadline
 
 
-def eligibility_passed(application) -> bool:
+def eligibility_checklist_passed(application) -> bool:
+    # Not named ``eligibility_passed``: inside the class body that name is the property below,
+    # and a property object in ``conditions`` makes every start_review fail with a TypeError.
     return application.eligibility_passed
 
 
@@ -213,7 +215,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.SUBMITTED,
         target=S.IN_REVIEW,
-        conditions=[deadline_passed, eligibility_passed],
+        conditions=[deadline_passed, eligibility_checklist_passed],
         permission=_perm("start_review"),
     )
     def start_review(self):
