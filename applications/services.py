@@ -169,6 +169,30 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     membership.delete()
 
 
+@transaction.atomic
+def user_register(*, email: str, full_name: str, password: str, language: str) -> User:
+    """Create a person's account (sign-up). The email address is unique whatever its case."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("An account with this email address already exists."))
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, full_name=full_name.strip(), language=language
+            )
+    except IntegrityError:
+        raise ValidationError(_("An account with this email address already exists.")) from None
+
+
+def user_update_profile(*, user: User, full_name: str, phone: str, language: str) -> User:
+    """Change a person's own name, phone number and language."""
+    user.full_name = full_name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.save(update_fields=["full_name", "phone", "language"])
+    return user
+
+
 # -- the working copy ----------------------------------------------------------------------
 
 

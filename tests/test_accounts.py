@@ -1,0 +1,343 @@
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from applications.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"  # the factories' password
+NEW_PASSWORD = "a brand new staple 42"
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English, so the assertions read the English message ids."""
+    return Client(headers={"accept-language": "en"})
+
+
+def _signup_data(**overrides) -> dict:
+    data = {
+        "full_name": "Karin Berg",
+        "email": "Karin.Berg@Ostersund.se",
+        "password1": "sunny hub days 2027",
+        "password2": "sunny hub days 2027",
+        "language": "en",
+    }
+    data.update(overrides)
+    return data
+
+
+# -- sign-up ------------------------------------------------------------------------------
+
+
+def test_signup_page_prefills_the_email_from_the_invitation_link(client):
+    response = client.get(reverse("applications:signup"), {"email": "karin@ostersund.se"})
+    assert response.status_code == 200
+    assert b'value="karin@ostersund.se"' in response.content
+    assert b'<label for="id_email">Email address</label>' in response.content
+
+
+def test_signup_creates_the_account_logs_in_and_goes_to_the_dashboard(client):
+    response = client.post(reverse("applications:signup"), _signup_data())
+    assert response.status_code == 302
+    assert response.url == reverse("applications:dashboard")
+    user = User.objects.get()
+    assert user.email == "karin.berg@ostersund.se"
+    assert user.full_name == "Karin Berg"
+    assert user.language == "en"
+    assert user.check_password("sunny hub days 2027")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_signup_follows_a_safe_next_url(client):
+    next_url = "/invitations/abc/"
+    response = client.post(reverse("applications:signup"), {**_signup_data(), "next": next_url})
+    assert response.status_code == 302
+    assert response.url == next_url
+
+
+def test_signup_ignores_a_next_url_on_another_site(client):
+    response = client.post(
+        reverse("applications:signup") + "?next=https://evil.example/steal",
+        _signup_data(),
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("applications:dashboard")
+
+
+def test_signup_refuses_an_email_taken_in_another_case(client):
+    factories.UserFactory(email="karin.berg@ostersund.se")
+    response = client.post(reverse("applications:signup"), _signup_data())
+    assert response.status_code == 200
+    assert (
+        "An account with this email address already exists. Log in, or reset your password."
+        in response.content.decode()
+    )
+    assert User.objects.count() == 1
+    assert "_auth_user_id" not in client.session
+
+
+def test_signup_refuses_two_different_passwords(client):
+    response = client.post(
+        reverse("applications:signup"), _signup_data(password2="sunny hub days 2028")
+    )
+    assert response.status_code == 200
+    assert "The two passwords are not the same." in response.content.decode()
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short1x", "This password is too short. It must contain at least 10 characters."),
+        ("1234567890123", "This password is entirely numeric."),
+        ("karin.berg@ostersund.se", "The password is too similar to the email address."),
+    ],
+)
+def test_signup_applies_the_password_validators(client, password, message):
+    response = client.post(
+        reverse("applications:signup"), _signup_data(password1=password, password2=password)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert User.objects.count() == 0
+
+
+def test_signup_errors_are_summarised_and_linked_to_the_field(client):
+    response = client.post(reverse("applications:signup"), _signup_data(full_name=""))
+    html = response.content.decode()
+    assert '<div class="error-summary" role="alert" tabindex="-1">' in html
+    assert '<a href="#id_full_name">Full name: This field is required.</a>' in html
+    assert 'aria-describedby="id_full_name_error"' in html
+    assert 'id="id_full_name_error"' in html
+
+
+def test_a_logged_in_person_is_sent_on_from_the_signup_page(client):
+    client.force_login(factories.UserFactory())
+    response = client.get(reverse("applications:signup"))
+    assert response.status_code == 302
+    assert response.url == reverse("applications:dashboard")
+
+
+# -- log in and out -----------------------------------------------------------------------
+
+
+def test_login_form_asks_for_the_email_address(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b'<label for="id_username">Email address</label>' in response.content
+
+
+def test_login_by_email_in_any_case_goes_to_the_dashboard(client):
+    user = factories.UserFactory(email="anna@example.se", language="en")
+    response = client.post(reverse("login"), {"username": "ANNA@example.se", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("applications:dashboard")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_login_with_a_wrong_password_is_refused_with_a_message(client):
+    factories.UserFactory(email="anna@example.se")
+    response = client.post(reverse("login"), {"username": "anna@example.se", "password": "wrong"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Please enter a correct email address and password." in response.content.decode()
+
+
+def test_logout_is_post_only(client):
+    client.force_login(factories.UserFactory())
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+# -- password reset -----------------------------------------------------------------------
+
+
+def test_the_whole_password_reset_flow_by_email(client, mailoutbox):
+    user = factories.UserFactory(email="anna@example.se", language="en")
+    response = client.post(reverse("password_reset"), {"email": "Anna@Example.se"})
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_done")
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["anna@example.se"]
+    assert email.subject == "Choose a new password for Samverket Grants"
+    link = re.search(r"http://testserver(/account/reset/\S+/)", email.body).group(1)
+
+    response = client.get(link)  # Django swaps the token for a session and redirects
+    assert response.status_code == 302
+    set_password_url = response.url
+    response = client.get(set_password_url)
+    assert b"Choose a new password" in response.content
+    response = client.post(
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_complete")
+
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    fresh = Client()
+    assert fresh.login(username="anna@example.se", password=PASSWORD) is False
+    response = fresh.post(
+        reverse("login"), {"username": "anna@example.se", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert fresh.session["_auth_user_id"] == str(user.pk)
+
+    # The link works once.
+    response = client.get(link)
+    assert response.status_code == 200
+    assert b"This link has already been used or is no longer valid." in response.content
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.se"})
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_password_reset_email_is_written_in_the_persons_language(client, mailoutbox, language):
+    factories.UserFactory(email="anna@example.se", language=language)
+    client.post(reverse("password_reset"), {"email": "anna@example.se"})  # page in English
+    html, mime = mailoutbox[0].alternatives[0]
+    assert mime == "text/html"
+    assert f'<html lang="{language}">' in html
+
+
+# -- language -----------------------------------------------------------------------------
+
+
+def test_set_language_is_post_only(client):
+    assert client.get(reverse("applications:set_language")).status_code == 405
+
+
+def test_set_language_sets_the_cookie_for_an_anonymous_visitor(client):
+    response = client.post(
+        reverse("applications:set_language"), {"language": "sv", "next": "/account/login/"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/account/login/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "sv"
+    page = client.get(reverse("login"))
+    assert b'<html lang="sv">' in page.content
+
+
+def test_set_language_remembers_the_choice_on_the_person(client):
+    user = factories.UserFactory(language="sv")
+    client.force_login(user)
+    response = client.post(reverse("applications:set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_set_language_ignores_an_unknown_language(client):
+    user = factories.UserFactory(language="sv")
+    client.force_login(user)
+    client.post(reverse("applications:set_language"), {"language": "de", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "sv"
+
+
+def test_the_language_choice_persists_across_a_new_login_on_another_device(client):
+    user = factories.UserFactory(email="anna@example.se", language="sv")
+    client.force_login(user)
+    client.post(reverse("applications:set_language"), {"language": "en", "next": "/"})
+    client.post(reverse("logout"))
+
+    # Another device: no cookie, a browser asking for Swedish.
+    other = Client(headers={"accept-language": "sv"})
+    other.post(reverse("login"), {"username": "anna@example.se", "password": PASSWORD})
+    response = other.get(reverse("applications:profile"))
+    assert response.status_code == 200
+    assert b'<html lang="en">' in response.content
+
+
+def test_a_next_url_on_another_site_is_not_followed_by_set_language(client):
+    response = client.post(
+        reverse("applications:set_language"),
+        {"language": "en", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+# -- profile ------------------------------------------------------------------------------
+
+
+def test_profile_needs_login(client):
+    response = client.get(reverse("applications:profile"))
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={reverse('applications:profile')}"
+
+
+def test_profile_shows_the_persons_details(client):
+    user = factories.UserFactory(full_name="Anna Andersson", phone="070-123 45 67", language="en")
+    client.force_login(user)
+    response = client.get(reverse("applications:profile"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Anna Andersson"' in html
+    assert 'value="070-123 45 67"' in html
+    assert user.email in html
+
+
+def test_profile_saves_name_phone_and_language(client):
+    user = factories.UserFactory(language="en")
+    client.force_login(user)
+    response = client.post(
+        reverse("applications:profile"),
+        {"full_name": " Anna Berg ", "phone": "063-14 30 00", "language": "sv"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("applications:profile")
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "sv"
+    user.refresh_from_db()
+    assert (user.full_name, user.phone, user.language) == ("Anna Berg", "063-14 30 00", "sv")
+
+
+def test_profile_without_a_name_is_refused_and_nothing_is_saved(client):
+    user = factories.UserFactory(full_name="Anna Andersson", language="en")
+    client.force_login(user)
+    response = client.post(
+        reverse("applications:profile"), {"full_name": "", "phone": "1", "language": "sv"}
+    )
+    assert response.status_code == 200
+    assert (
+        '<a href="#id_full_name">Full name: This field is required.</a>'
+        in response.content.decode()
+    )
+    user.refresh_from_db()
+    assert (user.full_name, user.phone, user.language) == ("Anna Andersson", "", "en")
+
+
+def test_profile_lists_the_persons_organisations(client):
+    user = factories.UserFactory(language="en")
+    first = factories.MembershipFactory(user=user, organisation__name="Östersunds kommun")
+    second = factories.MembershipFactory(user=user, organisation__name="Region Jämtland Härjedalen")
+    client.force_login(user)
+    html = client.get(reverse("applications:profile")).content.decode()
+    for membership in (first, second):
+        url = reverse("applications:organisation_detail", args=[membership.organisation.pk])
+        assert f'<a href="{url}">{membership.organisation.name}</a>' in html
+
+
+def test_password_change_uses_the_sites_own_page(client):
+    client.force_login(factories.UserFactory(language="en"))
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][:2] == [
+        "registration/password_change_form.html",
+        "base.html",
+    ]
