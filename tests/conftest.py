@@ -33,3 +33,37 @@ def programme_manager():
 @pytest.fixture
 def decision_maker():
     return factories.decision_maker()
+
+
+# -- local S3 (see tests/s3.py) ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 over HTTP on a free port of 127.0.0.1, for the whole session."""
+    from tests.s3 import start_local_s3
+
+    local = start_local_s3()
+    yield local
+    local.server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """The default storage switched to S3 as production configures it, on a fresh bucket.
+
+    Yields the bucket's name; ``s3_server.client()`` reads the bucket directly.
+    """
+    import uuid
+
+    from tests.s3 import production_storages
+
+    bucket = f"samverket-{uuid.uuid4().hex[:12]}"
+    s3_server.create_bucket(bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": production_storages(bucket=bucket, endpoint_url=s3_server.endpoint_url)[
+            "default"
+        ],
+    }
+    return bucket
