@@ -1,3 +1,421 @@
-from django.urls import path  # noqa: F401
+"""The applicant's journey: dashboard, start, edit (with autosave), attachments, preview,
+submit, withdraw, and the submitted versions.
 
-urlpatterns = []
+Every view fetches its application through ``_get_application_for_user``: an application the
+user cannot see is a 404 whatever the URL, one they can see but not act on is a 403. Each write
+is one service call; the service checks the right again and is the last word.
+"""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
+
+from grants.models import Call
+
+from .. import selectors, services
+from ..enums import ApplicationState
+from ..forms.applicant import (
+    ApplicationForm,
+    AttachmentForm,
+    WithdrawForm,
+    budget_formset,
+    form_errors,
+)
+from ..models import Application, Attachment
+from ..rules import is_applicant
+from ..services import EDITABLE_FIELDS
+
+S = ApplicationState
+SUBMITTABLE = (S.DRAFT, S.RETURNED, S.SUBMITTED)
+
+
+def _get_application_for_user(request, pk, perm: str = "view_application", queryset=None):
+    """The application if the user may see it (else 404) and has ``perm`` on it (else 403)."""
+    visible = selectors.applications_visible_to(request.user)
+    if queryset is not None:
+        visible = queryset(visible)
+    application = get_object_or_404(visible, pk=pk)
+    if not rules.has_perm(f"applications.{perm}", request.user, application):
+        raise PermissionDenied
+    return application
+
+
+def _get_own_application(request, pk, queryset=None) -> Application:
+    """For the applicant's own actions: agency staff may see the case but not act as applicant."""
+    return _get_application_for_user(request, pk, "submit_application", queryset)
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+def _local_time(moment) -> str:
+    return date_format(timezone.localtime(moment), "H:i")
+
+
+# -- dashboard and start -----------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    organisations = selectors.organisations_of(request.user).order_by("name")
+    applications = (
+        selectors.applications_visible_to(request.user)
+        .filter(organisation__in=organisations)
+        .prefetch_related("deadline_exceptions")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "applications/applicant/dashboard.html",
+        {"organisations": organisations, "applications": applications},
+    )
+
+
+@login_required
+@require_POST
+def application_create(request, slug):
+    call = get_object_or_404(Call.objects.published(), slug=slug)
+    organisation = get_object_or_404(
+        selectors.organisations_of(request.user), pk=request.POST.get("organisation") or 0
+    )
+    try:
+        application = services.application_create(
+            call=call, organisation=organisation, by=request.user
+        )
+    except ValidationError as error:
+        for message in _messages_of(error):
+            messages.error(request, message)
+        return redirect("grants:call_detail", slug=call.slug)
+    messages.success(
+        request,
+        _("Your draft has been created. It is saved every time you save or leave a field."),
+    )
+    return redirect("applications:edit", pk=application.pk)
+
+
+# -- the application page ------------------------------------------------------------------------
+
+
+@login_required
+def application_detail(request, pk):
+    application = _get_application_for_user(request, pk, queryset=selectors.application_for_detail)
+    if not is_applicant(request.user, application):
+        # Agency staff reach this address from emails; their page is the case-handling one.
+        return redirect(reverse("applications:manage_detail", args=[application.pk]))
+    user = request.user
+    return render(
+        request,
+        "applications/applicant/detail.html",
+        {
+            "application": application,
+            "versions": application.versions.all(),
+            "transitions": application.transitions.select_related("actor"),
+            "attachments": application.attachments.all(),
+            "can_edit": rules.has_perm("applications.change_application", user, application),
+            "can_withdraw": can_proceed(application.withdraw),
+        },
+    )
+
+
+# -- editing ------------------------------------------------------------------------------------
+
+
+def _refuse_if_not_editable(request, application):
+    if rules.has_perm("applications.change_application", request.user, application):
+        return None
+    messages.error(request, _("This application can no longer be changed."))
+    return redirect("applications:detail", pk=application.pk)
+
+
+def _render_edit(
+    request, application, *, form=None, formset=None, attachment_form=None, status=200
+):
+    form = form or ApplicationForm(instance=application, call=application.call)
+    formset = formset or budget_formset(application)
+    attachment_form = attachment_form or AttachmentForm()
+    errors = form_errors(form, formset, attachment_form) if request.method == "POST" else []
+    return render(
+        request,
+        "applications/applicant/edit.html",
+        {
+            "application": application,
+            "form": form,
+            "formset": formset,
+            "attachment_form": attachment_form,
+            "attachments": selectors.current_attachments(application),
+            "errors": errors,
+            "server_saved_ms": int(application.updated_at.timestamp() * 1000),
+        },
+        status=status,
+    )
+
+
+def _save_working_copy(request, application):
+    """Validate the posted form and budget, then save through the service.
+
+    Returns ``(form, formset, saved)``. Only type errors stop a save; a ``ValidationError``
+    from the service (say, the application stopped being editable) lands on the form.
+    """
+    form = ApplicationForm(request.POST, instance=application, call=application.call)
+    formset = budget_formset(application, request.POST)
+    if not (form.is_valid() and formset.is_valid()):
+        return form, formset, False
+    try:
+        services.application_update(
+            application=application,
+            by=request.user,
+            data={name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
+            budget_lines=formset.lines(),
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, field_errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            form.add_error(None, error)
+        return form, formset, False
+    return form, formset, True
+
+
+@never_cache
+@login_required
+def application_edit(request, pk):
+    application = _get_own_application(request, pk)
+    refused = _refuse_if_not_editable(request, application)
+    if refused:
+        return refused
+    if request.method != "POST":
+        return _render_edit(request, application)
+    form, formset, saved = _save_working_copy(request, application)
+    if not saved:
+        return _render_edit(request, application, form=form, formset=formset)
+    messages.success(request, _("Draft saved at %(time)s.") % {"time": _local_time(timezone.now())})
+    if request.POST.get("action") == "preview":
+        return redirect("applications:preview", pk=application.pk)
+    return redirect("applications:edit", pk=application.pk)
+
+
+@login_required
+@require_POST
+def application_autosave(request, pk):
+    """The edit form posted in the background by autosave.js; answers in JSON."""
+    application = _get_own_application(request, pk)
+    if not rules.has_perm("applications.change_application", request.user, application):
+        return JsonResponse(
+            {"errors": [_("This application can no longer be changed.")]}, status=400
+        )
+    form, formset, saved = _save_working_copy(request, application)
+    if not saved:
+        return JsonResponse(
+            {"errors": [message for _id, message in form_errors(form, formset)]}, status=400
+        )
+    return JsonResponse({"saved_at": _local_time(timezone.now())})
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    application = _get_own_application(request, pk)
+    refused = _refuse_if_not_editable(request, application)
+    if refused:
+        return refused
+    attachment_form = AttachmentForm(request.POST, request.FILES)
+    if attachment_form.is_valid():
+        try:
+            attachment = services.attachment_add(
+                application=application,
+                by=request.user,
+                upload=attachment_form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            attachment_form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                _("The file “%(name)s” has been added.") % {"name": attachment.original_name},
+            )
+            return redirect(reverse("applications:edit", args=[application.pk]) + "#attachments")
+    return _render_edit(request, application, attachment_form=attachment_form)
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk, att_pk):
+    application = _get_own_application(request, pk)
+    attachment = get_object_or_404(selectors.current_attachments(application), pk=att_pk)
+    try:
+        services.attachment_remove(attachment=attachment, by=request.user)
+    except ValidationError as error:
+        for message in _messages_of(error):
+            messages.error(request, message)
+        return redirect("applications:detail", pk=application.pk)
+    messages.success(
+        request, _("The file “%(name)s” has been removed.") % {"name": attachment.original_name}
+    )
+    return redirect(reverse("applications:edit", args=[application.pk]) + "#attachments")
+
+
+@login_required
+def attachment_download(request, pk, att_pk):
+    """Stream a file through the storage API, only to those who may see it.
+
+    Applicants get their working copy's files and any file a submitted version lists; agency
+    staff only files that belong to a submitted version.
+    """
+    application = _get_application_for_user(request, pk)
+    attachment = get_object_or_404(Attachment.objects.filter(application=application), pk=att_pk)
+    in_a_version = attachment.versions.exists()
+    if is_applicant(request.user, application):
+        if attachment.removed_at is not None and not in_a_version:
+            raise Http404
+    elif not in_a_version:
+        raise PermissionDenied
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- preview, submit, withdraw ------------------------------------------------------------------
+
+
+def _error_links(application, errors: list[str]) -> list[tuple[str, str]]:
+    """Pair each submission error with the place on the edit page where it is put right."""
+    edit_url = reverse("applications:edit", args=[application.pk])
+    required = {}
+    for name in selectors.REQUIRED_FIELDS:
+        label = str(Application._meta.get_field(name).verbose_name).capitalize()
+        required[_("%(field)s is required.") % {"field": label}] = f"#id_{name}"
+    return [(edit_url + required.get(message, "#budget"), message) for message in errors]
+
+
+@never_cache
+@login_required
+def application_preview(request, pk):
+    application = _get_own_application(request, pk, queryset=selectors.application_for_detail)
+    errors = selectors.submission_errors(application)
+    return render(
+        request,
+        "applications/applicant/preview.html",
+        {
+            "application": application,
+            "content": selectors.snapshot_content(application),
+            "errors": _error_links(application, errors),
+            "deadline_passed": timezone.now() >= application.deadline,
+            "can_submit": application.state in SUBMITTABLE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_submit(request, pk):
+    application = _get_own_application(request, pk)
+    try:
+        version = services.application_submit(application=application, by=request.user)
+    except ValidationError as error:
+        for message in _messages_of(error):
+            messages.error(request, message)
+        return redirect("applications:preview", pk=application.pk)
+    application.refresh_from_db()
+    messages.success(
+        request,
+        _(
+            "Your application has been received: registration number %(number)s, received "
+            "%(time)s, SHA-256 %(hash)s. A receipt has been sent by email."
+        )
+        % {
+            "number": application.registration_number,
+            "time": date_format(timezone.localtime(version.submitted_at), "Y-m-d H:i:s"),
+            "hash": version.sha256,
+        },
+    )
+    return redirect("applications:version_detail", pk=application.pk, number=version.number)
+
+
+@login_required
+def application_withdraw(request, pk):
+    application = _get_own_application(request, pk)
+    if not can_proceed(application.withdraw):
+        messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("applications:detail", pk=application.pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(
+                application=application, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            messages.success(request, _("The application has been withdrawn."))
+            return redirect("applications:detail", pk=application.pk)
+    return render(
+        request,
+        "applications/applicant/withdraw.html",
+        {
+            "application": application,
+            "form": form,
+            "errors": form_errors(form) if request.method == "POST" else [],
+        },
+    )
+
+
+# -- submitted versions -------------------------------------------------------------------------
+
+
+@login_required
+def version_detail(request, pk, number):
+    application = _get_application_for_user(request, pk)
+    version = get_object_or_404(application.versions.select_related("submitted_by"), number=number)
+    return render(
+        request,
+        "applications/applicant/version_detail.html",
+        {
+            "application": application,
+            "version": version,
+            "is_applicant": is_applicant(request.user, application),
+        },
+    )
+
+
+urlpatterns = [
+    path("applications/", dashboard, name="dashboard"),
+    path("calls/<slug:slug>/apply/", application_create, name="application_create"),
+    path("applications/<int:pk>/", application_detail, name="detail"),
+    path("applications/<int:pk>/edit/", application_edit, name="edit"),
+    path("applications/<int:pk>/autosave/", application_autosave, name="autosave"),
+    path("applications/<int:pk>/attachments/", attachment_upload, name="attachment_upload"),
+    path(
+        "applications/<int:pk>/attachments/<int:att_pk>/",
+        attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "applications/<int:pk>/attachments/<int:att_pk>/remove/",
+        attachment_remove,
+        name="attachment_remove",
+    ),
+    path("applications/<int:pk>/preview/", application_preview, name="preview"),
+    path("applications/<int:pk>/submit/", application_submit, name="submit"),
+    path("applications/<int:pk>/withdraw/", application_withdraw, name="withdraw"),
+    path("applications/<int:pk>/versions/<int:number>/", version_detail, name="version_detail"),
+]

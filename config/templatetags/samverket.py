@@ -11,3 +11,38 @@ def kronor(value) -> str:
     if value in (None, ""):
         return ""
     return f"{format_kronor(int(value))}\u00a0kr"
+
+
+@register.filter
+def budget_category(value) -> str:
+    """The label of a budget category code stored in a frozen version (``hub`` → its label)."""
+    from applications.enums import BudgetCategory
+
+    return str(BudgetCategory(value).label) if value in BudgetCategory.values else value
+
+
+@register.filter
+def organisation_kind(value) -> str:
+    """The label of an organisation kind code (``municipality`` → its label)."""
+    from grants.enums import OrganisationKind
+
+    return str(OrganisationKind(value).label) if value in OrganisationKind.values else value
+
+
+@register.filter
+def described_widget(field):
+    """Render a bound field's widget linked to its help text and its errors.
+
+    The ids are ``<id>_helptext`` and ``<id>_errors``; the errors get ``aria-invalid`` too, so a
+    screen reader hears what is wrong when it lands on the field.
+    """
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    attrs = {}
+    if field.errors:
+        ids.append(f"{field.auto_id}_errors")
+        attrs["aria-invalid"] = "true"
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    return field.as_widget(attrs=attrs)
