@@ -176,3 +176,12 @@ OPEN_FOR_AGENCY = [
     ApplicationState.IN_REVIEW,
     ApplicationState.REVIEWED,
 ]
+
+
+def organisations_visible_to(user) -> QuerySet[Organisation]:
+    """Organisations whose page the user may open: their own, or every one for agency staff."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if is_agency_staff(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(memberships__user=user)
