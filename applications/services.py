@@ -389,9 +389,9 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
         locked.submit_new_version(at=now)
         name = "submit_new_version"
     else:
-        number = locked.registration_number or _next_registration_number(
-            timezone.localtime(now).year
-        )
+        # The agency's year (Europe/Stockholm), whatever time zone a request has activated.
+        year = timezone.localtime(now, timezone.get_default_timezone()).year
+        number = locked.registration_number or _next_registration_number(year)
         locked.submit(at=now, registration_number=number)
         name = "submit"
     _save_transition(locked)
