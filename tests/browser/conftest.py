@@ -1,0 +1,168 @@
+"""Browser tests: Debian's Chromium driven by Playwright (sync API) against ``live_server``.
+
+How to write one::
+
+    pytestmark = pytest.mark.browser          # every test in tests/browser gets it anyway
+
+    def test_something(page, live_url, login, axe):
+        user = factories.UserFactory()
+        login(user)                            # through the real login form
+        page.goto(live_url("applications:dashboard"))
+        axe(page)                              # WCAG 2.1 A/AA, fails with a readable report
+        expect(page.get_by_role("heading", level=1)).to_have_text("...")
+
+Notes:
+- ``live_server`` needs a transactional database; pytest-django gives every test that uses it
+  ``transactional_db`` on its own, so no ``django_db`` mark is needed (one is harmless).
+- Playwright's sync API keeps an asyncio loop in the test's thread, and Django refuses ORM
+  calls from a thread with a running loop. The ORM work in these tests runs in that thread
+  without any real concurrency, so ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set for browser runs.
+- The page may not fetch anything outside the live server: every other request is aborted and
+  the test fails at teardown, naming the addresses (no CDN, no third-party requests).
+- Chromium missing: the tests are skipped locally with the reason; in CI (``CI`` set) a missing
+  Chromium is an error, so a broken install cannot pass as "all skipped".
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DEFAULT_PASSWORD = "correct horse battery"  # tests/factories.py UserFactory's password
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
+        "(`make test` does), never with `playwright install`"
+    )
+    for item in items:
+        if BROWSER_DIR not in Path(str(item.fspath)).resolve().parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        if not CHROMIUM.exists() and not os.environ.get("CI"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not CHROMIUM.exists():
+        pytest.fail(f"CI is set but {CHROMIUM} is missing; run `apt-get install -y chromium`.")
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    """One Chromium for the session."""
+    browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) in Swedish, in Stockholm time, for one test."""
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    allowed_host = urlsplit(live_server.url).netloc
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or urlsplit(url).netloc == allowed_host:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    # A page may be a 403 or 404 on purpose; its stylesheet and scripts may not.
+    broken: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            broken.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert outside == [], f"the page tried to fetch from outside the site: {outside}"
+    assert broken == [], f"resources of the page failed to load: {broken}"
+
+
+@pytest.fixture
+def live_url(live_server):
+    """``live_url("grants:call_detail", call.slug)`` → the absolute address on the live server."""
+
+    def build(name: str, *args, query: str = "", **kwargs) -> str:
+        url = live_server.url + reverse(name, args=args or None, kwargs=kwargs or None)
+        return f"{url}?{query}" if query else url
+
+    return build
+
+
+@pytest.fixture
+def login(page, live_url):
+    """Log a user in through the real login form; returns the page after the redirect.
+
+    ``login(user)`` uses the factories' password; pass ``password=`` for other users.
+    """
+
+    def do_login(user, *, password: str = DEFAULT_PASSWORD, next_url: str = ""):
+        page.goto(live_url("login", query=f"next={next_url}" if next_url else ""))
+        form = page.locator("main form").filter(has=page.locator("input[name=password]"))
+        form.locator("input[name=username]").fill(user.email)
+        form.locator("input[name=password]").fill(password)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert "/account/login/" not in page.url, f"login failed for {user.email}"
+        return page
+
+    return do_login
+
+
+@pytest.fixture
+def axe():
+    """``axe(page)`` runs axe-core's WCAG 2.1 A and AA rules and fails on any violation.
+
+    axe-playwright-python ships axe.min.js inside the package and injects it with
+    ``page.evaluate``, so nothing is fetched from the internet. ``context`` narrows the check
+    to part of the page (a CSS selector), ``disable`` switches named rules off (say why).
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    checker = Axe()
+
+    def check(page, *, context: str | None = None, disable: tuple[str, ...] = ()):
+        options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        if disable:
+            options["rules"] = {rule: {"enabled": False} for rule in disable}
+        results = checker.run(page, context=context, options=options)
+        assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+        return results
+
+    return check
