@@ -185,3 +185,26 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
     if is_agency_staff(user):
         return Organisation.objects.all()
     return Organisation.objects.filter(memberships__user=user)
+
+
+def with_latest_version_summary(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate the latest submitted version's title and requested amount.
+
+    Agency lists show what was submitted (``submitted_title``, ``submitted_amount``), never the
+    working copy, which the applicant may be editing. Subqueries, so the count stays fixed.
+    """
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
+
+    latest = ApplicationVersion.objects.filter(application=OuterRef("pk")).order_by("-number")
+    return queryset.annotate(
+        submitted_title=Subquery(
+            latest.annotate(value=KeyTextTransform("title", "content")).values("value")[:1]
+        ),
+        submitted_amount=Subquery(
+            latest.annotate(
+                value=Cast(KeyTextTransform("requested_amount", "content"), IntegerField())
+            ).values("value")[:1]
+        ),
+    )

@@ -1,3 +1,360 @@
-from django.urls import path  # noqa: F401
+"""The agency's case handling: the list of applications and one application's page.
 
-urlpatterns = []
+Both agency roles may read; the actions (return for completion, late exception, eligibility,
+start review) are the programme manager's. Every object is fetched through
+``_get_application_for_staff``: not visible → 404, visible but not allowed → 403.
+"""
+
+import csv
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..enums import ApplicationState, EligibilityItem
+from ..filters import DEFAULT_ORDERING, ApplicationFilter
+from ..forms.manage import (
+    STOCKHOLM,
+    DeadlineExceptionForm,
+    EligibilityCheckForm,
+    ReturnForCompletionForm,
+)
+from ..models import ApplicationTransition, Attachment
+
+PAGE_SIZE = 50
+
+# (ordering parameter or None, column heading, numeric)
+COLUMNS = [
+    ("registration_number", gettext_lazy("Registration number"), False),
+    ("organisation", gettext_lazy("Organisation"), False),
+    ("title", gettext_lazy("Title"), False),
+    ("amount", gettext_lazy("Requested amount"), True),
+    ("state", gettext_lazy("State"), False),
+    ("submitted", gettext_lazy("Last submitted"), False),
+]
+
+
+def _require_staff(user) -> None:
+    if not rules.has_perm("applications.list_applications", user):
+        raise PermissionDenied
+
+
+def _filtered_applications(request) -> ApplicationFilter:
+    queryset = selectors.with_latest_version_summary(
+        # A staff member who also belongs to an applying organisation must not see its
+        # drafts here: the case list holds submitted applications only.
+        selectors.applications_visible_to(request.user).exclude(registration_number=None)
+    )
+    return ApplicationFilter(request.GET, queryset=queryset, request=request)
+
+
+def _sort_columns(request) -> list[dict]:
+    current = request.GET.get("o") or DEFAULT_ORDERING
+    columns = []
+    for key, label, numeric in COLUMNS:
+        if current == key:
+            sort, next_value = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            sort, next_value = "descending", key
+        else:
+            sort, next_value = None, key
+        columns.append(
+            {"key": key, "label": label, "numeric": numeric, "sort": sort, "next": next_value}
+        )
+    return columns
+
+
+@login_required
+def manage_list(request):
+    _require_staff(request.user)
+    filterset = _filtered_applications(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/manage/list.html",
+        {"filter": filterset, "page": page, "columns": _sort_columns(request)},
+    )
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands back the line, for a streamed CSV."""
+
+    def write(self, value):
+        return value
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _iso_stockholm(moment) -> str:
+    return moment.astimezone(STOCKHOLM).isoformat(timespec="seconds") if moment else ""
+
+
+@login_required
+def manage_export(request):
+    """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right."""
+    _require_staff(request.user)
+    applications = _filtered_applications(request).qs
+    header = [
+        _("Registration number"),
+        _("Call"),
+        _("Organisation"),
+        _("Organisation number"),
+        _("Kind of organisation"),
+        _("County"),
+        _("Title"),
+        _("Requested amount (kr)"),
+        _("State"),
+        _("First submitted"),
+        _("Last submitted"),
+    ]
+
+    def rows():
+        yield [csv_safe(cell) for cell in header]
+        for application in applications.iterator(chunk_size=500):
+            organisation = application.organisation
+            yield [
+                csv_safe(cell)
+                for cell in (
+                    application.registration_number,
+                    application.call.title,
+                    organisation.name,
+                    organisation.orgnr,
+                    organisation.get_kind_display(),
+                    organisation.get_county_display(),
+                    application.submitted_title,
+                    application.submitted_amount,
+                    application.get_state_display(),
+                    _iso_stockholm(application.first_submitted_at),
+                    _iso_stockholm(application.last_submitted_at),
+                )
+            ]
+
+    writer = csv.writer(_Echo())
+
+    def content():
+        yield "\ufeff"
+        for row in rows():
+            yield writer.writerow(row)
+
+    filename = f"applications-{timezone.localdate().isoformat()}.csv"
+    return StreamingHttpResponse(
+        content(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _get_application_for_staff(request, pk, perm: str = "applications.list_applications"):
+    """The application as the agency sees it: 404 when the user cannot see it at all, 403
+    when they can but lack ``perm`` (an applicant opening a staff page, a decision maker
+    trying a programme manager's action)."""
+    queryset = selectors.application_for_detail(
+        selectors.applications_visible_to(request.user)
+    ).prefetch_related("deadline_exceptions__granted_by")
+    application = get_object_or_404(queryset.select_related("eligibility_check__checked_by"), pk=pk)
+    if not rules.has_perm(perm, request.user, application):
+        raise PermissionDenied
+    if application.registration_number is None:
+        # Only a staff member who is also in the organisation gets here: drafts are not cases.
+        raise Http404
+    return application
+
+
+def _actions(user, application) -> dict[str, bool]:
+    submitted = application.state == ApplicationState.SUBMITTED
+
+    def may(perm):
+        return submitted and rules.has_perm(f"applications.{perm}", user, application)
+
+    return {
+        "return": may("return_application"),
+        "exception": may("record_deadline_exception"),
+        "eligibility": may("check_eligibility"),
+        "start_review": may("start_review"),
+    }
+
+
+def _render_detail(request, application, **forms):
+    versions = list(application.versions.all())  # prefetched, newest first
+    version = versions[0] if versions else None
+    check = getattr(application, "eligibility_check", None)
+    actions = _actions(request.user, application)
+    context = {
+        "application": application,
+        "version": version,
+        "versions": versions,
+        "version_attachments": list(version.attachments.all()) if version else [],
+        "deadline_exceptions": sorted(
+            application.deadline_exceptions.all(), key=lambda e: e.granted_at, reverse=True
+        ),
+        "check": check,
+        "checklist": [
+            {"label": item.label, "ticked": bool(check and check.items.get(item.value) is True)}
+            for item in EligibilityItem
+        ],
+        "transitions": ApplicationTransition.objects.filter(application=application)
+        .select_related("actor")
+        .order_by("at", "pk"),
+        "actions": actions,
+        "return_form": forms.get("return_form") or ReturnForCompletionForm(prefix="return"),
+        "exception_form": forms.get("exception_form") or DeadlineExceptionForm(prefix="exception"),
+        "eligibility_form": forms.get("eligibility_form")
+        or EligibilityCheckForm(prefix="eligibility", check=check),
+        "start_review_errors": forms.get("start_review_errors", []),
+    }
+    return render(request, "applications/manage/detail.html", context)
+
+
+@login_required
+def manage_detail(request, pk):
+    application = _get_application_for_staff(request, pk)
+    return _render_detail(request, application)
+
+
+@login_required
+def manage_attachment(request, pk, attachment_pk):
+    """Download a file that is part of a submitted version (never a working-copy-only file)."""
+    application = _get_application_for_staff(request, pk)
+    attachment = get_object_or_404(
+        Attachment.objects.filter(application=application, versions__isnull=False).distinct(),
+        pk=attachment_pk,
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@require_POST
+@login_required
+def manage_return(request, pk):
+    application = _get_application_for_staff(request, pk, "applications.return_application")
+    form = ReturnForCompletionForm(request.POST, prefix="return")
+    if form.is_valid():
+        try:
+            services.application_return_for_completion(
+                application=application,
+                by=request.user,
+                message=form.cleaned_data["message"],
+                deadline=form.cleaned_data["deadline"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The application was returned to the applicant for completion.")
+            )
+            return redirect("applications:manage_detail", pk=application.pk)
+    return _render_detail(request, application, return_form=form)
+
+
+@require_POST
+@login_required
+def manage_deadline_exception(request, pk):
+    application = _get_application_for_staff(request, pk, "applications.record_deadline_exception")
+    form = DeadlineExceptionForm(request.POST, prefix="exception")
+    if form.is_valid():
+        try:
+            services.application_record_deadline_exception(
+                application=application,
+                by=request.user,
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The late exception was recorded."))
+            return redirect("applications:manage_detail", pk=application.pk)
+    return _render_detail(request, application, exception_form=form)
+
+
+@require_POST
+@login_required
+def manage_eligibility(request, pk):
+    application = _get_application_for_staff(request, pk, "applications.check_eligibility")
+    form = EligibilityCheckForm(
+        request.POST, prefix="eligibility", check=getattr(application, "eligibility_check", None)
+    )
+    if form.is_valid():
+        try:
+            check = services.application_check_eligibility(
+                application=application,
+                by=request.user,
+                items=form.cleaned_items(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if check.passed:
+                messages.success(
+                    request, _("The eligibility checklist was saved. Every item passed.")
+                )
+            else:
+                messages.warning(
+                    request,
+                    _("The eligibility checklist was saved. Not every item is ticked yet."),
+                )
+            return redirect("applications:manage_detail", pk=application.pk)
+    return _render_detail(request, application, eligibility_form=form)
+
+
+@require_POST
+@login_required
+def manage_start_review(request, pk):
+    application = _get_application_for_staff(request, pk, "applications.start_review")
+    try:
+        services.application_start_review(application=application, by=request.user)
+    except ValidationError as error:
+        return _render_detail(request, application, start_review_errors=error.messages)
+    messages.success(request, _("Review has started for this application."))
+    return redirect("applications:manage_detail", pk=application.pk)
+
+
+urlpatterns = [
+    path("manage/applications/", manage_list, name="manage_list"),
+    path("manage/applications/export.csv", manage_export, name="manage_export"),
+    path("manage/applications/<int:pk>/", manage_detail, name="manage_detail"),
+    path(
+        "manage/applications/<int:pk>/attachments/<int:attachment_pk>/",
+        manage_attachment,
+        name="manage_attachment",
+    ),
+    path("manage/applications/<int:pk>/return/", manage_return, name="manage_return"),
+    path(
+        "manage/applications/<int:pk>/late-exception/",
+        manage_deadline_exception,
+        name="manage_deadline_exception",
+    ),
+    path(
+        "manage/applications/<int:pk>/eligibility/", manage_eligibility, name="manage_eligibility"
+    ),
+    path(
+        "manage/applications/<int:pk>/start-review/",
+        manage_start_review,
+        name="manage_start_review",
+    ),
+]

@@ -1,0 +1,86 @@
+"""Forms for the programme manager's actions on one application.
+
+The forms only parse input; every rule (a deadline in the future, a state that allows the
+action, the user's right) is the service's, so the admin, the views and any command agree.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import EligibilityItem
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class StockholmDateTimeField(forms.DateTimeField):
+    """A date and time entered (and shown) in Swedish time, whatever time zone is active.
+
+    Accepts ``2026-12-01 12:00`` and the browser's ``2026-12-01T12:00``; the value is an aware
+    datetime, stored in UTC by the database layer.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        with timezone.override(STOCKHOLM):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(STOCKHOLM):
+            return super().prepare_value(value)
+
+
+DATETIME_HELP = _("Swedish time. For example 2026-12-01 12:00.")
+
+
+class ReturnForCompletionForm(forms.Form):
+    message = forms.CharField(
+        label=_("What the applicant needs to complete"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
+    deadline = StockholmDateTimeField(label=_("Completion deadline"), help_text=DATETIME_HELP)
+
+
+class DeadlineExceptionForm(forms.Form):
+    new_deadline = StockholmDateTimeField(label=_("New deadline"), help_text=DATETIME_HELP)
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("For example a documented outage. The reason is kept on record."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class EligibilityCheckForm(forms.Form):
+    """One checkbox per item of the checklist, and a comment."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args, check=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticked = check.items if check else {}
+        items = {
+            item.value: forms.BooleanField(
+                label=item.label, required=False, initial=ticked.get(item.value) is True
+            )
+            for item in EligibilityItem
+        }
+        # Checkboxes first, in the checklist's order, then the comment.
+        self.fields = {**items, "comment": self.fields["comment"]}
+        if check and not self.is_bound:
+            self.initial.setdefault("comment", check.comment)
+
+    def item_fields(self):
+        return [self[item] for item in EligibilityItem.values]
+
+    def cleaned_items(self) -> dict[str, bool]:
+        return {item: bool(self.cleaned_data.get(item)) for item in EligibilityItem.values}
