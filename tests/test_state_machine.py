@@ -1,7 +1,13 @@
 """The application's state machine as a whole: its graph, its protection, its locking."""
 
+import io
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import translation
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from applications.enums import ApplicationState as S
@@ -115,3 +121,55 @@ def test_stale_copy_cannot_overwrite_a_newer_state():
     application.refresh_from_db()
     assert application.state == S.WITHDRAWN
     assert application.withdrawn_reason == "We changed our plans."
+
+
+# -- the diagrams in docs/ are made from the model and must not drift from it ------------------
+
+DOCS = Path(settings.BASE_DIR) / "docs"
+REGENERATE = "python manage.py state_diagram{} > docs/state-diagram.{}"
+
+
+def _command_output(*args, **options) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_committed_dot_diagram_matches_the_model():
+    committed = (DOCS / "state-diagram.dot").read_text(encoding="utf-8")
+
+    assert _command_output("state_diagram", format="dot") == committed, (
+        "The state machine changed; regenerate with: " + REGENERATE.format(" --format dot", "dot")
+    )
+
+
+def test_committed_dot_diagram_is_django_fsms_graph_transitions_output():
+    # The stock command prints the same statements in an order that varies between runs.
+    committed = (DOCS / "state-diagram.dot").read_text(encoding="utf-8")
+    with translation.override("en"):
+        stock = _command_output("graph_transitions", "applications.Application.state")
+
+    assert sorted(stock.splitlines()) == sorted(committed.splitlines())
+
+
+def test_committed_mermaid_diagram_matches_the_model():
+    committed = (DOCS / "state-diagram.mmd").read_text(encoding="utf-8")
+
+    assert _command_output("state_diagram") == committed, (
+        "The state machine changed; regenerate with: " + REGENERATE.format("", "mmd")
+    )
+
+
+def test_architecture_page_shows_the_generated_mermaid_diagram():
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    block = "```mermaid\n" + (DOCS / "state-diagram.mmd").read_text(encoding="utf-8") + "```"
+
+    assert block in page
+
+
+def test_mermaid_diagram_has_every_edge_of_the_graph():
+    text = _command_output("state_diagram")
+
+    for name, source, target in EXPECTED_GRAPH:
+        assert f"    {source} --> {target}: {name}\n" in text
+    assert text.count(" --> ") == len(EXPECTED_GRAPH) + 1 + 3  # initial and three final states
