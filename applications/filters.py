@@ -42,7 +42,10 @@ class ApplicationFilter(django_filters.FilterSet):
         label=_("Call"), queryset=Call.objects.order_by("-closes_at"), empty_label=_("All calls")
     )
     state = django_filters.ChoiceFilter(
-        label=_("State"), choices=ApplicationState.choices, empty_label=_("All states")
+        label=_("State"),
+        # The agency's list holds submitted applications only, so "draft" is never a match.
+        choices=[c for c in ApplicationState.choices if c[0] != ApplicationState.DRAFT],
+        empty_label=_("All states"),
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind of organisation"),
@@ -59,6 +62,11 @@ class ApplicationFilter(django_filters.FilterSet):
     o = ApplicationOrderingFilter(
         label=_("Sort by"), fields=[(v, k) for k, v in ORDERING_FIELDS.items()]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The call's title in the reader's language, not ``str(call)`` (always Swedish).
+        self.form.fields["call"].label_from_instance = lambda call: call.title
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

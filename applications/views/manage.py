@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -29,7 +29,7 @@ from ..forms.manage import (
     EligibilityCheckForm,
     ReturnForCompletionForm,
 )
-from ..models import ApplicationTransition, Attachment
+from ..models import ApplicationTransition
 
 PAGE_SIZE = 50
 
@@ -203,7 +203,6 @@ def _render_detail(request, application, **forms):
         "application": application,
         "version": version,
         "versions": versions,
-        "version_attachments": list(version.attachments.all()) if version else [],
         "deadline_exceptions": sorted(
             application.deadline_exceptions.all(), key=lambda e: e.granted_at, reverse=True
         ),
@@ -229,22 +228,6 @@ def _render_detail(request, application, **forms):
 def manage_detail(request, pk):
     application = _get_application_for_staff(request, pk)
     return _render_detail(request, application)
-
-
-@login_required
-def manage_attachment(request, pk, attachment_pk):
-    """Download a file that is part of a submitted version (never a working-copy-only file)."""
-    application = _get_application_for_staff(request, pk)
-    attachment = get_object_or_404(
-        Attachment.objects.filter(application=application, versions__isnull=False).distinct(),
-        pk=attachment_pk,
-    )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
 
 
 @require_POST
@@ -338,11 +321,6 @@ urlpatterns = [
     path("manage/applications/", manage_list, name="manage_list"),
     path("manage/applications/export.csv", manage_export, name="manage_export"),
     path("manage/applications/<int:pk>/", manage_detail, name="manage_detail"),
-    path(
-        "manage/applications/<int:pk>/attachments/<int:attachment_pk>/",
-        manage_attachment,
-        name="manage_attachment",
-    ),
     path("manage/applications/<int:pk>/return/", manage_return, name="manage_return"),
     path(
         "manage/applications/<int:pk>/late-exception/",
