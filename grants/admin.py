@@ -1,0 +1,119 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .enums import OrganisationKind
+from .models import Call, Hub
+
+
+class CallAdminForm(forms.ModelForm):
+    # The kinds are stored as a JSON list; checkboxes are kinder than hand-written JSON.
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("organisation kinds that may apply"),
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "slug",
+            "is_published",
+            "title_sv",
+            "title_en",
+            "summary_sv",
+            "summary_en",
+            "description_sv",
+            "description_en",
+            "opens_at",
+            "closes_at",
+            "budget",
+            "max_amount",
+            "eligible_kinds",
+            "hubs",
+            "project_start_earliest",
+            "project_end_latest",
+            "reviewers_per_application",
+            "min_reviews",
+            "score_visibility",
+            "aggregation",
+            "decision_appealable",
+            "acceptance_days",
+            "interim_reports",
+            "final_report_days",
+            "letter_wording_sv",
+            "letter_wording_en",
+        ]
+
+
+@admin.register(Hub)
+class HubAdmin(admin.ModelAdmin):
+    list_display = ["name", "city"]
+    search_fields = ["name", "city"]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    form = CallAdminForm
+    list_display = [
+        "title_sv",
+        "slug",
+        "is_published",
+        "opens_at",
+        "closes_at",
+        "budget",
+        "max_amount",
+    ]
+    list_filter = ["is_published"]
+    search_fields = ["title_sv", "title_en", "slug"]
+    date_hierarchy = "closes_at"
+    prepopulated_fields = {"slug": ["title_sv"]}
+    filter_horizontal = ["hubs"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "is_published"]}),
+        (
+            _("Texts"),
+            {
+                "fields": [
+                    "title_sv",
+                    "title_en",
+                    "summary_sv",
+                    "summary_en",
+                    "description_sv",
+                    "description_en",
+                ]
+            },
+        ),
+        (_("Dates (Swedish time)"), {"fields": ["opens_at", "closes_at"]}),
+        (
+            _("Money and who may apply"),
+            {"fields": ["budget", "max_amount", "eligible_kinds", "hubs"]},
+        ),
+        (_("Project period"), {"fields": ["project_start_earliest", "project_end_latest"]}),
+        (
+            _("Review"),
+            {
+                "fields": [
+                    "reviewers_per_application",
+                    "min_reviews",
+                    "score_visibility",
+                    "aggregation",
+                ]
+            },
+        ),
+        (
+            _("Decisions and follow-up"),
+            {
+                "fields": [
+                    "decision_appealable",
+                    "acceptance_days",
+                    "interim_reports",
+                    "final_report_days",
+                    "letter_wording_sv",
+                    "letter_wording_en",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
