@@ -1,7 +1,17 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from applications.validators import normalise_orgnr, validate_public_sector_orgnr
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read the English message ids, whatever catalogue is compiled."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
