@@ -28,15 +28,17 @@ S = ApplicationState
 
 @pytest.fixture
 def superuser():
+    # English: the assertions read the English message ids, stable once translations arrive.
     return User.objects.create_superuser(
-        email="admin@agency.example.se", password="correct horse battery", full_name="Admin"
+        email="admin@agency.example.se",
+        password="correct horse battery",
+        full_name="Admin",
+        language="en",
     )
 
 
 @pytest.fixture
 def admin_client(client, superuser):
-    superuser.language = "en"
-    superuser.save()
     client.force_login(superuser)
     return client
 
