@@ -570,6 +570,23 @@ def test_preview_lists_what_is_missing_with_links_to_the_fields(client, applicat
     assert reverse("applications:submit", args=[application.pk]) not in response.content.decode()
 
 
+def test_preview_links_period_and_budget_errors_to_their_fields(client, application, member):
+    application.call.project_end_latest = dt.date(2027, 6, 30)
+    application.call.save()
+    application.requested_amount = 510_000
+    application.save()
+    response = client.get(reverse("applications:preview", args=[application.pk]))
+    edit = reverse("applications:edit", args=[application.pk])
+    assert response.context["errors"] == [
+        (
+            f"{edit}#budget",
+            "The budget lines add up to 500\u00a0000 kr, but the requested amount is "
+            "510\u00a0000 kr. They must be equal.",
+        ),
+        (f"{edit}#id_period_end", "The project must end by 2027-06-30."),
+    ]
+
+
 def test_submit_gives_number_version_and_receipt(
     client, application, member, mailoutbox, django_capture_on_commit_callbacks
 ):
