@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What the test suite needs on the machine: PostgreSQL on 127.0.0.1:5432, Chromium for the
+# browser tests, and Redis (for the RQ queue, when its tests come). Starts what is installed
+# but stopped, installs what is missing (Debian packages), and waits until PostgreSQL answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib.sh
+
+PG_HOST=127.0.0.1
+PG_PORT=5432
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+installed_postgres=""
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  log "PostgreSQL is missing; installing it"
+  apt_install postgresql
+  installed_postgres=1
+fi
+version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+if [ -n "$installed_postgres" ]; then
+  # A server installed by this script is a throwaway test server: let local TCP connections
+  # in without a password, as on the project's CI machines. An existing server is left alone.
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+fi
+if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+fi
+for _ in $(seq 1 30); do
+  pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break
+  sleep 1
+done
+if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+  log "PostgreSQL does not answer on $PG_HOST:$PG_PORT"
+  exit 1
+fi
+if [ -n "$installed_postgres" ]; then
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+fi
+
+# -- Chromium (never `playwright install`: it downloads a browser) -----------------------------
+if [ ! -x /usr/bin/chromium ]; then
+  log "Chromium is missing; installing Debian's chromium"
+  apt_install chromium
+fi
+
+# -- Redis (optional for now: no test needs it yet) -------------------------------------------
+if command -v redis-server >/dev/null 2>&1; then
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  fi
+fi
+log "services ready: PostgreSQL $version, Chromium$(command -v redis-server >/dev/null && echo ', Redis')"
