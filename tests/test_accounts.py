@@ -16,8 +16,10 @@ NEW_PASSWORD = "a brand new staple 42"
 
 @pytest.fixture
 def client():
-    """A browser that asks for English, so the assertions read the English message ids."""
-    return Client(headers={"accept-language": "en"})
+    """A browser that has chosen English, so the assertions read the English message ids."""
+    browser = Client()
+    browser.cookies["samverket_language"] = "en"
+    return browser
 
 
 def _signup_data(**overrides) -> dict:

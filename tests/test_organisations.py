@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def client():
-    """A browser that asks for English, so the assertions read the English message ids."""
-    return Client(headers={"accept-language": "en"})
+    """A browser that has chosen English, so the assertions read the English message ids."""
+    browser = Client()
+    browser.cookies["samverket_language"] = "en"
+    return browser
 
 
 def _person(**kwargs):

@@ -91,9 +91,8 @@ def test_call_detail_shows_texts_dates_budget_kinds_and_hubs(client, frozen):
 
 def test_call_detail_in_english_uses_english_texts(client, frozen):
     call = make_call(title_en="Coworking trial", description_en="The English call text.")
-    response = client.get(
-        reverse("grants:call_detail", args=[call.slug]), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.cookies["samverket_language"] = "en"
+    response = client.get(reverse("grants:call_detail", args=[call.slug]))
     html = response.content.decode()
     assert "Coworking trial" in html
     assert "The English call text." in html
@@ -235,3 +234,12 @@ def test_starting_a_draft_needs_post(client, frozen):
     client.force_login(factories.MembershipFactory().user)
     response = client.get(reverse("applications:application_create", args=[call.slug]))
     assert response.status_code == 405
+
+
+def test_pages_are_swedish_whatever_the_browser_asks(client, frozen):
+    call = make_call()
+    response = client.get(
+        reverse("grants:call_detail", args=[call.slug]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.headers["Content-Language"] == "sv"
+    assert '<html lang="sv">' in response.content.decode()
