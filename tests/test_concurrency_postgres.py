@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applications import services
 from applications.enums import ApplicationState
@@ -55,8 +55,10 @@ def _run_together(jobs) -> tuple[list, list[BaseException]]:
 
 def _submit_job(application_pk: int, user):
     def job():
-        application = Application.objects.get(pk=application_pk)
-        return services.application_submit(application=application, by=user).application_id
+        # A new thread has no active language; read the refusal in English.
+        with translation.override("en"):
+            application = Application.objects.get(pk=application_pk)
+            return services.application_submit(application=application, by=user).application_id
 
     return job
 

@@ -72,4 +72,5 @@ def test_login_helper_logs_in_through_the_form(page, login):
 
     login(user)
 
-    assert page.get_by_role("button", name="Logga ut").is_visible()
+    assert page.locator("form[action='/account/logout/'] button[type=submit]").is_visible()
+    assert page.locator("a[href='/account/login/']").count() == 0
