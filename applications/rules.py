@@ -63,7 +63,9 @@ rules.add_perm("applications.view_organisation", is_organisation_member | is_age
 rules.add_perm("applications.manage_organisation", is_organisation_admin)
 rules.add_perm("applications.create_application", is_organisation_member)
 
-rules.add_perm("applications.view_application", is_applicant | (is_agency_staff & has_been_submitted))
+rules.add_perm(
+    "applications.view_application", is_applicant | (is_agency_staff & has_been_submitted)
+)
 rules.add_perm("applications.change_application", is_applicant & is_editable)
 rules.add_perm("applications.submit_application", is_applicant)
 rules.add_perm("applications.withdraw_application", is_applicant)

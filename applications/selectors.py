@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -73,55 +74,70 @@ REQUIRED_FIELDS = [
 ]
 
 
-def submission_errors(application: Application) -> list[str]:
-    """Everything that stops this working copy from being submitted, as messages.
+class SubmissionError(NamedTuple):
+    """Why a working copy cannot be submitted, and which field to put right (None: no field)."""
+
+    field: str | None
+    message: str
+
+
+def submission_errors(application: Application) -> list[SubmissionError]:
+    """Everything that stops this working copy from being submitted.
 
     An empty list means the content may be submitted (the deadline and the user's right are
-    checked by the service).
+    checked by the service). ``field`` is a form field name, or ``"budget"`` for the budget lines.
     """
-    errors: list[str] = []
+    errors: list[SubmissionError] = []
+
+    def refuse(field, message):
+        errors.append(SubmissionError(field, str(message)))
+
     for name in REQUIRED_FIELDS:
         if getattr(application, name) in (None, ""):
-            field = Application._meta.get_field(name)
-            errors.append(_("%(field)s is required.") % {"field": str(field.verbose_name).capitalize()})
+            label = str(Application._meta.get_field(name).verbose_name).capitalize()
+            refuse(name, _("%(field)s is required.") % {"field": label})
     call = application.call
     amount = application.requested_amount
     if amount is not None:
         if amount <= 0:
-            errors.append(_("The requested amount must be more than 0 kr."))
+            refuse("requested_amount", _("The requested amount must be more than 0 kr."))
         if amount > call.max_amount:
-            errors.append(
+            refuse(
+                "requested_amount",
                 _("The requested amount is more than the call's maximum of %(max)s kr.")
-                % {"max": format_kronor(call.max_amount)}
+                % {"max": format_kronor(call.max_amount)},
             )
         lines = list(application.budget_lines.all())
         total = sum(line.amount for line in lines)
         if not lines:
-            errors.append(_("Add at least one budget line."))
+            refuse("budget", _("Add at least one budget line."))
         elif total != amount:
-            errors.append(
+            refuse(
+                "budget",
                 _(
                     "The budget lines add up to %(total)s kr, but the requested amount is "
                     "%(amount)s kr. They must be equal."
                 )
-                % {"total": format_kronor(total), "amount": format_kronor(amount)}
+                % {"total": format_kronor(total), "amount": format_kronor(amount)},
             )
     if application.hub_id and not call.hubs.filter(pk=application.hub_id).exists():
-        errors.append(_("The chosen hub is not part of this call."))
+        refuse("hub", _("The chosen hub is not part of this call."))
     start, end = application.period_start, application.period_end
     if start and end and end < start:
-        errors.append(_("The project cannot end before it starts."))
+        refuse("period_end", _("The project cannot end before it starts."))
     if start and call.project_start_earliest and start < call.project_start_earliest:
-        errors.append(
+        refuse(
+            "period_start",
             _("The project cannot start before %(date)s.")
-            % {"date": call.project_start_earliest.isoformat()}
+            % {"date": call.project_start_earliest.isoformat()},
         )
     if end and call.project_end_latest and end > call.project_end_latest:
-        errors.append(
-            _("The project must end by %(date)s.") % {"date": call.project_end_latest.isoformat()}
+        refuse(
+            "period_end",
+            _("The project must end by %(date)s.") % {"date": call.project_end_latest.isoformat()},
         )
     if application.organisation.kind not in call.eligible_kinds:
-        errors.append(_("Your kind of organisation may not apply to this call."))
+        refuse(None, _("Your kind of organisation may not apply to this call."))
     return errors
 
 

@@ -34,7 +34,12 @@ from .models import (
     RegistrationCounter,
     User,
 )
-from .validators import detect_content_type, normalise_orgnr, safe_filename
+from .validators import (
+    detect_content_type,
+    normalise_orgnr,
+    safe_filename,
+    validate_public_sector_orgnr,
+)
 
 S = ApplicationState
 INVITATION_VALID_FOR = timedelta(days=14)
@@ -46,7 +51,12 @@ def _require(user, perm: str, obj=None) -> None:
 
 
 def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    """A moment as Swedes write it, in Stockholm time, whatever the reader's language."""
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f}".removesuffix(".0")
 
 
 # -- people and organisations -------------------------------------------------------------
@@ -68,6 +78,7 @@ def organisation_register(
     Validation of the number (a legal entity in the public sector) is the form's job; the
     number is normalised again here and the unique constraint is the last word.
     """
+    validate_public_sector_orgnr(orgnr)
     normalised = normalise_orgnr(orgnr)
     if Organisation.objects.filter(orgnr=normalised).exists():
         raise ValidationError(
@@ -84,7 +95,8 @@ def organisation_register(
             )
     except IntegrityError:
         raise ValidationError(
-            _("An organisation with number %(orgnr)s is already registered.") % {"orgnr": normalised}
+            _("An organisation with number %(orgnr)s is already registered.")
+            % {"orgnr": normalised}
         ) from None
     Membership.objects.create(user=by, organisation=organisation, is_admin=True, is_signatory=True)
     return organisation
@@ -216,9 +228,7 @@ def application_create(*, call, organisation: Organisation, by: User) -> Applica
 
 
 def _lock_editable(application: Application, by: User) -> Application:
-    locked = (
-        Application.objects.select_for_update().select_related("call").get(pk=application.pk)
-    )
+    locked = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
     if not rules.has_perm("applications.view_application", by, locked):
         raise PermissionDenied
     if not rules.has_perm("applications.change_application", by, locked):
@@ -264,7 +274,8 @@ def application_update(
     if budget_lines is not None:
         locked.budget_lines.all().delete()
         BudgetLine.objects.bulk_create(
-            BudgetLine(application=locked, position=i, **line) for i, line in enumerate(budget_lines)
+            BudgetLine(application=locked, position=i, **line)
+            for i, line in enumerate(budget_lines)
         )
     return locked
 
@@ -278,13 +289,16 @@ def attachment_add(*, application: Application, by: User, upload) -> Attachment:
     if upload.size > settings.ATTACHMENT_MAX_FILE_BYTES:
         raise ValidationError(
             _("The file “%(name)s” is larger than %(limit)s MB.")
-            % {"name": safe_filename(upload.name), "limit": settings.ATTACHMENT_MAX_FILE_BYTES // 2**20}
+            % {
+                "name": safe_filename(upload.name),
+                "limit": _megabytes(settings.ATTACHMENT_MAX_FILE_BYTES),
+            }
         )
     total = selectors.attachments_total_size(locked)
     if total + upload.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
         raise ValidationError(
             _("The application's attachments may be at most %(limit)s MB in all.")
-            % {"limit": settings.ATTACHMENT_MAX_TOTAL_BYTES // 2**20}
+            % {"limit": _megabytes(settings.ATTACHMENT_MAX_TOTAL_BYTES)}
         )
     content_type = detect_content_type(upload)
     digest = hashlib.sha256()
@@ -375,7 +389,7 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
         )
     errors = selectors.submission_errors(locked)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError([error.message for error in errors])
     content = selectors.snapshot_content(locked)
     digest = selectors.content_sha256(content)
     latest = selectors.latest_version(locked)
@@ -458,7 +472,9 @@ def application_record_deadline_exception(
     _require(by, "record_deadline_exception", locked)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(_("Give the reason for the exception, for example a documented outage."))
+        raise ValidationError(
+            _("Give the reason for the exception, for example a documented outage.")
+        )
     if new_deadline is None or new_deadline <= timezone.now():
         raise ValidationError(_("The new deadline must be in the future."))
     if locked.state not in (S.DRAFT, S.SUBMITTED):
@@ -480,7 +496,12 @@ def application_check_eligibility(
     cleaned = {item: bool(items.get(item)) for item in EligibilityItem.values}
     check, _created = EligibilityCheck.objects.update_or_create(
         application=locked,
-        defaults={"items": cleaned, "comment": comment, "checked_by": by, "checked_at": timezone.now()},
+        defaults={
+            "items": cleaned,
+            "comment": comment,
+            "checked_by": by,
+            "checked_at": timezone.now(),
+        },
     )
     return check
 
@@ -494,7 +515,8 @@ def application_start_review(*, application: Application, by: User) -> Applicati
         raise ValidationError(_("Only a submitted application can go to review."))
     if timezone.now() < locked.deadline:
         raise ValidationError(
-            _("Review can start after the deadline, %(deadline)s.") % {"deadline": _local(locked.deadline)}
+            _("Review can start after the deadline, %(deadline)s.")
+            % {"deadline": _local(locked.deadline)}
         )
     if not locked.eligibility_passed:
         raise ValidationError(_("Tick every item of the eligibility checklist first."))
@@ -557,7 +579,9 @@ def application_close(*, application: Application, by: User) -> Application:
 
 
 @transaction.atomic
-def application_decide(*, application: Application, by: User, outcome: str, comment: str) -> Application:
+def application_decide(
+    *, application: Application, by: User, outcome: str, comment: str
+) -> Application:
     """Run a decision's transition (approve, reject, reject_ineligible).
 
     Used by the decision services of the decisions issue, which add the Decision record, the
@@ -566,9 +590,15 @@ def application_decide(*, application: Application, by: User, outcome: str, comm
     """
     locked = _lock(application)
     _require(by, "decide_application", locked)
-    method = {"approve": locked.approve, "reject": locked.reject, "reject_ineligible": locked.reject_ineligible}[outcome]
+    method = {
+        "approve": locked.approve,
+        "reject": locked.reject,
+        "reject_ineligible": locked.reject_ineligible,
+    }[outcome]
     if not can_proceed(method):
-        raise ValidationError(_("This decision cannot be taken in the application's current state."))
+        raise ValidationError(
+            _("This decision cannot be taken in the application's current state.")
+        )
     source = locked.state
     method()
     _save_transition(locked)

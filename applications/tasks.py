@@ -16,12 +16,16 @@ def send_submission_receipt(*, version_id: int) -> None:
 
 @task()
 def send_withdrawal_notice(*, application_id: int) -> None:
-    emails.send_withdrawal_notice(Application.objects.select_related("organisation").get(pk=application_id))
+    emails.send_withdrawal_notice(
+        Application.objects.select_related("organisation").get(pk=application_id)
+    )
 
 
 @task()
 def send_completion_request(*, application_id: int) -> None:
-    emails.send_completion_request(Application.objects.select_related("organisation").get(pk=application_id))
+    emails.send_completion_request(
+        Application.objects.select_related("organisation").get(pk=application_id)
+    )
 
 
 @task()

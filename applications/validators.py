@@ -71,7 +71,9 @@ def detect_content_type(upload) -> str:
     upload.seek(0)
     kind = filetype.guess(head)
     extension = PurePath(upload.name or "").suffix.lower()
-    allowed = ", ".join(sorted({ext.lstrip(".").upper() for exts in ALLOWED_TYPES.values() for ext in exts}))
+    allowed = ", ".join(
+        sorted({ext.lstrip(".").upper() for exts in ALLOWED_TYPES.values() for ext in exts})
+    )
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise ValidationError(
             _("The file “%(name)s” is not of an allowed type (%(allowed)s).")
@@ -80,7 +82,10 @@ def detect_content_type(upload) -> str:
         )
     if extension not in ALLOWED_TYPES[kind.mime]:
         raise ValidationError(
-            _("The file “%(name)s” does not contain what its name says. Check the file and try again.")
+            _(
+                "The file “%(name)s” does not contain what its name says. "
+                "Check the file and try again."
+            )
             % {"name": upload.name},
             code="file_mismatch",
         )

@@ -131,13 +131,21 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     def budget(self, create, extracted, **kwargs):
         if not create:
             return
-        lines = extracted if extracted is not None else [
-            (BudgetCategory.HUB, "Hub membership", 300_000),
-            (BudgetCategory.STAFF, "Project lead", 200_000),
-        ]
+        lines = (
+            extracted
+            if extracted is not None
+            else [
+                (BudgetCategory.HUB, "Hub membership", 300_000),
+                (BudgetCategory.STAFF, "Project lead", 200_000),
+            ]
+        )
         for i, (category, description, amount) in enumerate(lines):
             BudgetLine.objects.create(
-                application=self, category=category, description=description, amount=amount, position=i
+                application=self,
+                category=category,
+                description=description,
+                amount=amount,
+                position=i,
             )
 
 

@@ -645,7 +645,7 @@ def test_submit_at_or_one_second_after_the_deadline_is_refused_and_changes_nothi
     frozen.move_to(CLOSES + late)
     response = client.post(reverse("applications:submit", args=[application.pk]), follow=True)
     assert messages_of(response) == [
-        "The deadline, Jan. 15, 2027, noon, has passed. Late applications cannot be submitted."
+        "The deadline, 2027-01-15 12:00, has passed. Late applications cannot be submitted."
     ]
     application.refresh_from_db()
     assert application.state == S.DRAFT

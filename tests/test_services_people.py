@@ -80,6 +80,19 @@ def test_registering_an_invalid_number_is_refused():
     assert not user.memberships.exists()
 
 
+@pytest.mark.parametrize(
+    ("orgnr", "code"), [("556036-0793", "not_public_sector"), ("811228-9874", "personal_number")]
+)
+def test_the_service_itself_refuses_private_companies_and_personal_numbers(orgnr, code):
+    user = factories.UserFactory()
+
+    with pytest.raises(ValidationError) as refused:
+        _register(user, orgnr=orgnr)
+
+    assert refused.value.code == code
+    assert Organisation.objects.count() == 0
+
+
 # -- invitations --------------------------------------------------------------------------------
 
 

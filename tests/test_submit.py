@@ -26,7 +26,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OPENS = dt.datetime(2026, 11, 1, 9, 0, tzinfo=STOCKHOLM)
 CLOSES = dt.datetime(2026, 11, 30, 12, 0, tzinfo=STOCKHOLM)  # 11:00 UTC
 SECOND = dt.timedelta(seconds=1)
-LATE = "The deadline, Nov. 30, 2026, noon, has passed. Late applications cannot be submitted."
+LATE = "The deadline, 2026-11-30 12:00, has passed. Late applications cannot be submitted."
 
 
 @pytest.fixture(autouse=True)
@@ -262,7 +262,7 @@ def test_returned_application_after_its_completion_deadline_is_refused(
     messages = refused_submit(application, applicant, django_capture_on_commit_callbacks)
 
     assert messages == [
-        "The deadline, Dec. 10, 2026, noon, has passed. Late applications cannot be submitted."
+        "The deadline, 2026-12-10 12:00, has passed. Late applications cannot be submitted."
     ]
     assert footprint(application) == before
 

@@ -61,9 +61,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    state = FSMField(
-        _("state"), choices=ApplicationState.choices, default=S.DRAFT, protected=True
-    )
+    state = FSMField(_("state"), choices=ApplicationState.choices, default=S.DRAFT, protected=True)
     language = models.CharField(
         _("language for letters and emails"),
         max_length=2,
@@ -84,7 +82,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     period_start = models.DateField(_("project start"), null=True, blank=True)
     period_end = models.DateField(_("project end"), null=True, blank=True)
     expected_results = models.TextField(_("expected results"), blank=True)
-    requested_amount = models.PositiveIntegerField(_("requested amount (kr)"), null=True, blank=True)
+    requested_amount = models.PositiveIntegerField(
+        _("requested amount (kr)"), null=True, blank=True
+    )
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
@@ -333,9 +333,7 @@ class ApplicationVersion(models.Model):
     Every submitted version stays on record. Never updated after it is written.
     """
 
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="versions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     content = models.JSONField()
     sha256 = models.CharField(max_length=64)

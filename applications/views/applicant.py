@@ -297,29 +297,15 @@ def attachment_download(request, pk, att_pk):
 # -- preview, submit, withdraw ------------------------------------------------------------------
 
 
-def _error_links(application, errors: list[str]) -> list[tuple[str, str]]:
+def _error_links(application, errors) -> list[tuple[str, str]]:
     """Pair each submission error with the place on the edit page where it is put right."""
-    # submission_errors returns plain messages; the same messages are built here to find
-    # their fields. Anything not recognised is about the amount and budget lines.
     edit_url = reverse("applications:edit", args=[application.pk])
-    call = application.call
-    anchors = {
-        _("The chosen hub is not part of this call."): "#id_hub",
-        _("The project cannot end before it starts."): "#id_period_end",
-    }
-    if call.project_start_earliest:
-        message = _("The project cannot start before %(date)s.")
-        anchors[message % {"date": call.project_start_earliest.isoformat()}] = "#id_period_start"
-    if call.project_end_latest:
-        message = _("The project must end by %(date)s.")
-        anchors[message % {"date": call.project_end_latest.isoformat()}] = "#id_period_end"
-    for name in selectors.REQUIRED_FIELDS:
-        label = str(Application._meta.get_field(name).verbose_name).capitalize()
-        anchors[_("%(field)s is required.") % {"field": label}] = f"#id_{name}"
-    kind_message = _("Your kind of organisation may not apply to this call.")
     return [
-        ("" if message == kind_message else edit_url + anchors.get(message, "#budget"), message)
-        for message in errors
+        (
+            f"{edit_url}#{'budget' if e.field == 'budget' else f'id_{e.field}'}" if e.field else "",
+            e.message,
+        )
+        for e in errors
     ]
 
 
