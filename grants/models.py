@@ -92,9 +92,7 @@ class Call(models.Model):
 
     # Decision and follow-up settings (used from issues 4 and 5 on).
     decision_appealable = models.BooleanField(_("decisions can be appealed"), default=False)
-    acceptance_days = models.PositiveSmallIntegerField(
-        _("days to accept a grant"), default=30
-    )
+    acceptance_days = models.PositiveSmallIntegerField(_("days to accept a grant"), default=30)
     interim_reports = models.PositiveSmallIntegerField(_("number of interim reports"), default=0)
     final_report_days = models.PositiveSmallIntegerField(
         _("days after the project ends that the final report is due"), default=60
@@ -118,9 +116,7 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(max_amount__lte=models.F("budget")), name="call_max_within_budget"
             ),
-            models.CheckConstraint(
-                condition=Q(max_amount__gt=0), name="call_max_amount_positive"
-            ),
+            models.CheckConstraint(condition=Q(max_amount__gt=0), name="call_max_amount_positive"),
         ]
 
     def __str__(self) -> str:
