@@ -52,7 +52,7 @@ def s3_server():
 def s3_storage(s3_server, settings):
     """The default storage switched to S3 as production configures it, on a fresh bucket.
 
-    Yields the bucket's name; ``s3_server.client()`` reads the bucket directly.
+    Returns the bucket's name; ``s3_server.client()`` reads the bucket directly.
     """
     import uuid
 
