@@ -5,6 +5,7 @@ PostgreSQL when CI sets it.
 """
 
 import tempfile
+from pathlib import Path
 
 from .settings import *  # noqa: F403
 
@@ -16,7 +17,13 @@ TASKS = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = tempfile.mkdtemp(prefix="samverket-test-media-")
+_TMP = Path(tempfile.mkdtemp(prefix="samverket-test-"))
+MEDIA_ROOT = _TMP / "media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's shared in-memory database: the browser tests' live server answers
+    # requests in threads, and an in-memory database locks whole tables ("database table is
+    # locked") where a file in WAL mode with a busy timeout waits, as it does in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405
 STORAGES["default"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": MEDIA_ROOT},

@@ -502,9 +502,45 @@ def test_autosave_saves_and_answers_with_the_time(client, application, member):
         edit_payload(application, title="Typed a moment ago"),
     )
     assert response.status_code == 200
-    assert json.loads(response.content) == {"saved_at": "11:00"}
+    assert json.loads(response.content) == {"saved_at": "11:00", "budget_saved": True}
     application.refresh_from_db()
     assert application.title == "Typed a moment ago"
+
+
+def test_autosave_with_a_half_typed_budget_line_saves_the_rest_and_keeps_the_budget(
+    client, application, member
+):
+    before = budget_of(application)
+    response = client.post(
+        reverse("applications:autosave", args=[application.pk]),
+        edit_payload(
+            application,
+            title="Still typing the budget",
+            **{"budget-2-category": BudgetCategory.TRAVEL, "budget-2-amount": ""},
+        ),
+    )
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"saved_at": "11:00", "budget_saved": False}
+    application.refresh_from_db()
+    assert application.title == "Still typing the budget"
+    assert budget_of(application) == before
+
+
+def test_saving_the_draft_with_a_half_typed_budget_line_shows_the_error_and_saves_nothing(
+    client, application, member
+):
+    response = client.post(
+        reverse("applications:edit", args=[application.pk]),
+        edit_payload(
+            application,
+            title="Not saved",
+            **{"budget-2-category": BudgetCategory.TRAVEL, "budget-2-amount": ""},
+        ),
+    )
+    assert response.status_code == 200
+    assert 'class="error-summary"' in response.content.decode()
+    application.refresh_from_db()
+    assert application.title != "Not saved"
 
 
 def test_autosave_answers_400_with_the_messages_for_a_type_error(client, application, member):

@@ -161,22 +161,25 @@ def _render_edit(
     )
 
 
-def _save_working_copy(request, application):
+def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     """Validate the posted form and budget, then save through the service.
 
     Returns ``(form, formset, saved)``. Only type errors stop a save; a ``ValidationError``
-    from the service (say, the application stopped being editable) lands on the form.
+    from the service (say, the application stopped being editable) lands on the form. With
+    ``keep_budget_if_invalid`` (autosave, which runs while a budget line is half typed) the
+    other fields are saved and the stored budget is left as it was.
     """
     form = ApplicationForm(request.POST, instance=application, call=application.call)
     formset = budget_formset(application, request.POST)
-    if not (form.is_valid() and formset.is_valid()):
+    budget_valid = formset.is_valid()
+    if not form.is_valid() or not (budget_valid or keep_budget_if_invalid):
         return form, formset, False
     try:
         services.application_update(
             application=application,
             by=request.user,
             data={name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
-            budget_lines=formset.lines(),
+            budget_lines=formset.lines() if budget_valid else None,
         )
     except ValidationError as error:
         if hasattr(error, "error_dict"):
@@ -215,12 +218,18 @@ def application_autosave(request, pk):
         return JsonResponse(
             {"errors": [_("This application can no longer be changed.")]}, status=400
         )
-    form, formset, saved = _save_working_copy(request, application)
+    form, formset, saved = _save_working_copy(request, application, keep_budget_if_invalid=True)
     if not saved:
         return JsonResponse(
             {"errors": [message for _id, message in form_errors(form, formset)]}, status=400
         )
-    return JsonResponse({"saved_at": _local_time(timezone.now())})
+    # A half-typed budget line is not an error yet: it is kept in the browser until complete.
+    return JsonResponse(
+        {
+            "saved_at": _local_time(timezone.now()),
+            "budget_saved": formset.is_valid(),
+        }
+    )
 
 
 # -- attachments --------------------------------------------------------------------------------

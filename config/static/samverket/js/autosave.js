@@ -2,8 +2,9 @@
 // works fully with its "Save draft" button.
 //
 // - Every ~20 s (when something changed) and when a field loses focus, the form is posted in
-//   the background to its data-autosave-url; the server answers {"saved_at": "HH:MM"} or
-//   400 {"errors": [...]}. The result is announced in an aria-live region.
+//   the background to its data-autosave-url; the server answers {"saved_at": "HH:MM",
+//   "budget_saved": bool} (false while a budget line is half typed: the other fields are
+//   saved, the budget is not) or 400 {"errors": [...]}. The result is announced in an aria-live region.
 // - Every change is also kept in localStorage, so nothing typed is lost if the browser closes
 //   between saves. When the page opens with a local copy newer than the server's last save,
 //   the person is offered to restore it (never restored silently).
@@ -88,7 +89,13 @@
         })
         .then(function (result) {
           if (result.ok && result.data.saved_at) {
-            dropLocalCopy();
+            if (result.data.budget_saved === false) {
+              // A budget line is half typed: the server kept its old budget, so the local
+              // copy stays until the line is complete and saved.
+              dirty = true;
+            } else {
+              dropLocalCopy();
+            }
             announce(status.getAttribute("data-saved-text").replace("__TIME__", result.data.saved_at));
           } else {
             dirty = true;

@@ -1,0 +1,132 @@
+"""An applicant's whole journey in a real browser, from the call page to a submitted
+application, with axe checking every page on the way and wrong input tried on purpose."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from applications.enums import ApplicationState
+from applications.models import Application, Organisation
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "ett långt och bra lösenord"
+
+
+@pytest.fixture
+def call():
+    return factories.CallFactory(
+        slug="samverket", title_sv="Samverket: pröva coworking", max_amount=600_000
+    )
+
+
+def _submit(page, name: str):
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
+    page, live_url, axe, call, mailoutbox, tmp_path
+):
+    # The public call page, in Swedish.
+    page.goto(live_url("grants:call_detail", call.slug))
+    expect(page.locator("h1")).to_have_text("Samverket: pröva coworking")
+    axe(page)
+
+    # Create an account.
+    page.get_by_role("link", name="Skapa konto").last.click()
+    axe(page)
+    page.fill("#id_full_name", "Anna Andersson")
+    page.fill("#id_email", "anna@ostersund.example.se")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    _submit(page, "Skapa konto")
+    axe(page)
+
+    # Register the organisation: a personal identity number is refused first.
+    page.goto(live_url("applications:organisation_register"))
+    axe(page)
+    page.fill("#id_orgnr", "811228-9874")
+    page.fill("#id_name", "Östersunds kommun")
+    page.select_option("#id_kind", "municipality")
+    page.select_option("#id_county", "Z")
+    _submit(page, "Registrera organisationen")
+    expect(page.locator(".error-summary")).to_contain_text("personnummer")
+    axe(page)
+    assert Organisation.objects.count() == 0
+    page.fill("#id_orgnr", "2120002411")
+    _submit(page, "Registrera organisationen")
+    organisation = Organisation.objects.get()
+    assert organisation.orgnr == "212000-2411"
+    axe(page)
+
+    # Start an application from the call page.
+    page.goto(live_url("grants:call_detail", call.slug))
+    _submit(page, "Börja på en ansökan")
+    application = Application.objects.get()
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/edit/"))
+    axe(page)
+
+    page.fill("#id_title", "Hybridarbete i Östersund")
+    page.fill("#id_summary", "Tjugo medarbetare prövar att arbeta från hubben.")
+    page.fill("#id_what_to_try", "Två dagar i veckan på Samverket Östersund.")
+    page.select_option("#id_hub", str(call.hubs.get().pk))
+    page.fill("#id_participants", "20")
+    page.fill("#id_period_start", "2027-02-01")
+    page.fill("#id_period_end", "2027-12-31")
+    page.fill("#id_expected_results", "Kortare pendling och nya samarbeten.")
+    page.fill("#id_requested_amount", "500000")
+    page.select_option("#id_budget-0-category", "hub")
+    page.fill("#id_budget-0-description", "Medlemskap i hubben")
+    page.fill("#id_budget-0-amount", "300000")
+    page.select_option("#id_budget-1-category", "staff")
+    page.fill("#id_budget-1-description", "Projektledning")
+    page.fill("#id_budget-1-amount", "100000")  # 100 000 short on purpose
+    _submit(page, "Spara och förhandsgranska")
+
+    # The preview lists what stops submission; the budget does not add up yet.
+    expect(page.locator("main")).to_contain_text("Budgetraderna blir sammanlagt 400")
+    axe(page)
+    page.goto(live_url("applications:edit", application.pk))
+    page.fill("#id_budget-1-amount", "200000")
+    _submit(page, "Spara utkast")
+    axe(page)
+
+    # An attachment: a file that is not what its name says is refused, a real PDF is kept.
+    fake = tmp_path / "budget.pdf"
+    fake.write_bytes(b"MZ\x90\x00 this is a program, not a PDF")
+    page.set_input_files("#id_file", str(fake))
+    _submit(page, "Ladda upp")
+    expect(page.locator("main")).to_contain_text("budget.pdf")
+    assert not application.attachments.exists()
+    pdf = tmp_path / "projektplan.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.set_input_files("#id_file", str(pdf))
+    _submit(page, "Ladda upp")
+    expect(page.get_by_role("link", name="projektplan.pdf")).to_be_visible()
+    axe(page)
+
+    # Preview and submit.
+    page.goto(live_url("applications:preview", application.pk))
+    axe(page)
+    _submit(page, "Skicka in ansökan")
+    application.refresh_from_db()
+    assert application.state == ApplicationState.SUBMITTED
+    assert re.fullmatch(r"\d{4}-00001", application.registration_number)
+    version = application.versions.get()
+    expect(page.locator("main")).to_contain_text(application.registration_number)
+    expect(page.locator("main")).to_contain_text(version.sha256)
+    axe(page)
+
+    # The receipt went out in Swedish with the number and the hash.
+    receipt = next(m for m in mailoutbox if application.registration_number in m.subject)
+    assert version.sha256 in receipt.body
+    assert "anna@ostersund.example.se" in receipt.to
+
+    # The dashboard shows the submitted application.
+    page.goto(live_url("applications:dashboard"))
+    expect(page.locator("main")).to_contain_text(application.registration_number)
+    expect(page.locator("main")).to_contain_text("Inskickad")
+    axe(page)
