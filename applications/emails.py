@@ -14,7 +14,7 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send(name: str, *, to: list[str], language: str, context: dict) -> None:
+def send_email(name: str, *, to: list[str], language: str, context: dict) -> None:
     recipients = sorted({address.lower() for address in to if address})
     if not recipients:
         return
@@ -31,7 +31,7 @@ def _send(name: str, *, to: list[str], language: str, context: dict) -> None:
 def send_submission_receipt(version: ApplicationVersion) -> None:
     """The receipt: registration number, time received and the SHA-256 of what was received."""
     application = version.application
-    _send(
+    send_email(
         "submission_receipt",
         to=[version.submitted_by.email, application.contact_email],
         language=application.language,
@@ -44,7 +44,7 @@ def send_submission_receipt(version: ApplicationVersion) -> None:
 
 
 def send_withdrawal_notice(application: Application) -> None:
-    _send(
+    send_email(
         "withdrawal_notice",
         to=[m.user.email for m in application.organisation.memberships.select_related("user")],
         language=application.language,
@@ -56,7 +56,7 @@ def send_withdrawal_notice(application: Application) -> None:
 
 
 def send_completion_request(application: Application) -> None:
-    _send(
+    send_email(
         "completion_request",
         to=[application.contact_email]
         + [m.user.email for m in application.organisation.memberships.select_related("user")],
@@ -69,7 +69,7 @@ def send_completion_request(application: Application) -> None:
 
 
 def send_invitation(invitation: Invitation) -> None:
-    _send(
+    send_email(
         "invitation",
         to=[invitation.email],
         language=invitation.invited_by.language,

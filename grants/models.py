@@ -89,6 +89,24 @@ class Call(models.Model):
         choices=Aggregation.choices,
         default=Aggregation.MEAN,
     )
+    total_threshold = models.DecimalField(
+        _("threshold for the total score"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Applications whose aggregated weighted score is below this cannot be funded."),
+    )
+    disagreement_spread = models.DecimalField(
+        _("spread that flags disagreement"),
+        max_digits=4,
+        decimal_places=2,
+        default=2,
+        help_text=_(
+            "Reviewers disagree strongly when their weighted scores differ by at least this much."
+        ),
+    )
+    review_due_at = models.DateTimeField(_("reviews due"), null=True, blank=True)
 
     # Decision and follow-up settings (used from issues 4 and 5 on).
     decision_appealable = models.BooleanField(_("decisions can be appealed"), default=False)
@@ -156,3 +174,64 @@ class Call(models.Model):
             raise ValidationError(
                 {"max_amount": _("The maximum per application cannot exceed the budget.")}
             )
+
+
+class Criterion(models.Model):
+    """What reviewers score an application of a call on.
+
+    A score is a whole number on the criterion's scale; ``weight`` says how much it counts in
+    the weighted score. Below ``threshold`` (the mean of the reviewers' scores) an
+    application cannot be funded.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    guidance_sv = models.TextField(_("guidance (Swedish)"), blank=True)
+    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    scale_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
+    scale_max = models.PositiveSmallIntegerField(_("highest score"), default=7)
+    threshold = models.DecimalField(
+        _("threshold"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Applications whose mean score here is below this cannot be funded."),
+    )
+
+    class Meta:
+        ordering = ["call", "position", "pk"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold__isnull=True)
+                | (
+                    Q(threshold__gte=models.F("scale_min"))
+                    & Q(threshold__lte=models.F("scale_max"))
+                ),
+                name="criterion_threshold_on_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_sv
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def guidance(self) -> str:
+        return _localised(self, "guidance")
+
+    @property
+    def scale(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)

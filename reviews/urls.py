@@ -1,3 +1,10 @@
+from .views import manage, ranking, reviewer
+
 app_name = "reviews"
 
-urlpatterns = []
+# Mounted at /review/. Reviewer pages first; the programme manager's under manage/.
+urlpatterns = [
+    *reviewer.urlpatterns,
+    *manage.urlpatterns,
+    *ranking.urlpatterns,
+]

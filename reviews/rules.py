@@ -1,0 +1,37 @@
+"""Who may do what in review, as named ``rules`` predicates and permissions."""
+
+import rules
+
+from applications.rules import is_agency_staff, is_programme_manager
+
+
+def _seats(user) -> dict:
+    """The user's panel seats by call id, cached on the user for one request."""
+    if not user.is_authenticated:
+        return {}
+    cache = getattr(user, "_panel_seat_cache", None)
+    if cache is None:
+        cache = {member.call_id: member for member in user.panel_memberships.all()}
+        user._panel_seat_cache = cache
+    return cache
+
+
+@rules.predicate
+def is_panel_member(user, call) -> bool:
+    """A member of the call's reference group."""
+    return call is not None and call.pk in _seats(user)
+
+
+@rules.predicate
+def is_assigned_reviewer(user, application) -> bool:
+    """Has an active assignment for the application (services keep those conflict-free)."""
+    member = application is not None and _seats(user).get(application.call_id)
+    if not member:
+        return False
+    return member.assignments.filter(application=application, removed_at__isnull=True).exists()
+
+
+rules.add_perm("reviews.manage_panel", is_programme_manager)
+rules.add_perm("reviews.view_ranking", is_agency_staff)
+rules.add_perm("reviews.declare_conflicts", is_panel_member)
+rules.add_perm("reviews.review_application", is_assigned_reviewer)

@@ -1,0 +1,320 @@
+"""Reads for review: scope, conflicts, a reviewer's work, and the ranking."""
+
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from applications.enums import ApplicationState
+from applications.models import Application, ApplicationVersion
+from grants.enums import Aggregation, ScoreVisibility
+from grants.models import Call, Criterion
+
+from .enums import ReviewStatus
+from .models import (
+    Assignment,
+    ConflictDeclaration,
+    ConflictOverride,
+    PanelMember,
+    Review,
+    Score,
+)
+
+S = ApplicationState
+
+# Applications a panel declares conflicts for: received and not withdrawn or decided.
+DECLARATION_STATES = [S.SUBMITTED, S.RETURNED, S.IN_REVIEW]
+# Applications that can be assigned and reviewed.
+REVIEW_STATES = [S.IN_REVIEW]
+# Applications shown in the ranking: review started, whatever happened since.
+RANKING_STATES = [S.IN_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED, S.FOLLOW_UP, S.CLOSED]
+
+
+def panel_member_for(user, call: Call) -> PanelMember | None:
+    if not user.is_authenticated:
+        return None
+    return PanelMember.objects.filter(user=user, call=call).select_related("call", "user").first()
+
+
+def with_latest_version(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``latest_version_id``: the version reviewers and the ranking look at."""
+    latest = ApplicationVersion.objects.filter(application=OuterRef("pk")).order_by("-number")
+    return queryset.annotate(latest_version_id=Subquery(latest.values("pk")[:1]))
+
+
+def latest_versions(applications) -> dict[int, ApplicationVersion]:
+    """application id → its latest submitted version, in one query."""
+    ids = [a.latest_version_id for a in applications if a.latest_version_id]
+    versions = ApplicationVersion.objects.filter(pk__in=ids)
+    return {v.application_id: v for v in versions}
+
+
+def declaration_scope(call: Call) -> QuerySet[Application]:
+    """The applications a panel member declares conflicts for (names and titles only)."""
+    return with_latest_version(
+        call.applications.filter(
+            state__in=DECLARATION_STATES, registration_number__isnull=False
+        ).select_related("organisation")
+    ).order_by("registration_number")
+
+
+def conflict_pairs(call: Call) -> set[tuple[int, int]]:
+    """Every (panel member id, application id) of the call with a conflict of interest.
+
+    A conflict is declared by the reviewer, or found because the applicant's organisation
+    number is the reviewer's employer's; a programme manager's latest override decides over
+    both. Computed for the whole call in three queries.
+    """
+    members = list(PanelMember.objects.filter(call=call).values_list("pk", "employer_orgnr"))
+    applications = list(
+        call.applications.exclude(registration_number__isnull=True).values_list(
+            "pk", "organisation__orgnr"
+        )
+    )
+    pairs = {
+        (member_id, application_id)
+        for member_id, employer in members
+        if employer
+        for application_id, orgnr in applications
+        if orgnr == employer
+    }
+    pairs |= set(
+        ConflictDeclaration.objects.filter(member__call=call, has_conflict=True).values_list(
+            "member_id", "application_id"
+        )
+    )
+    decided: dict[tuple[int, int], bool] = {}
+    overrides = ConflictOverride.objects.filter(member__call=call).order_by("decided_at", "pk")
+    for member_id, application_id, has_conflict in overrides.values_list(
+        "member_id", "application_id", "has_conflict"
+    ):
+        decided[(member_id, application_id)] = has_conflict  # the latest wins
+    for pair, has_conflict in decided.items():
+        if has_conflict:
+            pairs.add(pair)
+        else:
+            pairs.discard(pair)
+    return pairs
+
+
+def has_conflict(member: PanelMember, application: Application) -> bool:
+    latest = (
+        ConflictOverride.objects.filter(member=member, application=application)
+        .order_by("-decided_at", "-pk")
+        .values_list("has_conflict", flat=True)
+        .first()
+    )
+    if latest is not None:
+        return latest
+    if member.employer_orgnr and member.employer_orgnr == application.organisation.orgnr:
+        return True
+    return ConflictDeclaration.objects.filter(
+        member=member, application=application, has_conflict=True
+    ).exists()
+
+
+def declared_pairs(call: Call) -> set[tuple[int, int]]:
+    """(member id, application id) for which the reviewer has declared (conflict or none)."""
+    return set(
+        ConflictDeclaration.objects.filter(member__call=call).values_list(
+            "member_id", "application_id"
+        )
+    )
+
+
+def assignments_for_reviewer(user) -> QuerySet[Assignment]:
+    """A reviewer's active assignments on applications in review, with their reviews."""
+    return (
+        Assignment.objects.filter(
+            member__user=user,
+            removed_at__isnull=True,
+            application__state__in=RANKING_STATES,
+        )
+        .select_related("application__organisation", "application__call", "member", "review")
+        .order_by("application__call__closes_at", "application__registration_number")
+    )
+
+
+def assignment_for_reviewer(user, application_id: int) -> Assignment | None:
+    return assignments_for_reviewer(user).filter(application_id=application_id).first()
+
+
+def other_reviews_visible(assignment: Assignment) -> bool:
+    """Whether the call's policy lets this reviewer see the other reviewers' scores now."""
+    policy = assignment.application.call.score_visibility
+    if policy == ScoreVisibility.ALWAYS:
+        return True
+    if policy == ScoreVisibility.NEVER:
+        return False
+    review = getattr(assignment, "review", None)
+    return bool(review and review.is_submitted)
+
+
+def other_submitted_reviews(assignment: Assignment) -> QuerySet[Review]:
+    """The other active reviewers' submitted reviews of the same application."""
+    return (
+        Review.objects.filter(
+            assignment__application_id=assignment.application_id,
+            assignment__removed_at__isnull=True,
+            status=ReviewStatus.SUBMITTED,
+        )
+        .exclude(assignment=assignment)
+        .select_related("assignment__member__user")
+        .prefetch_related("scores__criterion")
+    )
+
+
+# -- the ranking ------------------------------------------------------------------------------
+
+TWO_PLACES = Decimal("0.01")
+
+
+def weighted_score(scores: dict[int, int], criteria: list[Criterion]) -> Decimal | None:
+    """Σ weight × score / Σ weight over the call's criteria; None unless every one is scored."""
+    if not criteria or any(c.pk not in scores for c in criteria):
+        return None
+    total_weight = sum(c.weight for c in criteria)
+    return sum(c.weight * scores[c.pk] for c in criteria) / total_weight
+
+
+@dataclass
+class RankingRow:
+    application: Application
+    title: str
+    requested_amount: int
+    review_scores: list[Decimal] = field(default_factory=list)  # weighted, one per review
+    assigned: int = 0
+    aggregate: Decimal | None = None
+    spread: Decimal | None = None
+    disagreement: bool = False
+    criterion_means: dict[int, Decimal] = field(default_factory=dict)
+    threshold_failures: list[str] = field(default_factory=list)
+    rank: int | None = None
+    tied: bool = False
+    fits: bool = False  # above the funding line: fundable and within the remaining budget
+    remaining_after: int | None = None
+
+    @property
+    def fundable(self) -> bool:
+        return self.aggregate is not None and not self.threshold_failures
+
+
+@dataclass
+class Ranking:
+    call: Call
+    criteria: list[Criterion]
+    rows: list[RankingRow]
+    budget: int
+    committed: int
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.committed
+
+
+def ranking_for(call: Call, *, committed: int = 0) -> Ranking:
+    """The call's applications ranked by their aggregated weighted score, with the funding line.
+
+    Per review the weighted score of its criteria; per application the mean or median of its
+    reviews (the call's setting), the spread between reviewers (flagged when at least the
+    call's ``disagreement_spread``), criterion means below their thresholds and a total below
+    the call's threshold (either makes it unfundable). Walking down the ranking, an application
+    *fits* when it is fundable and its requested amount fits in what remains of the budget
+    after ``committed`` and the applications above it that fit; one that does not fit is passed
+    over and the walk goes on. Ties keep registration-number order and are flagged.
+    Only submitted reviews of active assignments count. A fixed number of queries.
+    """
+    criteria = list(call.criteria.order_by("position", "pk"))
+    applications = list(
+        with_latest_version(
+            call.applications.filter(state__in=RANKING_STATES).select_related("organisation")
+        ).order_by("registration_number")
+    )
+    versions = latest_versions(applications)
+    scores_by_review: dict[int, dict[int, int]] = {}
+    review_application: dict[int, int] = {}
+    for review_id, application_id, criterion_id, value in Score.objects.filter(
+        review__status=ReviewStatus.SUBMITTED,
+        review__assignment__removed_at__isnull=True,
+        review__assignment__application__call=call,
+    ).values_list("review_id", "review__assignment__application_id", "criterion_id", "value"):
+        scores_by_review.setdefault(review_id, {})[criterion_id] = value
+        review_application[review_id] = application_id
+    assigned: dict[int, int] = {}
+    for application_id in Assignment.objects.filter(
+        application__call=call, removed_at__isnull=True
+    ).values_list("application_id", flat=True):
+        assigned[application_id] = assigned.get(application_id, 0) + 1
+
+    per_application: dict[int, list[dict[int, int]]] = {}
+    for review_id, scores in sorted(scores_by_review.items()):
+        per_application.setdefault(review_application[review_id], []).append(scores)
+
+    rows = []
+    for application in applications:
+        version = versions.get(application.pk)
+        content = version.content if version else {}
+        row = RankingRow(
+            application=application,
+            title=content.get("title", application.title),
+            requested_amount=content.get("requested_amount") or 0,
+            assigned=assigned.get(application.pk, 0),
+        )
+        reviews = per_application.get(application.pk, [])
+        row.review_scores = [
+            score for score in (weighted_score(r, criteria) for r in reviews) if score is not None
+        ]
+        if row.review_scores:
+            if call.aggregation == Aggregation.MEDIAN:
+                row.aggregate = statistics.median(row.review_scores)
+            else:
+                row.aggregate = sum(row.review_scores) / len(row.review_scores)
+            row.spread = max(row.review_scores) - min(row.review_scores)
+            row.disagreement = len(row.review_scores) > 1 and row.spread >= call.disagreement_spread
+            for criterion in criteria:
+                values = [r[criterion.pk] for r in reviews if criterion.pk in r]
+                mean = Decimal(sum(values)) / len(values)
+                row.criterion_means[criterion.pk] = mean
+                if criterion.threshold is not None and mean < criterion.threshold:
+                    row.threshold_failures.append(criterion.name)
+            if call.total_threshold is not None and row.aggregate < call.total_threshold:
+                row.threshold_failures.append(str(_("Total score")))
+        rows.append(row)
+
+    # Best first; unscored last; equal scores keep registration-number order (stable sort).
+    rows.sort(key=lambda r: (r.aggregate is None, -(r.aggregate or 0)))
+    remaining = call.budget - committed
+    for position, row in enumerate(rows, start=1):
+        if row.aggregate is None:
+            continue
+        row.rank = position
+        neighbours = rows[max(position - 2, 0) : position + 1]
+        row.tied = sum(1 for other in neighbours if other.aggregate == row.aggregate) > 1
+        if row.fundable and row.requested_amount <= remaining:
+            row.fits = True
+            remaining -= row.requested_amount
+        row.remaining_after = remaining
+    return Ranking(call=call, criteria=criteria, rows=rows, budget=call.budget, committed=committed)
+
+
+def round_score(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(TWO_PLACES)
+
+
+def panel_overview(call: Call) -> QuerySet[PanelMember]:
+    return PanelMember.objects.filter(call=call).select_related("user").order_by("user__full_name")
+
+
+def applications_for_assignment(call: Call) -> QuerySet[Application]:
+    return call.applications.filter(state__in=REVIEW_STATES).select_related("organisation")
+
+
+def active_assignments(call: Call) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(application__call=call, removed_at__isnull=True)
+
+
+def pending_declarations(member: PanelMember) -> QuerySet[Application]:
+    """Applications in scope the member has not yet declared for."""
+    return declaration_scope(member.call).exclude(Q(conflict_declarations__member=member))
