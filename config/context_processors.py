@@ -1,5 +1,6 @@
 import rules
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
@@ -8,4 +9,8 @@ def site(request):
         "AGENCY_NAME": settings.AGENCY_NAME,
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
+        # Whether to show the reviewer's menu entry: evaluated (one query) only when used.
+        "is_reviewer": SimpleLazyObject(
+            lambda: bool(user and user.is_authenticated and user.panel_memberships.exists())
+        ),
     }

@@ -88,7 +88,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "applications:dashboard"
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "grants:call_list"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("", include("grants.urls")),
+    path("start/", views.start, name="start"),
     path("", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("account/", include("django.contrib.auth.urls")),

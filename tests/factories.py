@@ -152,3 +152,26 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 def applicant_for(application: Application, **membership) -> User:
     """A member of the application's organisation."""
     return MembershipFactory(organisation=application.organisation, **membership).user
+
+
+# -- review ----------------------------------------------------------------------------------
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grants.Criterion"
+
+    call = factory.SubFactory(CallFactory)
+    position = factory.Sequence(lambda n: n)
+    name_sv = factory.Sequence(lambda n: f"Kriterium {n}")
+    name_en = factory.Sequence(lambda n: f"Criterion {n}")
+    weight = 1
+
+
+class PanelMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.PanelMember"
+
+    call = factory.SubFactory(CallFactory)
+    user = factory.SubFactory(UserFactory)
+    employer_orgnr = ""

@@ -139,7 +139,8 @@ def test_login_by_email_in_any_case_goes_to_the_dashboard(client):
     user = factories.UserFactory(email="anna@example.se", language="en")
     response = client.post(reverse("login"), {"username": "ANNA@example.se", "password": PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("applications:dashboard")
+    assert response.url == reverse("start")
+    assert client.get(response.url).url == reverse("applications:dashboard")
     assert client.session["_auth_user_id"] == str(user.pk)
 
 

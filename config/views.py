@@ -1,0 +1,16 @@
+"""Site-wide views that belong to no single app."""
+
+import rules
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+
+
+@login_required
+def start(request):
+    """Where a person lands after logging in: the work of their role."""
+    user = request.user
+    if rules.has_perm("applications.list_applications", user):
+        return redirect("applications:manage_list")
+    if user.panel_memberships.exists() and not user.memberships.exists():
+        return redirect("reviews:dashboard")
+    return redirect("applications:dashboard")
