@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Application, ApplicationVersion, Invitation
+from .models import Application, ApplicationVersion, DeadlineException, Invitation
 
 
 def site_url(path: str) -> str:
@@ -76,5 +76,21 @@ def send_invitation(invitation: Invitation) -> None:
         context={
             "invitation": invitation,
             "url": site_url(reverse("applications:invitation_accept", args=[invitation.token])),
+        },
+    )
+
+
+def send_deadline_exception_notice(exception: DeadlineException) -> None:
+    """The organisation is told its application's new deadline (a late exception)."""
+    application = exception.application
+    send_email(
+        "deadline_exception",
+        to=[application.contact_email]
+        + [m.user.email for m in application.organisation.memberships.select_related("user")],
+        language=application.language,
+        context={
+            "application": application,
+            "exception": exception,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
         },
     )

@@ -224,3 +224,22 @@ def with_latest_version_summary(queryset: QuerySet[Application]) -> QuerySet[App
             ).values("value")[:1]
         ),
     )
+
+
+def applications_for_deadline_exception(*, call, orgnr: str) -> QuerySet[Application]:
+    """One organisation's applications to a call that a late exception can still help.
+
+    Used by programme managers after a documented outage, when an applicant could not submit
+    in time: drafts are listed too (by title and dates only, never their content), since a
+    draft that never reached the agency is exactly what the exception is for.
+    """
+    return (
+        Application.objects.filter(
+            call=call,
+            organisation__orgnr=orgnr,
+            state__in=[ApplicationState.DRAFT, ApplicationState.SUBMITTED],
+        )
+        .select_related("organisation", "call")
+        .prefetch_related("deadline_exceptions")
+        .order_by("created_at")
+    )

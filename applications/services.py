@@ -467,7 +467,10 @@ def application_return_for_completion(
 def application_record_deadline_exception(
     *, application: Application, by: User, new_deadline, reason: str
 ) -> DeadlineException:
-    """A late exception: a new deadline for this application alone, with the reason."""
+    """A late exception: a new deadline for this application alone, with the reason.
+
+    Side effect: the organisation's members are told the new deadline, after commit.
+    """
     locked = _lock(application)
     _require(by, "record_deadline_exception", locked)
     reason = (reason or "").strip()
@@ -479,9 +482,13 @@ def application_record_deadline_exception(
         raise ValidationError(_("The new deadline must be in the future."))
     if locked.state not in (S.DRAFT, S.SUBMITTED):
         raise ValidationError(_("A late exception can only be made before review starts."))
-    return DeadlineException.objects.create(
+    exception = DeadlineException.objects.create(
         application=locked, new_deadline=new_deadline, reason=reason, granted_by=by
     )
+    transaction.on_commit(
+        lambda: tasks.send_deadline_exception_notice.enqueue(exception_id=exception.pk)
+    )
+    return exception
 
 
 @transaction.atomic

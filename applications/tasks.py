@@ -3,7 +3,7 @@
 from django_tasks import task
 
 from . import emails
-from .models import Application, ApplicationVersion, Invitation
+from .models import Application, ApplicationVersion, DeadlineException, Invitation
 
 
 @task()
@@ -32,4 +32,13 @@ def send_completion_request(*, application_id: int) -> None:
 def send_invitation(*, invitation_id: int) -> None:
     emails.send_invitation(
         Invitation.objects.select_related("organisation", "invited_by").get(pk=invitation_id)
+    )
+
+
+@task()
+def send_deadline_exception_notice(*, exception_id: int) -> None:
+    emails.send_deadline_exception_notice(
+        DeadlineException.objects.select_related(
+            "application__organisation", "application__call"
+        ).get(pk=exception_id)
     )

@@ -1,4 +1,4 @@
-from .views import account, applicant, manage, organisations
+from .views import account, applicant, late_exceptions, manage, organisations
 
 app_name = "applications"
 
@@ -7,4 +7,5 @@ urlpatterns = [
     *organisations.urlpatterns,
     *applicant.urlpatterns,
     *manage.urlpatterns,
+    *late_exceptions.urlpatterns,
 ]

@@ -10,7 +10,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.models import Call
+
 from ..enums import EligibilityItem
+from ..validators import normalise_orgnr
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -84,3 +87,17 @@ class EligibilityCheckForm(forms.Form):
 
     def cleaned_items(self) -> dict[str, bool]:
         return {item: bool(self.cleaned_data.get(item)) for item in EligibilityItem.values}
+
+
+class LateExceptionLookupForm(forms.Form):
+    """Find an organisation's applications to a call, to record a late exception."""
+
+    call = forms.ModelChoiceField(label=_("Call"), queryset=Call.objects.none())
+    orgnr = forms.CharField(label=_("Organisation number"), max_length=13)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = Call.objects.order_by("-closes_at")
+
+    def clean_orgnr(self):
+        return normalise_orgnr(self.cleaned_data["orgnr"])

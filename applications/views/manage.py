@@ -82,7 +82,14 @@ def manage_list(request):
     return render(
         request,
         "applications/manage/list.html",
-        {"filter": filterset, "page": page, "columns": _sort_columns(request)},
+        {
+            "filter": filterset,
+            "page": page,
+            "columns": _sort_columns(request),
+            "can_record_exceptions": rules.has_perm(
+                "applications.record_deadline_exception", request.user, None
+            ),
+        },
     )
 
 
