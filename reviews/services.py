@@ -159,15 +159,16 @@ def conflicts_declare(
             previous.save()
             saved.append(previous)
         else:
-            saved.append(
-                ConflictDeclaration.objects.create(
-                    member=member,
-                    application_id=declaration.application_id,
-                    has_conflict=declaration.has_conflict,
-                    ground=ground,
-                    comment=declaration.comment.strip(),
-                )
+            created = ConflictDeclaration.objects.create(
+                member=member,
+                application_id=declaration.application_id,
+                has_conflict=declaration.has_conflict,
+                ground=ground,
+                comment=declaration.comment.strip(),
             )
+            # The same application twice in one request is checked against the first.
+            existing[declaration.application_id] = created
+            saved.append(created)
     _remove_conflicting_assignments(member.call, by=by)
     return saved
 

@@ -175,3 +175,67 @@ class PanelMemberFactory(factory.django.DjangoModelFactory):
     call = factory.SubFactory(CallFactory)
     user = factory.SubFactory(UserFactory)
     employer_orgnr = ""
+
+
+def submitted_application(call=None, **kwargs) -> Application:
+    """An application submitted through the service: registration number and frozen version."""
+    from applications import services
+
+    application = ApplicationFactory(call=call or CallFactory(), **kwargs)
+    services.application_submit(application=application, by=applicant_for(application))
+    application.refresh_from_db()
+    return application
+
+
+def start_review(applications, *, by: User) -> None:
+    """Close the applications' calls and put the applications in review through the services.
+
+    The call's ``closes_at`` is moved a minute into the past (the data, not the clock), so a
+    test can do this many times, also inside hypothesis examples.
+    """
+    from applications import services
+    from applications.enums import EligibilityItem
+
+    past = timezone.now() - dt.timedelta(minutes=1)
+    Call.objects.filter(pk__in={a.call_id for a in applications}).update(closes_at=past)
+    for application in applications:
+        services.application_check_eligibility(
+            application=application, by=by, items=dict.fromkeys(EligibilityItem.values, True)
+        )
+        services.application_start_review(application=application, by=by)
+        application.refresh_from_db()
+
+
+def applications_in_review(call, *, by: User, count: int = 1, **kwargs) -> list[Application]:
+    """``count`` applications to ``call``, submitted and put in review by ``by``."""
+    applications = [submitted_application(call, **kwargs) for _ in range(count)]
+    start_review(applications, by=by)
+    return applications
+
+
+def declare_none(member, applications) -> None:
+    """The panel member declares no conflict of interest for each application."""
+    from reviews import services
+
+    services.conflicts_declare(
+        member=member,
+        by=member.user,
+        declarations=[
+            services.Declaration(application_id=a.pk, has_conflict=False) for a in applications
+        ],
+    )
+
+
+def submit_review(assignment, scores, *, recommendation="fund", comment="Clear and feasible."):
+    """The assigned reviewer saves ``scores`` ({criterion: value}) and submits the review."""
+    from reviews import services
+
+    user = assignment.member.user
+    services.review_save(
+        assignment=assignment,
+        by=user,
+        scores={criterion.pk: value for criterion, value in scores.items()},
+        comment_for_applicant=comment,
+        recommendation=recommendation,
+    )
+    return services.review_submit(assignment=assignment, by=user)
