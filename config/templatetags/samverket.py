@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from applications.selectors import format_kronor
@@ -46,3 +48,12 @@ def described_widget(field):
     if ids:
         attrs["aria-describedby"] = " ".join(ids)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def score(value) -> str:
+    """A score with two decimals and a decimal comma, as Swedish writes it: ``5.25`` → ``5,25``;
+    empty stays empty."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(value):.2f}".replace(".", ",").replace("-", "\u2212")

@@ -1,0 +1,182 @@
+"""The ranking as a table of plain values, and as CSV and XLSX files.
+
+The page and both files show the same columns. The files carry numbers as numbers: whole kronor
+as integers, scores as decimals rounded to two places (``round_score``), so a spreadsheet can
+sort and sum them. In the CSV a decimal is written with a point (``5.25``), the form every
+program reads; the XLSX carries the number itself and the spreadsheet shows it in the reader's
+locale.
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.views.manage import csv_safe
+from grants.enums import Aggregation
+
+from .selectors import Ranking, RankingRow, round_score
+
+FITS = "fits"
+DOES_NOT_FIT = "does_not_fit"
+NOT_FUNDABLE = "not_fundable"
+
+
+def funding_status(row: RankingRow) -> str:
+    """``fits``, ``does_not_fit`` (fundable, but the money has run out) or ``not_fundable``
+    (no complete review yet, or below a threshold)."""
+    if row.fits:
+        return FITS
+    return DOES_NOT_FIT if row.fundable else NOT_FUNDABLE
+
+
+def funding_status_label(status: str) -> str:
+    return {
+        FITS: _("Fits"),
+        DOES_NOT_FIT: _("Does not fit"),
+        NOT_FUNDABLE: _("Not fundable"),
+    }[status]
+
+
+def aggregate_label(ranking: Ranking) -> str:
+    if ranking.call.aggregation == Aggregation.MEDIAN:
+        return _("Median score")
+    return _("Mean score")
+
+
+def criterion_cells(row: RankingRow, criteria) -> list[tuple[Decimal | None, bool]]:
+    """(mean, below its threshold) per criterion, in the call's order."""
+    cells = []
+    for criterion in criteria:
+        mean = row.criterion_means.get(criterion.pk)
+        below = mean is not None and criterion.threshold is not None and mean < criterion.threshold
+        cells.append((mean, below))
+    return cells
+
+
+def below_total_threshold(row: RankingRow, ranking: Ranking) -> bool:
+    threshold = ranking.call.total_threshold
+    return row.aggregate is not None and threshold is not None and row.aggregate < threshold
+
+
+def review_columns(ranking: Ranking) -> int:
+    """How many "Review n" columns the files need: the most reviews any application has."""
+    return max((len(row.review_scores) for row in ranking.rows), default=0)
+
+
+def ranking_table(ranking: Ranking) -> tuple[list[str], list[list]]:
+    """The header and one list of typed values per application, in ranking order."""
+    reviews = review_columns(ranking)
+    header = [
+        _("Rank"),
+        _("Tied"),
+        _("Registration number"),
+        _("Organisation"),
+        _("Title"),
+        _("Requested amount (kr)"),
+        *[_("Review %(number)s") % {"number": n} for n in range(1, reviews + 1)],
+        aggregate_label(ranking),
+        _("Spread"),
+        _("Disagreement"),
+        *[_("Mean: %(criterion)s") % {"criterion": c.name} for c in ranking.criteria],
+        _("Below threshold"),
+        _("Reviews submitted"),
+        _("Reviewers assigned"),
+        _("Funding"),
+        _("Remaining after (kr)"),
+    ]
+    yes, no = _("yes"), _("no")
+    rows = []
+    for row in ranking.rows:
+        scores = [round_score(score) for score in row.review_scores]
+        rows.append(
+            [
+                row.rank,
+                yes if row.tied else no,
+                row.application.registration_number,
+                row.application.organisation.name,
+                row.title,
+                row.requested_amount,
+                *scores,
+                *[None] * (reviews - len(scores)),
+                round_score(row.aggregate),
+                round_score(row.spread),
+                yes if row.disagreement else no,
+                *[round_score(mean) for mean, _below in criterion_cells(row, ranking.criteria)],
+                ", ".join(row.threshold_failures),
+                len(row.review_scores),
+                row.assigned,
+                funding_status_label(funding_status(row)),
+                row.remaining_after,
+            ]
+        )
+    return header, rows
+
+
+def _filename(ranking: Ranking, extension: str) -> str:
+    return f"ranking-{ranking.call.slug}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | Decimal):
+        return str(value)  # numbers cannot start a formula: "-" only ever means negative here
+    return csv_safe(value)
+
+
+def ranking_csv(ranking: Ranking) -> HttpResponse:
+    """The ranking as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right; text cells
+    guarded against formula injection like the case list's export."""
+    header, rows = ranking_table(ranking)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([csv_safe(cell) for cell in header])
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(ranking, "csv")}"'},
+    )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ranking_xlsx(ranking: Ranking) -> HttpResponse:
+    """The ranking as an XLSX workbook: numbers as numbers, scores shown with two decimals.
+
+    Text cells go through the same guard as the CSV: openpyxl stores a string that starts with
+    "=" as a formula, which a crafted title must never become.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, rows = ranking_table(ranking)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Ranking")[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"
+            elif isinstance(cell.value, int):
+                cell.number_format = "#,##0"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{_filename(ranking, "xlsx")}"'},
+    )
