@@ -94,3 +94,19 @@ def send_deadline_exception_notice(exception: DeadlineException) -> None:
             "url": site_url(reverse("applications:detail", args=[application.pk])),
         },
     )
+
+
+def send_decision_ready(decision) -> None:
+    """The applicant is told a decision has been made and the letter can be read."""
+    application = decision.application
+    send_email(
+        "decision_ready",
+        to=[application.contact_email]
+        + [m.user.email for m in application.organisation.memberships.select_related("user")],
+        language=decision.language,
+        context={
+            "application": application,
+            "decision": decision,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )

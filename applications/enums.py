@@ -63,3 +63,25 @@ class EligibilityItem(models.TextChoices):
 class Language(models.TextChoices):
     SWEDISH = "sv", "Svenska"
     ENGLISH = "en", "English"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REJECTED_INELIGIBLE = "rejected_ineligible", _("Rejected as ineligible")
+
+
+class DecisionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    SENT_BACK = "sent_back", _("Sent back")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class IneligibilityReason(models.TextChoices):
+    """Reason codes for rejecting an application as ineligible (straight from submitted)."""
+
+    ORGANISATION = "organisation", _("The organisation may not apply to this call")
+    AMOUNT = "amount", _("The requested amount is outside the call's limits")
+    PERIOD = "period", _("The project period is outside the call's limits")
+    AIM = "aim", _("The project is outside the call's aim")
+    INCOMPLETE = "incomplete", _("The application was not completed in time")

@@ -79,3 +79,28 @@ rules.add_perm("applications.start_review", is_programme_manager)
 rules.add_perm("applications.complete_review", is_programme_manager)
 rules.add_perm("applications.close_application", is_programme_manager)
 rules.add_perm("applications.decide_application", is_decision_maker)
+
+
+@rules.predicate
+def is_proposer(user, decision) -> bool:
+    return decision is not None and decision.proposed_by_id == user.pk
+
+
+@rules.predicate
+def is_released_to_applicant(user, decision) -> bool:
+    return decision is not None and hasattr(decision, "release")
+
+
+@rules.predicate
+def is_applicant_of_decision(user, decision) -> bool:
+    return decision is not None and is_applicant(user, decision.application)
+
+
+# Decisions: the four-eyes rule. The one who proposes never confirms.
+rules.add_perm("applications.propose_decision", is_programme_manager)
+rules.add_perm("applications.confirm_decision", is_decision_maker & ~is_proposer)
+rules.add_perm("applications.release_decisions", is_programme_manager)
+rules.add_perm(
+    "applications.view_decision",
+    is_agency_staff | (is_applicant_of_decision & is_released_to_applicant),
+)

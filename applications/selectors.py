@@ -243,3 +243,94 @@ def applications_for_deadline_exception(*, call, orgnr: str) -> QuerySet[Applica
         .prefetch_related("deadline_exceptions")
         .order_by("created_at")
     )
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def call_committed_amount(call) -> int:
+    """The sum granted by the call's confirmed approvals that no confirmed correction replaced."""
+    from django.db.models import Sum
+
+    from .enums import DecisionOutcome, DecisionStatus
+    from .models import Decision
+
+    return (
+        Decision.objects.filter(
+            application__call=call,
+            status=DecisionStatus.CONFIRMED,
+            outcome=DecisionOutcome.APPROVED,
+        )
+        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .aggregate(total=Sum("granted_amount"))["total"]
+        or 0
+    )
+
+
+def effective_decision(application):
+    """The application's confirmed decision that no confirmed correction replaced, if any."""
+    from .enums import DecisionStatus
+
+    return (
+        application.decisions.filter(status=DecisionStatus.CONFIRMED)
+        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .select_related("proposed_by", "decided_by")
+        .first()
+    )
+
+
+def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
+    """Everything the letter shows, frozen into the decision when it is confirmed.
+
+    Made from the submitted version the decision was taken on, never the working copy, so the
+    letter reads the same forever.
+    """
+    import datetime as dt
+
+    from django.conf import settings
+
+    application = decision.application
+    call = application.call
+    version = latest_version(application)
+    content = version.content if version else {}
+    period_end = content.get("period_end")
+    final_report_due = (
+        (dt.date.fromisoformat(period_end) + dt.timedelta(days=call.final_report_days)).isoformat()
+        if period_end
+        else None
+    )
+    return {
+        "agency": settings.AGENCY_NAME,
+        "registration_number": application.registration_number,
+        "decided_on": decided_on.isoformat(),
+        "language": decision.language,
+        "outcome": decision.outcome,
+        "granted_amount": decision.granted_amount,
+        "requested_amount": content.get("requested_amount"),
+        "reason_code": decision.reason_code,
+        "organisation": {
+            "name": application.organisation.name,
+            "orgnr": application.organisation.orgnr,
+            "address": application.organisation.address,
+        },
+        "title": content.get("title", application.title),
+        "period": {"start": content.get("period_start"), "end": period_end},
+        "call": {"slug": call.slug, "title_sv": call.title_sv, "title_en": call.title_en},
+        "version": {"number": version.number, "sha256": version.sha256} if version else None,
+        "conditions": decision.conditions,
+        "justification": decision.justification,
+        "feedback": decision.feedback,
+        "appealable": call.decision_appealable,
+        "letter_wording": call.letter_wording_en
+        if decision.language == "en" and call.letter_wording_en
+        else call.letter_wording_sv,
+        "reporting": {"final_report_due": final_report_due},
+        "decided_by": decided_by.full_name,
+        "presented_by": decision.proposed_by.full_name,
+        "corrects": {
+            "decided_on": decision.supersedes.decided_on.isoformat(),
+            "granted_amount": decision.supersedes.granted_amount,
+        }
+        if decision.supersedes_id
+        else None,
+    }

@@ -18,8 +18,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from grants.models import Call
+
 from . import selectors, tasks
-from .enums import ApplicationState, EligibilityItem
+from .enums import (
+    ApplicationState,
+    DecisionOutcome,
+    DecisionStatus,
+    EligibilityItem,
+    IneligibilityReason,
+)
 from .models import (
     Application,
     ApplicationTransition,
@@ -27,6 +35,9 @@ from .models import (
     Attachment,
     BudgetLine,
     DeadlineException,
+    Decision,
+    DecisionLetter,
+    DecisionRelease,
     EligibilityCheck,
     Invitation,
     Membership,
@@ -611,3 +622,235 @@ def application_decide(
     _save_transition(locked)
     _log(locked, name=outcome, source=source, by=by, comment=comment)
     return locked
+
+
+# -- decisions ---------------------------------------------------------------------------------
+#
+# A programme manager proposes; a decision maker who is not the proposer confirms or sends back.
+# Only confirmation moves the application (approve, reject, reject_ineligible) and makes the
+# letter. Confirmations of one call queue on the call's row, so the budget is never exceeded.
+
+_OUTCOME_TRANSITION = {
+    DecisionOutcome.APPROVED: "approve",
+    DecisionOutcome.REJECTED: "reject",
+    DecisionOutcome.REJECTED_INELIGIBLE: "reject_ineligible",
+}
+
+
+@transaction.atomic
+def decision_propose(
+    *,
+    application: Application,
+    by: User,
+    outcome: str,
+    justification: str,
+    granted_amount: int = 0,
+    conditions: str = "",
+    feedback: str = "",
+    reason_code: str = "",
+    supersedes: Decision | None = None,
+) -> Decision:
+    """Propose a decision (or, with ``supersedes``, a correction of a confirmed one).
+
+    Approval and rejection follow review (``reviewed``); rejection as ineligible comes straight
+    from ``submitted`` with a reason code. The granted amount is at most what the submitted
+    version requested. ``feedback`` is the text for the applicant (the consensus comment or the
+    reviewers' comments), copied in so the letter never depends on the review app.
+    """
+    _require(by, "propose_decision")
+    locked = _lock(application)
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError(_("Choose an outcome."))
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError(_("Write the reasons for the decision."))
+    version = selectors.latest_version(locked)
+    requested = (version.content.get("requested_amount") if version else None) or 0
+    if supersedes is None:
+        if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
+            raise ValidationError(_("A proposed decision is already waiting for confirmation."))
+        if selectors.effective_decision(locked):
+            raise ValidationError(
+                _("This application has been decided. Propose a correction instead.")
+            )
+        needed = S.SUBMITTED if outcome == DecisionOutcome.REJECTED_INELIGIBLE else S.REVIEWED
+        if locked.state != needed:
+            raise ValidationError(
+                _("This decision cannot be proposed while the application is “%(state)s”.")
+                % {"state": locked.get_state_display()}
+            )
+    else:
+        if supersedes.application_id != locked.pk or not supersedes.is_confirmed:
+            raise ValidationError(
+                _("Only a confirmed decision of this application can be corrected.")
+            )
+        if selectors.effective_decision(locked) != supersedes:
+            raise ValidationError(_("This decision has already been corrected."))
+        if outcome != supersedes.outcome:
+            raise ValidationError(
+                _("A correction keeps the outcome; a different outcome needs a new application.")
+            )
+        if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
+            raise ValidationError(_("A proposed decision is already waiting for confirmation."))
+    if (
+        outcome == DecisionOutcome.REJECTED_INELIGIBLE
+        and reason_code not in IneligibilityReason.values
+    ):
+        raise ValidationError(_("Choose the reason the application is ineligible."))
+    if outcome == DecisionOutcome.APPROVED:
+        if not granted_amount or granted_amount < 1:
+            raise ValidationError(_("An approval grants an amount of at least 1 kr."))
+        if granted_amount > requested:
+            raise ValidationError(
+                _("The granted amount cannot be more than the %(requested)s kr applied for.")
+                % {"requested": selectors.format_kronor(requested)}
+            )
+    else:
+        granted_amount = 0
+    return Decision.objects.create(
+        application=locked,
+        outcome=outcome,
+        granted_amount=granted_amount,
+        conditions=(conditions or "").strip(),
+        justification=justification,
+        feedback=(feedback or "").strip(),
+        reason_code=reason_code if outcome == DecisionOutcome.REJECTED_INELIGIBLE else "",
+        language=locked.language,
+        proposed_by=by,
+        proposed_at=timezone.now(),
+        supersedes=supersedes,
+    )
+
+
+def _lock_decision(decision: Decision) -> Decision:
+    return (
+        Decision.objects.select_for_update()
+        .select_related(
+            "application__call", "application__organisation", "proposed_by", "supersedes"
+        )
+        .get(pk=decision.pk)
+    )
+
+
+@transaction.atomic
+def decision_confirm(*, decision: Decision, by: User) -> Decision:
+    """A decision maker, never the proposer, confirms: the application moves and the letter follows.
+
+    The call's row is locked first, so concurrent confirmations of one call queue and the sum
+    granted never exceeds the budget. Side effects: the transition and its log row, the frozen
+    ``letter_data``, and the letter task after commit.
+    """
+    locked = _lock_decision(decision)
+    if not rules.has_perm("applications.confirm_decision", by, locked):
+        raise PermissionDenied
+    if locked.status != DecisionStatus.PROPOSED:
+        raise ValidationError(_("This decision is not waiting for confirmation."))
+    call = Call.objects.select_for_update().get(pk=locked.application.call_id)
+    if locked.outcome == DecisionOutcome.APPROVED:
+        committed = selectors.call_committed_amount(call)
+        replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
+        remaining = call.budget - committed + replaced
+        if locked.granted_amount > remaining:
+            raise ValidationError(
+                _(
+                    "Confirming this would exceed the call's budget: %(remaining)s kr remain of "
+                    "%(budget)s kr, and the decision grants %(amount)s kr."
+                )
+                % {
+                    "remaining": selectors.format_kronor(remaining),
+                    "budget": selectors.format_kronor(call.budget),
+                    "amount": selectors.format_kronor(locked.granted_amount),
+                }
+            )
+    if not locked.supersedes_id:
+        application_decide(
+            application=locked.application,
+            by=by,
+            outcome=_OUTCOME_TRANSITION[locked.outcome],
+            comment=locked.justification,
+        )
+    now = timezone.now()
+    decided_on = timezone.localdate(now)
+    locked.letter_data = selectors.decision_letter_data(
+        locked, decided_by=by, decided_on=decided_on
+    )
+    locked.status = DecisionStatus.CONFIRMED
+    locked.decided_by = by
+    locked.confirmed_at = now
+    locked.decided_on = decided_on
+    locked.save()
+    transaction.on_commit(lambda: tasks.generate_decision_letter.enqueue(decision_id=locked.pk))
+    return locked
+
+
+def decisions_confirm_batch(*, decisions: list[Decision], by: User) -> list[tuple[Decision, str]]:
+    """Confirm many, each on its own: one refused (the budget, say) does not stop the others.
+
+    Returns ``(decision, "")`` for each confirmed and ``(decision, message)`` for each refused.
+    """
+    results = []
+    for decision in decisions:
+        try:
+            results.append((decision_confirm(decision=decision, by=by), ""))
+        except ValidationError as error:
+            results.append((decision, " ".join(error.messages)))
+        except PermissionDenied:
+            results.append((decision, _("You may not confirm a decision you proposed.")))
+    return results
+
+
+@transaction.atomic
+def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decision:
+    """A decision maker sends a proposal back to the programme manager, with a comment."""
+    locked = _lock_decision(decision)
+    if not rules.has_perm("applications.confirm_decision", by, locked):
+        raise PermissionDenied
+    if locked.status != DecisionStatus.PROPOSED:
+        raise ValidationError(_("This decision is not waiting for confirmation."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError(_("Say why the proposal is sent back."))
+    locked.status = DecisionStatus.SENT_BACK
+    locked.sent_back_by = by
+    locked.sent_back_at = timezone.now()
+    locked.sent_back_comment = comment
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def decision_release(*, decision: Decision, by: User | None) -> DecisionRelease | None:
+    """Send a confirmed decision's letter out: the applicant sees it and is emailed.
+
+    ``by=None`` is the system, releasing as soon as the letter exists when the call does not
+    hold decisions. Nothing happens before the letter exists or when already released.
+    """
+    if by is not None:
+        _require(by, "release_decisions")
+    locked = _lock_decision(decision)
+    if not locked.is_confirmed or not DecisionLetter.objects.filter(decision=locked).exists():
+        return None
+    release, created = DecisionRelease.objects.get_or_create(
+        decision=locked, defaults={"released_by": by}
+    )
+    if created:
+        transaction.on_commit(lambda: tasks.send_decision_ready.enqueue(decision_id=locked.pk))
+    return release if created else None
+
+
+def decisions_release_for_call(*, call: Call, by: User) -> tuple[int, int]:
+    """Release every held decision of a call whose letter is ready.
+
+    Returns (released, still waiting for their letter).
+    """
+    _require(by, "release_decisions")
+    held = Decision.objects.filter(
+        application__call=call, status=DecisionStatus.CONFIRMED, release__isnull=True
+    )
+    released = waiting = 0
+    for decision in held:
+        if decision_release(decision=decision, by=by):
+            released += 1
+        else:
+            waiting += 1
+    return released, waiting

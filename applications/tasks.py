@@ -42,3 +42,38 @@ def send_deadline_exception_notice(*, exception_id: int) -> None:
             "application__organisation", "application__call"
         ).get(pk=exception_id)
     )
+
+
+LETTER_ATTEMPTS = 5
+
+
+@task()
+def generate_decision_letter(*, decision_id: int, attempt: int = 1) -> None:
+    """Make a decision's letter; on failure (storage down, say) try again later, a few times."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from . import letters
+
+    try:
+        letters.decision_letter_generate(decision_id)
+    except Exception:
+        if attempt >= LETTER_ATTEMPTS:
+            raise
+        retry = generate_decision_letter
+        if retry.get_backend().supports_defer:
+            retry = retry.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt))
+        retry.enqueue(decision_id=decision_id, attempt=attempt + 1)
+        raise
+
+
+@task()
+def send_decision_ready(*, decision_id: int) -> None:
+    from .models import Decision
+
+    emails.send_decision_ready(
+        Decision.objects.select_related("application__organisation", "application__call").get(
+            pk=decision_id
+        )
+    )

@@ -110,6 +110,14 @@ class Call(models.Model):
 
     # Decision and follow-up settings (used from issues 4 and 5 on).
     decision_appealable = models.BooleanField(_("decisions can be appealed"), default=False)
+    hold_decisions_for_release = models.BooleanField(
+        _("hold decisions until released"),
+        default=False,
+        help_text=_(
+            "Letters and decision emails wait in the outbox until a programme manager releases "
+            "them, so the whole call's decisions go out together on the decision date."
+        ),
+    )
     acceptance_days = models.PositiveSmallIntegerField(_("days to accept a grant"), default=30)
     interim_reports = models.PositiveSmallIntegerField(_("number of interim reports"), default=0)
     final_report_days = models.PositiveSmallIntegerField(

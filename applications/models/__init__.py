@@ -8,6 +8,7 @@ from .application import (
     EligibilityCheck,
     RegistrationCounter,
 )
+from .decision import Decision, DecisionLetter, DecisionRelease, ImmutableDecision
 from .people import Invitation, Membership, Organisation, User
 
 __all__ = [
@@ -17,7 +18,11 @@ __all__ = [
     "Attachment",
     "BudgetLine",
     "DeadlineException",
+    "Decision",
+    "DecisionLetter",
+    "DecisionRelease",
     "EligibilityCheck",
+    "ImmutableDecision",
     "Invitation",
     "Membership",
     "Organisation",
