@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind
-from .models import Call, Hub
+from .models import Call, Criterion, Hub
 
 
 class CallAdminForm(forms.ModelForm):
@@ -37,6 +37,9 @@ class CallAdminForm(forms.ModelForm):
             "min_reviews",
             "score_visibility",
             "aggregation",
+            "total_threshold",
+            "disagreement_spread",
+            "review_due_at",
             "decision_appealable",
             "acceptance_days",
             "interim_reports",
@@ -52,9 +55,23 @@ class HubAdmin(admin.ModelAdmin):
     search_fields = ["name", "city"]
 
 
+class CriterionInline(admin.StackedInline):
+    """The criteria reviewers score the call's applications on, edited with the call."""
+
+    model = Criterion
+    extra = 0
+    fields = [
+        ("position", "weight"),
+        ("name_sv", "name_en"),
+        ("guidance_sv", "guidance_en"),
+        ("scale_min", "scale_max", "threshold"),
+    ]
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     form = CallAdminForm
+    inlines = [CriterionInline]
     list_display = [
         "title_sv",
         "slug",
@@ -99,6 +116,9 @@ class CallAdmin(admin.ModelAdmin):
                     "min_reviews",
                     "score_visibility",
                     "aggregation",
+                    "total_threshold",
+                    "disagreement_spread",
+                    "review_due_at",
                 ]
             },
         ),

@@ -804,3 +804,58 @@ def test_application_reviews_send_anonymous_visitors_to_login(client, reviewed):
     response = client.get(url("application_reviews", reviewed.pk))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+# -- the Django admin --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser():
+    from applications.models import User
+
+    return User.objects.create_superuser(
+        email="admin@agency.example.se", password="x", full_name="Admin", language="en"
+    )
+
+
+REVIEW_MODELS = [
+    "panelinvitation",
+    "panelmember",
+    "conflictdeclaration",
+    "conflictoverride",
+    "assignment",
+    "review",
+    "consensuscomment",
+]
+
+
+@pytest.mark.parametrize("model", REVIEW_MODELS)
+def test_admin_lists_review_records_but_cannot_add_them(client, superuser, reviewed, model):
+    client.force_login(superuser)
+    assert client.get(reverse(f"admin:reviews_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:reviews_{model}_add")).status_code == 403
+
+
+def test_admin_shows_a_submitted_review_read_only_with_its_scores(client, superuser, reviewed):
+    review = Assignment.objects.filter(review__status=ReviewStatus.SUBMITTED).first().review
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:reviews_review_change", args=[review.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A clear plan." in page or "The budget is thin." in page
+    assert 'name="comment_for_applicant"' not in page
+
+
+def test_admin_edits_criteria_on_the_call_page(client, superuser, call):
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:grants_call_change", args=[call.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="criteria-TOTAL_FORMS" value="0"' not in page
+    assert 'name="criteria-0-name_sv"' in page
+    assert 'name="criteria-1-weight"' in page
+    assert 'name="total_threshold"' in page
