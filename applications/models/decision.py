@@ -13,6 +13,22 @@ class ImmutableDecision(Exception):
     """A confirmed decision or an issued letter was about to be changed or deleted."""
 
 
+class DecisionQuerySet(models.QuerySet):
+    """Bulk updates and deletes refuse confirmed decisions too (``save`` is not called there)."""
+
+    def _refuse_confirmed(self, what: str) -> None:
+        if self.filter(status=DecisionStatus.CONFIRMED).exists():
+            raise ImmutableDecision(f"A confirmed decision is never {what}.")
+
+    def update(self, **kwargs):
+        self._refuse_confirmed("changed")
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_confirmed("deleted")
+        return super().delete()
+
+
 class Decision(models.Model):
     """The agency's decision on one application, proposed by one person, confirmed by another.
 
@@ -66,6 +82,8 @@ class Decision(models.Model):
         verbose_name=_("corrects"),
     )
     letter_data = models.JSONField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]
@@ -130,6 +148,14 @@ def letter_key(instance, filename: str) -> str:
     return f"letters/{uuid.uuid4().hex}/{uuid.uuid4().hex}.pdf"
 
 
+class DecisionLetterQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableDecision("An issued letter is never changed.")
+
+    def delete(self):
+        raise ImmutableDecision("An issued letter is never deleted.")
+
+
 class DecisionLetter(models.Model):
     """The PDF letter of a confirmed decision, with its SHA-256. Written once, never changed."""
 
@@ -138,6 +164,8 @@ class DecisionLetter(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     generated_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DecisionLetterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("decision letter")
