@@ -317,6 +317,10 @@ def test_call_admin_saves_eligible_kinds_from_checkboxes(admin_client):
         "min_reviews": "2",
         "score_visibility": "after_own",
         "aggregation": "mean",
+        "disagreement_spread": "2",
+        # The criteria inline's management form: no criteria yet.
+        "criteria-TOTAL_FORMS": "0",
+        "criteria-INITIAL_FORMS": "0",
         "acceptance_days": "30",
         "interim_reports": "0",
         "final_report_days": "60",
