@@ -290,6 +290,8 @@ def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
                     removed=sum(1 for p in pairs if p in removed and p not in conflicts),
                 )
             )
+    # Reported in registration order, whatever order they were served in.
+    result.shortfalls.sort(key=lambda s: s.application.registration_number)
     return result
 
 
