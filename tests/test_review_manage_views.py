@@ -859,3 +859,23 @@ def test_admin_edits_criteria_on_the_call_page(client, superuser, call):
     assert 'name="criteria-0-name_sv"' in page
     assert 'name="criteria-1-weight"' in page
     assert 'name="total_threshold"' in page
+
+
+# -- links from the case-handling pages --------------------------------------------------------
+
+
+def test_case_list_links_the_review_pages_for_programme_managers_only(
+    client, programme_manager, decision_maker
+):
+    client.force_login(programme_manager)
+    assert url("manage_calls") in client.get(reverse("applications:manage_list")).content.decode()
+    client.force_login(decision_maker)
+    assert (
+        url("manage_calls") not in client.get(reverse("applications:manage_list")).content.decode()
+    )
+
+
+def test_case_page_links_the_reviews_once_review_has_started(client, programme_manager, reviewed):
+    client.force_login(programme_manager)
+    page = client.get(reverse("applications:manage_detail", args=[reviewed.pk])).content.decode()
+    assert url("application_reviews", reviewed.pk) in page
