@@ -4,7 +4,7 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from applications.enums import ApplicationState
@@ -318,3 +318,61 @@ def active_assignments(call: Call) -> QuerySet[Assignment]:
 def pending_declarations(member: PanelMember) -> QuerySet[Application]:
     """Applications in scope the member has not yet declared for."""
     return declaration_scope(member.call).exclude(Q(conflict_declarations__member=member))
+
+
+# -- the reviewer's pages ------------------------------------------------------------------------
+
+
+def latest_titles(application_ids) -> dict[int, str]:
+    """application id → the title in its latest submitted version (never the working copy).
+
+    One query, reading only the title out of each version's content.
+    """
+    titles: dict[int, str] = {}
+    rows = (
+        ApplicationVersion.objects.filter(application_id__in=list(application_ids))
+        .order_by("application_id", "number")
+        .values_list("application_id", "content__title")
+    )
+    for application_id, title in rows:
+        titles[application_id] = title or ""  # later versions overwrite earlier ones
+    return titles
+
+
+def declaration_progress(members) -> dict[int, tuple[int, int]]:
+    """panel member id → (declared, in scope) for the declaration scope of each one's call.
+
+    Two queries whatever the number of seats or applications.
+    """
+    members = list(members)
+    in_scope = dict(
+        Application.objects.filter(
+            call_id__in={m.call_id for m in members},
+            state__in=DECLARATION_STATES,
+            registration_number__isnull=False,
+        )
+        .values("call_id")
+        .annotate(n=Count("pk"))
+        .values_list("call_id", "n")
+    )
+    declared = dict(
+        ConflictDeclaration.objects.filter(
+            member__in=members,
+            application__state__in=DECLARATION_STATES,
+            application__registration_number__isnull=False,
+        )
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    return {m.pk: (declared.get(m.pk, 0), in_scope.get(m.call_id, 0)) for m in members}
+
+
+def criteria_counts(call_ids) -> dict[int, int]:
+    """call id → its number of criteria, in one query."""
+    return dict(
+        Criterion.objects.filter(call_id__in=list(call_ids))
+        .values("call_id")
+        .annotate(n=Count("pk"))
+        .values_list("call_id", "n")
+    )

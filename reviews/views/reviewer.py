@@ -1,17 +1,331 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+"""The reviewer's pages: joining a panel, declaring conflicts, the dashboard, the review.
 
-from .. import selectors
+A reviewer sees an application's content only through an active assignment without a conflict
+of interest (``_get_assignment_for_reviewer``): anything else is a 404, whoever asks, so the
+pages do not even confirm that an application exists. Reviewers see the latest submitted
+version, never the working copy.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from applications.enums import ApplicationState
+from grants.enums import ScoreVisibility
+from grants.models import Call
+
+from .. import selectors, services
+from ..enums import ConflictGround
+from ..forms.reviewer import DeclarationForm, PanelJoinForm, ReviewForm
+from ..models import Assignment, ConflictDeclaration, PanelInvitation, PanelMember, Review
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+def _get_assignment_for_reviewer(request, pk) -> Assignment:
+    """The user's active assignment to the application, unless it has a conflict: else 404."""
+    assignment = selectors.assignment_for_reviewer(request.user, pk)
+    if assignment is None or selectors.has_conflict(assignment.member, assignment.application):
+        raise Http404
+    return assignment
+
+
+def _latest_version(application):
+    version = application.versions.select_related("submitted_by").order_by("-number").first()
+    if version is None:  # an application in review always has one; be safe all the same
+        raise Http404
+    return version
+
+
+# -- joining the panel ---------------------------------------------------------------------------
+
+
+def panel_invitation_accept(request, token):
+    """Anyone with the link sees the call; accepting needs the invited address's account."""
+    invitation = get_object_or_404(
+        PanelInvitation.objects.select_related("call", "invited_by"), token=token
+    )
+    here = reverse("reviews:panel_invitation_accept", args=[token])
+    user = request.user
+    form = None
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = PanelJoinForm(request.POST)
+        if form.is_valid():
+            try:
+                member = services.panel_invitation_accept(
+                    invitation=invitation, by=user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for message in _messages_of(error):
+                    messages.error(request, message)
+                return redirect(here)
+            messages.success(
+                request,
+                _(
+                    "Welcome to the reference group of %(call)s. Start by declaring any "
+                    "conflicts of interest."
+                )
+                % {"call": member.call.title},
+            )
+            return redirect("reviews:declare", slug=member.call.slug)
+    wrong_account = user.is_authenticated and user.email.lower() != invitation.email.lower()
+    if form is None and user.is_authenticated and not wrong_account:
+        form = PanelJoinForm()
+    return render(
+        request,
+        "reviews/reviewer/invitation.html",
+        {
+            "invitation": invitation,
+            "call": invitation.call,
+            "usable": invitation.is_usable(),
+            "wrong_account": wrong_account,
+            "form": form,
+            "here": here,
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+# -- the dashboard -------------------------------------------------------------------------------
 
 
 @login_required
 def dashboard(request):
-    """The reviewer's assignments (the reviewer helper builds this page out)."""
-    assignments = selectors.assignments_for_reviewer(request.user)
-    return render(request, "reviews/reviewer/dashboard.html", {"assignments": assignments})
+    """Per panel seat: how far the declarations are, and the assignments with their progress."""
+    members = list(
+        PanelMember.objects.filter(user=request.user)
+        .select_related("call")
+        .order_by("-call__closes_at", "call__slug")
+    )
+    progress = selectors.declaration_progress(members)
+    assignments = list(
+        selectors.assignments_for_reviewer(request.user).annotate(scored=Count("review__scores"))
+    )
+    titles = selectors.latest_titles(a.application_id for a in assignments)
+    criteria = selectors.criteria_counts(m.call_id for m in members)
+    seats = []
+    for member in members:
+        declared, in_scope = progress[member.pk]
+        rows = [
+            {
+                "assignment": assignment,
+                "application": assignment.application,
+                "title": titles.get(assignment.application_id, ""),
+                "review": getattr(assignment, "review", None),
+                "scored": assignment.scored,
+                "criteria": criteria.get(member.call_id, 0),
+            }
+            for assignment in assignments
+            if assignment.member_id == member.pk
+        ]
+        seats.append(
+            {
+                "member": member,
+                "call": member.call,
+                "declared": declared,
+                "in_scope": in_scope,
+                "rows": rows,
+            }
+        )
+    return render(request, "reviews/reviewer/dashboard.html", {"seats": seats})
+
+
+# -- conflicts of interest -----------------------------------------------------------------------
+
+
+@login_required
+def declare(request, slug):
+    """Declare conflicts of interest, seeing only organisation names and titles."""
+    call = get_object_or_404(Call, slug=slug)
+    member = selectors.panel_member_for(request.user, call)
+    if member is None:
+        raise Http404
+    scope = list(selectors.declaration_scope(call))
+    titles = selectors.latest_titles(a.pk for a in scope)
+    for application in scope:
+        application.version_title = titles.get(application.pk, "")
+    declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
+    conflicts = [
+        (a, declarations[a.pk])
+        for a in scope
+        if a.pk in declarations and declarations[a.pk].has_conflict
+    ]
+    open_ = [a for a in scope if not (a.pk in declarations and declarations[a.pk].has_conflict)]
+    declared_none = {pk for pk, d in declarations.items() if not d.has_conflict}
+    if request.method == "POST":
+        form = DeclarationForm(request.POST, applications=open_, declared_none=declared_none)
+        if form.is_valid():
+            try:
+                services.conflicts_declare(
+                    member=member, by=request.user, declarations=form.declarations()
+                )
+            except ValidationError as error:
+                for message in _messages_of(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Your declarations have been saved."))
+                return redirect("reviews:dashboard")
+    else:
+        form = DeclarationForm(applications=open_, declared_none=declared_none)
+    grounds = dict(ConflictGround.choices)
+    return render(
+        request,
+        "reviews/reviewer/declare.html",
+        {
+            "call": call,
+            "member": member,
+            "form": form,
+            "conflicts": [(a, d, grounds.get(d.ground, d.ground)) for a, d in conflicts],
+            "declared": len(declarations.keys() & {a.pk for a in scope}),
+            "in_scope": len(scope),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+# -- the review ----------------------------------------------------------------------------------
+
+
+def _other_reviews(assignment, criteria):
+    """The other reviewers' submitted reviews, anonymised, with their weighted scores."""
+    rows = []
+    for number, review in enumerate(selectors.other_submitted_reviews(assignment), start=1):
+        scores = {s.criterion_id: s.value for s in review.scores.all()}
+        rows.append(
+            {
+                "number": number,
+                "review": review,
+                "weighted": selectors.round_score(selectors.weighted_score(scores, criteria)),
+                "scores": [(c, scores.get(c.pk)) for c in criteria],
+            }
+        )
+    return rows
+
+
+def _render_review(request, assignment, *, form=None, errors=(), status=200):
+    application = assignment.application
+    call = application.call
+    criteria = list(call.criteria.order_by("position", "pk"))
+    review = Review.objects.filter(assignment=assignment).prefetch_related("scores").first()
+    assignment.review = review  # what other_reviews_visible reads
+    scores = {s.criterion_id: s.value for s in review.scores.all()} if review else {}
+    in_review = application.state == ApplicationState.IN_REVIEW
+    editable = in_review and not (review and review.is_submitted)
+    if editable and form is None:
+        initial = {f"score_{pk}": value for pk, value in scores.items()}
+        if review:
+            initial |= {
+                "comment_for_applicant": review.comment_for_applicant,
+                "internal_comment": review.internal_comment,
+                "recommendation": review.recommendation,
+            }
+        form = ReviewForm(initial=initial, criteria=criteria)
+    visible = selectors.other_reviews_visible(assignment)
+    version = _latest_version(application)
+    return render(
+        request,
+        "reviews/reviewer/review.html",
+        {
+            "assignment": assignment,
+            "application": application,
+            "call": call,
+            "version": version,
+            "review": review,
+            "criteria_scores": [(c, scores.get(c.pk)) for c in criteria],
+            "weighted": selectors.round_score(selectors.weighted_score(scores, criteria)),
+            "form": form if editable else None,
+            "errors": list(errors),
+            "in_review": in_review,
+            "others_visible": visible,
+            "others": _other_reviews(assignment, criteria) if visible else [],
+            "policy": call.score_visibility,
+            "Policy": ScoreVisibility,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def review(request, pk):
+    """The submitted version beside the review form; POST saves a draft or submits."""
+    assignment = _get_assignment_for_reviewer(request, pk)
+    if request.method != "POST":
+        return _render_review(request, assignment)
+    here = reverse("reviews:review", args=[pk])
+    existing = Review.objects.filter(assignment=assignment).first()
+    if existing and existing.is_submitted:
+        messages.error(request, _("The review has been submitted and can no longer be changed."))
+        return redirect(here)
+    if assignment.application.state != ApplicationState.IN_REVIEW:
+        messages.error(request, _("The application is no longer in review."))
+        return redirect(here)
+    criteria = list(assignment.application.call.criteria.order_by("position", "pk"))
+    form = ReviewForm(request.POST, criteria=criteria)
+    if not form.is_valid():
+        return _render_review(request, assignment, form=form, status=400)
+    submitting = request.POST.get("action") == "submit"
+    try:
+        services.review_save(
+            assignment=assignment,
+            by=request.user,
+            scores=form.scores(),
+            comment_for_applicant=form.cleaned_data["comment_for_applicant"],
+            internal_comment=form.cleaned_data["internal_comment"],
+            recommendation=form.cleaned_data["recommendation"],
+        )
+    except ValidationError as error:
+        for message in _messages_of(error):
+            form.add_error(None, message)
+        return _render_review(request, assignment, form=form, status=400)
+    if not submitting:
+        messages.success(request, _("Your draft has been saved."))
+        return redirect(here)
+    try:
+        services.review_submit(assignment=assignment, by=request.user)
+    except ValidationError as error:
+        # The draft is saved; say what is missing before it can be submitted.
+        errors = [_("Your draft is saved, but it cannot be submitted yet:")] + _messages_of(error)
+        return _render_review(request, assignment, errors=errors, status=400)
+    messages.success(request, _("Your review has been submitted. Thank you."))
+    return redirect(here)
+
+
+@login_required
+def attachment_download(request, pk, att_pk):
+    """An attachment of the latest submitted version, for an assigned, non-conflicted reviewer."""
+    assignment = _get_assignment_for_reviewer(request, pk)
+    version = _latest_version(assignment.application)
+    attachment = get_object_or_404(version.attachments.all(), pk=att_pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("invitations/<str:token>/", panel_invitation_accept, name="panel_invitation_accept"),
+    path("calls/<slug:slug>/conflicts/", declare, name="declare"),
+    path("applications/<int:pk>/", review, name="review"),
+    path(
+        "applications/<int:pk>/attachments/<int:att_pk>/",
+        attachment_download,
+        name="attachment_download",
+    ),
 ]

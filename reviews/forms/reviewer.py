@@ -1,0 +1,172 @@
+"""Forms of the reviewer's pages: joining a panel, declaring conflicts, and the review."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from applications.validators import normalise_orgnr
+
+from ..enums import ConflictGround, Recommendation
+from ..services import Declaration
+
+NO_CONFLICT = "none"
+CONFLICT = "conflict"
+
+
+class PanelJoinForm(forms.Form):
+    employer_orgnr = forms.CharField(
+        label=_("Your employer's organisation number"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Any company, authority or other organisation, for example 556677-8899. Applications "
+            "from this organisation are found automatically as a conflict of interest, so you "
+            "are never assigned them. Leave it empty if you have no employer."
+        ),
+    )
+    employer_name = forms.CharField(label=_("Your employer's name"), max_length=200, required=False)
+
+    def clean_employer_orgnr(self) -> str:
+        value = self.cleaned_data["employer_orgnr"].strip()
+        return normalise_orgnr(value) if value else ""
+
+
+class DeclarationForm(forms.Form):
+    """One group of fields per application, named ``a<pk>-decision|ground|comment``.
+
+    ``applications`` are the applications the reviewer may still answer for: undeclared ones
+    and ones declared free of conflict (which can still become a conflict). An application
+    left unanswered is simply not declared yet.
+    """
+
+    def __init__(self, *args, applications, declared_none=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.applications = list(applications)
+        for application in self.applications:
+            prefix = f"a{application.pk}"
+            self.fields[f"{prefix}-decision"] = forms.ChoiceField(
+                label=_("Conflict of interest"),
+                choices=[
+                    (NO_CONFLICT, _("No conflict of interest")),
+                    (CONFLICT, _("Conflict of interest")),
+                ],
+                required=False,
+                widget=forms.RadioSelect,
+                initial=NO_CONFLICT if application.pk in declared_none else None,
+            )
+            self.fields[f"{prefix}-ground"] = forms.ChoiceField(
+                label=_("Ground"),
+                choices=ConflictGround.choices,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"{prefix}-comment"] = forms.CharField(
+                label=_("Comment"),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        answered = 0
+        for application in self.applications:
+            prefix = f"a{application.pk}"
+            decision = cleaned.get(f"{prefix}-decision")
+            if decision:
+                answered += 1
+            if decision == CONFLICT and not cleaned.get(f"{prefix}-ground"):
+                self.add_error(
+                    f"{prefix}-ground",
+                    _("Choose the ground for the conflict of interest."),
+                )
+        if self.applications and not answered and not self.errors:
+            raise forms.ValidationError(
+                _("Declare for at least one application: a conflict of interest or none.")
+            )
+        return cleaned
+
+    def rows(self):
+        """(application, decision field, ground field, comment field) for the template."""
+        for application in self.applications:
+            prefix = f"a{application.pk}"
+            yield (
+                application,
+                self[f"{prefix}-decision"],
+                self[f"{prefix}-ground"],
+                self[f"{prefix}-comment"],
+            )
+
+    def declarations(self) -> list[Declaration]:
+        result = []
+        for application in self.applications:
+            prefix = f"a{application.pk}"
+            decision = self.cleaned_data.get(f"{prefix}-decision")
+            if not decision:
+                continue
+            has_conflict = decision == CONFLICT
+            result.append(
+                Declaration(
+                    application_id=application.pk,
+                    has_conflict=has_conflict,
+                    ground=self.cleaned_data.get(f"{prefix}-ground", "") if has_conflict else "",
+                    comment=self.cleaned_data.get(f"{prefix}-comment", ""),
+                )
+            )
+        return result
+
+
+class ReviewForm(forms.Form):
+    """Scores per criterion (``score_<criterion pk>``), the comments and the recommendation.
+
+    Every field may be empty in a draft; the service says what submitting needs.
+    """
+
+    comment_for_applicant = forms.CharField(
+        label=_("Comment for the applicant"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The applicant may read this, in the decision letter."),
+    )
+    internal_comment = forms.CharField(
+        label=_("Internal comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Not shown to the applicant."),
+    )
+    recommendation = forms.ChoiceField(
+        label=_("Recommendation"),
+        choices=Recommendation.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        score_fields = {}
+        for criterion in self.criteria:
+            message = _(
+                "The score for “%(criterion)s” must be a whole number from %(low)s to %(high)s."
+            ) % {
+                "criterion": criterion.name,
+                "low": criterion.scale_min,
+                "high": criterion.scale_max,
+            }
+            score_fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
+                label=criterion.name,
+                choices=[(value, str(value)) for value in criterion.scale],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": message},
+            )
+        # Scores first, in the criteria's order.
+        self.fields = {**score_fields, **self.fields}
+
+    def score_rows(self):
+        for criterion in self.criteria:
+            yield criterion, self[f"score_{criterion.pk}"]
+
+    def scores(self) -> dict[int, int | None]:
+        return {c.pk: self.cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
