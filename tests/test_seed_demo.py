@@ -37,7 +37,10 @@ def test_seed_demo_runs_without_force_when_debug_is_on(settings):
 def test_seed_demo_creates_applications_in_each_demo_state():
     _seed()
     states = sorted(Application.objects.values_list("state", flat=True))
-    assert states == sorted([S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW])
+    assert states == sorted(
+        [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW, S.IN_REVIEW]
+        + [S.REVIEWED]
+    )
 
 
 def test_seed_demo_submitted_application_has_registration_number_and_two_versions():
@@ -65,7 +68,7 @@ def test_seed_demo_twice_changes_nothing():
         Organisation.objects.count(),
         Call.objects.count(),
     )
-    assert counts == (5, 5, 9, 4, 2)
+    assert counts == (8, 8, 11, 4, 2)
 
 
 def test_seed_demo_open_call_offers_600000_kr_and_is_open():
@@ -97,6 +100,8 @@ def test_seed_demo_prints_logins_that_work(client):
         "maria.ek@agency.example.se",
         "lars.strom@agency.example.se",
         "admin@agency.example.se",
+        "per.nilsson@reviewer.example.se",
+        "ulla.bergstrom@reviewer.example.se",
     ):
         assert email in output
         assert client.login(username=email, password=PASSWORD)
@@ -117,3 +122,119 @@ def test_seed_demo_gives_each_role_its_group():
     membership = applicant.memberships.get()
     assert (membership.is_admin, membership.is_signatory) == (True, True)
     assert applicant.is_superuser is False
+
+
+# -- review ------------------------------------------------------------------------------------
+
+
+def _review_counts():
+    from grants.models import Criterion
+    from reviews.models import (
+        Assignment,
+        ConflictDeclaration,
+        ConflictOverride,
+        PanelInvitation,
+        PanelMember,
+        Review,
+        Score,
+    )
+
+    return tuple(
+        model.objects.count()
+        for model in (
+            Criterion,
+            PanelInvitation,
+            PanelMember,
+            ConflictDeclaration,
+            ConflictOverride,
+            Assignment,
+            Review,
+            Score,
+        )
+    )
+
+
+def test_seed_demo_review_data_is_made_once():
+    _seed()
+    counts = _review_counts()
+    _seed()
+    assert _review_counts() == counts
+    # 4 criteria × 2 calls; 4 seats (Karin on both panels) each from an accepted invitation;
+    # 3 reviewers × 4 pilot applications declared; 10 assignments, 7 reviews of 4 scores.
+    assert counts == (8, 4, 4, 12, 0, 10, 7, 28)
+
+
+def test_seed_demo_criteria_weigh_relevance_double_with_a_threshold():
+    _seed()
+    for call in Call.objects.all():
+        criteria = list(call.criteria.order_by("position"))
+        assert [c.name_en for c in criteria] == [
+            "Relevance",
+            "Feasibility",
+            "Spreading the results",
+            "Budget",
+        ]
+        assert [c.weight for c in criteria] == [2, 1, 1, 1]
+        assert [c.threshold for c in criteria] == [4, None, None, None]
+        assert all((c.scale_min, c.scale_max) == (1, 7) and c.guidance_sv for c in criteria)
+
+
+def test_seed_demo_panels_have_employers_and_conflicts_found_and_declared():
+    from reviews import selectors
+    from reviews.models import Assignment, PanelMember
+
+    _seed()
+    pilot = Call.objects.get(slug="samverket-pilot-2026")
+    open_call = Call.objects.get(slug="samverket-coworking-hybridarbete")
+    members = {m.user.email: m for m in PanelMember.objects.filter(call=pilot)}
+    assert sorted(members) == [
+        "karin.sjoberg@reviewer.example.se",
+        "per.nilsson@reviewer.example.se",
+        "ulla.bergstrom@reviewer.example.se",
+    ]
+    assert all(orgnr.is_valid(m.employer_orgnr) for m in members.values())
+    assert [m.user.email for m in PanelMember.objects.filter(call=open_call)] == [
+        "karin.sjoberg@reviewer.example.se"
+    ]
+    conflicts = {
+        (member.user.email, application.organisation.name)
+        for member in members.values()
+        for application in pilot.applications.all()
+        if (member.pk, application.pk) in selectors.conflict_pairs(pilot)
+    }
+    assert conflicts == {
+        ("per.nilsson@reviewer.example.se", "Krokoms kommun"),  # employer match
+        ("ulla.bergstrom@reviewer.example.se", "Region Jämtland Härjedalen"),  # declared
+    }
+    active = Assignment.objects.filter(application__call=pilot, removed_at__isnull=True)
+    assert not {(a.member_id, a.application_id) for a in active} & selectors.conflict_pairs(pilot)
+
+
+def test_seed_demo_ranking_of_the_pilot_call_has_a_funding_line():
+    from reviews.selectors import ranking_for
+
+    _seed()
+    ranking = ranking_for(Call.objects.get(slug="samverket-pilot-2026"))
+    rows = [
+        (row.application.organisation.name, str(row.aggregate), row.fits, row.fundable)
+        for row in ranking.rows
+    ]
+    assert rows == [
+        ("Krokoms kommun", "5.8", True, True),
+        ("Region Jämtland Härjedalen", "5.6", True, True),
+        ("Östersunds kommun", "4.5", False, True),
+        ("Norrtälje kommun", "3.6", False, False),
+    ]
+
+
+def test_seed_demo_leaves_reviews_for_the_demo_reviewer():
+    from reviews.selectors import assignments_for_reviewer
+
+    _seed()
+    karin = User.objects.get(email="karin.sjoberg@reviewer.example.se")
+    waiting = [
+        a.application.organisation.name
+        for a in assignments_for_reviewer(karin)
+        if not (hasattr(a, "review") and a.review.is_submitted)
+    ]
+    assert sorted(waiting) == ["Krokoms kommun", "Norrtälje kommun", "Östersunds kommun"]

@@ -20,7 +20,7 @@ from applications.enums import ApplicationState, BudgetCategory, County, Eligibi
 from applications.models import Application, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.enums import OrganisationKind
-from grants.models import Call, Hub
+from grants.models import Call, Criterion, Hub
 
 # Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
 PASSWORD = "demo-password-2026"  # noqa: S105
@@ -155,6 +155,17 @@ PEOPLE = [
         False,
     ),
     ("admin", "admin@agency.example.se", "Agnes Admin", None, False, False, [], True),
+    ("reviewer2", "per.nilsson@reviewer.example.se", "Per Nilsson", None, False, False, [], False),
+    (
+        "reviewer3",
+        "ulla.bergstrom@reviewer.example.se",
+        "Ulla Bergström",
+        None,
+        False,
+        False,
+        [],
+        False,
+    ),
 ]
 
 ORGANISATIONS = {
@@ -173,10 +184,136 @@ LOGIN_LABELS = {
     "applicant": "applicant (administrator and signatory, Östersunds kommun)",
     "colleague": "applicant (member, Östersunds kommun)",
     "applicant2": "second applicant (administrator and signatory, Krokoms kommun)",
-    "reviewer": "reviewer (plain user for now)",
+    "reviewer": "reviewer (both calls' panels; reviews waiting in the pilot call)",
+    "reviewer2": "reviewer (pilot call; employed by Krokoms kommun)",
+    "reviewer3": "reviewer (pilot call; has declared a conflict of interest)",
     "manager": "programme manager",
     "decider": "decision maker",
     "admin": "admin (superuser, /admin/)",
+}
+
+
+# The pilot call's applications, all put in review: (person, organisation, title, amount, summary)
+PILOT_APPLICATIONS = [
+    (
+        "applicant2",
+        "Krokoms kommun",
+        "Gemensam hubb för Krokoms och Östersunds planerare",
+        380_000,
+        "Planerare från två kommuner delar arbetsplats i Östersund.",
+    ),
+    (
+        "applicant",
+        "Östersunds kommun",
+        "Hybridarbete i stadsbyggnadsförvaltningen",
+        400_000,
+        "Handläggare prövar en fast hubbdag i veckan och mäter restid och samarbete.",
+    ),
+    (
+        "applicant3",
+        "Region Jämtland Härjedalen",
+        "Regionens IT-stöd på plats i hubben",
+        350_000,
+        "IT-supporten finns i hubben två dagar i veckan för regionens medarbetare i länet.",
+    ),
+    (
+        "applicant4",
+        "Norrtälje kommun",
+        "Distansledarskap i en delad arbetsplats",
+        300_000,
+        "Chefer med medarbetare på flera orter prövar att leda från en gemensam hubb.",
+    ),
+]
+
+# (name sv, name en, guidance sv, guidance en, weight, threshold)
+CRITERIA = [
+    (
+        "Relevans",
+        "Relevance",
+        "Hur väl svarar projektet mot utlysningens syfte: att pröva coworking och hybridarbete "
+        "i offentlig sektor? 1 = inte alls, 7 = helt och hållet.",
+        "How well does the project meet the call's purpose: trying coworking and hybrid work in "
+        "the public sector? 1 = not at all, 7 = fully.",
+        2,
+        4,
+    ),
+    (
+        "Genomförbarhet",
+        "Feasibility",
+        "Är planen, tidplanen och organisationen realistiska för det som ska prövas?",
+        "Are the plan, the timetable and the organisation realistic for what is to be tried?",
+        1,
+        None,
+    ),
+    (
+        "Spridning av resultat",
+        "Spreading the results",
+        "Hur ska andra offentliga organisationer kunna ta del av och använda erfarenheterna?",
+        "How will other public organisations learn from and use the experience?",
+        1,
+        None,
+    ),
+    (
+        "Budget",
+        "Budget",
+        "Är kostnaderna rimliga och motiverade i förhållande till det som ska göras?",
+        "Are the costs reasonable and justified for what is to be done?",
+        1,
+        None,
+    ),
+]
+
+PILOT_PANEL = ["reviewer", "reviewer2", "reviewer3"]
+# key → (employer's organisation number, employer)
+REVIEWER_EMPLOYERS = {
+    "reviewer": (public_orgnr("202100293"), "Mittuniversitetet"),
+    "reviewer2": (public_orgnr("212000238"), "Krokoms kommun"),
+    "reviewer3": (public_orgnr("202100234"), "Länsstyrelsen i Jämtlands län"),
+}
+# (reviewer key, organisation) → (ground, comment) of a declared conflict
+DECLARED_CONFLICTS = {
+    ("reviewer3", "Region Jämtland Härjedalen"): (
+        "close_relation",
+        "Min make är projektledare i ansökan.",
+    ),
+}
+# (reviewer key, organisation) → (scores per criterion in order, recommendation, comment)
+REVIEW_SCORES = {
+    ("reviewer2", "Östersunds kommun"): (
+        [5, 5, 4, 5],
+        "fund",
+        "En tydlig plan med mätbara mål. Beskriv gärna hur resultaten sprids till andra kommuner.",
+    ),
+    ("reviewer2", "Region Jämtland Härjedalen"): (
+        [6, 6, 5, 5],
+        "fund",
+        "Ett angeläget projekt som når medarbetare i hela länet.",
+    ),
+    ("reviewer2", "Norrtälje kommun"): (
+        [3, 4, 4, 4],
+        "do_not_fund",
+        "Kopplingen till utlysningens syfte är svag; projektet handlar mest om ledarskap.",
+    ),
+    ("reviewer3", "Krokoms kommun"): (
+        [6, 5, 6, 6],
+        "fund",
+        "Samarbetet mellan två kommuner gör resultaten lätta att sprida.",
+    ),
+    ("reviewer3", "Östersunds kommun"): (
+        [4, 5, 4, 4],
+        "fund_with_changes",
+        "Budgeten för utrustning behöver motiveras bättre.",
+    ),
+    ("reviewer3", "Norrtälje kommun"): (
+        [3, 3, 4, 5],
+        "do_not_fund",
+        "Projektet prövar inte coworking i den mening utlysningen avser.",
+    ),
+    ("reviewer", "Region Jämtland Härjedalen"): (
+        [6, 5, 5, 6],
+        "fund",
+        "Väl genomtänkt, med en realistisk budget.",
+    ),
 }
 
 
@@ -235,6 +372,7 @@ class Command(BaseCommand):
             call = self._open_call(hubs)
         pilot = self._pilot_call(hubs)
         self._applications(call, pilot, people, hubs)
+        self._review(call, pilot, people)
         self._print_logins(people)
 
     # -- reference data --------------------------------------------------------------------
@@ -320,7 +458,8 @@ class Command(BaseCommand):
                 "closes_at": (now - dt.timedelta(days=30)).replace(
                     hour=23, minute=59, second=0, microsecond=0
                 ),
-                "budget": 2_000_000,
+                # Small enough that the ranking's funding line falls inside the demo's list.
+                "budget": 1_000_000,
                 "max_amount": 400_000,
             },
         )
@@ -425,31 +564,131 @@ class Command(BaseCommand):
         """Submit to the pilot call while it was open (time travel), then start review."""
         import time_machine  # a dev dependency, like this command
 
-        applicant2, manager = people["applicant2"], people["manager"]
+        manager = people["manager"]
         while_open = pilot.closes_at - dt.timedelta(days=10)
-        with time_machine.travel(while_open, tick=True), transaction.atomic():
-            application, created = self._draft(
-                call=pilot,
-                by=applicant2,
-                org_name="Krokoms kommun",
-                title="Gemensam hubb för Krokoms och Östersunds planerare",
-                hub=hubs["ostersund"],
-                amount=380_000,
-                summary="Planerare från två kommuner delar arbetsplats i Östersund.",
-            )
-            if created:
-                services.application_submit(application=application, by=applicant2)
-        application.refresh_from_db()
-        if application.state != ApplicationState.SUBMITTED:
-            return
-        with transaction.atomic():
-            services.application_check_eligibility(
-                application=application,
-                by=manager,
-                items={item: True for item in EligibilityItem.values},
-                comment="Uppfyller utlysningens krav.",
-            )
-            services.application_start_review(application=application, by=manager)
+        for person, org_name, title, amount, summary in PILOT_APPLICATIONS:
+            with time_machine.travel(while_open, tick=True), transaction.atomic():
+                application, created = self._draft(
+                    call=pilot,
+                    by=people[person],
+                    org_name=org_name,
+                    title=title,
+                    hub=hubs["ostersund"],
+                    amount=amount,
+                    summary=summary,
+                )
+                if created:
+                    services.application_submit(application=application, by=people[person])
+            application.refresh_from_db()
+            if application.state != ApplicationState.SUBMITTED:
+                continue
+            with transaction.atomic():
+                services.application_check_eligibility(
+                    application=application,
+                    by=manager,
+                    items={item: True for item in EligibilityItem.values},
+                    comment="Uppfyller utlysningens krav.",
+                )
+                services.application_start_review(application=application, by=manager)
+
+    # -- review, made through the review services ---------------------------------------------
+
+    def _review(self, call, pilot, people) -> None:
+        """Criteria for both calls; a panel for each; declarations, assignments and reviews in
+        the pilot call, so the ranking has content and a funding line."""
+        from reviews import services as review_services
+        from reviews.models import Assignment, PanelMember
+
+        for demo_call in (call, pilot):
+            for position, (name_sv, name_en, guide_sv, guide_en, weight, threshold) in enumerate(
+                CRITERIA
+            ):
+                Criterion.objects.get_or_create(
+                    call=demo_call,
+                    position=position,
+                    defaults={
+                        "name_sv": name_sv,
+                        "name_en": name_en,
+                        "guidance_sv": guide_sv,
+                        "guidance_en": guide_en,
+                        "weight": weight,
+                        "threshold": threshold,
+                    },
+                )
+        manager = people["manager"]
+        members = {}
+        for demo_call, key in [(call, "reviewer"), *[(pilot, k) for k in PILOT_PANEL]]:
+            user = people[key]
+            member = PanelMember.objects.filter(call=demo_call, user=user).first()
+            if member is None:
+                with transaction.atomic():
+                    invitation = review_services.panel_invite(
+                        call=demo_call, by=manager, email=user.email
+                    )
+                    orgnr, employer = REVIEWER_EMPLOYERS[key]
+                    member = review_services.panel_invitation_accept(
+                        invitation=invitation,
+                        by=user,
+                        employer_orgnr=orgnr,
+                        employer_name=employer,
+                    )
+            if demo_call == pilot:
+                members[key] = member
+
+        # Declarations: every reviewer of the pilot declares for every application; one has a
+        # conflict (and Per Nilsson's employer is an applicant: a conflict found by itself).
+        from reviews import selectors as review_selectors
+
+        scope = list(review_selectors.declaration_scope(pilot))
+        for key, member in members.items():
+            pending = [
+                a for a in scope if not a.conflict_declarations.filter(member=member).exists()
+            ]
+            if not pending:
+                continue
+            declarations = []
+            for application in pending:
+                ground, comment = DECLARED_CONFLICTS.get(
+                    (key, application.organisation.name), ("", "")
+                )
+                declarations.append(
+                    review_services.Declaration(
+                        application_id=application.pk,
+                        has_conflict=bool(ground),
+                        ground=ground,
+                        comment=comment,
+                    )
+                )
+            with transaction.atomic():
+                review_services.conflicts_declare(
+                    member=member, by=member.user, declarations=declarations
+                )
+
+        review_services.assignments_auto(call=pilot, by=manager)
+
+        criteria = list(pilot.criteria.order_by("position"))
+        assignments = Assignment.objects.filter(
+            application__call=pilot, removed_at__isnull=True
+        ).select_related("member__user", "application__organisation")
+        for assignment in assignments:
+            key = next(k for k, m in members.items() if m.pk == assignment.member_id)
+            organisation = assignment.application.organisation.name
+            if (key, organisation) not in REVIEW_SCORES:
+                continue  # left for the demo reviewer to do
+            review = getattr(assignment, "review", None)
+            if review is not None and review.is_submitted:
+                continue
+            scores, recommendation, comment = REVIEW_SCORES[(key, organisation)]
+            with transaction.atomic():
+                review_services.review_save(
+                    assignment=assignment,
+                    by=assignment.member.user,
+                    scores={c.pk: value for c, value in zip(criteria, scores, strict=True)},
+                    comment_for_applicant=comment,
+                    internal_comment="",
+                    recommendation=recommendation,
+                )
+                review_services.review_submit(assignment=assignment, by=assignment.member.user)
 
     def _print_logins(self, people) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /account/login/ as:"))
