@@ -680,6 +680,8 @@ def decision_propose(
                 % {"state": locked.get_state_display()}
             )
     else:
+        # As stored, not as the caller's copy says: a copy read before confirmation is stale.
+        supersedes = Decision.objects.get(pk=supersedes.pk)
         if supersedes.application_id != locked.pk or not supersedes.is_confirmed:
             raise ValidationError(
                 _("Only a confirmed decision of this application can be corrected.")

@@ -239,3 +239,29 @@ def submit_review(assignment, scores, *, recommendation="fund", comment="Clear a
         recommendation=recommendation,
     )
     return services.review_submit(assignment=assignment, by=user)
+
+
+# -- decisions -------------------------------------------------------------------------------
+
+
+def reviewed_applications(call, *, by: User, count: int = 1, **kwargs) -> list[Application]:
+    """``count`` applications to ``call``, submitted, reviewed and marked reviewed by ``by``."""
+    from applications import services
+
+    applications = applications_in_review(call, by=by, count=count, **kwargs)
+    for application in applications:
+        services.application_complete_review(application=application, by=by)
+        application.refresh_from_db()
+    return applications
+
+
+def proposed_decision(application, *, by: User, outcome: str = "approved", **kwargs):
+    """A decision proposed through the service; an approval grants what was requested."""
+    from applications import services
+
+    if outcome == "approved":
+        kwargs.setdefault("granted_amount", application.requested_amount)
+    if outcome == "rejected_ineligible":
+        kwargs.setdefault("reason_code", "aim")
+    kwargs.setdefault("justification", "Assessed against the call's criteria.")
+    return services.decision_propose(application=application, by=by, outcome=outcome, **kwargs)
