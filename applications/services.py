@@ -797,7 +797,11 @@ def decisions_confirm_batch(*, decisions: list[Decision], by: User) -> list[tupl
         except ValidationError as error:
             results.append((decision, " ".join(error.messages)))
         except PermissionDenied:
-            results.append((decision, _("You may not confirm a decision you proposed.")))
+            if decision.proposed_by_id == by.pk:
+                message = _("You may not confirm a decision you proposed.")
+            else:
+                message = _("You do not have the right to confirm decisions.")
+            results.append((decision, message))
     return results
 
 
