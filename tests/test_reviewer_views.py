@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from applications import services as application_services
+from applications.emails import site_url
 from applications.enums import ApplicationState, EligibilityItem
 from applications.models import Application
 from grants.enums import ScoreVisibility
@@ -146,8 +147,9 @@ def test_panel_invitation_email_names_the_call_and_links_to_the_acceptance_page(
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["granskare@example.se"]
-    url = "http://testserver" + reverse("reviews:panel_invitation_accept", args=[invitation.token])
-    assert url.split("testserver")[1] in message.body
+    url = site_url(reverse("reviews:panel_invitation_accept", args=[invitation.token]))
+    assert url in message.body
+    assert f'href="{url}"' in message.alternatives[0][0]
     assert call.title_sv in message.subject
     assert call.title_sv in message.alternatives[0][0]
 
