@@ -725,8 +725,10 @@ def decision_propose(
 
 
 def _lock_decision(decision: Decision) -> Decision:
+    # Only the decision's row: PostgreSQL cannot lock the nullable side of the outer join to
+    # ``supersedes``, and the call's row is locked on its own where the budget needs it.
     return (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .select_related(
             "application__call", "application__organisation", "proposed_by", "supersedes"
         )
