@@ -89,9 +89,11 @@ def row_for(ranking, application):
 # -- one review ------------------------------------------------------------------------------
 
 
-def test_weighted_score_of_one_review(criteria):
+def test_weighted_score_of_one_review(call, criteria):
+    criteria = list(call.criteria.order_by("position"))  # weights as the database gives them
     scores = {criteria[0].pk: 6, criteria[1].pk: 3, criteria[2].pk: 4}
-    assert selectors.weighted_score(scores, criteria) == Decimal("4.75")  # (12 + 3 + 4) / 4
+    score = selectors.weighted_score(scores, criteria)
+    assert (score, type(score)) == (Decimal("4.75"), Decimal)  # (12 + 3 + 4) / 4
 
 
 def test_weighted_score_needs_every_criterion(criteria):
