@@ -96,8 +96,8 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list]]:
             [
                 row.rank,
                 yes if row.tied else no,
-                row.application.registration_number,
-                row.application.organisation.name,
+                row.registration_number,
+                row.organisation_name,
                 row.title,
                 row.requested_amount,
                 *scores,

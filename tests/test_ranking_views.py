@@ -399,3 +399,21 @@ def test_exports_guard_text_against_formula_injection(client, programme_manager)
     cell = load_workbook(io.BytesIO(xlsx.content)).active["E2"]
     assert cell.data_type == "s"
     assert cell.value == '\'=HYPERLINK("http://evil")'
+
+
+def test_ranking_rows_make_their_application_without_a_query(
+    ranked_call, django_assert_num_queries
+):
+    from reviews import selectors
+
+    call, applications = ranked_call
+    rows = selectors.ranking_for(call).rows
+    with django_assert_num_queries(0):
+        made = {row.application.pk: row.application for row in rows}
+        names = {pk: application.organisation.name for pk, application in made.items()}
+        states = {application.state for application in made.values()}
+    assert made == {application.pk: application for application in applications}
+    assert names == {a.pk: a.organisation.name for a in applications}
+    assert states == {"reviewed", "in_review"}
+    # A field the ranking did not read loads on access.
+    assert made[applications[0].pk].created_by_id == applications[0].created_by_id

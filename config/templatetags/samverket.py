@@ -53,7 +53,11 @@ def described_widget(field):
 @register.filter
 def score(value) -> str:
     """A score with two decimals and a decimal comma, as Swedish writes it: ``5.25`` → ``5,25``;
-    empty stays empty."""
-    if value in (None, ""):
+    empty stays empty. Called thousands of times on the ranking page, so kept lean."""
+    if value is None:
         return ""
-    return f"{Decimal(value):.2f}".replace(".", ",").replace("-", "\u2212")
+    if not isinstance(value, Decimal):
+        if value == "":
+            return ""
+        value = Decimal(value)
+    return f"{value:.2f}".replace(".", ",").replace("-", "\u2212")
