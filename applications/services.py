@@ -740,9 +740,10 @@ def _lock_decision(decision: Decision) -> Decision:
 def decision_confirm(*, decision: Decision, by: User) -> Decision:
     """A decision maker, never the proposer, confirms: the application moves and the letter follows.
 
-    The call's row is locked first, so concurrent confirmations of one call queue and the sum
-    granted never exceeds the budget. Side effects: the transition and its log row, the frozen
-    ``letter_data``, and the letter task after commit.
+    After the decision's row, the call's row is locked, so concurrent confirmations of one call
+    queue and the sum granted never exceeds the budget. A correction that does not grant more
+    than its decision always passes (even if the budget was lowered since). Side effects: the
+    transition and its log row, the frozen ``letter_data``, and the letter task after commit.
     """
     locked = _lock_decision(decision)
     if not rules.has_perm("applications.confirm_decision", by, locked):
@@ -753,7 +754,9 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
     if locked.outcome == DecisionOutcome.APPROVED:
         committed = selectors.call_committed_amount(call)
         replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
-        remaining = call.budget - committed + replaced
+        # What this decision may grant: what the budget leaves, plus what a corrected decision
+        # had; never less than that, so a correction downwards passes a lowered budget.
+        remaining = max(call.budget - committed + replaced, replaced)
         if locked.granted_amount > remaining:
             raise ValidationError(
                 _(

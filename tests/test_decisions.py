@@ -725,6 +725,45 @@ def test_a_correction_counts_only_the_difference(small_call, programme_manager, 
     assert selectors.call_committed_amount(small_call) == 900_000
 
 
+def test_after_the_budget_is_lowered_below_what_is_granted_only_a_lower_correction_passes(
+    small_call, programme_manager, decision_maker
+):
+    first, second, third = factories.reviewed_applications(
+        small_call, by=programme_manager, count=3
+    )
+    one = factories.proposed_decision(first, by=programme_manager, granted_amount=400_000)
+    two = factories.proposed_decision(second, by=programme_manager, granted_amount=400_000)
+    for decision in (one, two):
+        services.decision_confirm(decision=decision, by=decision_maker)
+    small_call.budget = 700_000
+    small_call.save()
+
+    new = factories.proposed_decision(third, by=programme_manager, granted_amount=1)
+    with pytest.raises(ValidationError) as refused:
+        services.decision_confirm(decision=new, by=decision_maker)
+    assert refused.value.messages == [
+        f"Confirming this would exceed the call's budget: 0 kr remain of "
+        f"700{NBSP}000 kr, and the decision grants 1 kr."
+    ]
+
+    up = factories.proposed_decision(
+        first, by=programme_manager, granted_amount=400_001, supersedes=one
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.decision_confirm(decision=up, by=decision_maker)
+    assert refused.value.messages == [
+        f"Confirming this would exceed the call's budget: 400{NBSP}000 kr remain of "
+        f"700{NBSP}000 kr, and the decision grants 400{NBSP}001 kr."
+    ]
+    services.decision_send_back(decision=up, by=decision_maker, comment="Lower it.")
+
+    down = factories.proposed_decision(
+        first, by=programme_manager, granted_amount=350_000, supersedes=one
+    )
+    services.decision_confirm(decision=down, by=decision_maker)
+    assert selectors.call_committed_amount(small_call) == 750_000
+
+
 def test_batch_confirm_confirms_those_that_fit_and_reports_the_rest(
     small_call, programme_manager, decision_maker
 ):
