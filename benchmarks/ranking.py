@@ -1,0 +1,475 @@
+"""Benchmark: the ranking page of a call with 2,000 applications, 30 reviewers, 3 reviews each
+over 4 criteria.
+
+Seeds a fresh database (never the developer's db.sqlite3), then measures with Django's test
+Client, logged in as a programme manager, the server time of the ranking page (median and 95th
+percentile over ``--requests`` requests after a warm-up) and its query count, the time of
+``reviews.selectors.ranking_for`` alone, and the two exports.
+
+    .venv/bin/python benchmarks/ranking.py                      # SQLite in a temporary file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/samverket_bench \\
+        .venv/bin/python benchmarks/ranking.py --write          # and update docs/benchmarks.md
+
+On PostgreSQL the database's ``public`` schema is dropped and made again, so the script only
+accepts a database whose name contains "bench".
+"""
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+APPLICATIONS = 2000
+REVIEWERS = 30
+REVIEWS_PER_APPLICATION = 3
+CRITERIA = 4
+TARGET_MS = 150
+DOC = ROOT / "docs" / "benchmarks.md"
+START = "<!-- ranking-results:start -->"
+END = "<!-- ranking-results:end -->"
+
+
+def _database_url() -> str:
+    """The benchmark's database: DATABASE_URL if it names a bench database, else a new file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        path = Path(tempfile.gettempdir()) / "samverket-bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = urlsplit(url).path.lstrip("/")
+    if url.startswith("sqlite"):
+        if Path(name).resolve() == (ROOT / "db.sqlite3").resolve():
+            sys.exit("Refusing to seed the developer's db.sqlite3; give another file.")
+        Path(name).unlink(missing_ok=True)
+    elif "bench" not in name:
+        sys.exit(f"Refusing to wipe database {name!r}: its name must contain 'bench'.")
+    return url
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)  # the test Client's host, locmem email; DEBUG stays off
+
+
+def _fresh_schema() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+
+
+def _orgnr(n: int) -> str:
+    from stdnum import luhn
+
+    body = f"2120{n:05d}"
+    return f"{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
+
+
+LOREM = (
+    "Vi vill pröva att arbeta från Samverkets hubb två dagar i veckan, följa upp pendling, "
+    "samarbete och arbetsmiljö, och dela det vi lär oss med andra kommuner i länet. "
+)
+
+
+def seed(rng: random.Random):
+    """The call, its criteria, panel, 2,000 reviewed applications with their frozen versions,
+    declarations, assignments, submitted reviews and scores. Returns (call, programme manager).
+
+    Valid as the services would leave it: registration numbers in their format, one version
+    per application with its SHA-256, every reviewer declared "no conflict" before being
+    assigned, three active assignments per application with loads of exactly 200 each,
+    submitted reviews with a time and every criterion scored on its scale, and the
+    applications ``reviewed`` because every assignment is in.
+    """
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from django.utils import timezone
+
+    from applications.enums import ApplicationState, County
+    from applications.models import Application, ApplicationVersion, Organisation, User
+    from applications.rules import PROGRAMME_MANAGERS
+    from grants.enums import OrganisationKind
+    from grants.models import Call, Criterion, Hub
+    from reviews.enums import Recommendation, ReviewStatus
+    from reviews.models import Assignment, ConflictDeclaration, PanelMember, Review, Score
+
+    now = timezone.now()
+    with transaction.atomic():
+        hub = Hub.objects.create(name="Samverket Östersund", city="Östersund")
+        call = Call.objects.create(
+            slug="benchmark",
+            title_sv="Samverket: pröva coworking (benchmark)",
+            title_en="Samverket: try coworking (benchmark)",
+            summary_sv="Stöd för att pröva coworking.",
+            description_sv="Utlysningstext.",
+            is_published=True,
+            opens_at=now - dt.timedelta(days=90),
+            closes_at=now - dt.timedelta(days=30),
+            budget=300_000_000,
+            max_amount=600_000,
+            total_threshold=3,
+            disagreement_spread=2,
+        )
+        call.hubs.set([hub])
+        criteria = [
+            Criterion.objects.create(
+                call=call,
+                position=i,
+                name_sv=f"Kriterium {i}",
+                name_en=f"Criterion {i}",
+                weight=weight,
+                threshold=3 if i == 0 else None,
+            )
+            for i, weight in enumerate([2, 1, 1, 1][:CRITERIA])
+        ]
+        manager = User.objects.create(email="pm@bench.example", full_name="Programme Manager")
+        manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGERS))
+        reviewers = User.objects.bulk_create(
+            User(email=f"reviewer{i}@bench.example", full_name=f"Reviewer {i}")
+            for i in range(REVIEWERS)
+        )
+        applicants = User.objects.bulk_create(
+            User(email=f"applicant{i}@bench.example", full_name=f"Applicant {i}")
+            for i in range(APPLICATIONS)
+        )
+        organisations = Organisation.objects.bulk_create(
+            Organisation(
+                orgnr=_orgnr(i),
+                name=f"Kommun {i:04d}",
+                kind=OrganisationKind.MUNICIPALITY,
+                county=County.JAMTLAND,
+            )
+            for i in range(APPLICATIONS)
+        )
+        year = timezone.localtime(now).year
+        applications = []
+        for i, (organisation, applicant) in enumerate(zip(organisations, applicants, strict=True)):
+            applications.append(
+                Application(
+                    call=call,
+                    organisation=organisation,
+                    created_by=applicant,
+                    title=f"Hybridarbete i kommun {i:04d}",
+                    summary=LOREM * 4,
+                    what_to_try=LOREM * 6,
+                    hub=hub,
+                    participants=rng.randint(5, 60),
+                    period_start=dt.date(2027, 2, 1),
+                    period_end=dt.date(2027, 12, 31),
+                    expected_results=LOREM * 4,
+                    requested_amount=rng.randrange(100_000, 600_001, 10_000),
+                    contact_name=applicant.full_name,
+                    contact_email=applicant.email,
+                    state=ApplicationState.REVIEWED,
+                    registration_number=f"{year}-{i + 1:05d}",
+                    first_submitted_at=call.closes_at - dt.timedelta(hours=1),
+                    last_submitted_at=call.closes_at - dt.timedelta(hours=1),
+                )
+            )
+        applications = Application.objects.bulk_create(applications, batch_size=500)
+        versions = []
+        for application in applications:
+            content = {
+                "call": call.slug,
+                "organisation": {
+                    "orgnr": application.organisation.orgnr,
+                    "name": application.organisation.name,
+                    "kind": application.organisation.kind,
+                    "county": application.organisation.county,
+                },
+                "title": application.title,
+                "summary": application.summary,
+                "what_to_try": application.what_to_try,
+                "hub": str(hub),
+                "participants": application.participants,
+                "period_start": "2027-02-01",
+                "period_end": "2027-12-31",
+                "expected_results": application.expected_results,
+                "requested_amount": application.requested_amount,
+                "contact": {"name": application.contact_name, "email": application.contact_email},
+                "budget_lines": [
+                    {
+                        "category": "hub",
+                        "description": "Hub membership",
+                        "amount": application.requested_amount,
+                    }
+                ],
+                "attachments": [],
+            }
+            canonical = json.dumps(
+                content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            )
+            versions.append(
+                ApplicationVersion(
+                    application=application,
+                    number=1,
+                    content=content,
+                    sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+                    submitted_at=application.last_submitted_at,
+                    submitted_by=application.created_by,
+                )
+            )
+        ApplicationVersion.objects.bulk_create(versions, batch_size=500)
+
+        members = PanelMember.objects.bulk_create(
+            PanelMember(call=call, user=user, employer_orgnr="", employer_name="Universitet")
+            for user in reviewers
+        )
+        ConflictDeclaration.objects.bulk_create(
+            (
+                ConflictDeclaration(member=member, application=application, has_conflict=False)
+                for member in members
+                for application in applications
+            ),
+            batch_size=2000,
+        )
+        # Round robin: application i gets reviewers 3i, 3i+1, 3i+2 (mod 30): 200 each.
+        assignments = Assignment.objects.bulk_create(
+            (
+                Assignment(
+                    member=members[(REVIEWS_PER_APPLICATION * i + k) % REVIEWERS],
+                    application=application,
+                    assigned_at=call.closes_at + dt.timedelta(days=1),
+                )
+                for i, application in enumerate(applications)
+                for k in range(REVIEWS_PER_APPLICATION)
+            ),
+            batch_size=2000,
+        )
+        reviews = Review.objects.bulk_create(
+            (
+                Review(
+                    assignment=assignment,
+                    status=ReviewStatus.SUBMITTED,
+                    submitted_at=call.closes_at + dt.timedelta(days=10),
+                    comment_for_applicant="Tydlig och genomförbar plan.",
+                    recommendation=rng.choice(Recommendation.values),
+                )
+                for assignment in assignments
+            ),
+            batch_size=2000,
+        )
+        # Each application has a "quality"; reviewers scatter around it, some widely.
+        quality = {a.pk: rng.uniform(2, 6.5) for a in applications}
+        Score.objects.bulk_create(
+            (
+                Score(
+                    review=review,
+                    criterion=criterion,
+                    value=max(
+                        criterion.scale_min,
+                        min(
+                            criterion.scale_max,
+                            round(rng.gauss(quality[review.assignment.application_id], 1.2)),
+                        ),
+                    ),
+                )
+                for review in reviews
+                for criterion in criteria
+            ),
+            batch_size=4000,
+        )
+    return call, manager
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def _time(function, runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def measure(call, manager, *, requests: int, warmup: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from reviews import selectors
+
+    client = Client()
+    client.force_login(manager)
+    url = reverse("reviews:ranking", args=[call.slug])
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    response = page()
+    body = response.content.decode()
+    assert body.count('class="ranking-row') == APPLICATIONS, "every application is a row"
+    assert 'class="funding-line"' in body
+    for _ in range(warmup):
+        page()
+    page_ms = _time(page, requests)
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        page()
+
+    def selector():
+        selectors.ranking_for(call)
+
+    for _ in range(warmup):
+        selector()
+    selector_ms = _time(selector, requests)
+
+    def export(fmt):
+        def run():
+            response = client.get(reverse("reviews:ranking_export", args=[call.slug, fmt]))
+            assert response.status_code == 200
+
+        return run
+
+    csv_ms = _time(export("csv"), 5)
+    xlsx_ms = _time(export("xlsx"), 3)
+    ranking = selectors.ranking_for(call)
+    return {
+        "page_median": statistics.median(page_ms),
+        "page_p95": _percentile(page_ms, 0.95),
+        "queries": len(queries),
+        "selector_median": statistics.median(selector_ms),
+        "selector_p95": _percentile(selector_ms, 0.95),
+        "csv_median": statistics.median(csv_ms),
+        "xlsx_median": statistics.median(xlsx_ms),
+        "page_bytes": len(body.encode()),
+        "fitting": sum(1 for row in ranking.rows if row.fits),
+        "requests": requests,
+    }
+
+
+def _machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores{f' ({model})' if model else ''}, Python {platform.python_version()}"
+
+
+def _database_label() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def _row(database: str, results: dict, today: str) -> str:
+    r = results
+    share = r["selector_median"] / r["page_median"]
+    return (
+        f"| {database} | {r['page_median']:.1f} ms | {r['page_p95']:.1f} ms | {r['queries']} "
+        f"| {r['selector_median']:.1f} ms ({share:.0%} of the page) "
+        f"| {r['csv_median']:.0f} ms | {r['xlsx_median']:.0f} ms | {today} |"
+    )
+
+
+def write_doc(database: str, results: dict, machine: str, today: str) -> None:
+    """Replace this database's row in the results table of docs/benchmarks.md."""
+    text = DOC.read_text()
+    if START not in text or END not in text:
+        sys.exit(f"{DOC} has no {START} … {END} block to update.")
+    head, rest = text.split(START, 1)
+    block, tail = rest.split(END, 1)
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    header, rule, rows = lines[0], lines[1], lines[2:]
+    engine = database.split()[0]
+    rows = [row for row in rows if not row.startswith(f"| {engine} ")]
+    rows.append(_row(database, results, today))
+    rows.sort()
+    new_block = "\n".join([header, rule, *rows])
+    text = f"{head}{START}\n{new_block}\n{END}{tail}"
+    text = re.sub(
+        r"(<!-- ranking-machine:start -->).*?(<!-- ranking-machine:end -->)",
+        lambda m: f"{m.group(1)}{machine}{m.group(2)}",
+        text,
+        flags=re.S,
+    )
+    DOC.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed for the scores")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+
+    _setup_django(_database_url())
+    database = _database_label()
+    print(f"Seeding {database}: {APPLICATIONS} applications, {REVIEWERS} reviewers, ", end="")
+    print(f"{REVIEWS_PER_APPLICATION} reviews each over {CRITERIA} criteria …", flush=True)
+    started = time.perf_counter()
+    _fresh_schema()
+    call, manager = seed(random.Random(args.seed))
+    print(f"Seeded in {time.perf_counter() - started:.1f} s. Measuring …", flush=True)
+    results = measure(call, manager, requests=args.requests, warmup=args.warmup)
+
+    machine = _machine()
+    today = dt.date.today().isoformat()
+    r = results
+    print()
+    print(f"Ranking page, {database}, {machine}, {today}")
+    print(f"  page ({r['requests']} requests)   median {r['page_median']:7.1f} ms", end="")
+    print(f"   p95 {r['page_p95']:7.1f} ms   {r['queries']} queries", end="")
+    print(f"   {r['page_bytes'] / 1024:.0f} KiB")
+    print(f"  ranking_for alone      median {r['selector_median']:7.1f} ms", end="")
+    print(f"   p95 {r['selector_p95']:7.1f} ms")
+    print(f"  CSV export             median {r['csv_median']:7.1f} ms")
+    print(f"  XLSX export            median {r['xlsx_median']:7.1f} ms")
+    print(f"  {r['fitting']} applications above the funding line")
+    verdict = "within" if r["page_median"] < TARGET_MS else "OVER"
+    print(f"  target: median under {TARGET_MS} ms: {verdict}")
+    if args.write:
+        write_doc(database, results, machine, today)
+        print(f"Updated {DOC.relative_to(ROOT)}.")
+
+
+if __name__ == "__main__":
+    main()
