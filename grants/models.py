@@ -143,6 +143,11 @@ class Call(models.Model):
                 condition=Q(max_amount__lte=models.F("budget")), name="call_max_within_budget"
             ),
             models.CheckConstraint(condition=Q(max_amount__gt=0), name="call_max_amount_positive"),
+            # Review can only complete when the minimum can be reached by the reviewers given.
+            models.CheckConstraint(
+                condition=Q(min_reviews__lte=models.F("reviewers_per_application")),
+                name="call_min_reviews_reachable",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +183,18 @@ class Call(models.Model):
             )
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The call must close after it opens.")})
+        if (
+            self.min_reviews is not None
+            and self.reviewers_per_application is not None
+            and self.min_reviews > self.reviewers_per_application
+        ):
+            raise ValidationError(
+                {
+                    "min_reviews": _(
+                        "The minimum number of reviews cannot exceed the reviewers per application."
+                    )
+                }
+            )
         if self.budget is not None and self.max_amount and self.max_amount > self.budget:
             raise ValidationError(
                 {"max_amount": _("The maximum per application cannot exceed the budget.")}

@@ -34,7 +34,9 @@ def pm():
 @pytest.fixture
 def call():
     # A high minimum keeps applications in review, so every review can be submitted.
-    return factories.CallFactory(budget=1_000_000, max_amount=600_000, min_reviews=9)
+    return factories.CallFactory(
+        budget=1_000_000, max_amount=600_000, min_reviews=9, reviewers_per_application=9
+    )
 
 
 @pytest.fixture
@@ -361,7 +363,9 @@ def test_ranking_runs_the_same_number_of_queries_for_3_and_20_applications(pm, c
     reviewed(call, pm, criteria, [[[4, 4, 4], [5, 5, 5]]] * 3)
     small = ranking_queries(call)
 
-    bigger = factories.CallFactory(budget=1_000_000, max_amount=600_000, min_reviews=9)
+    bigger = factories.CallFactory(
+        budget=1_000_000, max_amount=600_000, min_reviews=9, reviewers_per_application=9
+    )
     bigger_criteria = [factories.CriterionFactory(call=bigger, weight=w) for w in (2, 1, 1)]
     reviewed(bigger, pm, bigger_criteria, [[[4, 4, 4], [5, 5, 5]]] * 20)
 

@@ -788,7 +788,8 @@ def test_other_reviews_follow_the_calls_policy(
     review_call, in_review, criteria, pm, policy, before_own, after_own
 ):
     review_call.score_visibility = policy
-    review_call.min_reviews = 3
+    # Keep the application in review after both reviews are in.
+    review_call.reviewers_per_application = review_call.min_reviews = 3
     review_call.save()
     members = factories.PanelMemberFactory.create_batch(2, call=review_call)
     for m in members:
@@ -809,7 +810,7 @@ def test_other_reviews_follow_the_calls_policy(
 def test_other_submitted_reviews_leave_out_drafts_and_removed_reviewers(
     review_call, in_review, criteria, pm
 ):
-    review_call.min_reviews = 9
+    review_call.reviewers_per_application = review_call.min_reviews = 9
     review_call.save()
     members = factories.PanelMemberFactory.create_batch(4, call=review_call)
     for m in members:
