@@ -451,3 +451,11 @@ def criteria_counts(call_ids) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("call_id", "n")
     )
+
+
+def criteria_locked(call: Call) -> bool:
+    """Whether a review of the call has begun: any score, draft or submitted, on its criteria.
+
+    From then on the criteria's weights, scales and thresholds stay as the reviewers found them.
+    """
+    return Score.objects.filter(criterion__call=call).exists()

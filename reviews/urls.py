@@ -1,4 +1,4 @@
-from .views import manage, ranking, reviewer
+from .views import criteria, manage, ranking, reviewer
 
 app_name = "reviews"
 
@@ -7,4 +7,5 @@ urlpatterns = [
     *reviewer.urlpatterns,
     *manage.urlpatterns,
     *ranking.urlpatterns,
+    *criteria.urlpatterns,
 ]
