@@ -39,9 +39,11 @@ $(VENV)/.installed-lock: requirements.lock | $(PY)
 
 install: $(VENV)/.installed-lock
 
-# .mo files are generated, never committed.
+# .mo files are generated, never committed. The system libraries for PDF letters come here
+# too, since both `make demo` and `make test` pass through this step.
 messages: install
 	.ci/ensure-gettext.sh
+	.ci/ensure-pdf.sh
 	$(PY) manage.py compilemessages --ignore "$(VENV)" --ignore node_modules -v 0
 
 # -- demo -------------------------------------------------------------------------------------
