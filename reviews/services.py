@@ -388,7 +388,14 @@ def review_save(
 ) -> Review:
     """Save a review as a draft. Scores may be missing; those given must be on the scale."""
     assignment, review = _lock_review(assignment, by)
-    criteria = {c.pk: c for c in assignment.application.call.criteria.all()}
+    # Locking the call's criteria makes a first score and a change of the criteria
+    # (criteria_save, which refuses once any score exists) wait for each other.
+    criteria = {
+        c.pk: c
+        for c in Criterion.objects.select_for_update().filter(
+            call_id=assignment.application.call_id
+        )
+    }
     unknown = set(scores) - set(criteria)
     if unknown:
         raise ValidationError(_("A score was given for a criterion this call does not have."))
