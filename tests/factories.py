@@ -37,7 +37,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         if create and extracted:
             for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
+                # get_or_create: a transactional test's flush removes the groups the data
+                # migration made, for the tests that run after it.
+                self.groups.add(Group.objects.get_or_create(name=name)[0])
         if create:
             self.save()
 
