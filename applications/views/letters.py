@@ -1,0 +1,52 @@
+"""The decision letter, downloaded through a view that checks permission.
+
+The application is fetched through the visibility selector (not visible → 404); the decision
+must belong to it and be one the user may read (``applications.view_decision``: agency staff,
+or the applicant once the decision is released). An applicant asking before the release gets
+a 404, not a 403: in a call that holds its decisions for a common date, a 403 would tell them
+that a decision exists.
+"""
+
+import rules
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from ..models import Decision, DecisionLetter
+from .applicant import _get_application_for_user
+
+
+@login_required
+def decision_letter(request, pk, decision_pk):
+    application = _get_application_for_user(request, pk)
+    decision = get_object_or_404(
+        Decision.objects.filter(application=application).select_related("release"),
+        pk=decision_pk,
+    )
+    if not rules.has_perm("applications.view_decision", request.user, decision):
+        raise Http404
+    letter = DecisionLetter.objects.filter(decision=decision).first()
+    if letter is None:
+        raise Http404
+    filename = _("decision-%(number)s.pdf") % {"number": application.registration_number}
+    response = FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
+    response["Content-Length"] = str(letter.size)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+urlpatterns = [
+    path(
+        "applications/<int:pk>/decisions/<int:decision_pk>/letter.pdf",
+        decision_letter,
+        name="decision_letter",
+    ),
+]
