@@ -334,3 +334,92 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         if decision.supersedes_id
         else None,
     }
+
+
+def decisions_waiting() -> QuerySet:
+    """Proposed decisions waiting for a decision maker, oldest call first, in a fixed number of
+    queries: each with its application, organisation, call, presenter, the decision it corrects,
+    and the submitted version's title and requested amount (``submitted_title``,
+    ``submitted_amount``)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
+
+    from .enums import DecisionStatus
+    from .models import Decision
+
+    latest = ApplicationVersion.objects.filter(application=OuterRef("application_id")).order_by(
+        "-number"
+    )
+    return (
+        Decision.objects.filter(status=DecisionStatus.PROPOSED)
+        .select_related(
+            "application__call", "application__organisation", "proposed_by", "supersedes"
+        )
+        .annotate(
+            submitted_title=Subquery(
+                latest.annotate(value=KeyTextTransform("title", "content")).values("value")[:1]
+            ),
+            submitted_amount=Subquery(
+                latest.annotate(
+                    value=Cast(KeyTextTransform("requested_amount", "content"), IntegerField())
+                ).values("value")[:1]
+            ),
+        )
+        .order_by(
+            "application__call__closes_at",
+            "application__call_id",
+            "application__registration_number",
+        )
+    )
+
+
+def committed_by_call(call_ids) -> dict[int, int]:
+    """call id → the sum granted by its effective confirmed approvals, in one query."""
+    from django.db.models import Sum
+
+    from .enums import DecisionOutcome, DecisionStatus
+    from .models import Decision
+
+    rows = (
+        Decision.objects.filter(
+            application__call_id__in=call_ids,
+            status=DecisionStatus.CONFIRMED,
+            outcome=DecisionOutcome.APPROVED,
+        )
+        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .values("application__call_id")
+        .annotate(total=Sum("granted_amount"))
+        .values_list("application__call_id", "total")
+    )
+    return dict(rows)
+
+
+def decision_release_overview():
+    """The outbox: each call that holds decisions for release, with how many confirmed
+    decisions are held, how many of those have their letter ready, and how many were released.
+    Two queries whatever the number of decisions."""
+    from django.db.models import Count
+
+    from grants.models import Call
+
+    from .enums import DecisionStatus
+    from .models import Decision
+
+    counts = {
+        row["application__call_id"]: row
+        for row in Decision.objects.filter(
+            status=DecisionStatus.CONFIRMED, application__call__hold_decisions_for_release=True
+        )
+        .values("application__call_id")
+        .annotate(
+            held=Count("pk", filter=Q(release__isnull=True)),
+            ready=Count("pk", filter=Q(release__isnull=True, letter__isnull=False)),
+            released=Count("pk", filter=Q(release__isnull=False)),
+        )
+    }
+    empty = {"held": 0, "ready": 0, "released": 0}
+    return [
+        {"call": call, **{key: counts.get(call.pk, empty)[key] for key in empty}}
+        for call in Call.objects.filter(hold_decisions_for_release=True).order_by("-closes_at")
+    ]

@@ -1,4 +1,12 @@
-from .views import account, applicant, late_exceptions, manage, organisations
+from .views import (
+    account,
+    applicant,
+    decisions,
+    late_exceptions,
+    letters,
+    manage,
+    organisations,
+)
 
 app_name = "applications"
 
@@ -8,4 +16,6 @@ urlpatterns = [
     *applicant.urlpatterns,
     *manage.urlpatterns,
     *late_exceptions.urlpatterns,
+    *decisions.urlpatterns,
+    *letters.urlpatterns,
 ]

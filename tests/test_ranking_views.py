@@ -171,17 +171,17 @@ def test_ranking_shows_the_hand_computed_rows_and_the_funding_line(
 
     assert _rows(html) == [
         f"1 tied {n[0]} {applications[0].organisation.name} Trial 1 500{nbsp}000{nbsp}kr "
-        "5,00 5,00 5,00 0,00 5,50 4,00 2 / 2 Fits",
+        "5,00 5,00 5,00 0,00 5,50 4,00 2 / 2 Fits Propose",
         f"2 tied {n[1]} {applications[1].organisation.name} Trial 2 600{nbsp}000{nbsp}kr "
-        "7,00 3,00 5,00 4,00 disagreement 5,50 4,00 2 / 2 Does not fit",
+        "7,00 3,00 5,00 4,00 disagreement 5,50 4,00 2 / 2 Does not fit Propose",
         f"3 {n[2]} {applications[2].organisation.name} Trial 3 400{nbsp}000{nbsp}kr "
-        "4,00 5,00 4,50 1,00 4,00 5,50 2 / 2 Fits",
+        "4,00 5,00 4,50 1,00 4,00 5,50 2 / 2 Fits Propose",
         f"Funding line: 900{nbsp}000{nbsp}kr of 1{nbsp}000{nbsp}000{nbsp}kr committed, "
         f"100{nbsp}000{nbsp}kr left. The applications above fit; those below do not.",
         f"4 {n[3]} {applications[3].organisation.name} Trial 4 100{nbsp}000{nbsp}kr "
-        "3,67 3,67 3,67 0,00 2,00 below threshold 7,00 2 / 2 Not fundable",
+        "3,67 3,67 3,67 0,00 2,00 below threshold 7,00 2 / 2 Not fundable Propose",
         f"– {n[4]} {applications[4].organisation.name} Trial 5 100{nbsp}000{nbsp}kr "
-        "none yet 0 / 2 Not fundable",
+        "none yet 0 / 2 Not fundable none",
     ]
 
 
@@ -232,7 +232,8 @@ def test_funding_line_is_drawn_first_when_nothing_fits(client, programme_manager
         f"Funding line: 0{nbsp}kr of 50{nbsp}000{nbsp}kr committed, 50{nbsp}000{nbsp}kr left. "
         "No application fits above it."
     )
-    assert all(row.endswith(("Does not fit", "Not fundable")) for row in rows[1:])
+    endings = ("Does not fit Propose", "Not fundable Propose", "Not fundable none")
+    assert all(row.endswith(endings) for row in rows[1:])
 
 
 def test_ranking_of_a_call_without_applications_in_review_says_so(client, programme_manager, call):
@@ -251,7 +252,7 @@ def test_a_removed_reviewer_does_not_count_in_the_ranking(client, programme_mana
     review_services.assignment_remove(assignment=assignment, by=programme_manager, reason="Ill")
     client.force_login(programme_manager)
     rows = _rows(client.get(reverse("reviews:ranking", args=[call.slug])).content.decode())
-    assert rows[-1].endswith("none yet 0 / 1 Not fundable")
+    assert rows[-1].endswith("none yet 0 / 1 Not fundable none")
 
 
 # -- query count ------------------------------------------------------------------------------
@@ -275,8 +276,8 @@ def _call_with_reviews(programme_manager, count: int):
 
 
 # session, user, groups, call, criteria, applications, versions, scores, assignments,
-# the menu's panel-membership check
-RANKING_QUERIES = 10
+# the menu's panel-membership check, the call's decisions (the decision column)
+RANKING_QUERIES = 11
 
 
 def test_ranking_query_count_with_three_applications(

@@ -5,19 +5,26 @@ is where the decision meeting starts; the decisions issue adds its actions here.
 """
 
 import rules
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from applications.enums import ApplicationState, DecisionStatus
+from applications.forms.decisions import RankingProposeForm
+from applications.models import Decision
+from applications.views.decisions import get_application_for_proposal, render_propose
 from config.templatetags.samverket import kronor, score
 from grants.models import Call
 
-from .. import exports, selectors
+from .. import exports, selectors, services
 
 
 def _get_call_for_ranking(request, slug: str) -> Call:
@@ -33,7 +40,65 @@ def _committed(call: Call) -> int:
     return 0
 
 
-def _row_renderer(ranking: selectors.Ranking):
+STATE_AT = selectors.RANKING_FIELDS.index("state")
+
+
+def _state(row: selectors.RankingRow) -> str:
+    # From the values the ranking read, not ``row.application``: making an instance per row
+    # is what the ranking avoids at 2,000 applications.
+    return row.source[0][STATE_AT]
+
+
+def _decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
+    """application id → (status, outcome) of its latest proposed or confirmed decision, in one
+    query, for the ranking's decision column."""
+    decisions = {}
+    for application_id, status, outcome in (
+        Decision.objects.filter(
+            application__call=call,
+            status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED],
+        )
+        .order_by("proposed_at", "pk")
+        .values_list("application_id", "status", "outcome")
+    ):
+        decisions[application_id] = (status, outcome)
+    return decisions
+
+
+def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: bool):
+    """A function that renders a row's decision cell: the decision proposed or taken, or a
+    link to propose one when the application is reviewed and the user may propose."""
+    from applications.enums import DecisionOutcome
+
+    placeholder = 999_999_999
+    propose_url = reverse("reviews:decision_propose", args=[placeholder])
+    before_pk, after_pk = propose_url.split(str(placeholder))
+    outcomes = {value: escape(label) for value, label in DecisionOutcome.choices}
+    proposed = escape(_("Proposed"))
+    decided = escape(_("Decided"))
+    propose = escape(_("Propose"))
+    none = f'<span class="muted">{escape(_("none"))}</span>'
+
+    def render_cell(row: selectors.RankingRow) -> str:
+        found = decisions.get(row.application_id)
+        if found is not None:
+            status, outcome = found
+            word = decided if status == DecisionStatus.CONFIRMED else proposed
+            return f'<td>{word}: <span class="tag tag--{outcome}">{outcomes[outcome]}</span></td>'
+        if may_propose and _state(row) == ApplicationState.REVIEWED:
+            label = escape(
+                _("Propose a decision for %(number)s") % {"number": row.registration_number}
+            )
+            return (
+                f'<td><a href="{before_pk}{row.application_id}{after_pk}" '
+                f'aria-label="{label}">{propose}</a></td>'
+            )
+        return f"<td>{none}</td>"
+
+    return render_cell
+
+
+def _row_renderer(ranking: selectors.Ranking, decision_cell=None):
     """A function that renders one ranking row as a table row of HTML.
 
     Written in Python rather than as a template loop: at 2,000 applications the template
@@ -76,13 +141,14 @@ def _row_renderer(ranking: selectors.Ranking):
             f"{means}"
             f'<td class="num">{len(row.review_scores)} / {row.assigned}</td>'
             f'<td><span class="tag tag--{status}">{labels[status]}</span></td>'
+            f"{decision_cell(row) if decision_cell else ''}"
             "</tr>\n"
         )
 
     return render_row
 
 
-def _rendered_rows(ranking: selectors.Ranking) -> tuple[str, str]:
+def _rendered_rows(ranking: selectors.Ranking, decision_cell=None) -> tuple[str, str]:
     """The rows above and below the funding line, as HTML.
 
     The line is drawn under the last application that fits, so everything below it does not;
@@ -91,16 +157,16 @@ def _rendered_rows(ranking: selectors.Ranking) -> tuple[str, str]:
     """
     fitting = [index for index, row in enumerate(ranking.rows) if row.fits]
     line_at = fitting[-1] + 1 if fitting else 0
-    render_row = _row_renderer(ranking)
+    render_row = _row_renderer(ranking, decision_cell)
     html = [render_row(row) for row in ranking.rows]
     return mark_safe("".join(html[:line_at])), mark_safe("".join(html[line_at:]))  # noqa: S308
 
 
-@login_required
-def ranking(request, slug):
-    call = _get_call_for_ranking(request, slug)
+def _render_ranking(request, call, *, propose_form=None, status=200):
     result = selectors.ranking_for(call, committed=_committed(call))
-    rows_above, rows_below = _rendered_rows(result)
+    may_propose = rules.has_perm("applications.propose_decision", request.user)
+    decisions = _decisions_by_application(call)
+    rows_above, rows_below = _rendered_rows(result, _decision_cell_renderer(decisions, may_propose))
     fitting_total = sum(row.requested_amount for row in result.rows if row.fits)
     used = result.committed + fitting_total
     return render(
@@ -116,9 +182,23 @@ def ranking(request, slug):
             "used": used,
             "left_over": result.budget - used,
             "aggregate_label": exports.aggregate_label(result),
-            "column_count": 10 + len(result.criteria),
+            "column_count": 11 + len(result.criteria),
+            "may_propose": may_propose,
+            "reviewed_count": sum(
+                1
+                for row in result.rows
+                if _state(row) == ApplicationState.REVIEWED and row.application_id not in decisions
+            ),
+            "propose_form": propose_form or RankingProposeForm(),
         },
+        status=status,
     )
+
+
+@login_required
+def ranking(request, slug):
+    call = _get_call_for_ranking(request, slug)
+    return _render_ranking(request, call)
 
 
 @login_required
@@ -132,7 +212,76 @@ def ranking_export(request, slug, fmt):
     return exports.ranking_xlsx(result)
 
 
+# -- the decision meeting: proposing from the ranking ---------------------------------------------
+
+
+@require_POST
+@login_required
+def ranking_propose(request, slug):
+    """Approve everything above the funding line at the requested amount, reject the rest."""
+    call = _get_call_for_ranking(request, slug)
+    if not rules.has_perm("applications.propose_decision", request.user):
+        raise PermissionDenied
+    form = RankingProposeForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.decisions_propose_from_ranking(
+                call=call,
+                by=request.user,
+                approve_justification=form.cleaned_data["approve_justification"],
+                reject_justification=form.cleaned_data["reject_justification"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            approved = sum(1 for d in result.proposed if d.outcome == "approved")
+            messages.success(
+                request,
+                _(
+                    "%(approved)s approvals and %(rejected)s rejections were proposed. A "
+                    "decision maker confirms them on the decisions page."
+                )
+                % {"approved": approved, "rejected": len(result.proposed) - approved},
+            )
+            if result.skipped:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(count)s application was skipped: %(list)s.",
+                        "%(count)s applications were skipped: %(list)s.",
+                        len(result.skipped),
+                    )
+                    % {
+                        "count": len(result.skipped),
+                        "list": "; ".join(
+                            f"{item.registration_number} ({item.reason})" for item in result.skipped
+                        ),
+                    },
+                )
+            return redirect("reviews:ranking", slug=call.slug)
+    return _render_ranking(request, call, propose_form=form, status=400)
+
+
+@login_required
+def decision_propose(request, pk):
+    """Propose one decision from the review side, the feedback prefilled with the consensus
+    comment or the reviewers' comments for the applicant (applications cannot read those)."""
+    application = get_application_for_proposal(request, pk)
+    return render_propose(
+        request,
+        application,
+        suggested_feedback=selectors.feedback_for_applicant(application),
+        back_url=reverse("reviews:application_reviews", args=[application.pk]),
+    )
+
+
 urlpatterns = [
     path("manage/calls/<slug:slug>/ranking/", ranking, name="ranking"),
+    path("manage/calls/<slug:slug>/ranking/propose/", ranking_propose, name="ranking_propose"),
+    path(
+        "manage/applications/<int:pk>/decision/propose/",
+        decision_propose,
+        name="decision_propose",
+    ),
     path("manage/calls/<slug:slug>/ranking.<str:fmt>", ranking_export, name="ranking_export"),
 ]

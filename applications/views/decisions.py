@@ -1,0 +1,482 @@
+"""Decisions: a programme manager proposes, a decision maker (never the proposer) confirms or
+sends back, and a programme manager releases a call's held decisions (the outbox).
+
+Applications are fetched through the visibility selector (not visible → 404, visible but not
+allowed → 403); decisions likewise through their application. Every write is one service
+call, and the service checks the right again: a crafted POST by the proposer is refused there
+too. The reviewers' comments for the applicant come from ``reviews``, which calls
+``render_propose`` with them (this app never imports ``reviews``).
+"""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from grants.models import Call
+
+from .. import selectors, services
+from ..enums import ApplicationState, DecisionOutcome
+from ..forms.decisions import DecisionProposeForm, SendBackForm
+from ..models import Decision
+
+S = ApplicationState
+
+
+# -- fetching ------------------------------------------------------------------------------------
+
+
+def get_application_for_proposal(request, pk):
+    """For the propose pages of both apps: the application if the user sees it (else 404) and
+    may propose decisions (else 403); a draft is never a case."""
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    if not rules.has_perm("applications.propose_decision", request.user, application):
+        raise PermissionDenied
+    if application.registration_number is None:
+        raise Http404
+    return application
+
+
+def _get_decision(request, pk, perm: str) -> Decision:
+    """The decision if the user sees its application (else 404) and has ``perm`` on it (else
+    403)."""
+    decision = get_object_or_404(
+        Decision.objects.filter(
+            application__in=selectors.applications_visible_to(request.user)
+        ).select_related(
+            "application__call", "application__organisation", "proposed_by", "supersedes"
+        ),
+        pk=pk,
+    )
+    if not rules.has_perm(perm, request.user, decision):
+        raise PermissionDenied
+    return decision
+
+
+# -- proposing -----------------------------------------------------------------------------------
+
+
+def _proposal_setup(application) -> dict:
+    """What may be proposed now: the outcomes, the decision a correction supersedes, or why
+    nothing can be proposed."""
+    waiting = application.decisions.filter(status="proposed").exists()
+    if waiting:
+        return {"blocked": _("A proposed decision is already waiting for confirmation.")}
+    effective = selectors.effective_decision(application)
+    if effective is not None:
+        return {"outcomes": [effective.outcome], "supersedes": effective}
+    if application.state == S.SUBMITTED:
+        return {"outcomes": [DecisionOutcome.REJECTED_INELIGIBLE], "supersedes": None}
+    if application.state == S.REVIEWED:
+        return {
+            "outcomes": [DecisionOutcome.APPROVED, DecisionOutcome.REJECTED],
+            "supersedes": None,
+        }
+    return {
+        "blocked": _("No decision can be proposed while the application is “%(state)s”.")
+        % {"state": application.get_state_display()}
+    }
+
+
+def _requested_amount(application) -> int:
+    version = selectors.latest_version(application)
+    return (version.content.get("requested_amount") if version else None) or 0
+
+
+def _initial(application, setup, suggested_feedback: str) -> dict:
+    supersedes = setup.get("supersedes")
+    if supersedes is not None:
+        return {
+            "outcome": supersedes.outcome,
+            "granted_amount": supersedes.granted_amount or None,
+            "conditions": supersedes.conditions,
+            "justification": supersedes.justification,
+            "reason_code": supersedes.reason_code,
+            "feedback": supersedes.feedback,
+        }
+    outcomes = setup["outcomes"]
+    return {
+        "outcome": outcomes[0] if len(outcomes) == 1 else None,
+        "granted_amount": _requested_amount(application) or None,
+        "feedback": suggested_feedback,
+    }
+
+
+def render_propose(request, application, *, suggested_feedback: str = "", back_url: str):
+    """The propose page and its POST, for either entry point (the case page or the reviews
+    page, which passes the consensus comment or the reviewers' comments as the suggestion)."""
+    setup = _proposal_setup(application)
+    form = None
+    errors: list[str] = []
+    if "blocked" not in setup:
+        outcomes = setup["outcomes"]
+        if request.method == "POST":
+            form = DecisionProposeForm(request.POST, outcomes=outcomes)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.decision_propose(
+                        application=application,
+                        by=request.user,
+                        outcome=data["outcome"],
+                        justification=data["justification"],
+                        granted_amount=form.cleaned_amount(),
+                        conditions=data["conditions"],
+                        feedback=data["feedback"],
+                        reason_code=data["reason_code"],
+                        supersedes=setup["supersedes"],
+                    )
+                except ValidationError as error:
+                    errors = error.messages
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "The decision for %(number)s was proposed. A decision maker "
+                            "confirms it or sends it back."
+                        )
+                        % {"number": application.registration_number},
+                    )
+                    return redirect(back_url)
+        else:
+            form = DecisionProposeForm(
+                initial=_initial(application, setup, suggested_feedback), outcomes=outcomes
+            )
+    return render(
+        request,
+        "applications/decisions/propose.html",
+        {
+            "application": application,
+            "form": form,
+            "errors": errors,
+            "blocked": setup.get("blocked"),
+            "supersedes": setup.get("supersedes"),
+            "requested_amount": _requested_amount(application),
+            "back_url": back_url,
+            "version": selectors.latest_version(application),
+        },
+        status=200 if not (form is not None and (form.errors or errors)) else 400,
+    )
+
+
+@login_required
+def decision_propose(request, pk):
+    """Proposing from the case page: ineligibility from ``submitted``, corrections, or any
+    proposal when no reviewers' comments are wanted (the reviews page suggests those)."""
+    application = get_application_for_proposal(request, pk)
+    return render_propose(
+        request,
+        application,
+        back_url=reverse("applications:manage_detail", args=[application.pk]),
+    )
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def decision_preview(request, pk):
+    """The letter as it would read, from the propose form's data, without saving anything."""
+    from ..letters import render_letter_preview
+
+    application = get_application_for_proposal(request, pk)
+    setup = _proposal_setup(application)
+    if "blocked" in setup:
+        return render_propose(
+            request,
+            application,
+            back_url=reverse("applications:manage_detail", args=[application.pk]),
+        )
+    form = DecisionProposeForm(request.POST, outcomes=setup["outcomes"])
+    if not form.is_valid():
+        return render(
+            request,
+            "applications/decisions/propose.html",
+            {
+                "application": application,
+                "form": form,
+                "errors": [],
+                "supersedes": setup["supersedes"],
+                "requested_amount": _requested_amount(application),
+                "back_url": reverse("applications:manage_detail", args=[application.pk]),
+                "version": selectors.latest_version(application),
+            },
+            status=400,
+        )
+    data = form.cleaned_data
+    outcome = data["outcome"]
+    draft = Decision(
+        application=application,
+        outcome=outcome,
+        granted_amount=form.cleaned_amount() if outcome == DecisionOutcome.APPROVED else 0,
+        conditions=data["conditions"],
+        justification=data["justification"],
+        feedback=data["feedback"],
+        reason_code=data["reason_code"] if outcome == DecisionOutcome.REJECTED_INELIGIBLE else "",
+        language=application.language,
+        proposed_by=request.user,
+        proposed_at=timezone.now(),
+        supersedes=setup["supersedes"],
+    )
+    return _pdf_response(
+        render_letter_preview(draft), f"{application.registration_number}-preview.pdf"
+    )
+
+
+@login_required
+def decision_proposal_preview(request, decision_pk):
+    """The letter of a proposal waiting for confirmation, as it would read if confirmed."""
+    from ..letters import render_letter_preview
+
+    decision = _get_decision(request, decision_pk, "applications.list_applications")
+    if decision.is_confirmed:
+        return redirect(_letter_url(decision))
+    return _pdf_response(
+        render_letter_preview(decision),
+        f"{decision.application.registration_number}-preview.pdf",
+    )
+
+
+def _letter_url(decision) -> str:
+    return reverse("applications:decision_letter", args=[decision.application_id, decision.pk])
+
+
+# -- confirming ----------------------------------------------------------------------------------
+
+
+def _require_staff(user) -> None:
+    if not rules.has_perm("applications.list_applications", user):
+        raise PermissionDenied
+
+
+def _render_decisions(request, *, send_back_failed=None, status=200):
+    """The decision maker's list: proposals per call, each with its facts and actions."""
+    user = request.user
+    decisions = list(selectors.decisions_waiting())
+    committed = selectors.committed_by_call({d.application.call_id for d in decisions})
+    groups: dict[int, dict] = {}
+    for decision in decisions:
+        call = decision.application.call
+        group = groups.setdefault(
+            call.pk,
+            {
+                "call": call,
+                "committed": committed.get(call.pk, 0),
+                "proposed_total": 0,
+                "items": [],
+            },
+        )
+        if decision.outcome == DecisionOutcome.APPROVED:
+            group["proposed_total"] += decision.granted_amount
+        failed = (
+            send_back_failed if send_back_failed and send_back_failed[0] == decision.pk else None
+        )
+        group["items"].append(
+            {
+                "decision": decision,
+                "may_confirm": rules.has_perm("applications.confirm_decision", user, decision),
+                "own": decision.proposed_by_id == user.pk,
+                "send_back_form": failed[1]
+                if failed
+                else SendBackForm(prefix=f"back{decision.pk}"),
+            }
+        )
+    for group in groups.values():
+        group["remaining"] = group["call"].budget - group["committed"]
+    return render(
+        request,
+        "applications/decisions/list.html",
+        {
+            "groups": list(groups.values()),
+            "count": len(decisions),
+            "may_confirm_any": any(
+                item["may_confirm"] for group in groups.values() for item in group["items"]
+            ),
+            "is_decision_maker": rules.has_perm("applications.decide_application", user),
+        },
+        status=status,
+    )
+
+
+@login_required
+def decisions(request):
+    _require_staff(request.user)
+    return _render_decisions(request)
+
+
+@require_POST
+@login_required
+def decision_confirm(request, decision_pk):
+    decision = _get_decision(request, decision_pk, "applications.confirm_decision")
+    try:
+        services.decision_confirm(decision=decision, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(
+                request,
+                _("%(number)s was not confirmed: %(reason)s")
+                % {"number": decision.application.registration_number, "reason": message},
+            )
+    else:
+        messages.success(
+            request,
+            _("The decision for %(number)s is confirmed. Its letter is being made.")
+            % {"number": decision.application.registration_number},
+        )
+    return redirect("applications:decisions")
+
+
+@require_POST
+@login_required
+def decisions_confirm_selected(request):
+    _require_staff(request.user)
+    ids = [value for value in request.POST.getlist("decision") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one decision to confirm."))
+        return redirect("applications:decisions")
+    chosen = list(
+        Decision.objects.filter(
+            pk__in=ids, application__in=selectors.applications_visible_to(request.user)
+        )
+        .select_related("application")
+        .order_by("application__registration_number")
+    )
+    results = services.decisions_confirm_batch(decisions=chosen, by=request.user)
+    confirmed = sum(1 for _decision, reason in results if not reason)
+    if confirmed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s decision was confirmed. Its letter is being made.",
+                "%(count)s decisions were confirmed. Their letters are being made.",
+                confirmed,
+            )
+            % {"count": confirmed},
+        )
+    for decision, reason in results:
+        if reason:
+            messages.error(
+                request,
+                _("%(number)s was not confirmed: %(reason)s")
+                % {"number": decision.application.registration_number, "reason": reason},
+            )
+    return redirect("applications:decisions")
+
+
+@require_POST
+@login_required
+def decision_send_back(request, decision_pk):
+    decision = _get_decision(request, decision_pk, "applications.confirm_decision")
+    form = SendBackForm(request.POST, prefix=f"back{decision.pk}")
+    if form.is_valid():
+        try:
+            services.decision_send_back(
+                decision=decision, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            form.add_error("comment", error)
+        else:
+            messages.success(
+                request,
+                _("The proposal for %(number)s was sent back to the programme manager.")
+                % {"number": decision.application.registration_number},
+            )
+            return redirect("applications:decisions")
+    return _render_decisions(request, send_back_failed=(decision.pk, form), status=400)
+
+
+# -- the outbox ----------------------------------------------------------------------------------
+
+
+def _require_release(user) -> None:
+    if not rules.has_perm("applications.release_decisions", user):
+        raise PermissionDenied
+
+
+@login_required
+def decisions_release(request):
+    """Calls that hold their decisions for a common decision date, and what is held."""
+    _require_release(request.user)
+    return render(
+        request,
+        "applications/decisions/release.html",
+        {"calls": selectors.decision_release_overview()},
+    )
+
+
+@require_POST
+@login_required
+def decisions_release_call(request, slug):
+    _require_release(request.user)
+    call = get_object_or_404(Call, slug=slug, hold_decisions_for_release=True)
+    released, waiting = services.decisions_release_for_call(call=call, by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s decision was released to its applicant.",
+            "%(count)s decisions were released to their applicants.",
+            released,
+        )
+        % {"count": released},
+    )
+    if waiting:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s decision is still waiting for its letter; release again later.",
+                "%(count)s decisions are still waiting for their letters; release again later.",
+                waiting,
+            )
+            % {"count": waiting},
+        )
+    return redirect("applications:decisions_release")
+
+
+urlpatterns = [
+    path("manage/decisions/", decisions, name="decisions"),
+    path(
+        "manage/decisions/confirm-selected/",
+        decisions_confirm_selected,
+        name="decisions_confirm_selected",
+    ),
+    path("manage/decisions/<int:decision_pk>/confirm/", decision_confirm, name="decision_confirm"),
+    path(
+        "manage/decisions/<int:decision_pk>/send-back/",
+        decision_send_back,
+        name="decision_send_back",
+    ),
+    path(
+        "manage/decisions/<int:decision_pk>/preview.pdf",
+        decision_proposal_preview,
+        name="decision_proposal_preview",
+    ),
+    path("manage/decisions/release/", decisions_release, name="decisions_release"),
+    path(
+        "manage/decisions/release/<slug:slug>/",
+        decisions_release_call,
+        name="decisions_release_call",
+    ),
+    path(
+        "manage/applications/<int:pk>/decisions/propose/",
+        decision_propose,
+        name="decision_propose",
+    ),
+    path(
+        "manage/applications/<int:pk>/decisions/preview.pdf",
+        decision_preview,
+        name="decision_preview",
+    ),
+]
