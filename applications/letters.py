@@ -7,13 +7,16 @@ with its SHA-256 beside it, once per decision.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
+from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .enums import DecisionOutcome, IneligibilityReason
 from .models import Decision, DecisionLetter
@@ -54,23 +57,91 @@ def letter_json(decision: Decision) -> str:
     )
 
 
-def render_letter_html(data: dict) -> str:
+def render_letter_html(data: dict, *, preview: bool = False) -> str:
     with translation.override(data["language"]):
-        return render_to_string(TEMPLATES[data["outcome"]], letter_context(data))
+        return render_to_string(
+            TEMPLATES[data["outcome"]], {**letter_context(data), "preview": preview}
+        )
 
 
-def render_letter_pdf(decision: Decision) -> bytes:
+# A worker renders many letters: the font configuration and the stylesheets are made once per
+# process, not once per letter (see benchmarks/letters.py and docs/benchmarks.md).
+@functools.cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.cache
+def _stylesheet():
+    from weasyprint import CSS
+
+    source = get_template("letters/letter.css").template.source
+    return CSS(string=source, font_config=_font_config())
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+@functools.cache
+def _page_numbers_stylesheet(language: str):
+    """The "Page n of m" in the letter's language, for the bottom-right margin box."""
+    from weasyprint import CSS
+
+    with translation.override(language):
+        page, of = _css_string(gettext("Page")), _css_string(gettext("of"))
+    return CSS(
+        string=f'@page {{ @bottom-right {{ content: {page} " " counter(page) " " {of} '
+        f'" " counter(pages); }} }}',
+        font_config=_font_config(),
+    )
+
+
+def _write_pdf(data: dict, json_text: str, *, preview: bool = False) -> bytes:
     from weasyprint import HTML, Attachment
 
-    data = decision.letter_data
-    html = render_letter_html(data)
     attachment = Attachment(
-        string=letter_json(decision),
+        string=json_text,
         name="decision.json",
         description="The decision as data",
         relationship="Data",
     )
-    return HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment])
+    return HTML(string=render_letter_html(data, preview=preview)).write_pdf(
+        stylesheets=[_stylesheet(), _page_numbers_stylesheet(data["language"])],
+        font_config=_font_config(),
+        pdf_variant=PDF_VARIANT,
+        attachments=[attachment],
+    )
+
+
+def render_letter_pdf(decision: Decision) -> bytes:
+    """The letter of a confirmed decision, from its frozen ``letter_data``."""
+    return _write_pdf(decision.letter_data, letter_json(decision))
+
+
+def render_letter_preview(decision: Decision) -> bytes:
+    """The letter as it would read, for a decision not yet confirmed (unsaved or proposed).
+
+    Built from the application as it stands, dated today, with a placeholder where the decision
+    maker's name will be, and marked as a preview on the page and in the attached data. Nothing
+    is stored.
+    """
+    from . import selectors
+
+    with translation.override(decision.language):
+        placeholder = SimpleNamespace(full_name=gettext("(decision maker)"))
+    data = selectors.decision_letter_data(
+        decision, decided_by=placeholder, decided_on=timezone.localdate()
+    )
+    json_text = json.dumps(
+        {"decision_id": decision.pk, "preview": True, **data},
+        ensure_ascii=False,
+        indent=2,
+        sort_keys=True,
+    )
+    return _write_pdf(data, json_text, preview=True)
 
 
 def decision_letter_generate(decision_id: int) -> DecisionLetter | None:
