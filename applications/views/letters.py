@@ -12,12 +12,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from ..models import Decision, DecisionLetter
 from .applicant import _get_application_for_user
 
 
+@require_safe
 @login_required
 def decision_letter(request, pk, decision_pk):
     application = _get_application_for_user(request, pk)
@@ -30,7 +33,8 @@ def decision_letter(request, pk, decision_pk):
     letter = DecisionLetter.objects.filter(decision=decision).first()
     if letter is None:
         raise Http404
-    filename = _("decision-%(number)s.pdf") % {"number": application.registration_number}
+    with translation.override(decision.language):  # the file is named in the letter's language
+        filename = _("decision-%(number)s.pdf") % {"number": application.registration_number}
     response = FileResponse(
         letter.file.open("rb"),
         as_attachment=True,
