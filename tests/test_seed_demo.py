@@ -38,8 +38,8 @@ def test_seed_demo_creates_applications_in_each_demo_state():
     _seed()
     states = sorted(Application.objects.values_list("state", flat=True))
     assert states == sorted(
-        [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW, S.IN_REVIEW]
-        + [S.REVIEWED]
+        [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW]
+        + [S.REVIEWED, S.APPROVED]
     )
 
 
@@ -238,3 +238,21 @@ def test_seed_demo_leaves_reviews_for_the_demo_reviewer():
         if not (hasattr(a, "review") and a.review.is_submitted)
     ]
     assert sorted(waiting) == ["Krokoms kommun", "Norrtälje kommun", "Östersunds kommun"]
+
+
+def test_seed_demo_has_a_decision_with_its_letter_and_a_proposal_waiting():
+    from applications.models import Decision, DecisionLetter
+
+    _seed()
+    _seed()
+    decisions = sorted(
+        (d.application.organisation.name, d.outcome, d.status, d.granted_amount)
+        for d in Decision.objects.select_related("application__organisation")
+    )
+    assert decisions == [
+        ("Norrtälje kommun", "rejected", "proposed", 0),
+        ("Region Jämtland Härjedalen", "approved", "confirmed", 350_000),
+    ]
+    letter = DecisionLetter.objects.get()
+    assert letter.decision.application.organisation.name == "Region Jämtland Härjedalen"
+    assert hasattr(letter.decision, "release")

@@ -373,6 +373,7 @@ class Command(BaseCommand):
         pilot = self._pilot_call(hubs)
         self._applications(call, pilot, people, hubs)
         self._review(call, pilot, people)
+        self._decisions(pilot, people)
         self._print_logins(people)
 
     # -- reference data --------------------------------------------------------------------
@@ -689,6 +690,59 @@ class Command(BaseCommand):
                     recommendation=recommendation,
                 )
                 review_services.review_submit(assignment=assignment, by=assignment.member.user)
+
+    # -- decisions, made through the services ------------------------------------------------
+
+    def _decisions(self, pilot, people) -> None:
+        """In the pilot call: Region Jämtland Härjedalen approved (confirmed by the decision
+        maker, with its letter), and Norrtälje kommun's review completed by the programme
+        manager with a rejection proposed and waiting for the decision maker."""
+        from applications import letters
+        from applications.enums import DecisionOutcome, DecisionStatus
+        from reviews import selectors as review_selectors
+        from reviews import services as review_services
+
+        manager, decider = people["manager"], people["decider"]
+        region = Application.objects.get(
+            call=pilot, organisation__name="Region Jämtland Härjedalen"
+        )
+        if region.state == ApplicationState.REVIEWED and not region.decisions.exists():
+            with transaction.atomic():
+                decision = services.decision_propose(
+                    application=region,
+                    by=manager,
+                    outcome=DecisionOutcome.APPROVED,
+                    granted_amount=350_000,
+                    conditions="Projektet redovisar hur många medarbetare som använt hubben.",
+                    justification=(
+                        "Projektet svarar väl mot utlysningens syfte och rymdes inom budgeten."
+                    ),
+                    feedback=review_selectors.feedback_for_applicant(region),
+                )
+            with transaction.atomic():
+                services.decision_confirm(decision=decision, by=decider)
+        confirmed = region.decisions.filter(status=DecisionStatus.CONFIRMED).first()
+        if confirmed is not None:
+            # Made here too, so the demo has the letter without a task worker; once only.
+            letters.decision_letter_generate(confirmed.pk)
+
+        norrtalje = Application.objects.get(call=pilot, organisation__name="Norrtälje kommun")
+        if norrtalje.state == ApplicationState.IN_REVIEW:
+            with transaction.atomic():
+                review_services.review_complete(application=norrtalje, by=manager)
+            norrtalje.refresh_from_db()
+        if norrtalje.state == ApplicationState.REVIEWED and not norrtalje.decisions.exists():
+            with transaction.atomic():
+                services.decision_propose(
+                    application=norrtalje,
+                    by=manager,
+                    outcome=DecisionOutcome.REJECTED,
+                    justification=(
+                        "Projektet når inte tröskeln för relevans: det prövar inte coworking "
+                        "i den mening utlysningen avser."
+                    ),
+                    feedback=review_selectors.feedback_for_applicant(norrtalje),
+                )
 
     def _print_logins(self, people) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /account/login/ as:"))
