@@ -118,7 +118,7 @@ class Built:
 
 def build(plan: Plan, pm, pool) -> Built:
     call, organisations, pooled, applicants = pool
-    Call.objects.filter(pk=call.pk).update(reviewers_per_application=plan.k)
+    Call.objects.filter(pk=call.pk).update(reviewers_per_application=plan.k, min_reviews=1)
     call.refresh_from_db()
     used = len(plan.application_orgs)
     for application, applicant in zip(pooled[used:], applicants[used:], strict=True):
@@ -328,7 +328,7 @@ def test_a_rerun_fills_only_what_is_missing(pm):
 
 
 def test_automatic_assignment_leaves_out_applications_not_in_review(pm):
-    call = factories.CallFactory(reviewers_per_application=1)
+    call = factories.CallFactory(reviewers_per_application=1, min_reviews=1)
     submitted, in_review = (factories.submitted_application(call) for _ in range(2))
     factories.start_review([in_review], by=pm)
     member = factories.PanelMemberFactory(call=call)
@@ -344,7 +344,7 @@ def test_scarce_reviewers_go_where_nobody_else_can(pm):
     # One reviewer each. Only ``shared`` is free of conflict for the second application, so it
     # is served first and gets ``shared``; in registration order the first would have taken
     # ``shared`` (the lower seat) and left the second without a reviewer.
-    call = factories.CallFactory(reviewers_per_application=1)
+    call = factories.CallFactory(reviewers_per_application=1, min_reviews=1)
     first, second = factories.applications_in_review(call, by=pm, count=2)
     shared, limited = factories.PanelMemberFactory.create_batch(2, call=call)
     factories.declare_none(shared, [first, second])
