@@ -751,3 +751,30 @@ def test_a_batch_of_proposals_confirmed_at_once(
     assert DecisionLetter.objects.count() == 3
     states = {a.pk: a.state for a in type(applications[0]).objects.filter(call=call)}
     assert [states[a.pk] for a in applications] == ["approved", "rejected", "approved", "in_review"]
+
+
+def test_a_large_batch_returns_with_the_letters_left_to_the_task_worker(
+    client, settings, programme_manager, decision_maker, django_capture_on_commit_callbacks
+):
+    """Confirming many only queues one letter task each; no letter is made in the request."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    call = factories.CallFactory(budget=100_000_000)
+    applications = factories.reviewed_applications(call, by=programme_manager, count=30)
+    ids = [factories.proposed_decision(a, by=programme_manager).pk for a in applications]
+    client.force_login(decision_maker)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("applications:decisions_confirm_selected"), {"decision": ids}
+        )
+
+    assert _follow_messages(client, response) == [
+        "30 decisions were confirmed. Their letters are being made."
+    ]
+    assert DecisionLetter.objects.count() == 0
+    queued = [r.task.name for r in default_task_backend.results]
+    assert queued.count("generate_decision_letter") == 30
