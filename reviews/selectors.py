@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications.enums import ApplicationState
 from applications.models import Application, ApplicationVersion, Organisation
+from applications.selectors import call_committed_amount
 from grants.enums import Aggregation, ScoreVisibility
 from grants.models import Call, Criterion
 
@@ -199,6 +200,9 @@ class RankingRow:
     tied: bool = False
     fits: bool = False  # above the funding line: fundable and within the remaining budget
     remaining_after: int | None = None
+    # "approved" or "rejected" once a decision is confirmed: the row no longer takes part in
+    # the walk (an approval's money is already in ``Ranking.committed``).
+    decided: str | None = None
     # What ``application`` is made from: the values of RANKING_FIELDS, then the organisation's.
     source: tuple = field(default=(), repr=False, compare=False)
 
@@ -269,9 +273,13 @@ RANKING_FIELDS = [
     "requested_amount",
 ]
 RANKING_ORGANISATION_FIELDS = ["id", "name", "orgnr"]
+STATE_AT = RANKING_FIELDS.index("state")
+# States after a confirmed approval (a lapsed grant is closed too; its money stays committed
+# until follow-up says otherwise).
+DECIDED_APPROVED = [S.APPROVED, S.FOLLOW_UP, S.CLOSED]
 
 
-def ranking_for(call: Call, *, committed: int = 0) -> Ranking:
+def ranking_for(call: Call, *, committed: int | None = None) -> Ranking:
     """The call's applications ranked by their aggregated weighted score, with the funding line.
 
     Per review the weighted score of its criteria; per application the mean or median of its
@@ -282,6 +290,10 @@ def ranking_for(call: Call, *, committed: int = 0) -> Ranking:
     after ``committed`` and the applications above it that fit; one that does not fit is passed
     over and the walk goes on. Ties keep registration-number order and are flagged.
     Only submitted reviews of active assignments count. A fixed number of queries.
+
+    Decided applications keep their place but leave the walk: an approved one fits and its
+    granted amount is part of ``committed`` (by default what the call's confirmed decisions
+    grant), a rejected one does not fit.
 
     Rows carry the application's number and organisation name as plain values; the
     application itself is made only when ``row.application`` is read (see ``RankingRow``).
@@ -360,6 +372,8 @@ def ranking_for(call: Call, *, committed: int = 0) -> Ranking:
 
     # Best first; unscored last; equal scores keep registration-number order (stable sort).
     rows.sort(key=lambda r: (r.aggregate is None, -(r.aggregate or 0)))
+    if committed is None:
+        committed = call_committed_amount(call)
     remaining = call.budget - committed
     for position, row in enumerate(rows, start=1):
         if row.aggregate is None:
@@ -367,7 +381,12 @@ def ranking_for(call: Call, *, committed: int = 0) -> Ranking:
         row.rank = position
         neighbours = rows[max(position - 2, 0) : position + 1]
         row.tied = sum(1 for other in neighbours if other.aggregate == row.aggregate) > 1
-        if row.fundable and row.requested_amount <= remaining:
+        state = row.source[0][STATE_AT]
+        if state in DECIDED_APPROVED:
+            row.decided, row.fits = "approved", True
+        elif state == S.REJECTED:
+            row.decided = "rejected"
+        elif row.fundable and row.requested_amount <= remaining:
             row.fits = True
             remaining -= row.requested_amount
         row.remaining_after = remaining

@@ -276,8 +276,9 @@ def _call_with_reviews(programme_manager, count: int):
 
 
 # session, user, groups, call, criteria, applications, versions, scores, assignments,
-# the menu's panel-membership check, the call's decisions (the decision column)
-RANKING_QUERIES = 11
+# the amount committed by confirmed decisions, the menu's panel-membership check, the call's
+# decisions (the decision column)
+RANKING_QUERIES = 12
 
 
 def test_ranking_query_count_with_three_applications(

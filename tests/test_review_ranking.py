@@ -369,4 +369,44 @@ def test_ranking_runs_the_same_number_of_queries_for_3_and_20_applications(pm, c
     bigger_criteria = [factories.CriterionFactory(call=bigger, weight=w) for w in (2, 1, 1)]
     reviewed(bigger, pm, bigger_criteria, [[[4, 4, 4], [5, 5, 5]]] * 20)
 
-    assert ranking_queries(bigger) == small == 5
+    # criteria, applications, versions, scores, assignments, committed amount
+    assert ranking_queries(bigger) == small == 6
+
+
+# -- decisions taken -------------------------------------------------------------------------
+
+
+def test_decided_applications_leave_the_walk_and_approvals_count_as_committed(call, pm, criteria):
+    from applications import services as application_services
+
+    # Budget 1 000 000. Best 600 000 (approved at 450 000), then 500 000, 400 000, 300 000.
+    best, second, third, fourth = reviewed(
+        call,
+        pm,
+        criteria,
+        [[[7, 7, 7]], [[6, 6, 6]], [[5, 5, 5]], [[4, 4, 4]]],
+        amounts=[600_000, 500_000, 400_000, 300_000],
+    )[0]
+    for application in (best, fourth):
+        application_services.application_complete_review(application=application, by=pm)
+    approval = factories.proposed_decision(best, by=pm, granted_amount=450_000)
+    rejection = factories.proposed_decision(fourth, by=pm, outcome="rejected")
+    decider = factories.decision_maker()
+    for decision in (approval, rejection):
+        application_services.decision_confirm(decision=decision, by=decider)
+
+    ranking = selectors.ranking_for(call)
+
+    assert ranking.committed == 450_000
+    assert [(r.decided, r.fits, r.remaining_after) for r in ranking.rows] == [
+        ("approved", True, 550_000),
+        (None, True, 50_000),  # 500 000 of the 550 000 left
+        (None, False, 50_000),  # 400 000 does not fit
+        ("rejected", False, 50_000),
+    ]
+    assert [r.application.pk for r in ranking.rows] == [
+        best.pk,
+        second.pk,
+        third.pk,
+        fourth.pk,
+    ]

@@ -35,18 +35,10 @@ def _get_call_for_ranking(request, slug: str) -> Call:
     return call
 
 
-def _committed(call: Call) -> int:
-    """Kronor already granted in the call: nothing until decisions exist (issue 4)."""
-    return 0
-
-
-STATE_AT = selectors.RANKING_FIELDS.index("state")
-
-
 def _state(row: selectors.RankingRow) -> str:
     # From the values the ranking read, not ``row.application``: making an instance per row
     # is what the ranking avoids at 2,000 applications.
-    return row.source[0][STATE_AT]
+    return row.source[0][selectors.STATE_AT]
 
 
 def _decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
@@ -163,11 +155,12 @@ def _rendered_rows(ranking: selectors.Ranking, decision_cell=None) -> tuple[str,
 
 
 def _render_ranking(request, call, *, propose_form=None, status=200):
-    result = selectors.ranking_for(call, committed=_committed(call))
+    result = selectors.ranking_for(call)
     may_propose = rules.has_perm("applications.propose_decision", request.user)
     decisions = _decisions_by_application(call)
     rows_above, rows_below = _rendered_rows(result, _decision_cell_renderer(decisions, may_propose))
-    fitting_total = sum(row.requested_amount for row in result.rows if row.fits)
+    # Approved rows are already in ``committed`` (at the amount granted): count the others.
+    fitting_total = sum(r.requested_amount for r in result.rows if r.fits and not r.decided)
     used = result.committed + fitting_total
     return render(
         request,
@@ -206,7 +199,7 @@ def ranking_export(request, slug, fmt):
     call = _get_call_for_ranking(request, slug)
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    result = selectors.ranking_for(call, committed=_committed(call))
+    result = selectors.ranking_for(call)
     if fmt == "csv":
         return exports.ranking_csv(result)
     return exports.ranking_xlsx(result)
