@@ -6,12 +6,10 @@ tests run only when the suite runs on PostgreSQL. Each thread has its own connec
 barrier starts them together (the pattern of test_concurrency_postgres.py).
 """
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 
 from applications import selectors, services
@@ -19,6 +17,7 @@ from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from tests import factories
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -46,33 +45,6 @@ def letters_stay_queued(settings):
     }
 
 
-def _run_together(jobs) -> tuple[list, list[BaseException]]:
-    """Run each job in its own thread, all released at once; return results and errors."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(job):
-        try:
-            barrier.wait(timeout=30)
-            result = job()
-            with lock:
-                results.append(result)
-        except BaseException as error:  # collected and asserted on in the test
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a confirmation hung"
-    return results, errors
-
-
 def _confirm_job(decision_pk: int, user):
     def job():
         # A new thread has no active language; read the refusal in English.
@@ -97,7 +69,7 @@ def test_concurrent_confirmations_over_the_budget_confirm_exactly_those_that_fit
     proposals = _proposals(call, [400_000] * 6)
     jobs = [_confirm_job(d.pk, factories.decision_maker()) for d in proposals]
 
-    results, errors = _run_together(jobs)
+    results, errors = run_together(jobs)
 
     assert len(results) == 3
     assert len(errors) == 3
@@ -123,7 +95,7 @@ def test_concurrent_confirmations_of_different_amounts_never_exceed_the_budget()
     proposals = _proposals(call, amounts)
     jobs = [_confirm_job(d.pk, factories.decision_maker()) for d in proposals]
 
-    results, errors = _run_together(jobs)
+    results, errors = run_together(jobs)
 
     assert len(results) + len(errors) == len(amounts)
     assert all(isinstance(error, ValidationError) for error in errors)
@@ -143,7 +115,7 @@ def test_one_proposal_confirmed_twice_at_once_is_confirmed_once():
     (proposal,) = _proposals(call, [500_000])
     first, second = factories.decision_maker(), factories.decision_maker()
 
-    results, errors = _run_together(
+    results, errors = run_together(
         [_confirm_job(proposal.pk, first), _confirm_job(proposal.pk, second)]
     )
 

@@ -5,17 +5,16 @@ runs on PostgreSQL (``make test`` does both). Each thread has its own database c
 barrier starts them together.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone, translation
 
 from applications import services
 from applications.enums import ApplicationState
 from applications.models import Application, ApplicationVersion, RegistrationCounter
 from tests import factories
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -24,33 +23,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
     ),
 ]
-
-
-def _run_together(jobs) -> tuple[list, list[BaseException]]:
-    """Run each job in its own thread, all released at once; return results and errors."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(job):
-        try:
-            barrier.wait(timeout=30)
-            result = job()
-            with lock:
-                results.append(result)
-        except BaseException as error:  # collected and asserted on in the test
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a submit hung"
-    return results, errors
 
 
 def _submit_job(application_pk: int, user):
@@ -70,7 +42,7 @@ def test_fifty_simultaneous_submits_get_fifty_distinct_gap_free_numbers():
         application = factories.ApplicationFactory(call=call)
         pairs.append((application.pk, factories.applicant_for(application)))
 
-    results, errors = _run_together([_submit_job(pk, user) for pk, user in pairs])
+    results, errors = run_together([_submit_job(pk, user) for pk, user in pairs])
 
     assert errors == []
     assert sorted(results) == sorted(pk for pk, _ in pairs)
@@ -86,7 +58,7 @@ def test_same_application_submitted_twice_at_once_is_submitted_once():
     application = factories.ApplicationFactory()
     user = factories.applicant_for(application)
 
-    results, errors = _run_together([_submit_job(application.pk, user) for _ in range(2)])
+    results, errors = run_together([_submit_job(application.pk, user) for _ in range(2)])
 
     assert results == [application.pk]
     assert len(errors) == 1

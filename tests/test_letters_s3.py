@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -19,7 +18,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connections
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -28,6 +26,7 @@ from applications import letters, services, tasks
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision, DecisionLetter, DecisionRelease
 from tests import factories
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -245,23 +244,9 @@ def test_two_workers_generating_concurrently_store_one_letter(s3_storage, s3_ser
     find the first one's letter."""
     settings.TASKS = NOTHING_RUNS
     decision = _confirmed_decision()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=30)
-            results.append(letters.decision_letter_generate(decision.pk).pk)
-        except BaseException as error:  # asserted on below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = run_together(
+        [lambda: letters.decision_letter_generate(decision.pk).pk for _ in range(2)]
+    )
 
     assert errors == []
     letter = DecisionLetter.objects.get(decision=decision)
