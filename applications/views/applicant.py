@@ -10,7 +10,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 from grants.models import Call
 
 from .. import selectors, services
+from ..downloads import stored_file_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
     ApplicationForm,
@@ -293,14 +294,9 @@ def attachment_download(request, pk, att_pk):
             raise Http404
     elif not in_a_version:
         raise PermissionDenied
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return stored_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # -- preview, submit, withdraw ------------------------------------------------------------------

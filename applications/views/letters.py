@@ -9,13 +9,14 @@ that a decision exists.
 
 import rules
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from ..downloads import stored_file_response
 from ..models import Decision, DecisionLetter
 from .applicant import _get_application_for_user
 
@@ -35,15 +36,8 @@ def decision_letter(request, pk, decision_pk):
         raise Http404
     with translation.override(decision.language):  # the file is named in the letter's language
         filename = _("decision-%(number)s.pdf") % {"number": application.registration_number}
-    response = FileResponse(
-        letter.file.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
-    )
+    response = stored_file_response(letter.file, filename=filename, content_type="application/pdf")
     response["Content-Length"] = str(letter.size)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

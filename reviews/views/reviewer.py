@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from applications.downloads import stored_file_response
 from applications.enums import ApplicationState
 from grants.enums import ScoreVisibility
 from grants.models import Call
@@ -308,14 +309,9 @@ def attachment_download(request, pk, att_pk):
     assignment = _get_assignment_for_reviewer(request, pk)
     version = _latest_version(assignment.application)
     attachment = get_object_or_404(version.attachments.all(), pk=att_pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return stored_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 urlpatterns = [
