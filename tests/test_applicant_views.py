@@ -861,3 +861,30 @@ def test_version_page_refuses_others(client, application, applicant, other_appli
         client.get(reverse("applications:version_detail", args=[application.pk, 2])).status_code
         == 404
     )
+
+
+def test_a_budget_posted_from_a_page_older_than_the_stored_lines_is_kept(
+    client, application, member
+):
+    # The page was shown before the budget was stored (no initial rows), then an autosave or a
+    # second tab stored the same lines; posting that page again must not drop them.
+    application.budget_lines.all().delete()
+    stale = edit_payload(application)
+    lines = {
+        "budget-0-category": BudgetCategory.HUB,
+        "budget-0-description": "Hub membership",
+        "budget-0-amount": "300000",
+        "budget-1-category": BudgetCategory.STAFF,
+        "budget-1-description": "Project lead",
+        "budget-1-amount": "200000",
+    }
+    url = reverse("applications:edit", args=[application.pk])
+    client.post(url, {**stale, **lines})
+    assert len(budget_of(application)) == 2
+
+    client.post(url, {**stale, **lines})  # the same, older page posted again
+
+    assert budget_of(application) == [
+        (BudgetCategory.HUB, "Hub membership", 300000),
+        (BudgetCategory.STAFF, "Project lead", 200000),
+    ]

@@ -95,7 +95,12 @@ def budget_formset(application, data=None) -> BaseBudgetLineFormSet:
         {"category": line.category, "description": line.description, "amount": line.amount}
         for line in application.budget_lines.all()
     ]
-    formset = BudgetLineFormSet(data=data, initial=initial, prefix="budget")
+    # Initial values only for showing the form. A posted budget is read as posted: compared
+    # with the lines stored now, rows equal to them would count as "unchanged extra rows" and
+    # be dropped, so an autosave racing a save (or a second tab) would wipe the budget.
+    formset = BudgetLineFormSet(
+        data=data, initial=None if data is not None else initial, prefix="budget"
+    )
     for form in formset.forms:
         form.fields["DELETE"].label = _("Remove this line")
     return formset
