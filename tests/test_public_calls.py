@@ -243,3 +243,11 @@ def test_pages_are_swedish_whatever_the_browser_asks(client, frozen):
     )
     assert response.headers["Content-Language"] == "sv"
     assert '<html lang="sv">' in response.content.decode()
+
+
+def test_every_page_title_names_the_page_and_the_site(client, frozen):
+    call = make_call(title_sv="Kust & hav")  # escaped once, not twice
+    detail = client.get(reverse("grants:call_detail", args=[call.slug])).content.decode()
+    assert "<title>Kust &amp; hav – Samverket Grants</title>" in detail
+    listing = client.get(reverse("grants:call_list")).content.decode()
+    assert "<title>Öppna utlysningar – Samverket Grants</title>" in listing

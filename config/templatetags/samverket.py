@@ -61,3 +61,10 @@ def score(value) -> str:
             return ""
         value = Decimal(value)
     return f"{value:.2f}".replace(".", ",").replace("-", "\u2212")
+
+
+@register.filter(is_safe=True)
+def page_title(value) -> str:
+    """A page's own title followed by the site's name; the site's name alone when it has none."""
+    text = " ".join(str(value).split())
+    return f"{text} – Samverket Grants" if text else "Samverket Grants"
