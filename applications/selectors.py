@@ -7,8 +7,8 @@ from typing import NamedTuple
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from .enums import ApplicationState
-from .models import Application, ApplicationVersion, Attachment, Organisation
+from .enums import ApplicationState, DecisionOutcome, DecisionStatus
+from .models import Application, ApplicationVersion, Attachment, Decision, Organisation
 from .rules import is_agency_staff
 
 
@@ -186,14 +186,6 @@ def content_sha256(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-OPEN_FOR_AGENCY = [
-    ApplicationState.SUBMITTED,
-    ApplicationState.RETURNED,
-    ApplicationState.IN_REVIEW,
-    ApplicationState.REVIEWED,
-]
-
-
 def organisations_visible_to(user) -> QuerySet[Organisation]:
     """Organisations whose page the user may open: their own, or every one for agency staff."""
     if not user.is_authenticated:
@@ -250,26 +242,11 @@ def applications_for_deadline_exception(*, call, orgnr: str) -> QuerySet[Applica
 
 def call_committed_amount(call) -> int:
     """The sum granted by the call's confirmed approvals that no confirmed correction replaced."""
-    from django.db.models import Sum
-
-    from .enums import DecisionOutcome, DecisionStatus
-    from .models import Decision
-
-    return (
-        Decision.objects.filter(
-            application__call=call,
-            status=DecisionStatus.CONFIRMED,
-            outcome=DecisionOutcome.APPROVED,
-        )
-        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
-        .aggregate(total=Sum("granted_amount"))["total"]
-        or 0
-    )
+    return committed_by_call([call.pk]).get(call.pk, 0)
 
 
 def effective_decision(application):
     """The application's confirmed decision that no confirmed correction replaced, if any."""
-    from .enums import DecisionStatus
 
     return (
         application.decisions.filter(status=DecisionStatus.CONFIRMED)
@@ -345,9 +322,6 @@ def decisions_waiting() -> QuerySet:
     from django.db.models.fields.json import KeyTextTransform
     from django.db.models.functions import Cast
 
-    from .enums import DecisionStatus
-    from .models import Decision
-
     latest = ApplicationVersion.objects.filter(application=OuterRef("application_id")).order_by(
         "-number"
     )
@@ -376,11 +350,6 @@ def decisions_waiting() -> QuerySet:
 
 def committed_by_call(call_ids) -> dict[int, int]:
     """call id → the sum granted by its effective confirmed approvals, in one query."""
-    from django.db.models import Sum
-
-    from .enums import DecisionOutcome, DecisionStatus
-    from .models import Decision
-
     rows = (
         Decision.objects.filter(
             application__call_id__in=call_ids,
@@ -402,9 +371,6 @@ def decision_release_overview():
     from django.db.models import Count
 
     from grants.models import Call
-
-    from .enums import DecisionStatus
-    from .models import Decision
 
     counts = {
         row["application__call_id"]: row

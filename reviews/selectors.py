@@ -409,14 +409,6 @@ def active_assignments(call: Call) -> QuerySet[Assignment]:
     return Assignment.objects.filter(application__call=call, removed_at__isnull=True)
 
 
-def pending_declarations(member: PanelMember) -> QuerySet[Application]:
-    """Applications in scope the member has not yet declared for."""
-    return declaration_scope(member.call).exclude(Q(conflict_declarations__member=member))
-
-
-# -- the reviewer's pages ------------------------------------------------------------------------
-
-
 def latest_titles(application_ids) -> dict[int, str]:
     """application id → the title in its latest submitted version (never the working copy).
 

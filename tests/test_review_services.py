@@ -163,7 +163,6 @@ def test_declared_none_is_no_conflict(member, in_review):
     assert selectors.has_conflict(member, in_review) is False
     assert selectors.conflict_pairs(member.call) == set()
     assert selectors.declared_pairs(member.call) == {(member.pk, in_review.pk)}
-    assert list(selectors.pending_declarations(member)) == []
 
 
 def test_a_conflict_needs_a_ground(member, in_review):
