@@ -44,6 +44,10 @@ class CallAdminForm(forms.ModelForm):
             "acceptance_days",
             "interim_reports",
             "final_report_days",
+            "payment_plan",
+            "report_measures",
+            "reminder_days_before",
+            "personal_data_retention_years",
             "letter_wording_sv",
             "letter_wording_en",
         ]

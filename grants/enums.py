@@ -30,3 +30,11 @@ class ScoreVisibility(models.TextChoices):
 class Aggregation(models.TextChoices):
     MEAN = "mean", _("Mean")
     MEDIAN = "median", _("Median")
+
+
+class InstalmentTrigger(models.TextChoices):
+    """What makes an instalment of a grant due for payment."""
+
+    ACCEPTANCE = "acceptance", _("when the grant is accepted")
+    INTERIM_REPORT = "interim_report", _("when an interim report is approved")
+    FINAL_REPORT = "final_report", _("when the final report is approved")

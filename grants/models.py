@@ -5,7 +5,26 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Aggregation, OrganisationKind, ScoreVisibility
+from .enums import Aggregation, InstalmentTrigger, OrganisationKind, ScoreVisibility
+
+
+def default_payment_plan() -> list[dict]:
+    """80 % when the grant is accepted, 20 % once the final report is approved."""
+    return [
+        {"share": 80, "after": InstalmentTrigger.ACCEPTANCE.value},
+        {"share": 20, "after": InstalmentTrigger.FINAL_REPORT.value},
+    ]
+
+
+def default_report_measures() -> list[dict]:
+    """Measures the final report asks for beyond participants and days at the hub."""
+    return [
+        {
+            "key": "satisfaction",
+            "label_sv": "Deltagarnas nöjdhet (1–5)",
+            "label_en": "Participants' satisfaction (1–5)",
+        },
+    ]
 
 
 def _localised(obj, field: str) -> str:
@@ -123,6 +142,33 @@ class Call(models.Model):
     final_report_days = models.PositiveSmallIntegerField(
         _("days after the project ends that the final report is due"), default=60
     )
+    payment_plan = models.JSONField(
+        _("payment plan"),
+        default=default_payment_plan,
+        help_text=_(
+            'Instalments in order, as a list of {"share": per cent, "after": "acceptance", '
+            '"interim_report" or "final_report"}. The shares add up to 100.'
+        ),
+    )
+    report_measures = models.JSONField(
+        _("measures asked for in reports"),
+        default=default_report_measures,
+        blank=True,
+        help_text=_(
+            'Besides participants and days at the hub: a list of {"key", "label_sv", "label_en"}.'
+        ),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("days before a report is due that a reminder is sent"), default=14
+    )
+    personal_data_retention_years = models.PositiveSmallIntegerField(
+        _("years after closure that personal data is kept"),
+        default=10,
+        help_text=_(
+            "After this many years the personal data of people tied only to closed cases of "
+            "this call is anonymised by the retention job."
+        ),
+    )
     letter_wording_sv = models.TextField(_("letter wording (Swedish)"), blank=True)
     letter_wording_en = models.TextField(_("letter wording (English)"), blank=True)
 
@@ -172,6 +218,59 @@ class Call(models.Model):
     def has_closed(self, at=None) -> bool:
         return (at or timezone.now()) >= self.closes_at
 
+    def instalment_plan(self) -> list[tuple[int, str]]:
+        """The payment plan as ``(share, trigger)`` pairs, in order."""
+        return [(int(step["share"]), step["after"]) for step in self.payment_plan]
+
+    def measure_label(self, measure: dict) -> str:
+        if (get_language() or "sv").startswith("en"):
+            return measure.get("label_en") or measure.get("label_sv") or measure["key"]
+        return measure.get("label_sv") or measure["key"]
+
+    def _clean_payment_plan(self) -> None:
+        plan = self.payment_plan
+        message = None
+        if not isinstance(plan, list) or not plan:
+            message = _("The payment plan needs at least one instalment.")
+        elif not all(
+            isinstance(step, dict)
+            and isinstance(step.get("share"), int)
+            and not isinstance(step.get("share"), bool)
+            and step["share"] > 0
+            and step.get("after") in InstalmentTrigger.values
+            for step in plan
+        ):
+            message = _(
+                "Each instalment needs a whole, positive share in per cent and one of "
+                "acceptance, interim_report or final_report."
+            )
+        elif sum(step["share"] for step in plan) != 100:
+            message = _("The instalments' shares must add up to exactly 100 per cent.")
+        elif sum(step["after"] == InstalmentTrigger.INTERIM_REPORT for step in plan) > (
+            self.interim_reports or 0
+        ):
+            message = _("There are more instalments after interim reports than interim reports.")
+        if message:
+            raise ValidationError({"payment_plan": message})
+
+    def _clean_report_measures(self) -> None:
+        measures = self.report_measures or []
+        keys = [m.get("key") for m in measures if isinstance(m, dict)]
+        if (
+            not isinstance(measures, list)
+            or len(keys) != len(measures)
+            or not all(isinstance(k, str) and k.isidentifier() for k in keys)
+            or len(set(keys)) != len(keys)
+        ):
+            raise ValidationError(
+                {
+                    "report_measures": _(
+                        "Each measure needs a unique key of letters, digits and underscores, "
+                        "and its labels."
+                    )
+                }
+            )
+
     def eligible_kind_labels(self) -> list[str]:
         return [str(OrganisationKind(kind).label) for kind in self.eligible_kinds]
 
@@ -195,6 +294,8 @@ class Call(models.Model):
                     )
                 }
             )
+        self._clean_payment_plan()
+        self._clean_report_measures()
         if self.budget is not None and self.max_amount and self.max_amount > self.budget:
             raise ValidationError(
                 {"max_amount": _("The maximum per application cannot exceed the budget.")}
