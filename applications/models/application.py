@@ -330,7 +330,8 @@ class Attachment(models.Model):
 class ApplicationVersion(models.Model):
     """A frozen, submitted version of an application with the SHA-256 of its content.
 
-    Every submitted version stays on record. Never updated after it is written.
+    Every submitted version stays on record. Never updated after it is written, except once by
+    the retention job, which redacts the personal fields and sets ``redacted_at``.
     """
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="versions")
@@ -342,6 +343,9 @@ class ApplicationVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     attachments = models.ManyToManyField(Attachment, related_name="versions", blank=True)
+    # Set once by the retention job when the personal fields inside ``content`` were blanked;
+    # ``sha256`` stays the hash of what was received, so the submission is still provable.
+    redacted_at = models.DateTimeField(_("personal data redacted"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "-number"]
