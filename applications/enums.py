@@ -85,3 +85,27 @@ class IneligibilityReason(models.TextChoices):
     PERIOD = "period", _("The project period is outside the call's limits")
     AIM = "aim", _("The project is outside the call's aim")
     INCOMPLETE = "incomplete", _("The application was not completed in time")
+
+
+class PaymentStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DUE = "due", _("Due for payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Not paid (settled)")
+
+
+class ReportKind(models.TextChoices):
+    INTERIM = "interim", _("Interim report")
+    FINAL = "final", _("Final report")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Not submitted")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for completion")
+    APPROVED = "approved", _("Approved")
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_DUE = "before_due", _("Before the due date")
+    OVERDUE = "overdue", _("Overdue")

@@ -9,9 +9,25 @@ from .application import (
     RegistrationCounter,
 )
 from .decision import Decision, DecisionLetter, DecisionRelease, ImmutableDecision
+from .follow_up import (
+    Acceptance,
+    ClosingLetter,
+    Payment,
+    RepaymentClaim,
+    Report,
+    ReportCost,
+    ReportReminder,
+)
 from .people import Invitation, Membership, Organisation, User
 
 __all__ = [
+    "Acceptance",
+    "ClosingLetter",
+    "Payment",
+    "RepaymentClaim",
+    "Report",
+    "ReportCost",
+    "ReportReminder",
     "Application",
     "ApplicationTransition",
     "ApplicationVersion",

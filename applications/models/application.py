@@ -39,6 +39,14 @@ def deadline_passed(application) -> bool:
     return timezone.now() >= application.deadline
 
 
+def acceptance_open(application) -> bool:
+    return application.accept_by is not None and timezone.localdate() <= application.accept_by
+
+
+def acceptance_expired(application) -> bool:
+    return application.accept_by is not None and timezone.localdate() > application.accept_by
+
+
 def eligibility_checklist_passed(application) -> bool:
     # Not named ``eligibility_passed``: inside the class body that name is the property below,
     # and a property object in ``conditions`` makes every start_review fail with a TypeError.
@@ -102,6 +110,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     completion_deadline = models.DateTimeField(_("completion deadline"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    accept_by = models.DateField(
+        _("last day to accept the grant"),
+        null=True,
+        blank=True,
+        help_text=_("Set when an approval is released to the applicant."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -252,12 +266,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.APPROVED,
         target=S.FOLLOW_UP,
+        conditions=[acceptance_open],
         permission=_perm("accept_grant"),
     )
     def accept_grant(self):
         pass
 
-    @transition(field=state, source=S.APPROVED, target=S.CLOSED)
+    @transition(field=state, source=S.APPROVED, target=S.CLOSED, conditions=[acceptance_expired])
     def lapse(self, *, at):
         self.closed_at = at
 
