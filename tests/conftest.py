@@ -3,6 +3,20 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the audit log refuses TRUNCATE (migration 0007_audit_entry), and Django's
+    flush after each transactional test truncates every table: the test database lets it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ALTER TABLE applications_auditentry DISABLE TRIGGER audit_entry_no_truncate"
+                )
+
+
 @pytest.fixture
 def call():
     return factories.CallFactory()

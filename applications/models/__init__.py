@@ -8,6 +8,7 @@ from .application import (
     EligibilityCheck,
     RegistrationCounter,
 )
+from .audit import AuditChainHead, AuditEntry, ImmutableAuditEntry
 from .decision import Decision, DecisionLetter, DecisionRelease, ImmutableDecision
 from .follow_up import (
     Acceptance,
@@ -32,12 +33,15 @@ __all__ = [
     "ApplicationTransition",
     "ApplicationVersion",
     "Attachment",
+    "AuditChainHead",
+    "AuditEntry",
     "BudgetLine",
     "DeadlineException",
     "Decision",
     "DecisionLetter",
     "DecisionRelease",
     "EligibilityCheck",
+    "ImmutableAuditEntry",
     "ImmutableDecision",
     "Invitation",
     "Membership",
