@@ -110,3 +110,69 @@ def send_decision_ready(decision) -> None:
             "url": site_url(reverse("applications:detail", args=[application.pk])),
         },
     )
+
+
+def _organisation_recipients(application: Application) -> list[str]:
+    return [application.contact_email] + [
+        m.user.email for m in application.organisation.memberships.select_related("user")
+    ]
+
+
+def _grant_url(application: Application) -> str:
+    return site_url(reverse("applications:follow_up", args=[application.pk]))
+
+
+def send_grant_lapsed(application: Application) -> None:
+    """The grant was not accepted in time and is closed."""
+    send_email(
+        "grant_lapsed",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "url": _grant_url(application)},
+    )
+
+
+def send_report_reminder(reminder) -> None:
+    """A report is due soon (``before_due``) or overdue (``overdue``)."""
+    application = reminder.report.application
+    send_email(
+        f"report_reminder_{reminder.kind}",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={
+            "application": application,
+            "report": reminder.report,
+            "url": _grant_url(application),
+        },
+    )
+
+
+def send_report_returned(report) -> None:
+    """The agency returned a report with a comment."""
+    application = report.application
+    send_email(
+        "report_returned",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "report": report, "url": _grant_url(application)},
+    )
+
+
+def send_report_approved(report) -> None:
+    application = report.application
+    send_email(
+        "report_approved",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "report": report, "url": _grant_url(application)},
+    )
+
+
+def send_grant_closed(application: Application) -> None:
+    """The grant is closed; the closing letter can be read."""
+    send_email(
+        "grant_closed",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "url": _grant_url(application)},
+    )

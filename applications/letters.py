@@ -174,3 +174,70 @@ def decision_letter_generate(decision_id: int) -> DecisionLetter | None:
     if not decision.application.call.hold_decisions_for_release:
         services.decision_release(decision=decision, by=None)
     return existing
+
+
+# -- closing letters -------------------------------------------------------------------------
+
+
+def closing_letter_context(data: dict) -> dict:
+    return {
+        **data,
+        "closed_on": _date(data["closed_on"]),
+        "decided_on": _date(data["decided_on"]),
+        "final_report_approved_on": _date(data.get("final_report_approved_on")),
+        "period": {"start": _date(data["period"]["start"]), "end": _date(data["period"]["end"])},
+    }
+
+
+def render_closing_letter_pdf(letter) -> bytes:
+    """The closing letter of a grant, from its frozen ``letter_data``, as PDF/A-3a with the
+    data attached inside as ``closure.json``."""
+    from weasyprint import HTML, Attachment
+
+    data = letter.letter_data
+    with translation.override(data["language"]):
+        html = render_to_string("letters/closing.html", closing_letter_context(data))
+    attachment = Attachment(
+        string=json.dumps(
+            {"closing_letter_id": letter.pk, **data}, ensure_ascii=False, indent=2, sort_keys=True
+        ),
+        name="closure.json",
+        description="The closure as data",
+        relationship="Data",
+    )
+    return HTML(string=html).write_pdf(
+        stylesheets=[_stylesheet(), _page_numbers_stylesheet(data["language"])],
+        font_config=_font_config(),
+        pdf_variant=PDF_VARIANT,
+        attachments=[attachment],
+    )
+
+
+def closing_letter_generate(letter_id: int):
+    """Make and store a closing letter's PDF once; the applicant is emailed when it is stored.
+
+    Like ``decision_letter_generate``: rendered outside a transaction, stored under the row's
+    lock, and a second worker finds it done.
+    """
+    from . import tasks
+    from .models import ClosingLetter
+
+    letter = ClosingLetter.objects.get(pk=letter_id)
+    if letter.sha256:
+        return letter
+    pdf = render_closing_letter_pdf(letter)
+    with transaction.atomic():
+        locked = ClosingLetter.objects.select_for_update().get(pk=letter_id)
+        if locked.sha256:
+            return locked
+        locked.file.save(
+            f"{letter.letter_data['registration_number']}-closing.pdf", ContentFile(pdf), save=False
+        )
+        locked.sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.size = len(pdf)
+        locked.generated_at = timezone.now()
+        locked.save()
+        transaction.on_commit(
+            lambda: tasks.send_grant_closed.enqueue(application_id=locked.application_id)
+        )
+    return locked

@@ -104,3 +104,17 @@ rules.add_perm(
     "applications.view_decision",
     is_agency_staff | (is_applicant_of_decision & is_released_to_applicant),
 )
+
+
+# -- follow-up ------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_applicant_of_report(user, report) -> bool:
+    return report is not None and is_applicant(user, report.application)
+
+
+rules.add_perm("applications.edit_report", is_applicant_of_report)
+rules.add_perm("applications.review_report", is_programme_manager)
+rules.add_perm("applications.manage_payments", is_programme_manager)
+rules.add_perm("applications.view_follow_up_overview", is_agency_staff)

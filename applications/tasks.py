@@ -77,3 +77,71 @@ def send_decision_ready(*, decision_id: int) -> None:
             pk=decision_id
         )
     )
+
+
+@task()
+def send_grant_lapsed(*, application_id: int) -> None:
+    emails.send_grant_lapsed(
+        Application.objects.select_related("organisation", "call").get(pk=application_id)
+    )
+
+
+@task()
+def send_report_reminder(*, reminder_id: int) -> None:
+    from .models import ReportReminder
+
+    emails.send_report_reminder(
+        ReportReminder.objects.select_related(
+            "report__application__organisation", "report__application__call"
+        ).get(pk=reminder_id)
+    )
+
+
+@task()
+def send_report_returned(*, report_id: int) -> None:
+    from .models import Report
+
+    emails.send_report_returned(
+        Report.objects.select_related("application__organisation", "application__call").get(
+            pk=report_id
+        )
+    )
+
+
+@task()
+def send_report_approved(*, report_id: int) -> None:
+    from .models import Report
+
+    emails.send_report_approved(
+        Report.objects.select_related("application__organisation", "application__call").get(
+            pk=report_id
+        )
+    )
+
+
+@task()
+def generate_closing_letter(*, letter_id: int, attempt: int = 1) -> None:
+    """Make a closing letter's PDF; on failure try again later, a few times."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from . import letters
+
+    try:
+        letters.closing_letter_generate(letter_id)
+    except Exception:
+        if attempt >= LETTER_ATTEMPTS:
+            raise
+        retry = generate_closing_letter
+        if retry.get_backend().supports_defer:
+            retry = retry.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt))
+        retry.enqueue(letter_id=letter_id, attempt=attempt + 1)
+        raise
+
+
+@task()
+def send_grant_closed(*, application_id: int) -> None:
+    emails.send_grant_closed(
+        Application.objects.select_related("organisation", "call").get(pk=application_id)
+    )

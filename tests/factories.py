@@ -267,3 +267,71 @@ def proposed_decision(application, *, by: User, outcome: str = "approved", **kwa
         kwargs.setdefault("reason_code", "aim")
     kwargs.setdefault("justification", "Assessed against the call's criteria.")
     return services.decision_propose(application=application, by=by, outcome=outcome, **kwargs)
+
+
+# -- follow-up -------------------------------------------------------------------------------
+
+
+def approved_grant(call=None, *, granted_amount: int | None = None, **kwargs) -> Application:
+    """An application approved through the services, confirmed by a second person, its letter
+    made and released to the applicant (so ``accept_by`` is set): ready to be accepted."""
+    from applications import services
+
+    manager = programme_manager()
+    application = reviewed_applications(call or CallFactory(), by=manager, **kwargs)[0]
+    decision = proposed_decision(
+        application,
+        by=manager,
+        granted_amount=granted_amount or application.requested_amount,
+        conditions="Report the trial's figures.",
+    )
+    services.decision_confirm(decision=decision, by=decision_maker())
+    # The letter task runs after commit, which a test's transaction never reaches: make the
+    # letter here, which releases the decision when the call does not hold decisions.
+    from applications import letters
+
+    letters.decision_letter_generate(decision.pk)
+    if application.call.hold_decisions_for_release:
+        services.decision_release(decision=decision, by=manager)
+    application.refresh_from_db()
+    return application
+
+
+def grant_in_follow_up(call=None, **kwargs) -> Application:
+    """An approved grant accepted by a signatory of its organisation: in follow-up, with its
+    payment plan and reports. The signatory is ``application.signatory``."""
+    from applications import selectors, services
+
+    application = approved_grant(call, **kwargs)
+    signatory = applicant_for(application, is_signatory=True)
+    decision = selectors.effective_decision(application)
+    services.application_accept_grant(
+        application=application,
+        by=signatory,
+        text=selectors.acceptance_text(application, decision),
+    )
+    application.refresh_from_db()
+    application.signatory = signatory
+    return application
+
+
+def complete_report(report, *, by: User, spent: list[int] | None = None) -> None:
+    """Fill ``report`` in completely (the spent amounts default to each line's budget) and
+    submit it."""
+    from applications import services
+
+    costs = list(report.costs.all())
+    amounts = spent if spent is not None else [cost.budgeted for cost in costs]
+    services.report_save(
+        report=report,
+        by=by,
+        what_was_done="Twenty employees worked from the hub two days a week.",
+        lessons="Fewer commutes; meetings need a better room.",
+        participants=20,
+        hub_days=180,
+        measures={m["key"]: "4" for m in report.application.call.report_measures},
+        total_spent=sum(amounts),
+        spent={cost.pk: amount for cost, amount in zip(costs, amounts, strict=True)},
+    )
+    services.report_submit(report=report, by=by)
+    report.refresh_from_db()

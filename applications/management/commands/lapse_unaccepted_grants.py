@@ -1,0 +1,17 @@
+"""The daily job that closes approved grants not accepted by their last day to accept.
+
+Safe to run twice or at the same moment on two machines: each application is locked and
+checked again before it lapses.
+"""
+
+from django.core.management.base import BaseCommand
+
+from applications.services import grants_lapse_expired
+
+
+class Command(BaseCommand):
+    help = "Lapse approved grants whose last day to accept has passed (run daily)."
+
+    def handle(self, *args, **options):
+        lapsed = grants_lapse_expired()
+        self.stdout.write(f"Lapsed {lapsed} grants not accepted in time.")

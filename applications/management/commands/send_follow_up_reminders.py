@@ -1,0 +1,18 @@
+"""The daily follow-up job: reminders about reports due soon or overdue.
+
+Run once a day (cron or a systemd timer). Running it twice, even at the same moment on two
+machines, sends each reminder once: the reminder's row is written before its email is queued,
+and a unique constraint lets only one run write it.
+"""
+
+from django.core.management.base import BaseCommand
+
+from applications.services import follow_up_reminders_send
+
+
+class Command(BaseCommand):
+    help = "Queue reminder emails for reports due soon or overdue (run daily)."
+
+    def handle(self, *args, **options):
+        queued = follow_up_reminders_send()
+        self.stdout.write(f"Queued {queued} report reminders.")
