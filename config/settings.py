@@ -158,6 +158,14 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# The Redis queue, when the database queue is outgrown: TASKS_BACKEND=django_tasks_rq.RQBackend
+# and REDIS_URL (a database number may end the URL). Workers run
+# `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler default`; the scheduler
+# is what runs deferred tasks (a letter's retry) when their time comes. See docs/deploy.md.
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
+if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
+    INSTALLED_APPS.append("django_rq")
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
