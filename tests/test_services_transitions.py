@@ -15,9 +15,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import services
+from applications import letters, selectors, services
 from applications.enums import ApplicationState as S
-from applications.enums import EligibilityItem
+from applications.enums import EligibilityItem, PaymentStatus, ReportKind
 from applications.models import (
     Application,
     ApplicationVersion,
@@ -111,16 +111,38 @@ def reach(state, application, people, time_machine) -> Application:
         "complete_review": lambda: services.application_complete_review(
             application=application, by=pm
         ),
-        "approve": lambda: services.application_decide(
-            application=application, by=dm, outcome="approve", comment="Well argued."
-        ),
-        "accept": lambda: services.application_accept_grant(application=application, by=signatory),
+        "approve": lambda: _approve(application, pm=pm, dm=dm),
+        "accept": lambda: _accept(application, signatory),
     }
     for step in PATH[state]:
         steps[step]()
     application.refresh_from_db()
     assert application.state == state
     return application
+
+
+def _approve(application, *, pm, dm) -> None:
+    """A real decision: proposed, confirmed by another person, its letter made and released."""
+    decision = factories.proposed_decision(application, by=pm)
+    services.decision_confirm(decision=decision, by=dm)
+    letters.decision_letter_generate(decision.pk)
+
+
+def _accept(application, user):
+    application.refresh_from_db()
+    text = selectors.acceptance_text(application, selectors.effective_decision(application))
+    return services.application_accept_grant(application=application, by=user, text=text)
+
+
+def _settle(application, people) -> None:
+    """The final report in and approved, every instalment paid: ready to close."""
+    final = application.reports.get(kind=ReportKind.FINAL)
+    factories.complete_report(final, by=people["signatory"])
+    services.report_approve(report=final, by=people["programme_manager"])
+    for payment in application.payments.filter(status=PaymentStatus.DUE):
+        services.payment_mark_paid(
+            payment=payment, by=people["programme_manager"], paid_on=timezone.localdate()
+        )
 
 
 @dataclass(frozen=True)
@@ -259,7 +281,7 @@ CASES = [
         "accept_grant",
         S.APPROVED,
         {"signatory"},
-        lambda app, user: services.application_accept_grant(application=app, by=user),
+        _accept,
         S.FOLLOW_UP,
         "accept_grant",
         "",
@@ -297,6 +319,8 @@ def _start(case, application, people, time_machine):
             application=application, by=people["programme_manager"], items=ALL_ITEMS
         )
         time_machine.move_to(application.call.closes_at + dt.timedelta(hours=1))
+    if case.name == "close":
+        _settle(application, people)
     return application
 
 
@@ -479,6 +503,10 @@ def test_system_completes_review_and_is_logged_without_actor(application, people
 
 def test_system_lapses_an_unaccepted_grant(application, people, time_machine):
     application = reach(S.APPROVED, application, people, time_machine)
+    time_machine.move_to(
+        timezone.make_aware(dt.datetime.combine(application.accept_by, dt.time(0, 0, 1)))
+        + dt.timedelta(days=1)
+    )
 
     services.application_lapse(application=application)
 
@@ -495,14 +523,26 @@ def test_lapse_takes_no_person():
 
 
 @pytest.mark.parametrize("state", [S.DRAFT, S.SUBMITTED, S.REVIEWED, S.FOLLOW_UP])
-def test_lapse_is_refused_outside_approved(state, application, people, time_machine):
+def test_lapse_changes_nothing_outside_approved(state, application, people, time_machine):
     application = reach(state, application, people, time_machine)
     before = _footprint(application)
 
-    with pytest.raises(ValidationError) as refused:
-        services.application_lapse(application=application)
+    assert services.application_lapse(application=application) is None
 
-    assert refused.value.messages == ["Only an approved grant can lapse."]
+    assert _footprint(application) == before
+
+
+def test_lapse_changes_nothing_until_the_last_day_to_accept_has_passed(
+    application, people, time_machine
+):
+    application = reach(S.APPROVED, application, people, time_machine)
+    time_machine.move_to(
+        timezone.make_aware(dt.datetime.combine(application.accept_by, dt.time(23, 59)))
+    )
+    before = _footprint(application)
+
+    assert services.application_lapse(application=application) is None
+
     assert _footprint(application) == before
 
 
