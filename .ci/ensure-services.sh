@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs on the machine: PostgreSQL on 127.0.0.1:5432, Chromium for the
-# browser tests, and Redis (for the RQ queue, when its tests come). Starts what is installed
-# but stopped, installs what is missing (Debian packages), and waits until PostgreSQL answers.
+# browser tests, and Redis on 127.0.0.1:6379 (the RQ queue's tests). Starts what is installed
+# but stopped, installs what is missing (Debian packages), and waits until each answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
@@ -45,11 +45,21 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
-# -- Redis (optional for now: no test needs it yet) -------------------------------------------
-if command -v redis-server >/dev/null 2>&1; then
-  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-    log "starting Redis"
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
-  fi
+# -- Redis (tests/test_tasks_rq.py; it keeps nothing on disk) ---------------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "Redis is missing; installing Debian's redis-server"
+  apt_install redis-server
 fi
-log "services ready: PostgreSQL $version, Chromium$(command -v redis-server >/dev/null && echo ', Redis')"
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  log "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+fi
+for _ in $(seq 1 30); do
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break
+  sleep 1
+done
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  log "Redis does not answer on 127.0.0.1:6379"
+  exit 1
+fi
+log "services ready: PostgreSQL $version, Chromium, Redis"
