@@ -1,0 +1,555 @@
+"""Every URL of the site, for every role, against the expected outcome written down here.
+
+The table below has one row per URL name. A URL pattern that is not in it fails
+``test_every_url_of_the_site_is_in_the_permission_table``: a new view cannot reach CI without
+someone writing down who may reach it. ``test_every_url_answers_every_role_as_the_table_says``
+then requests every URL as every role, GET and, for the views that change state, POST with an
+empty or minimal body, and lists every difference at once.
+
+Outcomes: ``200``/``400``/``403``/``404``/``405`` are the status codes; ``302`` is a redirect
+anywhere but the login page (the view let the person in: a page elsewhere, or the message after
+a POST); ``login`` is a redirect to a login page (the site's or the admin's).
+
+One world for all the requests (``tests/world.py``), built once in one test: each request runs
+in a savepoint that is rolled back, so a POST that succeeds changes nothing for the next one,
+and the client's cookies are put back after it (a logout would otherwise log the client out).
+One test rather than one per URL and role: a thousand requests in a few seconds instead of a
+thousand worlds, and every mismatch reported together rather than the first. Staff and
+reviewers log in with ``force_login``, which the suite's conftest makes two-factor verified.
+
+To fill in the row of a new URL, add it with its ``args`` and run this file with
+``PERMISSION_TABLE_PRINT=1 pytest -s``: it prints what every role got. Then check each outcome
+against who should reach the page before writing it down; never copy a wrong one.
+
+The Django admin is one group: its index and every model's list, the superuser's only.
+"""
+
+import os
+from copy import deepcopy
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.world import ROLES, World, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected outcomes, one per role in ``ROLES`` order, as a space-separated string.
+
+    ``args`` makes the URL's arguments from the world; ``body`` the POST's minimal body.
+    ``post`` is None for a view that changes nothing (it is requested with GET only).
+    """
+
+    get: str
+    post: str | None = None
+    args: object = None
+    body: object = None
+
+
+def app(w: World, name: str = "in_review") -> list:
+    return [getattr(w, name).pk]
+
+
+# Columns, in ``ROLES`` order: anon(ymous), other (applicant of another organisation), appl(icant,
+# a member of the owning organisation), rev(iewer assigned, no conflict), confl(icted reviewer,
+# declared), pm (programme manager), dm (decision maker), super(user).
+TABLE: dict[str, Row] = {
+    # -- public pages and the account ---------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "grants:call_list": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    "grants:call_detail": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        args=lambda w: [w.open_call.slug],
+    ),
+    "start": Row(
+        get=" login 302   302   302   302   302   302   302",
+    ),
+    "applications:signup": Row(
+        get=" 200   302   302   302   302   302   302   302",
+        post="200   302   302   302   302   302   302   302",
+    ),
+    "applications:profile": Row(
+        get=" login 200   200   200   200   200   200   200",
+        post="login 200   200   200   200   200   200   200",
+    ),
+    "applications:set_language": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="302   302   302   302   302   302   302   302",
+        body=lambda w: {"language": "en"},
+    ),
+    "applications:password_reset": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="200   200   200   200   200   200   200   200",
+    ),
+    "login": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="200   200   200   200   200   200   200   200",
+    ),
+    "logout": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="302   302   302   302   302   302   302   302",
+    ),
+    "password_change": Row(
+        get=" login 200   200   200   200   200   200   200",
+        post="login 200   200   200   200   200   200   200",
+    ),
+    "password_change_done": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
+    "password_reset": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="200   200   200   200   200   200   200   200",
+    ),
+    "password_reset_done": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    "password_reset_confirm": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="200   200   200   200   200   200   200   200",
+        args=lambda w: ["MQ", "bad-token"],
+    ),
+    "password_reset_complete": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    # -- organisations ----------------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:organisation_register": Row(
+        get=" login 200   200   200   200   200   200   200",
+        post="login 200   200   200   200   200   200   200",
+    ),
+    "applications:organisation_detail": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: [w.organisation.pk],
+    ),
+    "applications:organisation_invite": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   400   404   404   403   403   404",
+        args=lambda w: [w.organisation.pk],
+    ),
+    "applications:membership_update": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   302   404   404   403   403   404",
+        args=lambda w: [w.organisation.pk, w.colleague_membership.pk],
+    ),
+    "applications:membership_remove": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   302   404   404   403   403   404",
+        args=lambda w: [w.organisation.pk, w.colleague_membership.pk],
+    ),
+    "applications:invitation_accept": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="login 302   302   302   302   302   302   302",
+        args=lambda w: [w.invitation.token],
+    ),
+    # -- the applicant's journey --------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:dashboard": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
+    "applications:application_create": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   302   404   404   404   404   404",
+        args=lambda w: [w.open_call.slug],
+        body=lambda w: {"organisation": w.organisation.pk},
+    ),
+    "applications:detail": Row(
+        get=" login 404   200   404   404   302   302   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:edit": Row(
+        get=" login 404   200   404   404   404   404   404",
+        post="login 404   200   404   404   404   404   404",
+        args=lambda w: app(w, "draft"),
+    ),
+    "applications:autosave": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   400   404   404   404   404   404",
+        args=lambda w: app(w, "draft"),
+    ),
+    "applications:attachment_upload": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   200   404   404   404   404   404",
+        args=lambda w: app(w, "draft"),
+    ),
+    "applications:attachment_download": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w) + [w.attachment.pk],
+    ),
+    "applications:attachment_remove": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   302   404   404   403   403   404",
+        args=lambda w: app(w) + [w.attachment.pk],
+    ),
+    "applications:preview": Row(
+        get=" login 404   200   404   404   404   404   404",
+        args=lambda w: app(w, "draft"),
+    ),
+    "applications:submit": Row(
+        get=" login 405   405   405   405   405   405   405",
+        post="login 404   302   404   404   404   404   404",
+        args=lambda w: app(w, "draft"),
+    ),
+    "applications:withdraw": Row(
+        get=" login 404   200   404   404   403   403   404",
+        post="login 404   200   404   404   403   403   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:version_detail": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w) + [1],
+    ),
+    "applications:decision_letter": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w, "decided") + [w.decision.pk],
+    ),
+    # -- case handling --------------------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:manage_list": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
+    "applications:manage_export": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
+    "applications:manage_detail": Row(
+        get=" login 404   403   404   404   200   200   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:manage_return": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   200   403   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:manage_deadline_exception": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   200   403   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:manage_eligibility": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   302   403   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:manage_start_review": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   200   403   404",
+        args=lambda w: app(w, "submitted"),
+    ),
+    "applications:late_exceptions": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "applications:late_exception_record": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: app(w, "draft"),
+    ),
+    # -- decisions ------------------------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:decisions": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
+    "applications:decisions_confirm_selected": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   302   403",
+        body=lambda w: {"decision": [w.proposal.pk]},
+    ),
+    "applications:decision_confirm": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   403   302   404",
+        args=lambda w: [w.proposal.pk],
+    ),
+    "applications:decision_send_back": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   403   400   404",
+        args=lambda w: [w.proposal.pk],
+    ),
+    "applications:decision_proposal_preview": Row(
+        get=" login 404   403   404   404   200   200   404",
+        args=lambda w: [w.proposal.pk],
+    ),
+    "applications:decisions_release": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "applications:decisions_release_call": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.held_call.slug],
+    ),
+    "applications:decision_propose": Row(
+        get=" login 404   403   404   404   200   403   404",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "reviewed"),
+    ),
+    "applications:decision_preview": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "reviewed"),
+    ),
+    # -- the reviewer ---------------------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "reviews:dashboard": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
+    "reviews:panel_invitation_accept": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="login 302   302   302   302   302   302   302",
+        args=lambda w: [w.panel_invitation.token],
+    ),
+    "reviews:declare": Row(
+        get=" login 404   404   200   200   404   404   404",
+        post="login 404   404   400   302   404   404   404",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:review": Row(
+        get=" login 404   404   200   404   404   404   404",
+        post="login 404   404   302   404   404   404   404",
+        args=lambda w: app(w),
+    ),
+    "reviews:attachment_download": Row(
+        get=" login 404   404   200   404   404   404   404",
+        args=lambda w: app(w) + [w.attachment.pk],
+    ),
+    # -- the programme manager's review pages ---------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "reviews:manage_calls": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "reviews:panel": Row(
+        get=" login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:panel_invite": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:panel_employer": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.call.slug, w.reviewer_member.pk],
+    ),
+    "reviews:conflicts": Row(
+        get=" login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:conflict_override": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:assignments": Row(
+        get=" login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:assignments_auto": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:assignment_add": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug, w.reviewed.pk],
+    ),
+    "reviews:assignment_remove": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.call.slug, w.assignment.pk],
+    ),
+    "reviews:application_reviews": Row(
+        get=" login 404   403   404   404   200   200   404",
+        args=lambda w: app(w),
+    ),
+    "reviews:review_complete": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   200   403   404",
+        args=lambda w: app(w),
+    ),
+    "reviews:consensus_comment": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   200   403   404",
+        args=lambda w: app(w),
+    ),
+    "reviews:ranking": Row(
+        get=" login 403   403   403   403   200   200   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:ranking_propose": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+    "reviews:decision_propose": Row(
+        get=" login 404   403   404   404   200   403   404",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "reviewed"),
+    ),
+    "reviews:ranking_export": Row(
+        get=" login 403   403   403   403   200   200   403",
+        args=lambda w: [w.call.slug, "csv"],
+    ),
+    "reviews:criteria": Row(
+        get=" login 403   403   403   403   200   200   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.call.slug],
+    ),
+}
+
+
+ADMIN_ROW = Row(get="login login login login login login login 200")
+
+
+# -- walking the site ---------------------------------------------------------------------------
+
+
+def site_url_names() -> list[str]:
+    """Every named URL pattern of the site, with its namespaces; the admin as ``admin``."""
+    names = []
+
+    def walk(resolver, namespace):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    names.append("admin")
+                    continue
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern, inner)
+            elif isinstance(pattern, URLPattern):
+                name = pattern.name or str(pattern.pattern)
+                names.append(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver(), "")
+    return names
+
+
+def admin_urls() -> list[str]:
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+    return urls
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code in (301, 302, 303, 307, 308):
+        login_pages = {reverse("login"), reverse("admin:login")}
+        return "login" if urlsplit(response["Location"]).path in login_pages else "302"
+    return str(code)
+
+
+def clients(world: World) -> dict[str, Client]:
+    result = {}
+    for role in ROLES:
+        client = Client(raise_request_exception=False)
+        user = world.user(role)
+        if user is not None:
+            client.force_login(user)
+        result[role] = client
+    return result
+
+
+def request(client: Client, method: str, url: str, data=None) -> str:
+    """One request in a savepoint rolled back afterwards, with the client's cookies kept."""
+    cookies = deepcopy(client.cookies)
+    with transaction.atomic():
+        response = client.get(url) if method == "GET" else client.post(url, data or {})
+        result = outcome(response)
+        if response.streaming:
+            # Read to the end: the test client then closes the file (a download's) for us.
+            b"".join(response.streaming_content)
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return result
+
+
+def observe(world: World, names) -> dict[str, dict[str, list[str]]]:
+    by_role = clients(world)
+    seen = {}
+    for name in names:
+        row = TABLE.get(name)
+        if row is None:
+            continue
+        kwargs = row.args(world) if row.args else None
+        url = (
+            reverse(name, kwargs=kwargs) if isinstance(kwargs, dict) else reverse(name, args=kwargs)
+        )
+        body = row.body(world) if row.body else {}
+        seen[name] = {"GET": [request(by_role[role], "GET", url) for role in ROLES]}
+        if row.post is not None:
+            seen[name]["POST"] = [request(by_role[role], "POST", url, body) for role in ROLES]
+    return seen
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+def unlisted(names) -> list[str]:
+    """What to do about every URL name that has no row in the table."""
+    return [
+        f"add {name} to the permission table in tests/test_permission_table.py"
+        for name in names
+        if name != "admin" and name not in TABLE
+    ]
+
+
+def test_every_url_of_the_site_is_in_the_permission_table():
+    missing = unlisted(site_url_names())
+    assert not missing, "\n".join(missing)
+
+
+def test_a_url_without_a_row_is_named_with_what_to_do():
+    assert unlisted(["grants:call_list", "admin", "applications:new_page"]) == [
+        "add applications:new_page to the permission table in tests/test_permission_table.py"
+    ]
+
+
+def test_the_permission_table_has_no_row_for_a_url_that_is_gone():
+    names = set(site_url_names())
+    assert sorted(set(TABLE) - names) == []
+
+
+def test_every_url_answers_every_role_as_the_table_says():
+    world = build_world()
+    seen = observe(world, site_url_names())
+    if os.environ.get("PERMISSION_TABLE_PRINT"):
+        for name, methods in seen.items():
+            print(name, {m: " ".join(v) for m, v in methods.items()})
+    mismatches = []
+    for name, methods in seen.items():
+        row = TABLE[name]
+        if "405" in methods["GET"] and row.post is None:
+            mismatches.append(f"{name} is POST only: give its row the outcomes of a POST")
+        for method, got in methods.items():
+            expected = (row.get if method == "GET" else row.post).split()
+            for role, want, have in zip(ROLES, expected, got, strict=True):
+                if want != have:
+                    mismatches.append(f"{method} {name} as {role}: expected {want}, got {have}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_admin_is_the_superusers_only():
+    world = build_world()
+    by_role = clients(world)
+    expected = ADMIN_ROW.get.split()
+    mismatches = []
+    for url in admin_urls():
+        for role, want in zip(ROLES, expected, strict=True):
+            have = request(by_role[role], "GET", url)
+            if have != want:
+                mismatches.append(f"GET {url} as {role}: expected {want}, got {have}")
+    assert not mismatches, "\n".join(mismatches)

@@ -1,0 +1,233 @@
+"""One small, complete world for the tests that walk every page of the site.
+
+``build_world()`` makes, through the services, one object for every kind of URL argument the
+site has: a call open for applications and one closed and in review, an applicant's
+organisation with a draft, a submitted application, one in review (with an attachment, an
+assigned reviewer and a reviewer who declared a conflict of interest), one reviewed, one with a
+proposed decision and one decided with its letter released; invitations to the organisation
+and to the panel; and the agency's staff. The permission table and the form fuzz both use it.
+
+The people are the roles of the permission table (``ROLES``), each with a ``User``.
+"""
+
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from applications import letters
+from applications import services as application_services
+from applications.models import Application, Attachment, Decision, Invitation, Membership
+from applications.models import User as UserModel
+from grants.models import Call
+from reviews import services as review_services
+from reviews.enums import ConflictGround
+from reviews.models import Assignment, PanelInvitation, PanelMember
+from tests import factories
+
+# The roles of the permission table, in the order of its columns.
+ROLES = (
+    "anonymous",
+    "other_applicant",
+    "applicant",
+    "reviewer",
+    "conflicted_reviewer",
+    "programme_manager",
+    "decision_maker",
+    "superuser",
+)
+
+
+def tiny_pdf() -> bytes:
+    """The smallest PDF the attachment checks accept."""
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+@dataclass
+class World:
+    # people
+    applicant: UserModel  # administrator and signatory of ``organisation``
+    colleague: UserModel  # a plain member of ``organisation``
+    other_applicant: UserModel  # administrator of ``other_organisation``
+    reviewer: UserModel  # on the panel of ``call``, assigned to ``in_review``
+    conflicted_reviewer: UserModel  # on the panel, declared a conflict with ``in_review``
+    programme_manager: UserModel
+    decision_maker: UserModel
+    superuser: UserModel
+    # organisations
+    organisation: object
+    other_organisation: object
+    colleague_membership: Membership
+    invitation: Invitation
+    # calls
+    open_call: Call  # open for applications: ``draft`` and ``submitted`` belong to it
+    call: Call  # closed, in review: every other application belongs to it
+    held_call: Call  # holds its decisions for a common release date
+    # applications, all of ``organisation``
+    draft: Application
+    submitted: Application
+    in_review: Application
+    reviewed: Application
+    proposed: Application
+    decided: Application
+    # what hangs on them
+    attachment: Attachment  # in ``in_review``'s submitted version
+    reviewer_member: PanelMember
+    conflicted_member: PanelMember
+    assignment: Assignment  # ``reviewer`` on ``in_review``
+    panel_invitation: PanelInvitation
+    proposal: Decision  # waiting for confirmation, on ``proposed``
+    decision: Decision  # confirmed, letter made and released, on ``decided``
+
+    def user(self, role: str) -> UserModel | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+
+def _submitted(call, organisation, applicant, *, attachment: bool = False):
+    application = factories.ApplicationFactory(
+        call=call, organisation=organisation, created_by=applicant, language="en"
+    )
+    added = None
+    if attachment:
+        added = application_services.attachment_add(
+            application=application,
+            by=applicant,
+            upload=SimpleUploadedFile("plan.pdf", tiny_pdf()),
+        )
+    application_services.application_submit(application=application, by=applicant)
+    application.refresh_from_db()
+    return application, added
+
+
+def build_world() -> World:
+    en = {"language": "en"}
+    programme_manager = factories.programme_manager(full_name="Petra Programme", **en)
+    decision_maker = factories.decision_maker(full_name="Dag Decider", **en)
+    superuser = factories.UserFactory(full_name="Sara Super", is_superuser=True, **en)
+    superuser.is_staff = True
+    superuser.save(update_fields=["is_staff"])
+
+    organisation = factories.OrganisationFactory(name="Östersunds kommun")
+    other_organisation = factories.OrganisationFactory(name="Andra kommunen")
+    applicant = factories.MembershipFactory(
+        organisation=organisation,
+        is_admin=True,
+        is_signatory=True,
+        user__full_name="Anna Applicant",
+        user__language="en",
+    ).user
+    colleague_membership = factories.MembershipFactory(
+        organisation=organisation, user__full_name="Carl Colleague", user__language="en"
+    )
+    other_applicant = factories.MembershipFactory(
+        organisation=other_organisation,
+        is_admin=True,
+        is_signatory=True,
+        user__full_name="Otto Other",
+        user__language="en",
+    ).user
+    invitation = application_services.invitation_create(
+        organisation=organisation,
+        by=applicant,
+        email="invited@example.se",
+        is_admin=False,
+        is_signatory=False,
+    )
+
+    open_call = factories.CallFactory(slug="open-call")
+    call = factories.CallFactory(slug="review-call")
+    held_call = factories.CallFactory(slug="held-call", hold_decisions_for_release=True)
+    criterion = factories.CriterionFactory(call=call)
+
+    draft = factories.ApplicationFactory(
+        call=open_call, organisation=organisation, created_by=applicant, language="en"
+    )
+    submitted, _none = _submitted(open_call, organisation, applicant)
+    in_review, attachment = _submitted(call, organisation, applicant, attachment=True)
+    reviewed, _none = _submitted(call, organisation, applicant)
+    proposed, _none = _submitted(call, organisation, applicant)
+    decided, _none = _submitted(call, organisation, applicant)
+
+    # Close the call and put its four applications in review (factories.start_review).
+    factories.start_review([in_review, reviewed, proposed, decided], by=programme_manager)
+
+    reviewer_member = factories.PanelMemberFactory(
+        call=call, user__full_name="Rita Reviewer", user__language="en"
+    )
+    conflicted_member = factories.PanelMemberFactory(
+        call=call, user__full_name="Conny Conflict", user__language="en"
+    )
+    factories.declare_none(reviewer_member, [in_review, reviewed, proposed, decided])
+    review_services.conflicts_declare(
+        member=conflicted_member,
+        by=conflicted_member.user,
+        declarations=[
+            review_services.Declaration(
+                application_id=in_review.pk,
+                has_conflict=True,
+                ground=ConflictGround.CLOSE_RELATION,
+            )
+        ],
+    )
+    assignment = review_services.assignment_add(
+        member=reviewer_member, application=in_review, by=programme_manager
+    )
+    review_services.review_save(
+        assignment=assignment,
+        by=reviewer_member.user,
+        scores={criterion.pk: 5},
+        comment_for_applicant="Clear and feasible.",
+        recommendation="fund",
+    )
+    panel_invitation = review_services.panel_invite(
+        call=call, by=programme_manager, email="new-reviewer@example.se"
+    )
+
+    for application in (reviewed, proposed, decided):
+        application_services.application_complete_review(
+            application=application, by=programme_manager
+        )
+        application.refresh_from_db()
+    proposal = factories.proposed_decision(proposed, by=programme_manager)
+    decision = factories.proposed_decision(decided, by=programme_manager)
+    application_services.decision_confirm(decision=decision, by=decision_maker)
+    # What the letter task does after commit: make the letter, release it (the call does not
+    # hold its decisions).
+    letters.decision_letter_generate(decision.pk)
+    decision.refresh_from_db()
+    for application in (in_review, reviewed, proposed, decided):
+        application.refresh_from_db()
+
+    return World(
+        applicant=applicant,
+        colleague=colleague_membership.user,
+        other_applicant=other_applicant,
+        reviewer=reviewer_member.user,
+        conflicted_reviewer=conflicted_member.user,
+        programme_manager=programme_manager,
+        decision_maker=decision_maker,
+        superuser=superuser,
+        organisation=organisation,
+        other_organisation=other_organisation,
+        colleague_membership=colleague_membership,
+        invitation=invitation,
+        open_call=open_call,
+        call=call,
+        held_call=held_call,
+        draft=draft,
+        submitted=submitted,
+        in_review=in_review,
+        reviewed=reviewed,
+        proposed=proposed,
+        decided=decided,
+        attachment=attachment,
+        reviewer_member=reviewer_member,
+        conflicted_member=conflicted_member,
+        assignment=assignment,
+        panel_invitation=panel_invitation,
+        proposal=proposal,
+        decision=decision,
+    )
