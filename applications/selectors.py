@@ -1,10 +1,14 @@
 """Reads: who sees which applications, and what a submission would contain."""
 
+import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .enums import ApplicationState, DecisionOutcome, DecisionStatus
@@ -539,3 +543,388 @@ def closing_letter_data(application: Application, *, closed_by, closed_on) -> di
         else None,
         "closed_by": closed_by.full_name,
     }
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+# A case in one of these states is over; its personal data is kept for the call's
+# ``personal_data_retention_years`` after its end, then the retention job removes it.
+ENDED_STATES = (ApplicationState.CLOSED, ApplicationState.REJECTED, ApplicationState.WITHDRAWN)
+
+ANONYMISED_NAME = "Anonymiserad person {pk}"
+ANONYMISED_EMAIL = "anonymised-{pk}@invalid"
+
+
+def choice_label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def personal_data_for(user) -> dict:
+    """Everything the service holds about one person, for the "My data" page and its download.
+
+    Only the person's own data: other people in the same records appear by role, never by name
+    or address (the colleague an invitation went to, the contact person of an application the
+    person created, the staff who decided). Codes come with their label in the active language
+    (``state`` and ``state_label``), so the file reads for a person and for a machine. Parts
+    held by apps above this one (a reviewer's seats, declarations and reviews) are added under
+    their own key through ``personal_data.parts()``. A fixed number of queries, whatever the
+    number of rows.
+    """
+    from . import personal_data
+    from .enums import ReportKind, ReportStatus
+    from .models import (
+        Acceptance,
+        ApplicationTransition,
+        DeadlineException,
+        EligibilityCheck,
+        Invitation,
+        Membership,
+        Payment,
+        Report,
+    )
+    from .rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+
+    email = user.email.lower()
+    role_labels = {PROGRAMME_MANAGERS: _("Programme manager"), DECISION_MAKERS: _("Decision maker")}
+    roles = sorted(user.groups.values_list("name", flat=True))
+    data = {
+        "generated_at": timezone.now(),
+        "profile": {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "language": user.language,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+            "active": user.is_active,
+            "agency_roles": roles,
+            "agency_roles_labels": [str(role_labels.get(role, role)) for role in roles],
+        },
+        "organisations": [
+            {
+                "organisation": m.organisation.name,
+                "orgnr": m.organisation.orgnr,
+                "administrator": m.is_admin,
+                "signing_right": m.is_signatory,
+                "member_since": m.created_at,
+            }
+            for m in Membership.objects.filter(user=user)
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        ],
+        "invitations_received": [
+            {
+                "organisation": i.organisation.name,
+                "orgnr": i.organisation.orgnr,
+                "email": i.email,
+                "administrator": i.is_admin,
+                "signing_right": i.is_signatory,
+                "invited_at": i.created_at,
+                "expires_at": i.expires_at,
+                "accepted_at": i.accepted_at,
+            }
+            for i in Invitation.objects.filter(Q(email__iexact=email) | Q(accepted_by=user))
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        ],
+        # The invited colleague's address is theirs, not this person's: left out.
+        "invitations_sent": [
+            {
+                "organisation": i.organisation.name,
+                "orgnr": i.organisation.orgnr,
+                "administrator": i.is_admin,
+                "signing_right": i.is_signatory,
+                "invited_at": i.created_at,
+                "expires_at": i.expires_at,
+                "accepted": i.accepted_at is not None,
+            }
+            for i in Invitation.objects.filter(invited_by=user)
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        ],
+        "applications": [
+            {
+                "application": str(a),
+                "registration_number": a.registration_number,
+                "title": a.title,
+                "call": a.call.title,
+                "organisation": a.organisation.name,
+                "state": a.state,
+                "state_label": choice_label(ApplicationState, a.state),
+                "created_at": a.created_at,
+                "created_by_you": a.created_by_id == user.pk,
+                "contact_person": a.contact_email.lower() == email,
+                # The contact details only when they are this person's.
+                "contact": {
+                    "name": a.contact_name,
+                    "email": a.contact_email,
+                    "phone": a.contact_phone,
+                }
+                if a.contact_email.lower() == email
+                else None,
+            }
+            for a in Application.objects.filter(Q(created_by=user) | Q(contact_email__iexact=email))
+            .select_related("call", "organisation")
+            .order_by("created_at", "pk")
+        ],
+        "versions_submitted": [
+            {
+                "application": str(v.application),
+                "version": v.number,
+                "submitted_at": v.submitted_at,
+                "sha256": v.sha256,
+                "redacted_at": v.redacted_at,
+            }
+            for v in ApplicationVersion.objects.filter(submitted_by=user)
+            .select_related("application")
+            .defer("content")
+            .order_by("submitted_at", "pk")
+        ],
+        "attachments_uploaded": [
+            {
+                "application": str(a.application),
+                "file_name": a.original_name,
+                "size": a.size,
+                "uploaded_at": a.uploaded_at,
+                "removed_at": a.removed_at,
+            }
+            for a in Attachment.objects.filter(uploaded_by=user)
+            .select_related("application")
+            .order_by("uploaded_at", "pk")
+        ],
+        "transitions": [
+            {
+                "application": str(t.application),
+                "transition": t.name,
+                "source": t.source,
+                "source_label": choice_label(ApplicationState, t.source),
+                "target": t.target,
+                "target_label": choice_label(ApplicationState, t.target),
+                "at": t.at,
+                "comment": t.comment,
+            }
+            for t in ApplicationTransition.objects.filter(actor=user)
+            .select_related("application")
+            .order_by("at", "pk")
+        ],
+        "acceptances": [
+            {
+                "application": str(a.application),
+                "accepted_at": a.accepted_at,
+                "text": a.text,
+                "text_sha256": a.text_sha256,
+            }
+            for a in Acceptance.objects.filter(accepted_by=user)
+            .select_related("application")
+            .order_by("accepted_at", "pk")
+        ],
+        "reports": [
+            {
+                "application": str(r.application),
+                "kind": r.kind,
+                "kind_label": choice_label(ReportKind, r.kind),
+                "number": r.number,
+                "status": r.status,
+                "status_label": choice_label(ReportStatus, r.status),
+                "submitted_by_you": r.submitted_by_id == user.pk,
+                "reviewed_by_you": r.reviewed_by_id == user.pk,
+                "submitted_at": r.submitted_at,
+                "reviewed_at": r.reviewed_at,
+            }
+            for r in Report.objects.filter(Q(submitted_by=user) | Q(reviewed_by=user))
+            .select_related("application")
+            .order_by("due_on", "pk")
+        ],
+        # What agency staff did in office.
+        "decisions": [
+            {
+                "application": str(d.application),
+                "outcome": d.outcome,
+                "outcome_label": choice_label(DecisionOutcome, d.outcome),
+                "status": d.status,
+                "status_label": choice_label(DecisionStatus, d.status),
+                "granted_amount": d.granted_amount,
+                "presented_by_you": d.proposed_by_id == user.pk,
+                "decided_by_you": d.decided_by_id == user.pk,
+                "sent_back_by_you": d.sent_back_by_id == user.pk,
+                "proposed_at": d.proposed_at,
+                "decided_on": d.decided_on,
+                "sent_back_at": d.sent_back_at,
+            }
+            for d in Decision.objects.filter(
+                Q(proposed_by=user) | Q(decided_by=user) | Q(sent_back_by=user)
+            )
+            .select_related("application")
+            .order_by("proposed_at", "pk")
+        ],
+        "eligibility_checks": [
+            {"application": str(c.application), "passed": c.passed, "checked_at": c.checked_at}
+            for c in EligibilityCheck.objects.filter(checked_by=user)
+            .select_related("application")
+            .order_by("checked_at", "pk")
+        ],
+        "deadline_exceptions": [
+            {
+                "application": str(e.application),
+                "new_deadline": e.new_deadline,
+                "reason": e.reason,
+                "granted_at": e.granted_at,
+            }
+            for e in DeadlineException.objects.filter(granted_by=user)
+            .select_related("application")
+            .order_by("granted_at", "pk")
+        ],
+        "payments_recorded": [
+            {
+                "application": str(p.application),
+                "instalment": p.position,
+                "amount": p.amount,
+                "paid_on": p.paid_on,
+            }
+            for p in Payment.objects.filter(paid_by=user)
+            .select_related("application")
+            .order_by("paid_on", "pk")
+        ],
+    }
+    for part in personal_data.parts():
+        data[part.key] = part.export(user)
+    return data
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class RetentionPlan(NamedTuple):
+    """What the retention job does on a day: ids, never names (the plan is printed)."""
+
+    case_ids: list[int]  # expired cases that still hold contact details or unredacted versions
+    user_ids: list[int]  # people to anonymise
+
+
+def case_ends(*, now) -> dict[int, tuple[dt.datetime, int]]:
+    """Every case that is over, with the moment it ended and its call's retention in years.
+
+    A case is over when it is closed (``closed_at``), rejected or withdrawn (the time of the
+    transition into that state, which is when the decision was confirmed or the withdrawal
+    made). A draft that was never submitted is over once its deadline (the call's closing time,
+    or a late exception) has passed, since it can never be submitted after that.
+    """
+    from .models import ApplicationTransition, DeadlineException
+
+    into_state = (
+        ApplicationTransition.objects.filter(application=OuterRef("pk"), target=OuterRef("state"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    exception = (
+        DeadlineException.objects.filter(application=OuterRef("pk"))
+        .order_by("-granted_at", "-pk")
+        .values("new_deadline")[:1]
+    )
+    rows = (
+        Application.objects.filter(Q(state__in=ENDED_STATES) | Q(state=ApplicationState.DRAFT))
+        .annotate(
+            ended_at=Coalesce("closed_at", Subquery(into_state)),
+            draft_deadline=Coalesce(Subquery(exception), "call__closes_at"),
+        )
+        .values_list(
+            "pk", "state", "ended_at", "draft_deadline", "call__personal_data_retention_years"
+        )
+    )
+    ends = {}
+    for pk, state, ended_at, draft_deadline, years in rows:
+        if state == ApplicationState.DRAFT:
+            ended_at = draft_deadline if draft_deadline <= now else None
+        if ended_at is not None:
+            ends[pk] = (ended_at, years)
+    return ends
+
+
+def personal_data_expired(*, today: dt.date) -> RetentionPlan:
+    """Which cases and which people the retention job anonymises on ``today``.
+
+    A case has expired when it is over (``case_ends``) and more than its call's retention years
+    have passed since the day it ended (Stockholm time): a case closed on 1 June 2016 with ten
+    years' retention is kept through 1 June 2026 and anonymised from the 2nd.
+
+    A person is anonymised when they are tied to at least one case and every case they are tied
+    to has expired, and they are not agency staff (programme manager, decision maker, admin-site
+    user or superuser) and not already anonymised. A person is tied to a case by a membership of
+    the applying organisation, by having created it, being its contact person (by email
+    address), submitted a version, uploaded an attachment, made a transition, accepted the grant
+    or submitted a report, and through the parts of apps above (a reviewer: their panels' cases,
+    declarations and assignments). An organisation with an open case, or a seat on the panel of
+    a call not yet finished, therefore keeps its people. Nobody tied to no case is touched.
+    """
+    from . import personal_data
+    from .models import (
+        Acceptance,
+        ApplicationTransition,
+        Membership,
+        Report,
+        User,
+    )
+    from .rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+
+    now = timezone.now()
+    expired = {
+        pk
+        for pk, (ended_at, years) in case_ends(now=now).items()
+        if years_after(timezone.localdate(ended_at), years) < today
+    }
+
+    ties: dict[int, set[int]] = defaultdict(set)
+
+    def tie(pairs) -> None:
+        for user_id, application_id in pairs:
+            if user_id is not None and application_id is not None:
+                ties[user_id].add(application_id)
+
+    tie(Application.objects.values_list("created_by_id", "pk"))
+    tie(Membership.objects.values_list("user_id", "organisation__applications__pk"))
+    tie(ApplicationVersion.objects.values_list("submitted_by_id", "application_id"))
+    tie(Attachment.objects.values_list("uploaded_by_id", "application_id"))
+    tie(ApplicationTransition.objects.values_list("actor_id", "application_id"))
+    tie(Acceptance.objects.values_list("accepted_by_id", "application_id"))
+    tie(Report.objects.values_list("submitted_by_id", "application_id"))
+    people = {email.lower(): pk for pk, email in User.objects.values_list("pk", "email")}
+    tie(
+        (people.get(contact.lower()), pk)
+        for pk, contact in Application.objects.exclude(contact_email="").values_list(
+            "pk", "contact_email"
+        )
+    )
+    kept: set[int] = set()
+    for part in personal_data.parts():
+        for user_id, application_ids in part.cases_of().items():
+            ties[user_id] |= application_ids
+        kept |= part.keeps(now)
+
+    kept |= set(
+        User.objects.filter(
+            Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(groups__name__in=[PROGRAMME_MANAGERS, DECISION_MAKERS])
+            | Q(email__startswith="anonymised-", email__endswith="@invalid", is_active=False)
+        ).values_list("pk", flat=True)
+    )
+    user_ids = sorted(
+        user_id
+        for user_id, application_ids in ties.items()
+        if user_id not in kept and application_ids <= expired
+    )
+
+    unredacted = ApplicationVersion.objects.filter(
+        application=OuterRef("pk"), redacted_at__isnull=True
+    )
+    rows = Application.objects.annotate(unredacted=Exists(unredacted)).values_list(
+        "pk", "contact_name", "contact_email", "contact_phone", "unredacted"
+    )
+    case_ids = sorted(pk for pk, *held in rows if pk in expired and any(held))
+    return RetentionPlan(case_ids=case_ids, user_ids=user_ids)

@@ -6,12 +6,14 @@ from .views import (
     letters,
     manage,
     organisations,
+    privacy,
 )
 
 app_name = "applications"
 
 urlpatterns = [
     *account.urlpatterns,
+    *privacy.urlpatterns,
     *organisations.urlpatterns,
     *applicant.urlpatterns,
     *manage.urlpatterns,
