@@ -688,3 +688,17 @@ def test_the_command_takes_the_day_to_judge_by():
 
     with pytest.raises(Exception, match="--today must be a date as YYYY-MM-DD"):
         call_command("anonymise_expired_personal_data", "--today=1 June")
+
+
+def test_retention_counts_whole_years_and_29_february_falls_on_28_february():
+    assert selectors.years_after(dt.date(2016, 2, 29), 10) == dt.date(2026, 2, 28)
+    assert selectors.years_after(dt.date(2016, 2, 29), 4) == dt.date(2020, 2, 29)
+    assert selectors.years_after(dt.date(2015, 12, 31), 10) == dt.date(2025, 12, 31)
+
+
+def test_a_case_ended_late_in_the_evening_ends_on_that_day_in_stockholm():
+    # 23:30 in Stockholm on 1 June is 21:30 UTC: the end is still 1 June.
+    application, member = case(at(2015, 6, 1, 23) + dt.timedelta(minutes=30))
+
+    assert member.pk not in run_job(dt.date(2025, 6, 1)).user_ids
+    assert member.pk in run_job(dt.date(2025, 6, 2)).user_ids
