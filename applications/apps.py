@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Applications")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from . import audit, signals
+        from .rules import is_decision_maker, is_programme_manager
+
+        audit.register_staff_role("superuser", lambda user: user.is_superuser)
+        audit.register_staff_role("programme_manager", is_programme_manager.test)
+        audit.register_staff_role("decision_maker", is_decision_maker.test)
+        user_logged_in.connect(signals.record_staff_login, dispatch_uid="audit_staff_login")
+        user_login_failed.connect(
+            signals.record_failed_staff_login, dispatch_uid="audit_failed_staff_login"
+        )

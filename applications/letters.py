@@ -18,6 +18,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from .audit import audit_record
 from .enums import DecisionOutcome, IneligibilityReason
 from .models import Decision, DecisionLetter
 
@@ -170,6 +171,17 @@ def decision_letter_generate(decision_id: int) -> DecisionLetter | None:
                 name = f"{decision.letter_data['registration_number']}.pdf"
                 letter.file.save(name, ContentFile(pdf), save=False)
                 letter.save()
+                audit_record(
+                    action="decision.letter_stored",
+                    actor=None,
+                    target=letter,
+                    data={
+                        "decision_id": decision.pk,
+                        "application_id": decision.application_id,
+                        "sha256": letter.sha256,
+                        "size": letter.size,
+                    },
+                )
                 existing = letter
     if not decision.application.call.hold_decisions_for_release:
         services.decision_release(decision=decision, by=None)
@@ -237,6 +249,16 @@ def closing_letter_generate(letter_id: int):
         locked.size = len(pdf)
         locked.generated_at = timezone.now()
         locked.save()
+        audit_record(
+            action="closing_letter.stored",
+            actor=None,
+            target=locked,
+            data={
+                "application_id": locked.application_id,
+                "sha256": locked.sha256,
+                "size": locked.size,
+            },
+        )
         transaction.on_commit(
             lambda: tasks.send_grant_closed.enqueue(application_id=locked.application_id)
         )

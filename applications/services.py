@@ -23,6 +23,7 @@ from grants.enums import InstalmentTrigger
 from grants.models import Call
 
 from . import selectors, tasks
+from .audit import audit_record
 from .enums import (
     ApplicationState,
     DecisionOutcome,
@@ -364,6 +365,14 @@ def _log(application: Application, *, name: str, source: str, by: User | None, c
         actor=by,
         comment=comment,
     )
+    # The comment (a reason, a message to the applicant) stays in the transition log: the
+    # audit log holds no free text.
+    audit_record(
+        action=f"application.{name}",
+        actor=by,
+        target=application,
+        data={"from": source, "to": application.state},
+    )
 
 
 def _save_transition(application: Application) -> None:
@@ -509,6 +518,12 @@ def application_record_deadline_exception(
     exception = DeadlineException.objects.create(
         application=locked, new_deadline=new_deadline, reason=reason, granted_by=by
     )
+    audit_record(
+        action="application.deadline_exception",
+        actor=by,
+        target=locked,
+        data={"exception_id": exception.pk, "new_deadline": new_deadline},
+    )
     transaction.on_commit(
         lambda: tasks.send_deadline_exception_notice.enqueue(exception_id=exception.pk)
     )
@@ -533,6 +548,12 @@ def application_check_eligibility(
             "checked_by": by,
             "checked_at": timezone.now(),
         },
+    )
+    audit_record(
+        action="application.eligibility_check",
+        actor=by,
+        target=locked,
+        data={"items": cleaned, "passed": all(cleaned.values())},
     )
     return check
 
@@ -612,6 +633,23 @@ _OUTCOME_TRANSITION = {
 }
 
 
+def _audit_decision(action: str, decision: Decision, *, by: User | None) -> None:
+    """A decision's step in the audit log: ids, outcome, amount and codes; no texts."""
+    audit_record(
+        action=action,
+        actor=by,
+        target=decision,
+        data={
+            "application_id": decision.application_id,
+            "outcome": decision.outcome,
+            "granted_amount": decision.granted_amount,
+            "reason_code": decision.reason_code,
+            "status": decision.status,
+            "supersedes_id": decision.supersedes_id,
+        },
+    )
+
+
 @transaction.atomic
 def decision_propose(
     *,
@@ -684,7 +722,7 @@ def decision_propose(
             )
     else:
         granted_amount = 0
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         application=locked,
         outcome=outcome,
         granted_amount=granted_amount,
@@ -697,6 +735,8 @@ def decision_propose(
         proposed_at=timezone.now(),
         supersedes=supersedes,
     )
+    _audit_decision("decision.propose", decision, by=by)
+    return decision
 
 
 def _lock_decision(decision: Decision) -> Decision:
@@ -763,6 +803,7 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
     locked.save()
     if locked.supersedes_id and locked.outcome == DecisionOutcome.APPROVED:
         payments_replan(application=locked.application, granted=locked.granted_amount)
+    _audit_decision("decision.confirm", locked, by=by)
     transaction.on_commit(lambda: tasks.generate_decision_letter.enqueue(decision_id=locked.pk))
     return locked
 
@@ -803,6 +844,7 @@ def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decisio
     locked.sent_back_at = timezone.now()
     locked.sent_back_comment = comment
     locked.save()
+    _audit_decision("decision.send_back", locked, by=by)
     return locked
 
 
@@ -830,6 +872,7 @@ def decision_release(*, decision: Decision, by: User | None) -> DecisionRelease 
             )
             application.save(update_fields=["accept_by"])
     if created:
+        _audit_decision("decision.release", locked, by=by)
         transaction.on_commit(lambda: tasks.send_decision_ready.enqueue(decision_id=locked.pk))
     return release if created else None
 

@@ -1,6 +1,7 @@
 from .views import (
     account,
     applicant,
+    audit,
     decisions,
     late_exceptions,
     letters,
@@ -20,4 +21,5 @@ urlpatterns = [
     *late_exceptions.urlpatterns,
     *decisions.urlpatterns,
     *letters.urlpatterns,
+    *audit.urlpatterns,
 ]

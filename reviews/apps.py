@@ -7,6 +7,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review")
 
     def ready(self):
+        from applications.audit import register_staff_role
+
+        # A reviewer's login goes in the audit log, like the agency staff's.
+        register_staff_role("reviewer", lambda user: user.panel_memberships.exists())
+
         # A reviewer's data in "My data" and the retention job, handed down to applications.
         from applications.personal_data import PersonalDataPart, register
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import services as application_services
+from applications.audit import audit_record
 from applications.enums import ApplicationState
 from applications.models import Application, User
 from applications.validators import normalise_orgnr
@@ -105,6 +106,12 @@ def panel_member_set_employer(
     member.employer_name = employer_name.strip()
     member.save(update_fields=["employer_orgnr", "employer_name"])
     _remove_conflicting_assignments(member.call, by=by)
+    audit_record(
+        action="panel.set_employer",
+        actor=by,
+        target=member,
+        data={"call_id": member.call_id, "has_employer": bool(member.employer_orgnr)},
+    )
     return member
 
 
@@ -138,6 +145,7 @@ def conflicts_declare(
         for d in ConflictDeclaration.objects.select_for_update().filter(member=member)
     }
     saved = []
+    changed = []  # for the audit log: what this request declared or changed
     for declaration in declarations:
         if declaration.application_id not in scope:
             raise ValidationError(_("One of the applications cannot be declared for."))
@@ -159,6 +167,7 @@ def conflicts_declare(
             previous.declared_at = timezone.now()
             previous.save()
             saved.append(previous)
+            changed.append(previous)
         else:
             created = ConflictDeclaration.objects.create(
                 member=member,
@@ -170,7 +179,20 @@ def conflicts_declare(
             # The same application twice in one request is checked against the first.
             existing[declaration.application_id] = created
             saved.append(created)
+            changed.append(created)
     _remove_conflicting_assignments(member.call, by=by)
+    for declaration in changed:
+        audit_record(
+            action="conflict.declare",
+            actor=by,
+            target=declaration,
+            data={
+                "member_id": member.pk,
+                "application_id": declaration.application_id,
+                "has_conflict": declaration.has_conflict,
+                "ground": declaration.ground,
+            },
+        )
     return saved
 
 
@@ -197,6 +219,16 @@ def conflict_override(
         decided_by=by,
     )
     _remove_conflicting_assignments(member.call, by=by)
+    audit_record(
+        action="conflict.override",
+        actor=by,
+        target=override,
+        data={
+            "member_id": member.pk,
+            "application_id": application.pk,
+            "has_conflict": has_conflict,
+        },
+    )
     return override
 
 
@@ -205,11 +237,15 @@ def _remove_conflicting_assignments(call: Call, *, by: User | None) -> None:
     conflicts = selectors.conflict_pairs(call)
     if not conflicts:
         return
+    removed = []
     for assignment in selectors.active_assignments(call).select_for_update():
         if (assignment.member_id, assignment.application_id) in conflicts:
             assignment.removed_at = timezone.now()
             assignment.removed_reason = _("Conflict of interest")
             assignment.save(update_fields=["removed_at", "removed_reason"])
+            removed.append(assignment)
+    for assignment in removed:
+        _audit_assignment("assignment.remove", assignment, by=by, reason="conflict")
 
 
 # -- assignment --------------------------------------------------------------------------------
@@ -293,7 +329,23 @@ def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
             )
     # Reported in registration order, whatever order they were served in.
     result.shortfalls.sort(key=lambda s: s.application.registration_number)
+    for assignment in result.created:
+        _audit_assignment("assignment.add", assignment, by=by, reason="automatic")
     return result
+
+
+def _audit_assignment(action: str, assignment: Assignment, *, by: User | None, reason: str) -> None:
+    """An assignment made or taken away, in the audit log (``reason`` is a code, not a text)."""
+    audit_record(
+        action=action,
+        actor=by,
+        target=assignment,
+        data={
+            "member_id": assignment.member_id,
+            "application_id": assignment.application_id,
+            "reason": reason,
+        },
+    )
 
 
 def _assign(member: PanelMember, application: Application, *, by: User | None) -> Assignment:
@@ -335,7 +387,9 @@ def assignment_add(*, member: PanelMember, application: Application, by: User) -
         )
     if Assignment.objects.filter(member=member, application=application, removed_at=None).exists():
         raise ValidationError(_("%(name)s is already assigned.") % {"name": member.user.full_name})
-    return _assign(member, application, by=by)
+    assignment = _assign(member, application, by=by)
+    _audit_assignment("assignment.add", assignment, by=by, reason="manual")
+    return assignment
 
 
 @transaction.atomic
@@ -352,6 +406,7 @@ def assignment_remove(*, assignment: Assignment, by: User, reason: str = "") -> 
         assignment.removed_at = timezone.now()
         assignment.removed_reason = (reason or "").strip() or _("Removed by a programme manager")
         assignment.save(update_fields=["removed_at", "removed_reason"])
+        _audit_assignment("assignment.remove", assignment, by=by, reason="manual")
     return assignment
 
 
@@ -461,6 +516,17 @@ def review_submit(*, assignment: Assignment, by: User) -> Review:
     ).count()
     if not outstanding.exists() and submitted >= application.call.min_reviews:
         application_services.application_complete_review(application=application, by=None)
+    # After the completion above: the audit head is the last lock a transaction takes.
+    audit_record(
+        action="review.submit",
+        actor=by,
+        target=review,
+        data={
+            "assignment_id": assignment.pk,
+            "application_id": application.pk,
+            "recommendation": review.recommendation,
+        },
+    )
     return review
 
 

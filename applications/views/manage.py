@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..audit import audit_record
 from ..enums import ApplicationState, EligibilityItem
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
 from ..forms.manage import (
@@ -116,11 +117,30 @@ def _iso_stockholm(moment) -> str:
     return moment.astimezone(STOCKHOLM).isoformat(timespec="seconds") if moment else ""
 
 
+def _export_filters(filterset: ApplicationFilter) -> dict:
+    """The filters of an export, for the audit log: codes and ids, and only whether a search
+    text was given (the text itself may name a person)."""
+    data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    return {
+        "call_id": data["call"].pk if data.get("call") else None,
+        "state": data.get("state") or "",
+        "kind": data.get("kind") or "",
+        "county": data.get("county") or "",
+        "search": bool((data.get("q") or "").strip()),
+    }
+
+
 @login_required
 def manage_export(request):
     """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right."""
     _require_staff(request.user)
-    applications = _filtered_applications(request).qs
+    filterset = _filtered_applications(request)
+    applications = filterset.qs
+    audit_record(
+        action="export.case_list",
+        actor=request.user,
+        data={"rows": applications.count(), "filters": _export_filters(filterset)},
+    )
     header = [
         _("Registration number"),
         _("Call"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from applications.audit import audit_record
 from applications.enums import ApplicationState, DecisionStatus
 from applications.forms.decisions import RankingProposeForm
 from applications.models import Decision
@@ -200,6 +201,12 @@ def ranking_export(request, slug, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     result = selectors.ranking_for(call)
+    audit_record(
+        action="export.ranking",
+        actor=request.user,
+        target=call,
+        data={"format": fmt, "rows": len(result.rows)},
+    )
     if fmt == "csv":
         return exports.ranking_csv(result)
     return exports.ranking_xlsx(result)
