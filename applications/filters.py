@@ -90,3 +90,20 @@ class ApplicationFilter(django_filters.FilterSet):
             # An invalid ``o`` is dropped from cleaned_data; the list still gets an order.
             queryset = self.filters["o"].filter(queryset, None)
         return queryset
+
+
+class RegisterFilter(django_filters.FilterSet):
+    """The public register's filter: one call, chosen by its short name (``?call=<slug>``), so
+    the address of a call's funded projects reads well and stays the same."""
+
+    call = django_filters.ModelChoiceFilter(
+        label=_("Call"),
+        field_name="application__call",
+        to_field_name="slug",
+        queryset=Call.objects.published().order_by("-closes_at", "pk"),
+        empty_label=_("All calls"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["call"].label_from_instance = lambda call: call.title

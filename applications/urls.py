@@ -1,13 +1,13 @@
 from .views import (
     account,
     applicant,
-    audit,
     decisions,
     late_exceptions,
     letters,
     manage,
     organisations,
     privacy,
+    register,
 )
 
 app_name = "applications"
@@ -21,5 +21,5 @@ urlpatterns = [
     *late_exceptions.urlpatterns,
     *decisions.urlpatterns,
     *letters.urlpatterns,
-    *audit.urlpatterns,
+    *register.urlpatterns,
 ]

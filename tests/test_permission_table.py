@@ -297,6 +297,16 @@ TABLE: dict[str, Row] = {
         post="login 404   403   404   404   400   403   404",
         args=lambda w: app(w, "reviewed"),
     ),
+    # -- the public register of funded projects ------------------------------------------------
+    "applications:register": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    "applications:register_json": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    "applications:register_csv": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
     # -- the reviewer ---------------------------------------------------------------------------
     #         anon  other appl  rev   confl pm    dm    super
     "reviews:dashboard": Row(
