@@ -255,6 +255,9 @@ TABLE: dict[str, Row] = {
         post="login 403   403   403   403   200   403   403",
         args=lambda w: app(w, "draft"),
     ),
+    "applications:audit_log": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
     # -- decisions ------------------------------------------------------------------------------
     #         anon  other appl  rev   confl pm    dm    super
     "applications:decisions": Row(
