@@ -2,6 +2,7 @@ from .views import (
     account,
     applicant,
     decisions,
+    follow_up,
     late_exceptions,
     letters,
     manage,
@@ -21,5 +22,6 @@ urlpatterns = [
     *late_exceptions.urlpatterns,
     *decisions.urlpatterns,
     *letters.urlpatterns,
+    *follow_up.urlpatterns,
     *register.urlpatterns,
 ]

@@ -183,6 +183,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# Where grantees pay back money not spent (shown with each repayment claim).
+AGENCY_BANKGIRO = env.str("AGENCY_BANKGIRO", default="123-4567 (demo)")
 
 LOGGING = {
     "version": 1,

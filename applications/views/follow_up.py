@@ -1,0 +1,632 @@
+"""Follow-up pages: the applicant's grant page (acceptance, payments, reports, repayments, the
+closing letter) and report form; the programme manager's follow-up case page (payments,
+repayments, closure), report review page, and the finance CSV.
+
+Applications are fetched through the visibility selector (not visible → 404, visible but not
+allowed → 403), reports and payments through their application. An applicant sees the grant
+only once its approval is released (``accept_by`` is set on release), so a held decision is
+not given away by a 403. Every write is one service call, and the service checks the right
+again. Agency staff who open an applicant's page are sent to the case-handling one, as on the
+application page.
+"""
+
+import csv
+import hashlib
+
+import rules
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import selectors, services
+from ..downloads import stored_file_response
+from ..enums import ApplicationState, PaymentStatus, ReportStatus
+from ..forms.applicant import form_errors
+from ..forms.follow_up import (
+    AcceptGrantForm,
+    FinanceFilterForm,
+    PaymentPaidForm,
+    RepaymentReceivedForm,
+    ReportApproveForm,
+    ReportForm,
+    ReportReturnForm,
+)
+from ..models import Acceptance, ClosingLetter, Payment, RepaymentClaim, Report
+from ..rules import is_applicant
+from .applicant import _get_application_for_user
+from .manage import _Echo, csv_safe
+
+S = ApplicationState
+GRANT_STATES = (S.APPROVED, S.FOLLOW_UP, S.CLOSED)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _with_follow_up(queryset):
+    """The application with what the follow-up pages list, in a fixed number of queries."""
+    return queryset.prefetch_related(
+        "payments",
+        "repayment_claims",
+        Prefetch("reports", queryset=Report.objects.order_by("due_on", "kind", "number")),
+    )
+
+
+# -- fetching ------------------------------------------------------------------------------------
+
+
+def _get_grant_for_user(request, pk, perm: str = "view_application"):
+    """The application if the user sees it (else 404), has ``perm`` (else 403), and it is a
+    grant released to the applicant: approved (with ``accept_by``), in follow-up or closed."""
+    application = _get_application_for_user(request, pk, perm, queryset=_with_follow_up)
+    if application.state not in GRANT_STATES or application.accept_by is None:
+        raise Http404
+    return application
+
+
+def _get_grant_for_staff(request, pk, perm: str = "applications.list_applications"):
+    """The grant as the agency sees it: 404 when not visible or not a grant, 403 when the
+    user lacks ``perm``. Staff see an approval before it is released too."""
+    queryset = _with_follow_up(selectors.applications_visible_to(request.user))
+    application = get_object_or_404(queryset, pk=pk)
+    if not rules.has_perm(perm, request.user, application):
+        raise PermissionDenied
+    if application.state not in GRANT_STATES or application.registration_number is None:
+        raise Http404
+    return application
+
+
+def _report_of(application, report_pk) -> Report:
+    report = get_object_or_404(
+        Report.objects.filter(application=application)
+        .select_related("reviewed_by", "submitted_by")
+        .prefetch_related("costs"),
+        pk=report_pk,
+    )
+    report.application = application  # the one already fetched, with its call
+    return report
+
+
+# -- the applicant's grant page ------------------------------------------------------------------
+
+
+def _grant_context(request, application, *, accept_form=None, accept_errors=()) -> dict:
+    user = request.user
+    decision = selectors.effective_decision(application)
+    acceptance = (
+        Acceptance.objects.filter(application=application).select_related("accepted_by").first()
+    )
+    context = {
+        "application": application,
+        "decision": decision,
+        "acceptance": acceptance,
+        "lapsed": application.state == S.CLOSED and acceptance is None,
+        "payments": list(application.payments.all()),
+        "reports": list(application.reports.all()),
+        "claims": list(application.repayment_claims.all()),
+        "money": selectors.money_of(application),
+        "closing_letter": ClosingLetter.objects.filter(application=application)
+        .exclude(sha256="")
+        .first(),
+        "bankgiro": getattr(settings, "AGENCY_BANKGIRO", ""),
+    }
+    if application.state == S.APPROVED and decision is not None:
+        text = selectors.acceptance_text(application, decision)
+        can_accept = rules.has_perm("applications.accept_grant", user, application)
+        context.update(
+            {
+                "acceptance_text": text,
+                "deadline_passed": timezone.localdate() > application.accept_by,
+                "can_accept": can_accept,
+                "accept_form": accept_form
+                or AcceptGrantForm(
+                    initial={"text_sha256": _sha256(text)},
+                    organisation_name=application.organisation.name,
+                ),
+                "accept_errors": list(accept_errors),
+                "signatories": []
+                if can_accept
+                else [
+                    membership.user.full_name or membership.user.email
+                    for membership in application.organisation.memberships.filter(is_signatory=True)
+                    .select_related("user")
+                    .order_by("user__full_name")
+                ],
+            }
+        )
+    return context
+
+
+@never_cache
+@login_required
+def grant(request, pk):
+    application = _get_grant_for_user(request, pk)
+    if not is_applicant(request.user, application):
+        # Agency staff reach this address from emails; their page is the case-handling one.
+        return redirect("applications:manage_follow_up", pk=application.pk)
+    return render(
+        request, "applications/follow_up/grant.html", _grant_context(request, application)
+    )
+
+
+@require_POST
+@login_required
+def grant_accept(request, pk):
+    application = _get_grant_for_user(request, pk, "accept_grant")
+    form = AcceptGrantForm(request.POST, organisation_name=application.organisation.name)
+    errors = []
+    if form.is_valid():
+        decision = selectors.effective_decision(application)
+        text = selectors.acceptance_text(application, decision) if decision else ""
+        if not decision or form.cleaned_data["text_sha256"] != _sha256(text):
+            errors = [_("The conditions have changed since the page was shown. Read them again.")]
+        else:
+            try:
+                services.application_accept_grant(
+                    application=application, by=request.user, text=text
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "You have accepted the grant. The first payment is made according to "
+                        "the payment plan below."
+                    ),
+                )
+                return redirect("applications:follow_up", pk=application.pk)
+    application.refresh_from_db()
+    return render(
+        request,
+        "applications/follow_up/grant.html",
+        _grant_context(request, application, accept_form=form, accept_errors=errors),
+        status=400,
+    )
+
+
+@require_safe
+@login_required
+def closing_letter(request, pk):
+    """The closing letter, to the organisation's members and agency staff, once it is made."""
+    application = _get_grant_for_user(request, pk)
+    letter = ClosingLetter.objects.filter(application=application).exclude(sha256="").first()
+    if letter is None:
+        raise Http404
+    with translation.override(letter.letter_data.get("language") or application.language):
+        filename = _("closing-letter-%(number)s.pdf") % {"number": application.registration_number}
+    response = stored_file_response(letter.file, filename=filename, content_type="application/pdf")
+    response["Content-Length"] = str(letter.size)
+    return response
+
+
+# -- the applicant's report ----------------------------------------------------------------------
+
+
+def _render_report(request, application, report, *, form=None, submit_errors=(), status=200):
+    form = form or ReportForm(report=report)
+    return render(
+        request,
+        "applications/follow_up/report_edit.html",
+        {
+            "application": application,
+            "report": report,
+            "form": form,
+            "editable": report.is_editable and application.state == S.FOLLOW_UP,
+            "submit_errors": list(submit_errors),
+            # The summary at the top: what stops the submit, then each field's error.
+            "errors": [("", str(message)) for message in submit_errors]
+            + (form_errors(form) if form.is_bound else []),
+            "measures": _measure_values(application.call, report),
+            "financial": _financial(report),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def report_edit(request, pk, report_pk):
+    application = _get_grant_for_user(request, pk)
+    report = _report_of(application, report_pk)
+    if not is_applicant(request.user, application):
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect("applications:manage_report", pk=application.pk, report_pk=report.pk)
+    if request.method != "POST":
+        return _render_report(request, application, report)
+    if not rules.has_perm("applications.edit_report", request.user, report):
+        raise PermissionDenied
+    if not report.is_editable:
+        messages.error(request, _("A submitted report cannot be changed."))
+        return redirect("applications:report_edit", pk=application.pk, report_pk=report.pk)
+    form = ReportForm(request.POST, report=report)
+    if not form.is_valid():
+        return _render_report(request, application, report, form=form, status=400)
+    try:
+        services.report_save(report=report, by=request.user, **form.service_arguments())
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_report(request, application, report, form=form, status=400)
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("The report was saved as a draft."))
+        return redirect("applications:report_edit", pk=application.pk, report_pk=report.pk)
+    try:
+        services.report_submit(report=report, by=request.user)
+    except ValidationError as error:
+        # The draft is saved (a complete save of its own); what stops the submit is listed.
+        report = _report_of(application, report.pk)
+        return _render_report(
+            request,
+            application,
+            report,
+            form=ReportForm(report=report),
+            submit_errors=error.messages,
+            status=400,
+        )
+    messages.success(
+        request,
+        _("The report was submitted to %(agency)s. You will hear from us when it is reviewed.")
+        % {"agency": settings.AGENCY_NAME},
+    )
+    return redirect("applications:follow_up", pk=application.pk)
+
+
+def _measure_values(call, report) -> list[tuple[str, str]]:
+    """(label, value) of the call's measures, for the read-only report."""
+    return [
+        (call.measure_label(m), (report.measures or {}).get(m["key"], "").replace(".", ","))
+        for m in call.report_measures or []
+    ]
+
+
+def _financial(report) -> dict:
+    """The financial report's rows with budgeted, spent and the difference (budgeted − spent),
+    and the totals; a total is None while a line's spent amount is missing."""
+    costs = list(report.costs.all())
+    rows = [
+        {"cost": cost, "difference": None if cost.spent is None else cost.budgeted - cost.spent}
+        for cost in costs
+    ]
+    complete = all(cost.spent is not None for cost in costs)
+    spent = sum(cost.spent for cost in costs) if complete else None
+    budgeted = sum(cost.budgeted for cost in costs)
+    return {
+        "rows": rows,
+        "budgeted": budgeted,
+        "spent": spent,
+        "difference": None if spent is None else budgeted - spent,
+        "stated": report.total_spent,
+        "adds_up": spent is not None and spent == report.total_spent,
+    }
+
+
+# -- the programme manager's follow-up case page -------------------------------------------------
+
+
+def _render_manage(
+    request, application, *, payment_forms=None, claim_forms=None, close_errors=(), status=200
+):
+    user = request.user
+    may_pay = rules.has_perm("applications.manage_payments", user, application)
+    payment_forms = payment_forms or {}
+    claim_forms = claim_forms or {}
+    today = timezone.localdate()
+    payments = []
+    for payment in application.payments.all():
+        # A posted form comes back with its errors, whatever the payment's status now.
+        form = payment_forms.get(payment.pk)
+        if form is None and may_pay and payment.status == PaymentStatus.DUE:
+            form = PaymentPaidForm(prefix=f"payment-{payment.pk}", initial={"paid_on": today})
+        payments.append((payment, form))
+    claims = []
+    for claim in application.repayment_claims.all():
+        form = claim_forms.get(claim.pk)
+        if form is None and may_pay and not claim.settled_on:
+            form = RepaymentReceivedForm(prefix=f"claim-{claim.pk}", initial={"settled_on": today})
+        claims.append((claim, form))
+    in_follow_up = application.state == S.FOLLOW_UP
+    blockers = selectors.closure_blockers(application) if in_follow_up else []
+    return render(
+        request,
+        "applications/follow_up/manage.html",
+        {
+            "application": application,
+            "decision": selectors.effective_decision(application),
+            "acceptance": Acceptance.objects.filter(application=application)
+            .select_related("accepted_by")
+            .first(),
+            "payments": payments,
+            "reports": list(application.reports.all()),
+            "claims": claims,
+            "money": selectors.money_of(application),
+            "blockers": blockers,
+            "may_close": in_follow_up
+            and rules.has_perm("applications.close_application", user, application),
+            "close_errors": list(close_errors),
+            "closing_letter": ClosingLetter.objects.filter(application=application).first(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def manage_follow_up(request, pk):
+    application = _get_grant_for_staff(request, pk)
+    return _render_manage(request, application)
+
+
+@require_POST
+@login_required
+def manage_payment_paid(request, pk, payment_pk):
+    application = _get_grant_for_staff(request, pk, "applications.manage_payments")
+    payment = get_object_or_404(Payment.objects.filter(application=application), pk=payment_pk)
+    form = PaymentPaidForm(request.POST, prefix=f"payment-{payment.pk}")
+    if form.is_valid():
+        try:
+            services.payment_mark_paid(
+                payment=payment,
+                by=request.user,
+                paid_on=form.cleaned_data["paid_on"],
+                reference=form.cleaned_data["reference"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Instalment %(position)s was recorded as paid.") % {"position": payment.position},
+            )
+            return redirect("applications:manage_follow_up", pk=application.pk)
+    return _render_manage(request, application, payment_forms={payment.pk: form}, status=400)
+
+
+@require_POST
+@login_required
+def manage_repayment_received(request, pk, claim_pk):
+    application = _get_grant_for_staff(request, pk, "applications.manage_payments")
+    claim = get_object_or_404(RepaymentClaim.objects.filter(application=application), pk=claim_pk)
+    form = RepaymentReceivedForm(request.POST, prefix=f"claim-{claim.pk}")
+    if form.is_valid():
+        try:
+            services.repayment_mark_settled(
+                claim=claim, by=request.user, settled_on=form.cleaned_data["settled_on"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The repayment was recorded as received."))
+            return redirect("applications:manage_follow_up", pk=application.pk)
+    return _render_manage(request, application, claim_forms={claim.pk: form}, status=400)
+
+
+@require_POST
+@login_required
+def manage_close(request, pk):
+    application = _get_grant_for_staff(request, pk, "applications.close_application")
+    try:
+        services.application_close(application=application, by=request.user)
+    except ValidationError as error:
+        return _render_manage(request, application, close_errors=error.messages, status=400)
+    messages.success(
+        request,
+        _("The grant is closed. The closing letter is being made and the applicant is emailed."),
+    )
+    return redirect("applications:manage_follow_up", pk=application.pk)
+
+
+# -- the programme manager's report review -------------------------------------------------------
+
+
+def _render_manage_report(
+    request, application, report, *, approve_form=None, return_form=None, errors=(), status=200
+):
+    may_review = report.status == ReportStatus.SUBMITTED and rules.has_perm(
+        "applications.review_report", request.user, report
+    )
+    return render(
+        request,
+        "applications/follow_up/manage_report.html",
+        {
+            "application": application,
+            "report": report,
+            "measures": _measure_values(application.call, report),
+            "financial": _financial(report),
+            "report_errors": selectors.report_errors(report)
+            if report.status == ReportStatus.SUBMITTED
+            else [],
+            "may_review": may_review,
+            "approve_form": approve_form or ReportApproveForm(prefix="approve"),
+            "return_form": return_form or ReportReturnForm(prefix="return"),
+            "errors": list(errors),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def manage_report(request, pk, report_pk):
+    application = _get_grant_for_staff(request, pk)
+    report = _report_of(application, report_pk)
+    return _render_manage_report(request, application, report)
+
+
+@require_POST
+@login_required
+def manage_report_approve(request, pk, report_pk):
+    application = _get_grant_for_staff(request, pk, "applications.review_report")
+    report = _report_of(application, report_pk)
+    form = ReportApproveForm(request.POST, prefix="approve")
+    if form.is_valid():
+        try:
+            services.report_approve(
+                report=report, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            return _render_manage_report(
+                request, application, report, approve_form=form, errors=error.messages, status=400
+            )
+        messages.success(
+            request,
+            _("%(report)s was approved. The applicant is emailed.") % {"report": report.title},
+        )
+        return redirect("applications:manage_follow_up", pk=application.pk)
+    return _render_manage_report(request, application, report, approve_form=form, status=400)
+
+
+@require_POST
+@login_required
+def manage_report_return(request, pk, report_pk):
+    application = _get_grant_for_staff(request, pk, "applications.review_report")
+    report = _report_of(application, report_pk)
+    form = ReportReturnForm(request.POST, prefix="return")
+    if form.is_valid():
+        try:
+            services.report_return(
+                report=report, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(report)s was returned to the applicant with your comment.")
+                % {"report": report.title},
+            )
+            return redirect("applications:manage_follow_up", pk=application.pk)
+    return _render_manage_report(request, application, report, return_form=form, status=400)
+
+
+# -- the finance CSV -----------------------------------------------------------------------------
+
+
+@login_required
+def finance_csv(request):
+    """Payments due and repayments not yet received, one row each, for the finance system.
+
+    The same format as the case list's export: UTF-8 with a BOM (so Excel reads å, ä and ö),
+    comma-separated, cells that a spreadsheet would run as formulas defused. ``?call=<pk>``
+    keeps one call's rows.
+    """
+    if not rules.has_perm("applications.manage_payments", request.user, None):
+        raise PermissionDenied
+    filter_form = FinanceFilterForm(request.GET)
+    if not filter_form.is_valid():
+        return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
+    call = filter_form.cleaned_data["call"]
+    payments = Payment.objects.filter(status=PaymentStatus.DUE).select_related(
+        "application__organisation", "application__call"
+    )
+    claims = RepaymentClaim.objects.filter(settled_on__isnull=True).select_related(
+        "application__organisation", "application__call"
+    )
+    if call is not None:
+        payments = payments.filter(application__call=call)
+        claims = claims.filter(application__call=call)
+    payments = payments.order_by("due_since", "application__registration_number", "position")
+    claims = claims.order_by("created_at", "pk")
+    header = [
+        _("Type"),
+        _("Registration number"),
+        _("Organisation"),
+        _("Organisation number"),
+        _("Call"),
+        _("Instalment"),
+        _("Amount (kr)"),
+        _("Due since / claimed on"),
+        _("Payment reference"),
+    ]
+
+    def row(kind, application, instalment, amount, day):
+        organisation = application.organisation
+        return [
+            csv_safe(cell)
+            for cell in (
+                kind,
+                application.registration_number,
+                organisation.name,
+                organisation.orgnr,
+                application.call.title,
+                instalment,
+                amount,
+                day.isoformat() if day else "",
+                "",
+            )
+        ]
+
+    def rows():
+        yield [csv_safe(cell) for cell in header]
+        for payment in payments.iterator(chunk_size=500):
+            yield row(
+                "payment", payment.application, payment.position, payment.amount, payment.due_since
+            )
+        for claim in claims.iterator(chunk_size=500):
+            yield row(
+                "repayment",
+                claim.application,
+                "",
+                claim.amount,
+                timezone.localdate(claim.created_at),
+            )
+
+    writer = csv.writer(_Echo())
+
+    def content():
+        yield "\ufeff"
+        for line in rows():
+            yield writer.writerow(line)
+
+    filename = f"finance-{timezone.localdate().isoformat()}.csv"
+    return StreamingHttpResponse(
+        content(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+urlpatterns = [
+    path("applications/<int:pk>/grant/", grant, name="follow_up"),
+    path("applications/<int:pk>/grant/accept/", grant_accept, name="accept_grant"),
+    path("applications/<int:pk>/grant/closing-letter.pdf", closing_letter, name="closing_letter"),
+    path("applications/<int:pk>/reports/<int:report_pk>/", report_edit, name="report_edit"),
+    path("manage/applications/<int:pk>/follow-up/", manage_follow_up, name="manage_follow_up"),
+    path(
+        "manage/applications/<int:pk>/follow-up/payments/<int:payment_pk>/paid/",
+        manage_payment_paid,
+        name="manage_payment_paid",
+    ),
+    path(
+        "manage/applications/<int:pk>/follow-up/repayments/<int:claim_pk>/received/",
+        manage_repayment_received,
+        name="manage_repayment_received",
+    ),
+    path("manage/applications/<int:pk>/follow-up/close/", manage_close, name="manage_close"),
+    path(
+        "manage/applications/<int:pk>/reports/<int:report_pk>/",
+        manage_report,
+        name="manage_report",
+    ),
+    path(
+        "manage/applications/<int:pk>/reports/<int:report_pk>/approve/",
+        manage_report_approve,
+        name="manage_report_approve",
+    ),
+    path(
+        "manage/applications/<int:pk>/reports/<int:report_pk>/return/",
+        manage_report_return,
+        name="manage_report_return",
+    ),
+    path("manage/finance.csv", finance_csv, name="finance_csv"),
+]
