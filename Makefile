@@ -40,11 +40,12 @@ $(VENV)/.installed-lock: requirements.lock | $(PY)
 install: $(VENV)/.installed-lock
 
 # .mo files are generated, never committed. The system libraries for PDF letters come here
-# too, since both `make demo` and `make test` pass through this step.
+# too, since both `make demo` and `make test` pass through this step. (A build step: debug on,
+# so the settings do not ask for production's secret key.)
 messages: install
 	.ci/ensure-gettext.sh
 	.ci/ensure-pdf.sh
-	$(PY) manage.py compilemessages --ignore "$(VENV)" --ignore node_modules -v 0
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore "$(VENV)" --ignore node_modules -v 0
 
 # -- demo -------------------------------------------------------------------------------------
 

@@ -7,7 +7,11 @@ the database task queue). Production sets the environment instead; see docs/depl
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import log
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,8 +19,26 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The default key is only good for a laptop; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 32)
+# Without debug this is production: the site refuses to start on a missing or weak key (whoever
+# knows the key can forge sessions, password-reset links and every signed value).
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 32 if DEBUG else ""
+)
+if not DEBUG:
+    _key_problem = ""
+    if not SECRET_KEY:
+        _key_problem = "is not set"
+    elif SECRET_KEY.startswith(("django-insecure", "insecure-dev-key")):
+        _key_problem = "is a development key"
+    elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        _key_problem = "is too weak (fewer than 50 characters, or fewer than 5 different ones)"
+    if _key_problem:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY {_key_problem}. With DJANGO_DEBUG off (production) it must be "
+            "50 or more random characters, e.g. from "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+            "for development on your own machine, set DJANGO_DEBUG=true instead."
+        )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -34,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "config",
     "grants",
     "applications",
@@ -41,12 +64,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the two-factor check: a session past its limits is logged out, not asked for a code.
+    "config.middleware.SessionLimitsMiddleware",
     "applications.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,10 +166,14 @@ else:
     }
 STORAGES = {
     "default": default_storage,
+    # In production WhiteNoise serves compressed files whose names carry their hash (after
+    # `collectstatic`), so they can be cached for ever; development serves them as they are.
     "staticfiles": {
         "BACKEND": env.str(
             "DJANGO_STATICFILES_STORAGE",
-            default="django.contrib.staticfiles.storage.StaticFilesStorage",
+            default="django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },
 }
@@ -167,14 +198,44 @@ RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
 if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
     INSTALLED_APPS.append("django_rq")
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# A logged-in session ends after SESSION_IDLE_TIMEOUT seconds without a request, after
+# SESSION_MAX_AGE seconds however active, and when the browser closes (config/middleware.py).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# HTTPS and headers: secure by default without debug (`manage.py check --deploy` is clean);
+# each can be turned off from the environment, e.g. plain HTTP on loopback in a test.
+# The proxy terminates TLS and says so in X-Forwarded-Proto; only it may reach gunicorn.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer asks /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only;
+# no inline script, style or event handler anywhere (they belong in config/static/samverket/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Limits for attachments: per file and for one application's working copy, in bytes.
 ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
@@ -186,10 +247,23 @@ AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
 # Where grantees pay back money not spent (shown with each repayment claim).
 AGENCY_BANKGIRO = env.str("AGENCY_BANKGIRO", default="123-4567 (demo)")
 
+# Logs go to stderr, one JSON object per line (plain text with debug), each with the request's
+# id (config/log.py); the site logs one line per request (config/middleware.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.log.RequestIdFilter"}},
+    "formatters": log.formatters(),
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs every rendering step at INFO; keep its warnings and errors only.
     "loggers": {

@@ -4,10 +4,14 @@ The database comes from DATABASE_URL as always, so the suite runs on SQLite by d
 PostgreSQL when CI sets it.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
-from .settings import *  # noqa: F403
+# Debug is off in tests, as in production, so the settings want a real-looking key.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-key-" + "0123456789abcdef" * 4)
+
+from .settings import *  # noqa: E402, F403
 
 TASKS = {
     "default": {
@@ -30,5 +34,10 @@ STORAGES["default"] = {  # noqa: F405
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client speaks plain HTTP and no test runs collectstatic.
+SECURE_SSL_REDIRECT = False
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Tests step the clock past deadlines by hours; the idle timeout has its own tests.
+SESSION_COOKIE_AGE = 8 * 60 * 60
 DEBUG = False
 SITE_URL = "http://testserver"

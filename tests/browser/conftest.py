@@ -19,6 +19,8 @@ Notes:
   without any real concurrency, so ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set for browser runs.
 - The page may not fetch anything outside the live server: every other request is aborted and
   the test fails at teardown, naming the addresses (no CDN, no third-party requests).
+- Nothing on the page may break the Content-Security-Policy (an inline script, style or event
+  handler): Chromium reports each violation in the console, and the test fails at teardown.
 - Chromium missing: the tests are skipped locally with the reason; in CI (``CI`` set) a missing
   Chromium is an error, so a broken install cannot pass as "all skipped".
 """
@@ -108,8 +110,20 @@ def page(browser, live_server):
             else None
         ),
     )
+    # The strict Content-Security-Policy blocks inline scripts, styles and handlers; Chromium
+    # says so in the console ("... violates the following Content Security Policy directive").
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert csp_violations == [], f"the page broke its Content-Security-Policy: {csp_violations}"
     assert outside == [], f"the page tried to fetch from outside the site: {outside}"
     assert broken == [], f"resources of the page failed to load: {broken}"
 

@@ -1,0 +1,122 @@
+"""Site-wide middleware: the request id with its log line, and the session's time limits."""
+
+import logging
+import re
+import time
+import uuid
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.contrib.auth import logout
+
+from .log import request_id_var
+
+logger = logging.getLogger("samverket.request")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A proxy's id is kept when it looks like one (a UUID, a hex or base64url token, dots and colons
+# as some proxies use); anything else is replaced, so a client cannot put arbitrary text, line
+# breaks or a megabyte into every log line.
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def _user_id(request) -> int | None:
+    user = getattr(request, "user", None)  # absent when a middleware above answered first
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, puts it on every log record and in the response's header,
+    and logs one line per request: method, path, status, duration, user id.
+
+    First in MIDDLEWARE, so that everything below (redirects to HTTPS included) has the id.
+    The path is logged without its query string, which may hold what a person searched for.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if WELL_FORMED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        # Cleared when the response is closed (forget_request_id), not here: Django logs a
+        # 4xx or 5xx response ("django.request") after the middleware has returned.
+        request_id_var.set(request_id)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": _user_id(request),
+            },
+        )
+        return response
+
+
+def forget_request_id(sender, **kwargs):
+    """``request_finished`` receiver: lines logged after a request has ended have no id."""
+    request_id_var.set("-")
+
+
+# Session keys: when the person logged in, and when we last noted them active (epoch seconds).
+SESSION_STARTED_KEY = "_samverket_started"
+SESSION_SEEN_KEY = "_samverket_seen"
+# How often an active session is saved to move its expiry on: often enough for an idle timeout
+# of minutes, rare enough that a busy page does not write the session on every request.
+SESSION_ACTIVITY_RESOLUTION = 60
+
+
+def note_session_start(sender, request, user, **kwargs):
+    """``user_logged_in`` receiver: the session's clock starts at login (saved with the login)."""
+    now = int(time.time())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
+
+
+class SessionLimitsMiddleware:
+    """Ends a logged-in session after ``SESSION_COOKIE_AGE`` seconds without a request (idle),
+    and after ``SESSION_MAX_AGE`` seconds in all, however active.
+
+    Django's database session expires ``SESSION_COOKIE_AGE`` seconds after it was last saved.
+    ``SESSION_SAVE_EVERY_REQUEST`` would make that an idle timeout at the price of a database
+    write on every request; this saves the session at most once a minute instead, so the idle
+    timeout is exact to a minute. Runs right after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            session = request.session
+            now = int(time.time())
+            started = session.get(SESSION_STARTED_KEY)
+            if started is None:  # a session from before these limits
+                session[SESSION_STARTED_KEY] = session[SESSION_SEEN_KEY] = now
+            elif now - started >= settings.SESSION_MAX_AGE:
+                logout(request)  # the page asks for a login again, with ?next= back here
+            elif now - session.get(SESSION_SEEN_KEY, 0) >= SESSION_ACTIVITY_RESOLUTION:
+                session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (the policy is ``CONTENT_SECURITY_POLICY`` in settings), leaving
+    PDFs alone: Chromium shows an inline PDF (a letter's preview) in a viewer that a page's
+    policy (``object-src 'none'``) would block, and a PDF runs no script of ours."""
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith("application/pdf"):
+            return response
+        return super().process_response(request, response)
