@@ -7,6 +7,7 @@ from .views import (
     letters,
     manage,
     organisations,
+    overview,
     privacy,
     register,
 )
@@ -23,5 +24,6 @@ urlpatterns = [
     *decisions.urlpatterns,
     *letters.urlpatterns,
     *follow_up.urlpatterns,
+    *overview.urlpatterns,
     *register.urlpatterns,
 ]

@@ -300,6 +300,10 @@ TABLE: dict[str, Row] = {
         post="login 404   403   404   404   400   403   404",
         args=lambda w: app(w, "reviewed"),
     ),
+    # -- the follow-up overview --------------------------------------------------------------
+    "applications:follow_up_overview": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
     # -- the public register of funded projects ------------------------------------------------
     "applications:register": Row(
         get=" 200   200   200   200   200   200   200   200",
