@@ -1039,7 +1039,23 @@ def payments_replan(*, application: Application, granted: int) -> RepaymentClaim
     paid = sum(p.amount for p in payments if p.status == PaymentStatus.PAID)
     open_ = [p for p in payments if p.status in (PaymentStatus.PLANNED, PaymentStatus.DUE)]
     left = granted - paid
-    if left <= 0 or not open_:
+    if left > 0 and not open_:
+        # Everything planned is paid (or was cancelled): what a correction upwards adds is one
+        # more instalment, due now, or the plan would no longer add up to the grant.
+        last = payments[-1]
+        Payment.objects.create(
+            application=application,
+            position=last.position + 1,
+            trigger=last.trigger,
+            report_number=last.report_number,
+            share=0,
+            planned_amount=left,
+            amount=left,
+            status=PaymentStatus.DUE,
+            due_since=timezone.localdate(),
+        )
+        return None
+    if left <= 0:
         for payment in open_:
             payment.status = PaymentStatus.CANCELLED
             payment.amount = 0
@@ -1048,7 +1064,9 @@ def payments_replan(*, application: Application, granted: int) -> RepaymentClaim
         if left < 0:
             return RepaymentClaim.objects.create(application=application, amount=-left)
         return None
-    parts = split_proportionally(left, [p.share for p in open_])
+    shares = [p.share for p in open_]
+    # An instalment added by a correction has no share of the plan: split evenly then.
+    parts = split_proportionally(left, shares if any(shares) else [1] * len(shares))
     for payment, part in zip(open_, parts, strict=True):
         payment.planned_amount = payment.amount = part
         payment.save()
