@@ -9,7 +9,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from . import audit, signals
+        from . import audit, lockout, signals, two_factor  # noqa: F401 (signal receivers)
         from .rules import is_decision_maker, is_programme_manager
 
         audit.register_staff_role("superuser", lambda user: user.is_superuser)

@@ -2,6 +2,8 @@ import rules
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from applications.two_factor import is_reviewer
+
 
 def site(request):
     user = getattr(request, "user", None)
@@ -9,8 +11,9 @@ def site(request):
         "AGENCY_NAME": settings.AGENCY_NAME,
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
-        # Whether to show the reviewer's menu entry: evaluated (one query) only when used.
+        # Whether to show the reviewer's menu entry: evaluated (one query) only when used, and
+        # not again when the two-factor middleware has asked already.
         "is_reviewer": SimpleLazyObject(
-            lambda: bool(user and user.is_authenticated and user.panel_memberships.exists())
+            lambda: bool(user and user.is_authenticated and is_reviewer(user))
         ),
     }

@@ -4,6 +4,7 @@ Every setting has an embedded default that runs anywhere (SQLite, local files, c
 the database task queue). Production sets the environment instead; see docs/deploy.md.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "csp",
     "config",
     "grants",
@@ -74,9 +79,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the two-factor check: a session past its limits is logged out, not asked for a code.
     "config.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "applications.middleware.LanguageMiddleware",
+    "applications.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +120,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "applications.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -126,6 +137,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Two-factor authentication (django-otp): required for agency staff, reviewers and admins, see
+# applications/two_factor.py. The issuer is the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Samverket Grants")
+
+# Lock-out after repeated failed logins (django-axes), counted in the database so every web
+# process sees the same count. A username is locked after AXES_FAILURE_LIMIT failures from the
+# same address (AXES_LOCKOUT_PARAMETERS: combinations joined by "+", alternatives by ","), for
+# AXES_COOLOFF_MINUTES from the last failure; a success resets the count, and so does setting a
+# new password through the reset link. Behind a proxy, name the header it sets
+# (AXES_IPWARE_META_PRECEDENCE_ORDER=HTTP_X_FORWARDED_FOR) and how many proxies there are.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [
+    combination.split("+")
+    for combination in env.list("AXES_LOCKOUT_PARAMETERS", default=["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+# A failure while locked out does not restart the 30 minutes: the lock ends when it said.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "applications.lockout.axes_username"
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.tuple(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]

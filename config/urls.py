@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from applications.views import two_factor
+
 from . import health, views
 
 urlpatterns = [
@@ -8,6 +10,8 @@ urlpatterns = [
     path("start/", views.start, name="start"),
     path("health/", health.health, name="health"),
     path("", include("applications.urls")),
+    # The two-factor pages belong with Django's login and logout: URL names without a namespace.
+    path("", include(two_factor.urlpatterns)),
     path("review/", include("reviews.urls")),
     path("account/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

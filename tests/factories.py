@@ -335,3 +335,37 @@ def complete_report(report, *, by: User, spent: list[int] | None = None) -> None
     )
     services.report_submit(report=report, by=by)
     report.refresh_from_db()
+
+
+# -- two-factor authentication (django-otp) ----------------------------------------------------
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator app; its key is django-otp's random default."""
+
+    class Meta:
+        model = "otp_totp.TOTPDevice"
+
+    user = factory.SubFactory(UserFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_code(device, at: dt.datetime | float | None = None) -> str:
+    """The code the person's app shows at ``at`` (a datetime or Unix time; default: now)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at.timestamp() if isinstance(at, dt.datetime) else at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def recovery_codes(user, codes: tuple[str, ...] = ("abcd2345", "efgh6723")) -> list[str]:
+    """Confirmed recovery codes (django-otp's static tokens) for ``user``."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    for code in codes:
+        device.token_set.create(token=code)
+    return list(codes)

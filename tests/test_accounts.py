@@ -189,7 +189,9 @@ def test_the_whole_password_reset_flow_by_email(client, mailoutbox):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     fresh = Client()
-    assert fresh.login(username="anna@example.se", password=PASSWORD) is False
+    response = fresh.post(reverse("login"), {"username": "anna@example.se", "password": PASSWORD})
+    assert response.status_code == 200  # the old password no longer works
+    assert "_auth_user_id" not in fresh.session
     response = fresh.post(
         reverse("login"), {"username": "anna@example.se", "password": NEW_PASSWORD}
     )

@@ -298,9 +298,10 @@ def _proposals(count: int, manager):
 
 
 def _decisions_queries(client, django_assert_num_queries, user, expected_rows):
-    # session, user, groups, the decisions with their applications, calls, organisations and
-    # presenters, the committed sums per call, the menu's panel-membership check
-    with django_assert_num_queries(6):
+    # session, user, the two-factor device, groups, the decisions with their applications,
+    # calls, organisations and presenters, the committed sums per call, the menu's
+    # panel-membership check
+    with django_assert_num_queries(7):
         response = client.get(reverse("applications:decisions"))
     assert response.context["count"] == expected_rows
 

@@ -275,10 +275,10 @@ def _call_with_reviews(programme_manager, count: int):
     return call
 
 
-# session, user, groups, call, criteria, applications, versions, scores, assignments,
-# the amount committed by confirmed decisions, the menu's panel-membership check, the call's
-# decisions (the decision column)
-RANKING_QUERIES = 12
+# session, user, the two-factor device, groups, call, criteria, applications, versions, scores,
+# assignments, the amount committed by confirmed decisions, the menu's panel-membership check,
+# the call's decisions (the decision column)
+RANKING_QUERIES = 13
 
 
 def test_ranking_query_count_with_three_applications(

@@ -188,7 +188,7 @@ def test_calls_page_query_count_does_not_grow_with_calls(
     factories.CriterionFactory()
     client.force_login(programme_manager)
     client.get(url("manage_calls"))  # warm the session and the permission cache
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(7) as few:
         client.get(url("manage_calls"))
     for _ in range(5):
         factories.CriterionFactory()
@@ -643,10 +643,10 @@ def test_assignments_page_query_count_does_not_grow_with_applications(
     client.force_login(programme_manager)
     client.get(url("assignments", small.slug))
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(url("assignments", small.slug))
     assert len(response.context["rows"]) == 3
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(url("assignments", large.slug))
     assert len(response.context["rows"]) == 12
 
@@ -658,7 +658,7 @@ def test_panel_and_conflicts_pages_query_count_does_not_grow_with_applications(
     _assignment_page_with(small, programme_manager, 3)
     _assignment_page_with(large, programme_manager, 12)
     client.force_login(programme_manager)
-    for name, queries in (("panel", 10), ("conflicts", 10)):
+    for name, queries in (("panel", 11), ("conflicts", 11)):
         with django_assert_num_queries(queries):
             client.get(url(name, small.slug))
         with django_assert_num_queries(queries):

@@ -226,9 +226,11 @@ def test_another_account_cannot_accept_the_invitation(client, invitation):
 
 
 def test_a_used_invitation_cannot_be_used_again(client, invitation):
-    client.force_login(factories.UserFactory(email="granskare@example.se"))
+    user = factories.UserFactory(email="granskare@example.se")
+    client.force_login(user)
     url = reverse("reviews:panel_invitation_accept", args=[invitation.token])
     client.post(url, {"employer_orgnr": ""})
+    client.force_login(user)  # now a reviewer, who must pass the second factor
     response = client.get(url)
     assert 'name="employer_orgnr"' not in response.content.decode()
     assert client.post(url, {"employer_orgnr": ""})["Location"] == url
@@ -447,9 +449,9 @@ def test_dashboard_query_count_does_not_grow_with_assignments(
         by=member.user,
         scores={criteria[0].pk: 4},
     )
-    # session, user, seats, declaration scope, declarations, assignments, titles, criteria,
-    # and the menu's two: the user's groups and "is a reviewer"
-    response = _dashboard_queries(client, django_assert_num_queries, member.user, 10)
+    # session, user, the two-factor device, seats, declaration scope, declarations,
+    # assignments, titles, criteria, and the menu's two: the user's groups and "is a reviewer"
+    response = _dashboard_queries(client, django_assert_num_queries, member.user, 11)
     seat = next(s for s in response.context["seats"] if s["member"] == member)
     assert len(seat["rows"]) == count
 

@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from stdnum.se import orgnr
 
 from applications.enums import ApplicationState
@@ -104,7 +105,10 @@ def test_seed_demo_prints_logins_that_work(client):
         "ulla.bergstrom@reviewer.example.se",
     ):
         assert email in output
-        assert client.login(username=email, password=PASSWORD)
+        # Through the login page: django-axes refuses ``client.login()``, which has no request.
+        response = client.post(reverse("login"), {"username": email, "password": PASSWORD})
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
         client.logout()
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .. import services
+from .. import lockout, services, two_factor
 from ..forms.account import LocalisedPasswordResetForm, ProfileForm, SignupForm
 
 # Sign-up logs the new person in; with two authentication backends Django must be told which.
@@ -77,7 +77,13 @@ def profile(request):
         form = ProfileForm(
             initial={"full_name": user.full_name, "phone": user.phone, "language": user.language}
         )
-    return render(request, "applications/account/profile.html", {"form": form})
+    two_factor_context = {
+        "two_factor_on": two_factor.confirmed_totp_device(user) is not None,
+        "recovery_codes_left": two_factor.recovery_codes_left(user),
+    }
+    return render(
+        request, "applications/account/profile.html", {"form": form, **two_factor_context}
+    )
 
 
 @require_POST
@@ -95,6 +101,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     html_email_template_name = "registration/password_reset_email_html.html"
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page for the reset link; a new password also lifts a login lock-out."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.lockout_clear(email=form.user.email)
+        return response
+
+
 urlpatterns = [
     path("account/signup/", signup, name="signup"),
     path("account/profile/", profile, name="profile"),
@@ -102,4 +117,10 @@ urlpatterns = [
     # Same path as django.contrib.auth.urls' "password_reset", which config/urls.py includes
     # after this module: ours answers first, so the email is written in the person's language.
     path("account/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    # Likewise for the link in that email.
+    path(
+        "account/reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
 ]

@@ -139,14 +139,46 @@ def live_url(live_server):
     return build
 
 
+def _totp_device_for(user):
+    """The person's authenticator app (a confirmed TOTP device), made if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="browser test", confirmed=True)
+
+
+def _totp_code_for(user) -> str:
+    """The code the person's app would show now. A code works once per step: after this
+    step's code was used, the next step's, which the device accepts as one step of drift."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device = _totp_device_for(user)
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    ahead = max(0, device.last_t + 1 - totp.t())
+    if ahead > 1:  # this step's code and the next one's are both spent: wait for a new step
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
+        ahead = max(0, device.last_t + 1 - totp.t())
+    totp.time = time.time() + ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
 @pytest.fixture
 def login(page, live_url):
     """Log a user in through the real login form; returns the page after the redirect.
 
-    ``login(user)`` uses the factories' password; pass ``password=`` for other users.
+    ``login(user)`` uses the factories' password; pass ``password=`` for other users. Staff,
+    reviewers and admins then pass the real two-factor page with their device's current code.
     """
 
     def do_login(user, *, password: str = DEFAULT_PASSWORD, next_url: str = ""):
+        from applications.two_factor import requires_two_factor
+
+        two_factor = requires_two_factor(type(user).objects.get(pk=user.pk))
+        if two_factor:
+            _totp_device_for(user)
         page.goto(live_url("login", query=f"next={next_url}" if next_url else ""))
         form = page.locator("main form").filter(has=page.locator("input[name=password]"))
         form.locator("input[name=username]").fill(user.email)
@@ -154,6 +186,14 @@ def login(page, live_url):
         with page.expect_navigation():
             form.locator("button[type=submit]").click()
         assert "/account/login/" not in page.url, f"login failed for {user.email}"
+        if two_factor:
+            # Staff and reviewers: the real second step, with the code their app would show.
+            assert "/account/two-factor/?" in page.url, f"no two-factor step for {user.email}"
+            code_form = page.locator("main form").filter(has=page.locator("#id_otp_token"))
+            code_form.locator("#id_otp_token").fill(_totp_code_for(user))
+            with page.expect_navigation():
+                code_form.locator("button[type=submit]").click()
+            assert "/account/two-factor/" not in page.url, f"two-factor failed for {user.email}"
         return page
 
     return do_login

@@ -6,6 +6,7 @@ by a natural key first). It refuses to run with DEBUG off unless ``--force``, so
 database never gets demo logins with a published password.
 """
 
+import base64
 import datetime as dt
 
 from django.conf import settings
@@ -13,17 +14,24 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import luhn
 
 from applications import services
 from applications.enums import ApplicationState, BudgetCategory, County, EligibilityItem
 from applications.models import Application, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.two_factor import requires_two_factor
 from grants.enums import OrganisationKind
 from grants.models import Call, Criterion, Hub
 
 # Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
 PASSWORD = "demo-password-2026"  # noqa: S105
+# The authenticator-app key of every demo account that needs two-factor authentication (staff,
+# reviewers, the admin), published for the same reason: add it to any TOTP app, or run
+# `manage.py demo_otp_codes`.
+DEMO_TOTP_SECRET = "SAMVERKETDEMO2FASAMVERKETDEMO2FA"  # noqa: S105
+DEMO_TOTP_DEVICE = "Demo authenticator"
 DEMO_CALL_SLUG = "samverket-coworking-hybridarbete"
 PILOT_CALL_SLUG = "samverket-pilot-2026"
 
@@ -374,6 +382,7 @@ class Command(BaseCommand):
         self._applications(call, pilot, people, hubs)
         self._review(call, pilot, people)
         self._decisions(pilot, people)
+        self._two_factor(people)
         self._print_logins(people)
 
     # -- reference data --------------------------------------------------------------------
@@ -744,8 +753,23 @@ class Command(BaseCommand):
                     feedback=review_selectors.feedback_for_applicant(norrtalje),
                 )
 
+    def _two_factor(self, people) -> None:
+        """The demo authenticator for everyone whose role needs the second factor."""
+        key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+        for user in people.values():
+            if requires_two_factor(user):
+                TOTPDevice.objects.update_or_create(
+                    user=user,
+                    name=DEMO_TOTP_DEVICE,
+                    defaults={"key": key, "confirmed": True, "drift": 0, "last_t": -1},
+                )
+
     def _print_logins(self, people) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /account/login/ as:"))
         for key, label in LOGIN_LABELS.items():
             self.stdout.write(f"  {people[key].email:<42} {label}")
         self.stdout.write(f"Password for every demo account: {PASSWORD}")
+        self.stdout.write(
+            "Staff, reviewers and the admin also type a code from an authenticator app: add the "
+            f"key {DEMO_TOTP_SECRET} to one, or run `python manage.py demo_otp_codes`."
+        )
