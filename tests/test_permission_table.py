@@ -300,6 +300,61 @@ TABLE: dict[str, Row] = {
         post="login 404   403   404   404   400   403   404",
         args=lambda w: app(w, "reviewed"),
     ),
+    # -- follow-up: the applicant's grant and reports, the manager's follow-up and finance ------
+    "applications:follow_up": Row(
+        get=" login 404   200   404   404   302   302   404",
+        args=lambda w: app(w, "granted"),
+    ),
+    "applications:accept_grant": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   400   404   404   403   403   404",
+        args=lambda w: app(w, "decided"),
+    ),
+    "applications:closing_letter": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w, "closed"),
+    ),
+    "applications:report_edit": Row(
+        get=" login 404   200   404   404   302   302   404",
+        post="login 404   302   404   404   403   403   404",
+        args=lambda w: app(w, "granted") + [w.report.pk],
+    ),
+    "applications:manage_follow_up": Row(
+        get=" login 404   403   404   404   200   200   404",
+        args=lambda w: app(w, "granted"),
+    ),
+    "applications:manage_payment_paid": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "granted") + [w.payment.pk],
+    ),
+    "applications:manage_repayment_received": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "closed") + [w.claim.pk],
+    ),
+    "applications:manage_close": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "granted"),
+    ),
+    "applications:manage_report": Row(
+        get=" login 404   403   404   404   200   200   404",
+        args=lambda w: app(w, "granted") + [w.report.pk],
+    ),
+    "applications:manage_report_approve": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "granted") + [w.report.pk],
+    ),
+    "applications:manage_report_return": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   403   404   404   400   403   404",
+        args=lambda w: app(w, "granted") + [w.report.pk],
+    ),
+    "applications:finance_csv": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
     # -- the follow-up overview --------------------------------------------------------------
     "applications:follow_up_overview": Row(
         get=" login 403   403   403   403   200   200   403",

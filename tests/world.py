@@ -13,10 +13,20 @@ The people are the roles of the permission table (``ROLES``), each with a ``User
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from applications import letters
+from applications import letters, selectors
 from applications import services as application_services
-from applications.models import Application, Attachment, Decision, Invitation, Membership
+from applications.models import (
+    Application,
+    Attachment,
+    Decision,
+    Invitation,
+    Membership,
+    Payment,
+    RepaymentClaim,
+    Report,
+)
 from applications.models import User as UserModel
 from grants.models import Call
 from reviews import services as review_services
@@ -81,6 +91,13 @@ class World:
     panel_invitation: PanelInvitation
     proposal: Decision  # waiting for confirmation, on ``proposed``
     decision: Decision  # confirmed, letter made and released, on ``decided``
+    # follow-up (issue 5): ``granted`` accepted, its first instalment due, its final report in
+    # draft; ``closed`` settled (a repayment received), closed, its closing letter made
+    granted: Application
+    closed: Application
+    report: Report  # ``granted``'s final report
+    payment: Payment  # ``granted``'s first instalment, due
+    claim: RepaymentClaim  # ``closed``'s repayment, received
 
     def user(self, role: str) -> UserModel | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -150,9 +167,13 @@ def build_world() -> World:
     reviewed, _none = _submitted(call, organisation, applicant)
     proposed, _none = _submitted(call, organisation, applicant)
     decided, _none = _submitted(call, organisation, applicant)
+    granted, _none = _submitted(call, organisation, applicant)
+    closed, _none = _submitted(call, organisation, applicant)
 
-    # Close the call and put its four applications in review (factories.start_review).
-    factories.start_review([in_review, reviewed, proposed, decided], by=programme_manager)
+    # Close the call and put its applications in review (factories.start_review).
+    factories.start_review(
+        [in_review, reviewed, proposed, decided, granted, closed], by=programme_manager
+    )
 
     reviewer_member = factories.PanelMemberFactory(
         call=call, user__full_name="Rita Reviewer", user__language="en"
@@ -201,6 +222,35 @@ def build_world() -> World:
     for application in (in_review, reviewed, proposed, decided):
         application.refresh_from_db()
 
+    # Follow-up: both decided, released and accepted by the applicant (a signatory).
+    for application in (granted, closed):
+        application_services.application_complete_review(
+            application=application, by=programme_manager
+        )
+        approval = factories.proposed_decision(application, by=programme_manager)
+        application_services.decision_confirm(decision=approval, by=decision_maker)
+        letters.decision_letter_generate(approval.pk)
+        application.refresh_from_db()
+        application_services.application_accept_grant(
+            application=application,
+            by=applicant,
+            text=selectors.acceptance_text(application, selectors.effective_decision(application)),
+        )
+        application.refresh_from_db()
+    today = timezone.localdate()
+    application_services.payment_mark_paid(
+        payment=closed.payments.get(position=1), by=programme_manager, paid_on=today
+    )
+    closed_report = closed.reports.get()
+    factories.complete_report(closed_report, by=applicant, spent=[250_000, 100_000])
+    application_services.report_approve(report=closed_report, by=programme_manager)
+    claim = closed.repayment_claims.get()
+    application_services.repayment_mark_settled(claim=claim, by=programme_manager, settled_on=today)
+    application_services.application_close(application=closed, by=programme_manager)
+    # What the closing letter task does after commit.
+    letters.closing_letter_generate(closed.closing_letter.pk)
+    closed.refresh_from_db()
+
     return World(
         applicant=applicant,
         colleague=colleague_membership.user,
@@ -230,4 +280,9 @@ def build_world() -> World:
         panel_invitation=panel_invitation,
         proposal=proposal,
         decision=decision,
+        granted=granted,
+        closed=closed,
+        report=granted.reports.get(),
+        payment=granted.payments.get(position=1),
+        claim=claim,
     )
