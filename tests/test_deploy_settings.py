@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -392,7 +393,8 @@ def _database_url() -> str:
     params = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{params['NAME']}"
-    return f"postgres://{params['USER']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
+    login = params["USER"] + (f":{quote(params['PASSWORD'])}" if params["PASSWORD"] else "")
+    return f"postgres://{login}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
 
 
 @pytest.mark.timeout(240)
