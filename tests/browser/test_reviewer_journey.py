@@ -2,10 +2,13 @@
 interest (one conflict, none for the rest), then score and submit the two applications assigned,
 never seeing the conflicted one again; axe checks every page on the way."""
 
+import base64
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from applications.enums import ApplicationState
@@ -50,6 +53,20 @@ def test_reviewer_joins_declares_and_reviews_two_applications(page, live_url, lo
     page.fill("#id_employer_orgnr", "5560360793")
     page.fill("#id_employer_name", "Konsultbolaget AB")
     _click(page, "#accept-invitation")
+    # Now a reviewer: before any application, an authenticator app, then on to the declaration.
+    expect(page).to_have_url(
+        live_url(
+            "two_factor_setup",
+            query=urlencode({"next": reverse("reviews:declare", args=[call.slug])}),
+        )
+    )
+    axe(page)
+    secret = page.locator("code.otp-secret").inner_text().replace(" ", "")
+    page.fill("#id_otp_token", f"{TOTP(base64.b32decode(secret)).token():06d}")
+    _click(page, "main form button[type=submit]")
+    expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+    axe(page)
+    _click(page, "main .actions a")
     expect(page).to_have_url(live_url("reviews:declare", call.slug))
     member = PanelMember.objects.get(user=reviewer)
     assert member.employer_orgnr == "556036-0793"
