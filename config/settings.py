@@ -308,6 +308,9 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every login at INFO (with the person masked); its warnings (failed
+        # logins, lock-outs) stay, and applications.security names each lock-out.
+        "axes": {"level": "WARNING"},
     },
 }
 
