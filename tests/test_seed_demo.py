@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from stdnum.se import orgnr
 
 from applications.enums import ApplicationState
@@ -41,6 +42,7 @@ def test_seed_demo_creates_applications_in_each_demo_state():
     assert states == sorted(
         [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW]
         + [S.REVIEWED, S.APPROVED]
+        + [S.FOLLOW_UP, S.FOLLOW_UP, S.FOLLOW_UP, S.CLOSED]
     )
 
 
@@ -69,7 +71,7 @@ def test_seed_demo_twice_changes_nothing():
         Organisation.objects.count(),
         Call.objects.count(),
     )
-    assert counts == (8, 8, 11, 4, 2)
+    assert counts == (12, 12, 11, 4, 3)
 
 
 def test_seed_demo_open_call_offers_600000_kr_and_is_open():
@@ -163,9 +165,9 @@ def test_seed_demo_review_data_is_made_once():
     counts = _review_counts()
     _seed()
     assert _review_counts() == counts
-    # 4 criteria × 2 calls; 4 seats (Karin on both panels) each from an accepted invitation;
+    # 4 criteria × 3 calls; 4 seats (Karin on both panels) each from an accepted invitation;
     # 3 reviewers × 4 pilot applications declared; 10 assignments, 7 reviews of 4 scores.
-    assert counts == (8, 4, 4, 12, 0, 10, 7, 28)
+    assert counts == (12, 4, 4, 12, 0, 10, 7, 28)
 
 
 def test_seed_demo_criteria_weigh_relevance_double_with_a_threshold():
@@ -249,14 +251,100 @@ def test_seed_demo_has_a_decision_with_its_letter_and_a_proposal_waiting():
 
     _seed()
     _seed()
+    pilot = {"application__call__slug": "samverket-pilot-2026"}
     decisions = sorted(
         (d.application.organisation.name, d.outcome, d.status, d.granted_amount)
-        for d in Decision.objects.select_related("application__organisation")
+        for d in Decision.objects.filter(**pilot).select_related("application__organisation")
     )
     assert decisions == [
         ("Norrtälje kommun", "rejected", "proposed", 0),
         ("Region Jämtland Härjedalen", "approved", "confirmed", 350_000),
     ]
-    letter = DecisionLetter.objects.get()
+    letter = DecisionLetter.objects.get(decision__application__call__slug="samverket-pilot-2026")
     assert letter.decision.application.organisation.name == "Region Jämtland Härjedalen"
     assert hasattr(letter.decision, "release")
+
+
+# -- follow-up -----------------------------------------------------------------------------------
+
+
+def _follow_up_counts():
+    from applications.models import (
+        Acceptance,
+        ClosingLetter,
+        Payment,
+        RepaymentClaim,
+        Report,
+        ReportCost,
+    )
+
+    return tuple(
+        model.objects.count()
+        for model in (Acceptance, Payment, Report, ReportCost, RepaymentClaim, ClosingLetter)
+    )
+
+
+def test_seed_demo_has_grants_in_follow_up_at_every_stage():
+    _seed()
+    rows = {}
+    for application in Application.objects.filter(call__slug="samverket-2025"):
+        report = application.reports.get()
+        rows[application.organisation.name] = (
+            application.state,
+            [(p.status, p.amount) for p in application.payments.order_by("position")],
+            report.status,
+            list(application.repayment_claims.values_list("amount", "settled_on")),
+        )
+    assert rows == {
+        "Krokoms kommun": (S.CLOSED, [("paid", 320_000), ("paid", 80_000)], "approved", []),
+        "Region Jämtland Härjedalen": (
+            S.FOLLOW_UP,
+            [("paid", 280_000), ("cancelled", 0)],
+            "approved",
+            [(30_000, None)],
+        ),
+        "Östersunds kommun": (
+            S.FOLLOW_UP,
+            [("paid", 360_000), ("planned", 90_000)],
+            "submitted",
+            [],
+        ),
+        "Norrtälje kommun": (S.FOLLOW_UP, [("paid", 240_000), ("planned", 60_000)], "draft", []),
+    }
+    krokom = Application.objects.get(
+        call__slug="samverket-2025", organisation__name="Krokoms kommun"
+    )
+    assert len(krokom.closing_letter.sha256) == 64
+    norrtalje = Application.objects.get(
+        call__slug="samverket-2025", organisation__name="Norrtälje kommun"
+    )
+    assert (norrtalje.reports.get().due_on - timezone.localdate()).days == 20
+
+
+def test_seed_demo_follow_up_is_made_once_and_shows_in_the_register_and_the_overview():
+    from applications import selectors
+
+    _seed()
+    counts = _follow_up_counts()
+    _seed()
+    assert _follow_up_counts() == counts
+    # Four acceptances, two instalments each, one final report each with three cost lines,
+    # one repayment claim, one closing letter.
+    assert counts == (4, 8, 4, 12, 1, 1)
+    assert dict(selectors.follow_up_stages()) == {
+        "awaiting_acceptance": 1,  # the pilot call's approval
+        "no_report_in": 1,
+        "reports_in": 1,
+        "final_approved": 1,
+        "closed": 1,
+        "lapsed": 0,
+    }
+    assert sorted(
+        (row["organisation"], row["register_status"]) for row in selectors.register_entries()
+    ) == [
+        ("Krokoms kommun", "closed"),
+        ("Norrtälje kommun", "accepted"),
+        ("Region Jämtland Härjedalen", "accepted"),
+        ("Region Jämtland Härjedalen", "granted"),
+        ("Östersunds kommun", "accepted"),
+    ]
