@@ -342,7 +342,7 @@ def application_submit(request, pk):
         for message in _messages_of(error):
             messages.error(request, message)
         return redirect("applications:preview", pk=application.pk)
-    application.refresh_from_db()
+    application = version.application  # as the service saved it, with its number
     messages.success(
         request,
         _(
