@@ -50,6 +50,9 @@ TWO_FACTOR_OPEN_URL_NAMES = frozenset(
         "applications:set_language",
         "grants:call_list",
         "grants:call_detail",
+        "applications:register",
+        "applications:register_json",
+        "applications:register_csv",
         "health",
     }
 )

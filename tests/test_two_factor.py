@@ -174,11 +174,18 @@ def test_the_admin_needs_a_verified_superuser(client, frozen):
 
 
 def test_public_pages_logout_and_the_language_switch_stay_open_before_verifying(client, call):
+    """The public pages: the calls and the register of funded projects (page and open data)."""
     user = factories.programme_manager(language="en")
     factories.TOTPDeviceFactory(user=user)
     _login(client, user)
     assert client.get(reverse("grants:call_list")).status_code == 200
     assert client.get(reverse("grants:call_detail", args=[call.slug])).status_code == 200
+    for name in (
+        "applications:register",
+        "applications:register_json",
+        "applications:register_csv",
+    ):
+        assert client.get(reverse(name)).status_code == 200
     assert client.get(VERIFY).status_code == 200
     assert client.get(reverse("health")).status_code in (200, 503)
     response = client.post(reverse("applications:set_language"), {"language": "sv", "next": "/"})
