@@ -1,6 +1,7 @@
 from .views import (
     account,
     applicant,
+    audit,
     decisions,
     follow_up,
     late_exceptions,
@@ -23,6 +24,7 @@ urlpatterns = [
     *late_exceptions.urlpatterns,
     *decisions.urlpatterns,
     *letters.urlpatterns,
+    *audit.urlpatterns,
     *follow_up.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
