@@ -893,9 +893,9 @@ def test_anonymous_is_sent_to_log_in_from_the_audit_page(client):
 def _page_queries(client, django_assert_num_queries, count):
     for n in range(count):
         audit_record(action="test.step", actor=factories.UserFactory(), data={"n": n})
-    # session, user, groups (the permission), count, the page of entries with their actors,
-    # the menu's "is a reviewer" check
-    with django_assert_num_queries(6):
+    # session, user, the verified two-factor device, groups (the permission), count, the page
+    # of entries with their actors, the menu's "is a reviewer" check
+    with django_assert_num_queries(7):
         response = client.get(AUDIT_URL)
     assert len(response.context["rows"]) == count + 1  # and the manager's own login
 
