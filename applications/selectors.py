@@ -1009,11 +1009,11 @@ def register_entries() -> QuerySet:
     )
 
 
-def _effective_approvals(call=None) -> QuerySet[Decision]:
-    qs = Decision.objects.filter(
+def _effective_approvals() -> QuerySet[Decision]:
+    """Confirmed approvals that no confirmed correction replaced (as ``committed_by_call``)."""
+    return Decision.objects.filter(
         status=DecisionStatus.CONFIRMED, outcome=DecisionOutcome.APPROVED
     ).exclude(superseded_by__status=DecisionStatus.CONFIRMED)
-    return qs.filter(application__call=call) if call is not None else qs
 
 
 def follow_up_money_by_call() -> list[dict]:
