@@ -125,7 +125,7 @@ class Deployment:
         from tests.s3 import start_local_s3
 
         self.directory = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
-        for sub in ("mail", "static", "home"):
+        for sub in ("mail", "static", "home", "media"):
             (self.directory / sub).mkdir()
         self._create_database()
         self.s3 = start_local_s3()
@@ -250,6 +250,8 @@ class Deployment:
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DJANGO_SECURE_COOKIES": "false",
                 "DJANGO_STATIC_ROOT": str(self.directory / "static"),
+                # Files go to the bucket; this must stay empty (tests/test_multiprocess.py).
+                "DJANGO_MEDIA_ROOT": str(self.directory / "media"),
                 "DATABASE_URL": self.database_url,
                 "DATABASE_CONN_MAX_AGE": "60",
                 "AWS_STORAGE_BUCKET_NAME": self.bucket,
@@ -374,6 +376,12 @@ class Deployment:
                     messages.append(email.message_from_bytes(chunk, policy=email.policy.default))
         return messages
 
+    def local_files(self) -> list[str]:
+        """What the processes wrote to their local media directory (nothing, with S3) and
+        gunicorn's control socket directory in their home (none, with config/gunicorn.py)."""
+        media = [str(p) for p in (self.directory / "media").rglob("*")]
+        return media + [str(p) for p in (self.directory / "home").glob(".gunicorn*")]
+
     def log_text(self, name: str) -> str:
         return (self.directory / f"{name}.log").read_text(errors="replace")
 
@@ -403,22 +411,38 @@ class Browser:
         return self.session.get(self.url(path, server), **kwargs)
 
     def post(
-        self, path: str, data: dict, *, server: str | None = None, token: str | None = None
+        self,
+        path: str,
+        data: dict,
+        *,
+        server: str | None = None,
+        token: str | None = None,
+        files: dict | None = None,
     ) -> requests.Response:
         """POST a form without following the redirect. The CSRF token is the one given (read
         from the page's form), else the csrftoken cookie's, as Django's JavaScript does."""
         data = {**data, "csrfmiddlewaretoken": token or self.session.cookies["csrftoken"]}
         return self.session.post(
-            self.url(path, server), data=data, allow_redirects=False, timeout=self.timeout
+            self.url(path, server),
+            data=data,
+            files=files,
+            allow_redirects=False,
+            timeout=self.timeout,
         )
 
     def submit_form(
-        self, page: str, action: str, data: dict, *, server: str | None = None
+        self,
+        page: str,
+        action: str,
+        data: dict,
+        *,
+        server: str | None = None,
+        files: dict | None = None,
     ) -> requests.Response:
         """Open ``page``, then post its form to ``action`` with the page's CSRF token."""
         response = self.get(page, server=server)
         response.raise_for_status()
-        return self.post(action, data, server=server, token=csrf_token(response.text))
+        return self.post(action, data, server=server, token=csrf_token(response.text), files=files)
 
     def login(
         self,

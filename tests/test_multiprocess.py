@@ -32,6 +32,7 @@ pytestmark = [
 ]
 
 PASSWORD = "correct horse battery"
+PLAN = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 GRANTED = 450_000
 
 
@@ -42,7 +43,7 @@ def _login(browser: Browser, person: dict) -> None:
 
 def _redirected_to(response, path: str) -> None:
     assert response.status_code == 302, response.text[:2000]
-    assert response.headers["Location"].split("?")[0] == path
+    assert response.headers["Location"].split("?")[0] == path, response.headers["Location"]
 
 
 def test_a_case_runs_from_submit_to_letter_across_two_servers_and_a_worker():
@@ -58,9 +59,17 @@ def _run_case(deployment: Deployment) -> None:
     pk, slug = seed["application_id"], seed["call_slug"]
     people = seed["people"]
 
-    # The applicant submits on server A.
+    # The applicant adds a file and submits, on server A.
     applicant = Browser(server_a)
     _login(applicant, people["applicant"])
+    edit = reverse("applications:edit", args=[pk])
+    response = applicant.submit_form(
+        edit,
+        reverse("applications:attachment_upload", args=[pk]),
+        {},
+        files={"file": ("plan.pdf", PLAN, "application/pdf")},
+    )
+    _redirected_to(response, f"{edit}#attachments")
     response = applicant.submit_form(
         reverse("applications:preview", args=[pk]), reverse("applications:submit", args=[pk]), {}
     )
@@ -102,8 +111,11 @@ def _run_case(deployment: Deployment) -> None:
     )
     _redirected_to(response, assignments)
 
-    # One reviewer scores and submits, on B.
+    # One reviewer reads the applicant's file (uploaded on A) and scores and submits, on B.
     review = reverse("reviews:review", args=[pk])
+    page = reviewers[0].get(review)
+    (file_path,) = set(re.findall(rf"/review/applications/{pk}/attachments/\d+/", page.text))
+    assert reviewers[0].get(file_path).content == PLAN
     response = reviewers[0].submit_form(
         review,
         review,
@@ -186,6 +198,8 @@ def _run_case(deployment: Deployment) -> None:
     subjects = sorted(message["Subject"] for message in deployment.sent_mail())
     assert f"Application received: {number}" in subjects
     assert f"Decision on your application {number}" in subjects
+    # Every file went to the bucket: nothing on a web server's or the worker's own disk.
+    assert deployment.local_files() == []
 
 
 # -- run inside the deployment (Deployment.call), with its settings and database --------------
