@@ -1213,6 +1213,12 @@ def report_submit(*, report: Report, by: User) -> Report:
     locked.submitted_at = timezone.now()
     locked.submitted_by = by
     locked.save()
+    audit_record(
+        action="report.submit",
+        actor=by,
+        target=locked,
+        data={"application_id": locked.application_id, "total_spent": locked.total_spent},
+    )
     return locked
 
 
@@ -1232,6 +1238,12 @@ def report_return(*, report: Report, by: User, comment: str) -> Report:
     locked.reviewed_at = timezone.now()
     locked.review_comment = comment
     locked.save()
+    audit_record(
+        action="report.return",
+        actor=by,
+        target=locked,
+        data={"application_id": locked.application_id},
+    )
     transaction.on_commit(lambda: tasks.send_report_returned.enqueue(report_id=locked.pk))
     return locked
 
@@ -1272,12 +1284,18 @@ def report_approve(*, report: Report, by: User, comment: str = "") -> Report:
             status=PaymentStatus.PLANNED,
         ).update(status=PaymentStatus.DUE, due_since=today)
     else:
-        _settle(application, report=locked, today=today)
+        _settle(application, report=locked, today=today, by=by)
+    audit_record(
+        action="report.approve",
+        actor=by,
+        target=locked,
+        data={"application_id": locked.application_id, "total_spent": locked.total_spent},
+    )
     transaction.on_commit(lambda: tasks.send_report_approved.enqueue(report_id=locked.pk))
     return locked
 
 
-def _settle(application: Application, *, report: Report, today) -> None:
+def _settle(application: Application, *, report: Report, today, by: User) -> None:
     """What is still to pay after the final report: at most what was spent, in all."""
     granted = selectors.effective_decision(application).granted_amount
     owed = min(report.total_spent, granted)
@@ -1296,7 +1314,13 @@ def _settle(application: Application, *, report: Report, today) -> None:
             payment.status = PaymentStatus.CANCELLED
         payment.save()
     if owed < 0:
-        RepaymentClaim.objects.create(application=application, report=report, amount=-owed)
+        claim = RepaymentClaim.objects.create(application=application, report=report, amount=-owed)
+        audit_record(
+            action="repayment.claim",
+            actor=by,
+            target=claim,
+            data={"application_id": application.pk, "amount": claim.amount},
+        )
 
 
 @transaction.atomic
@@ -1314,6 +1338,12 @@ def payment_mark_paid(*, payment: Payment, by: User, paid_on, reference: str = "
     locked.paid_by = by
     locked.reference = (reference or "").strip()[:100]
     locked.save()
+    audit_record(
+        action="payment.paid",
+        actor=by,
+        target=locked,
+        data={"application_id": locked.application_id, "amount": locked.amount},
+    )
     return locked
 
 
@@ -1331,6 +1361,12 @@ def repayment_mark_settled(*, claim: RepaymentClaim, by: User, settled_on) -> Re
     locked.settled_on = settled_on
     locked.settled_by = by
     locked.save()
+    audit_record(
+        action="repayment.received",
+        actor=by,
+        target=locked,
+        data={"application_id": locked.application_id, "amount": locked.amount},
+    )
     return locked
 
 

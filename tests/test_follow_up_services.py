@@ -686,3 +686,36 @@ def test_closing_letter_is_written_in_swedish_for_a_swedish_application(
     assert grant.registration_number in text
     assert f"Diarienummer: {grant.registration_number}" in text  # the letter's own language
     assert "500 000 kr" in text
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def test_report_payment_and_repayment_steps_are_in_the_audit_log_in_order(grant, manager):
+    from applications.models import AuditEntry
+
+    first = grant.payments.get(position=1)
+    start = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+    services.payment_mark_paid(payment=first, by=manager, paid_on=timezone.localdate())
+    final = grant.reports.get(kind=ReportKind.FINAL)
+    # 350 000 kr spent after 400 000 kr paid: 50 000 kr back.
+    factories.complete_report(final, by=grant.signatory, spent=[250_000, 100_000])
+    services.report_approve(report=final, by=manager)
+    claim = grant.repayment_claims.get()
+    services.repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
+
+    entries = list(
+        AuditEntry.objects.filter(sequence__gt=start)
+        .order_by("sequence")
+        .values_list("action", "actor_id", "data")
+    )
+    assert [(action, actor) for action, actor, _data in entries] == [
+        ("payment.paid", manager.pk),
+        ("report.submit", grant.signatory.pk),
+        ("repayment.claim", manager.pk),
+        ("report.approve", manager.pk),
+        ("repayment.received", manager.pk),
+    ]
+    assert entries[0][2] == {"application_id": grant.pk, "amount": 400_000}
+    assert entries[2][2] == {"application_id": grant.pk, "amount": 50_000}
+    assert entries[3][2] == {"application_id": grant.pk, "total_spent": 350_000}
