@@ -352,15 +352,25 @@ def decisions_waiting() -> QuerySet:
     )
 
 
-def committed_by_call(call_ids) -> dict[int, int]:
-    """call id → the sum granted by its effective confirmed approvals, in one query."""
-    rows = (
-        Decision.objects.filter(
-            application__call_id__in=call_ids,
-            status=DecisionStatus.CONFIRMED,
-            outcome=DecisionOutcome.APPROVED,
-        )
+def effective_approvals() -> QuerySet[Decision]:
+    """Confirmed approvals that no confirmed correction replaced and whose grant did not lapse.
+
+    A grant the organisation never accepted (lapsed: closed without an acceptance) gives its
+    money back to the call, so it is not counted against the budget.
+    """
+    return (
+        Decision.objects.filter(status=DecisionStatus.CONFIRMED, outcome=DecisionOutcome.APPROVED)
         .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .exclude(application__state=ApplicationState.CLOSED, application__acceptance__isnull=True)
+    )
+
+
+def committed_by_call(call_ids) -> dict[int, int]:
+    """call id → the sum granted by its effective approvals (``effective_approvals``), in one
+    query."""
+    rows = (
+        effective_approvals()
+        .filter(application__call_id__in=call_ids)
         .values("application__call_id")
         .annotate(total=Sum("granted_amount"))
         .values_list("application__call_id", "total")
@@ -1009,19 +1019,12 @@ def register_entries() -> QuerySet:
     )
 
 
-def _effective_approvals() -> QuerySet[Decision]:
-    """Confirmed approvals that no confirmed correction replaced (as ``committed_by_call``)."""
-    return Decision.objects.filter(
-        status=DecisionStatus.CONFIRMED, outcome=DecisionOutcome.APPROVED
-    ).exclude(superseded_by__status=DecisionStatus.CONFIRMED)
-
-
 def follow_up_money_by_call() -> list[dict]:
     """Per call with at least one approval, newest call first: budget, granted, paid, due,
     reclaimed, repaid and remaining, in kronor; four queries whatever the number of grants.
 
-    - granted: the call's effective approvals (``committed_by_call``), the figure decisions are
-      checked against; a grant that lapsed still counts, as it does there;
+    - granted: the call's effective approvals (``effective_approvals``), the figure decisions
+      are checked against; a grant that lapsed is not counted, as it is not there;
     - paid / due: instalments paid, and due for payment but not paid yet;
     - reclaimed / repaid: repayment claims made, and the part of them received;
     - remaining: budget − granted, what can still be granted under the budget rule (money paid
@@ -1033,7 +1036,7 @@ def follow_up_money_by_call() -> list[dict]:
     from .models import Payment, RepaymentClaim
 
     granted = dict(
-        _effective_approvals()
+        effective_approvals()
         .values("application__call_id")
         .annotate(total=Sum("granted_amount"))
         .values_list("application__call_id", "total")
@@ -1121,7 +1124,7 @@ def follow_up_granted_by_county() -> list[tuple[str, str, int]]:
     from .enums import County
 
     rows = (
-        _effective_approvals()
+        effective_approvals()
         .values("application__organisation__county")
         .annotate(total=Sum("granted_amount"))
         .values_list("application__organisation__county", "total")

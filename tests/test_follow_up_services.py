@@ -719,3 +719,22 @@ def test_report_payment_and_repayment_steps_are_in_the_audit_log_in_order(grant,
     assert entries[0][2] == {"application_id": grant.pk, "amount": 400_000}
     assert entries[2][2] == {"application_id": grant.pk, "amount": 50_000}
     assert entries[3][2] == {"application_id": grant.pk, "total_spent": 350_000}
+
+
+def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine):
+    call = approved.call
+    assert selectors.call_committed_amount(call) == 500_000
+    time_machine.move_to(
+        timezone.make_aware(dt.datetime.combine(approved.accept_by, dt.time(0, 0, 1)))
+        + dt.timedelta(days=1)
+    )
+
+    assert services.grants_lapse_expired() == 1
+
+    approved.refresh_from_db()
+    assert approved.state == S.CLOSED
+    assert selectors.call_committed_amount(call) == 0
+
+
+def test_an_accepted_and_closed_grant_still_counts_against_the_budget(grant):
+    assert selectors.call_committed_amount(grant.call) == 500_000
