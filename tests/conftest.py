@@ -53,6 +53,17 @@ def _force_login_passes_two_factor(monkeypatch):
     monkeypatch.setattr(ClientMixin, "force_login", force_login)
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leaks_between_tests():
+    """Each test starts in the site's default language (Swedish), whatever the test before it
+    activated, so a test's outcome does not depend on the order tests run in."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def call():
     return factories.CallFactory()

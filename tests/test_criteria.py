@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from grants.models import Call, Criterion
 from reviews import selectors, services
@@ -14,6 +15,13 @@ from reviews.services import CriterionRow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The services' messages are read in English here; the pages follow the user's language.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
