@@ -113,10 +113,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 @pytest.mark.parametrize(
     ("key", "problem"),
     [
+        # Fixed keys, not random ones: pytest-xdist's workers must collect the same test ids.
         ("", "DJANGO_SECRET_KEY is not set."),
         ("insecure-dev-key-change-me-" + "x" * 32, "DJANGO_SECRET_KEY is a development key."),
-        ("django-insecure-" + secrets.token_urlsafe(50), "DJANGO_SECRET_KEY is a development key."),
-        (secrets.token_urlsafe(30), "DJANGO_SECRET_KEY is too weak"),
+        (
+            "django-insecure-Q2xrT9vKp3Lm8sWn4Zb7Yc1Hd6Jf0Ga5Re2Tu9Io3Pa8Sd4Fg7Hj1Kl6",
+            "DJANGO_SECRET_KEY is a development key.",
+        ),
+        ("Vq3Lm8sWn4Zb7Yc1Hd6Jf0Ga5Re2Tu9Io3P", "DJANGO_SECRET_KEY is too weak"),
         ("abcd" * 20, "DJANGO_SECRET_KEY is too weak"),
     ],
 )
