@@ -92,7 +92,7 @@ def run_worker(redis_url: str, mail_dir: Path, *, media_root=None, with_schedule
     """``manage.py rqworker --burst`` in its own process with production settings; it works
     until the queue is empty (new tasks enqueued by tasks included) and exits."""
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE_", "DJANGO_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": _database_url(),
