@@ -172,6 +172,42 @@ def cpu_snapshot(deployment) -> dict[str, dict[int, float]]:
     return snapshot
 
 
+class LockSampler(threading.Thread):
+    """Counts, every 50 ms, the database sessions of this deployment waiting for a row lock
+    (the registration counter, the audit chain's head) and those running a statement: is the
+    rush queueing on locks, or on the CPU?"""
+
+    def __init__(self, database_url: str):
+        super().__init__(daemon=True)
+        self.database_url = database_url
+        self.samples: list[tuple[int, int]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            while not self.stopping.wait(0.05):
+                self.samples.append(
+                    connection.execute(
+                        "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                        "count(*) FILTER (WHERE state = 'active') - 1 "
+                        "FROM pg_stat_activity WHERE datname = current_database()"
+                    ).fetchone()
+                )
+
+    def stop(self) -> tuple[float, float]:
+        """Mean sessions waiting for a lock, and mean sessions active (waiting included)."""
+        self.stopping.set()
+        self.join()
+        if not self.samples:
+            return 0.0, 0.0
+        return (
+            statistics.mean(waiting for waiting, _ in self.samples),
+            statistics.mean(active for _, active in self.samples),
+        )
+
+
 def cpu_used(before: dict, after: dict) -> dict[str, float]:
     """CPU seconds per kind between two snapshots (a process new since counts in full)."""
     return {
@@ -413,8 +449,8 @@ def main() -> int:
         return_code, report = run(args, late_count, deployment)
         failed = return_code != 0
         print(report)
-        if args.write and not failed:
-            write(args.n, report)
+        if args.write:
+            write(args.n, report)  # a failed run is a result too: written with its failures
         return return_code
     finally:
         codes = deployment.stop(failed=failed)
@@ -480,11 +516,14 @@ def run(args, late_count: int, deployment) -> tuple[int, str]:
     wait_until(rush_start)
     print(f"rush: {args.n} submits from {rush_start:%H:%M:%S}, deadline {deadline:%H:%M:%S}")
     cpu_before, client_before = cpu_snapshot(deployment), time.process_time()
+    sampler = LockSampler(deployment.database_url)
+    sampler.start()
     rush = run_phase(
         "submits in time",
         [(lambda i=i: submit(i, in_time, 0)) for i in range(len(in_time))],
         args.threads,
     )
+    lock_waiting, active = sampler.stop()
     cpu = cpu_used(cpu_before, cpu_snapshot(deployment))
     cpu["client"] = time.process_time() - client_before
     load_after = os.getloadavg()
@@ -532,13 +571,26 @@ def run(args, late_count: int, deployment) -> tuple[int, str]:
         + f"; the servers' share ({server_cpu:.1f} ms) on {cores} idle cores would allow at most "
         f"{cores * 1000 / server_cpu:.0f} submits/s, with the client too "
         f"{cores * 1000 / (server_cpu + per_submit['client']):.0f}/s",
+        f"database sessions during the rush, sampled every 50 ms: {active:.1f} running a "
+        f"statement on average, {lock_waiting:.1f} of them waiting for a row lock",
         f"receipts: every email sent {drained:.0f} s after the late submits "
         f"({dict(receipt_statuses)})",
         "checks: " + ("all held" if not failures else f"{len(failures)} FAILED"),
     ]
+    late_in_time = [
+        o for o in rush.outcomes if o.location.endswith("/preview/") and o.status == 302
+    ]
+    if late_in_time:
+        lines.append(
+            f"{len(late_in_time)} of the {args.n} in-time submits were refused: the rush took "
+            f"{rush.wall:.0f} s, so they reached the server after the deadline"
+        )
     report = "\n".join(lines)
     if failures:
-        report += "\n" + "\n".join(f"  FAILED: {failure}" for failure in failures[:50])
+        shown = failures[:10]
+        if len(failures) > 10:
+            shown.append(f"... and {len(failures) - 10} more")
+        report += "\n" + "\n".join(f"  FAILED: {failure}" for failure in shown)
         return 1, report
     return 0, report
 
