@@ -30,8 +30,11 @@ STAGE_LABELS = {
     FollowUpStage.LAPSED: gettext_lazy("Lapsed (not accepted in time)"),
 }
 
-# The chart's geometry, in SVG user units (one unit is one CSS pixel at full width).
+# The chart's geometry, in SVG user units (one unit is one CSS pixel at full width). The label
+# column is at least LABEL_WIDTH, wider when a label needs it (Swedish labels are long):
+# CHARACTER_WIDTH is a generous average for the chart's 14 px sans-serif.
 LABEL_WIDTH = 250
+CHARACTER_WIDTH = 8
 BAR_SPACE = 290
 VALUE_WIDTH = 110
 ROW_HEIGHT = 34
@@ -48,6 +51,9 @@ def bar_chart(*, key: str, title: str, rows: list[tuple[str, int, str]]) -> dict
     description names every value for a screen reader.
     """
     top = max((value for _label, value, _text in rows), default=0)
+    label_width = max(
+        [LABEL_WIDTH] + [round(len(str(label)) * CHARACTER_WIDTH) + 16 for label, _v, _t in rows]
+    )
     bars = []
     for i, (label, value, text) in enumerate(rows):
         row_top = PADDING + i * ROW_HEIGHT
@@ -60,17 +66,17 @@ def bar_chart(*, key: str, title: str, rows: list[tuple[str, int, str]]) -> dict
                 "y": row_top + (ROW_HEIGHT - BAR_HEIGHT) // 2,
                 "text_y": row_top + ROW_HEIGHT // 2,
                 "width": width,
-                "value_x": LABEL_WIDTH + width + 6,
+                "value_x": label_width + width + 6,
             }
         )
     return {
         "id": key,
         "title": title,
         "description": "; ".join(f"{label}: {text}" for label, _value, text in rows) + ".",
-        "width": LABEL_WIDTH + BAR_SPACE + VALUE_WIDTH,
+        "width": label_width + BAR_SPACE + VALUE_WIDTH,
         "height": 2 * PADDING + ROW_HEIGHT * len(rows),
-        "label_x": LABEL_WIDTH - 8,
-        "bar_x": LABEL_WIDTH,
+        "label_x": label_width - 8,
+        "bar_x": label_width,
         "bar_height": BAR_HEIGHT,
         "bars": bars,
         "empty": top == 0,
