@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ApplicationState(models.TextChoices):
@@ -103,7 +104,8 @@ class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Not submitted")
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned for completion")
-    APPROVED = "approved", _("Approved")
+    # Not the "Approved" of an application (beviljad): a report is godkänd.
+    APPROVED = "approved", pgettext_lazy("report status", "Approved")
 
 
 class ReminderKind(models.TextChoices):
