@@ -361,14 +361,26 @@ def attachment_remove(*, attachment: Attachment, by: User) -> None:
 
 
 def _log(application: Application, *, name: str, source: str, by: User | None, comment: str = ""):
+    _log_transition(
+        application, name=name, source=source, target=application.state, by=by, comment=comment
+    )
+    _audit_transition(application, name=name, source=source, by=by)
+
+
+def _log_transition(
+    application: Application, *, name: str, source: str, target: str, by: User | None, comment: str
+) -> None:
     ApplicationTransition.objects.create(
         application=application,
         name=name,
         source=source,
-        target=application.state,
+        target=target,
         actor=by,
         comment=comment,
     )
+
+
+def _audit_transition(application: Application, *, name: str, source: str, by: User | None):
     # The comment (a reason, a message to the applicant) stays in the transition log: the
     # audit log holds no free text.
     audit_record(
@@ -427,9 +439,11 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     to the latest version is refused, so a double click gives one submission.
 
     Many submit at once on deadline day: everything that can is done before the registration
-    number is taken, because its counter row stays locked until commit (benchmarks/
-    deadline_rush.py). The deadline exceptions and budget lines are read once, for the checks,
-    the snapshot and the transition's condition.
+    number is taken, because its counter row stays locked until commit and every other submit
+    of the year waits for it (benchmarks/deadline_rush.py). After the number come only the
+    application's row, the audit entry (the last lock, see applications/audit.py) and the
+    commit. The deadline exceptions and budget lines are read once, for the checks, the
+    snapshot and the transition's condition.
     """
     locked = _lock(application, prefetch=("deadline_exceptions", "budget_lines"))
     _require(by, "submit_application", locked)
@@ -464,17 +478,24 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     attachment_ids = [attachment["id"] for attachment in content["attachments"]]
     if attachment_ids:
         version.attachments.add(*attachment_ids)
+    name = "submit_new_version" if source == S.SUBMITTED else "submit"
+    _log_transition(
+        locked,
+        name=name,
+        source=source,
+        target=S.SUBMITTED,
+        by=by,
+        comment=f"v{version.number} sha256:{digest}",
+    )
     if source == S.SUBMITTED:
         locked.submit_new_version(at=now)
-        name = "submit_new_version"
     else:
         # The agency's year (Europe/Stockholm), whatever time zone a request has activated.
         year = timezone.localtime(now, timezone.get_default_timezone()).year
         number = locked.registration_number or _next_registration_number(year)
         locked.submit(at=now, registration_number=number)
-        name = "submit"
     _save_transition(locked)
-    _log(locked, name=name, source=source, by=by, comment=f"v{version.number} sha256:{digest}")
+    _audit_transition(locked, name=name, source=source, by=by)
     transaction.on_commit(lambda: tasks.send_submission_receipt.enqueue(version_id=version.pk))
     return version
 
