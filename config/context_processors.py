@@ -2,11 +2,14 @@ import rules
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from applications.two_factor import is_reviewer
+from applications.two_factor import is_reviewer, requires_two_factor
 
 
 def site(request):
     user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and _waiting_for_second_factor(user):
+        # Before the second factor the person is not yet who they say: no staff menu.
+        return {"AGENCY_NAME": settings.AGENCY_NAME, "perms_staff": False, "is_reviewer": False}
     return {
         "AGENCY_NAME": settings.AGENCY_NAME,
         # Whether to show the agency's case-handling menu entry.
@@ -17,3 +20,8 @@ def site(request):
             lambda: bool(user and user.is_authenticated and is_reviewer(user))
         ),
     }
+
+
+def _waiting_for_second_factor(user) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    return is_verified is not None and not is_verified() and requires_two_factor(user)

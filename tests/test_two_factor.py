@@ -105,6 +105,19 @@ def test_each_staff_role_is_sent_to_verify_until_a_right_code_lets_them_in(clien
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
 
 
+def test_the_staff_menu_appears_only_after_the_second_factor(client, frozen):
+    manager = factories.programme_manager(language="en")
+    device = factories.TOTPDeviceFactory(user=manager)
+    manage_list = reverse("applications:manage_list")
+    _login(client, manager)
+
+    waiting = client.get(VERIFY).content.decode()
+    assert f'href="{manage_list}"' not in waiting
+
+    _verify(client, factories.totp_code(device, NOW))
+    assert f'href="{manage_list}"' in client.get(reverse("start"), follow=True).content.decode()
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_staff_without_an_authenticator_are_sent_to_set_one_up(client, role):
     make_user, page_name = ROLES[role]
