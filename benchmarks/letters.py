@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -78,6 +79,8 @@ def _environment(url: str, media: str) -> dict:
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
+        # Production settings (no debug) need a key; a throwaway one for this run.
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
     }
 
 
