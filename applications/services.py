@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from grants.enums import InstalmentTrigger
 from grants.models import Call
@@ -438,6 +438,10 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     with its SHA-256, a log row, and a receipt email after commit. Submitting content identical
     to the latest version is refused, so a double click gives one submission.
 
+    The deadline is judged once, at the moment the submit is handled (``now``, the version's
+    ``submitted_at``), and the transition is made at that moment: a submit that is in time
+    stays in time while it waits for its registration number behind other submits.
+
     Many submit at once on deadline day: everything that can is done before the registration
     number is taken, because its counter row stays locked until commit and every other submit
     of the year waits for it (benchmarks/deadline_rush.py). After the number come only the
@@ -450,18 +454,29 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     now = timezone.now()
     if locked.state not in (S.DRAFT, S.RETURNED, S.SUBMITTED):
         raise ValidationError(_("This application can no longer be submitted."))
+    late = ValidationError(
+        _("The deadline, %(deadline)s, has passed. Late applications cannot be submitted.")
+        % {"deadline": _local(locked.deadline)}
+    )
     if now >= locked.deadline:
-        raise ValidationError(
-            _("The deadline, %(deadline)s, has passed. Late applications cannot be submitted.")
-            % {"deadline": _local(locked.deadline)}
-        )
+        raise late
+    source = locked.state
+    name = "submit_new_version" if source == S.SUBMITTED else "submit"
+    try:
+        # In memory only (saved below); the transition's own deadline condition reads the
+        # clock again, microseconds after ``now``.
+        if source == S.SUBMITTED:
+            locked.submit_new_version(at=now)
+        else:
+            locked.submit(at=now)  # the registration number comes last, below
+    except TransitionNotAllowed:
+        raise late from None
     errors = selectors.submission_errors(locked)
     if errors:
         raise ValidationError([error.message for error in errors])
     content = selectors.snapshot_content(locked)
     digest = selectors.content_sha256(content)
     latest = selectors.latest_version(locked)
-    source = locked.state
     if source == S.SUBMITTED and latest and latest.sha256 == digest:
         raise ValidationError(
             _("This version has already been submitted. Nothing has changed since then."),
@@ -478,22 +493,18 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     attachment_ids = [attachment["id"] for attachment in content["attachments"]]
     if attachment_ids:
         version.attachments.add(*attachment_ids)
-    name = "submit_new_version" if source == S.SUBMITTED else "submit"
     _log_transition(
         locked,
         name=name,
         source=source,
-        target=S.SUBMITTED,
+        target=locked.state,
         by=by,
         comment=f"v{version.number} sha256:{digest}",
     )
-    if source == S.SUBMITTED:
-        locked.submit_new_version(at=now)
-    else:
+    if not locked.registration_number:
         # The agency's year (Europe/Stockholm), whatever time zone a request has activated.
         year = timezone.localtime(now, timezone.get_default_timezone()).year
-        number = locked.registration_number or _next_registration_number(year)
-        locked.submit(at=now, registration_number=number)
+        locked.registration_number = _next_registration_number(year)
     _save_transition(locked)
     _audit_transition(locked, name=name, source=source, by=by)
     transaction.on_commit(lambda: tasks.send_submission_receipt.enqueue(version_id=version.pk))
