@@ -536,8 +536,11 @@ def run(args, late_count: int, deployment) -> tuple[int, str]:
     )
     print(refused.summary(), flush=True)
 
+    from applications.models import ApplicationVersion
+
     print("waiting for the receipt emails ...", flush=True)
-    drained, receipt_statuses = wait_for_receipts(len(in_time), timeout=1200)
+    versions = ApplicationVersion.objects.filter(application__call_id=call_id).count()
+    drained, receipt_statuses = wait_for_receipts(versions, timeout=600)
     failures = check(
         call_id=call_id,
         in_time=in_time,
