@@ -90,6 +90,37 @@ TABLE: dict[str, Row] = {
         post="302   302   302   302   302   302   302   302",
         body=lambda w: {"language": "en"},
     ),
+    "health": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    "applications:password_reset_confirm": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        post="200   200   200   200   200   200   200   200",
+        args=lambda w: ["MQ", "bad-token"],
+    ),
+    "applications:my_data": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
+    "applications:my_data_download": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
+    # Everyone here has passed the second factor (or needs none): verify sends them on, and
+    # setup is only for those without an app yet (the applicants, for whom it is optional).
+    "two_factor_verify": Row(
+        get=" login 302   302   302   302   302   302   302",
+        post="login 302   302   302   302   302   302   302",
+    ),
+    "two_factor_setup": Row(
+        get=" login 200   200   302   302   302   302   302",
+        post="login 200   200   302   302   302   302   302",
+    ),
+    "two_factor_recovery_codes": Row(
+        get=" login 302   302   302   302   302   302   302",
+    ),
+    "two_factor_recovery_codes_renew": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 302   302   302   302   302   302   302",
+    ),
     "applications:password_reset": Row(
         get=" 200   200   200   200   200   200   200   200",
         post="200   200   200   200   200   200   200   200",
