@@ -85,8 +85,17 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
         return lines
 
 
+# At most 50 lines, also when a crafted post claims more: ``absolute_max`` stops Django from
+# building (and the page from rendering) up to a thousand forms for a posted TOTAL_FORMS.
+MAX_BUDGET_LINES = 50
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, formset=BaseBudgetLineFormSet, extra=3, can_delete=True, max_num=50
+    BudgetLineForm,
+    formset=BaseBudgetLineFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_BUDGET_LINES,
+    validate_max=True,
+    absolute_max=MAX_BUDGET_LINES,
 )
 
 

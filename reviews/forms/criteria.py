@@ -103,6 +103,11 @@ class BaseCriterionFormSet(forms.BaseFormSet):
             form.fields["DELETE"].label = _("Remove this criterion")
 
 
+# More than any call needs. Also the most forms Django builds for a posted TOTAL_FORMS, which
+# would otherwise be up to two thousand, each rendered back on the page.
+MAX_CRITERIA = 30
+
+
 def criterion_formset(*, locked: bool):
     """Two empty rows to add criteria to, and removal, until a review has begun."""
     return forms.formset_factory(
@@ -110,6 +115,9 @@ def criterion_formset(*, locked: bool):
         formset=BaseCriterionFormSet,
         extra=0 if locked else 2,
         can_delete=not locked,
+        max_num=MAX_CRITERIA,
+        validate_max=True,
+        absolute_max=MAX_CRITERIA,
     )
 
 
