@@ -35,6 +35,7 @@ from ..forms.applicant import (
 from ..models import Application, Attachment
 from ..rules import is_applicant
 from ..services import EDITABLE_FIELDS
+from . import posted_pk
 
 S = ApplicationState
 SUBMITTABLE = (S.DRAFT, S.RETURNED, S.SUBMITTED)
@@ -88,7 +89,7 @@ def dashboard(request):
 def application_create(request, slug):
     call = get_object_or_404(Call.objects.published(), slug=slug)
     organisation = get_object_or_404(
-        selectors.organisations_of(request.user), pk=request.POST.get("organisation") or 0
+        selectors.organisations_of(request.user), pk=posted_pk(request.POST.get("organisation"))
     )
     try:
         application = services.application_create(

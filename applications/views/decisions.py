@@ -26,6 +26,7 @@ from .. import selectors, services
 from ..enums import ApplicationState, DecisionOutcome
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..models import Decision
+from . import posted_pk
 
 S = ApplicationState
 
@@ -343,7 +344,7 @@ def decision_confirm(request, decision_pk):
 @login_required
 def decisions_confirm_selected(request):
     _require_staff(request.user)
-    ids = [value for value in request.POST.getlist("decision") if value.isdigit()]
+    ids = [pk for pk in map(posted_pk, request.POST.getlist("decision")) if pk is not None]
     if not ids:
         messages.error(request, _("Select at least one decision to confirm."))
         return redirect("applications:decisions")
