@@ -21,8 +21,17 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """A "next" address that is a path on this site, or None.
+
+    Only a path: ``redirect`` takes a bare word ("0", "dashboard") for a view's name and fails
+    with a 500 when there is none.
+    """
+    if (
+        value
+        and value.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return value
     return None
