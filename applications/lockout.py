@@ -16,6 +16,11 @@ from django.dispatch import receiver
 logger = logging.getLogger("applications.security")
 
 
+# An email address is at most 254 characters (and axes stores at most 255): a longer login
+# name, which no account has, is counted by its first 254 rather than failing to be stored.
+USERNAME_MAX_LENGTH = 254
+
+
 def axes_username(request, credentials=None) -> str | None:
     """The login name as the lock counts it: email addresses log in whatever their case, so
     ``Anna@…`` and ``anna@…`` are one account and share one count."""
@@ -23,7 +28,9 @@ def axes_username(request, credentials=None) -> str | None:
         value = credentials.get("username")
     else:
         value = request.POST.get("username") if request is not None else None
-    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().lower()[:USERNAME_MAX_LENGTH]
 
 
 def lockout_clear(*, email: str) -> int:
