@@ -20,26 +20,26 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Without debug this is production: the site refuses to start on a missing or weak key (whoever
-# knows the key can forge sessions, password-reset links and every signed value).
+# Without debug this is production: an unsafe key refuses to start (whoever knows the key can
+# forge sessions, password-reset links and every signed value). A missing one lets commands that
+# sign nothing run (makemigrations, migrate, collectstatic), while the web server refuses to start
+# (config/wsgi.py), `check --deploy` reports it, and Django refuses any use of the empty key.
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 32 if DEBUG else ""
 )
-if not DEBUG:
+KEY_ADVICE = (
+    "With DJANGO_DEBUG off (production) it must be 50 or more random characters, e.g. from "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+    "for development on your own machine, set DJANGO_DEBUG=true instead."
+)
+if not DEBUG and SECRET_KEY:
     _key_problem = ""
-    if not SECRET_KEY:
-        _key_problem = "is not set"
-    elif SECRET_KEY.startswith(("django-insecure", "insecure-dev-key")):
+    if SECRET_KEY.startswith(("django-insecure", "insecure-dev-key")):
         _key_problem = "is a development key"
     elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         _key_problem = "is too weak (fewer than 50 characters, or fewer than 5 different ones)"
     if _key_problem:
-        raise ImproperlyConfigured(
-            f"DJANGO_SECRET_KEY {_key_problem}. With DJANGO_DEBUG off (production) it must be "
-            "50 or more random characters, e.g. from "
-            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
-            "for development on your own machine, set DJANGO_DEBUG=true instead."
-        )
+        raise ImproperlyConfigured(f"DJANGO_SECRET_KEY {_key_problem}. {KEY_ADVICE}")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

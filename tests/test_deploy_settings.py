@@ -97,8 +97,15 @@ def test_check_deploy_warns_when_debug_is_on(tmp_path):
     assert "security.W018" in finished.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    finished = manage(tmp_path, "check", DJANGO_SECRET_KEY="")
+def test_the_web_server_refuses_to_start_without_a_secret_key(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=production_environment(tmp_path, DJANGO_SECRET_KEY=""),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert finished.returncode == 1
     last_line = finished.stderr.strip().splitlines()[-1]
@@ -110,11 +117,27 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
 
 
+def test_check_deploy_reports_a_missing_secret_key(tmp_path):
+    finished = manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=""
+    )
+
+    assert finished.returncode == 1
+    assert "security.W009" in finished.stderr
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key(tmp_path):
+    # A fresh clone, no environment: a developer can still check the migrations.
+    finished = manage(tmp_path, "makemigrations", "--check", "--dry-run", DJANGO_SECRET_KEY="")
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip() == "No changes detected"
+
+
 @pytest.mark.parametrize(
     ("key", "problem"),
     [
         # Fixed keys, not random ones: pytest-xdist's workers must collect the same test ids.
-        ("", "DJANGO_SECRET_KEY is not set."),
         ("insecure-dev-key-change-me-" + "x" * 32, "DJANGO_SECRET_KEY is a development key."),
         (
             "django-insecure-Q2xrT9vKp3Lm8sWn4Zb7Yc1Hd6Jf0Ga5Re2Tu9Io3Pa8Sd4Fg7Hj1Kl6",
