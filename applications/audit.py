@@ -63,6 +63,7 @@ ACTIONS = {
     "review.submit": _("Review submitted"),
     "export.case_list": _("Case list exported"),
     "export.ranking": _("Ranking exported"),
+    "export.finance": _("Finance CSV exported"),
     "login.staff": _("Staff login"),
     "login.staff_failed": _("Failed staff login"),
 }

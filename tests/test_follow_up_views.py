@@ -996,8 +996,9 @@ def test_finance_csv_query_count_does_not_grow_with_rows(
     for _ in range(grants):
         factories.grant_in_follow_up()
     login(client, manager)
-    # session, user, its second-factor device, groups (the rule), payments, repayment claims
-    with django_assert_num_queries(6):
+    # session, user, its second-factor device, groups (the rule); the audit entry: both counts,
+    # the chain head locked, the entry, the head moved; then payments and repayment claims
+    with django_assert_num_queries(11):
         rows = read_csv(client.get(reverse("applications:finance_csv")))
     assert len(rows) == 1 + grants
 
@@ -1042,3 +1043,14 @@ def test_every_follow_up_email_renders_in_both_languages(grant, manager, mailout
         if language in expected:
             assert [message.subject for message in mailoutbox] == expected[language]
         assert "More, please." in mailoutbox[3].body
+
+
+def test_finance_csv_export_is_in_the_audit_log(client, grant, manager):
+    from applications.models import AuditEntry
+
+    login(client, manager)
+    client.get(reverse("applications:finance_csv"), {"call": grant.call.pk})
+
+    entry = AuditEntry.objects.order_by("-sequence").first()
+    assert (entry.action, entry.actor_id) == ("export.finance", manager.pk)
+    assert entry.data == {"call_id": grant.call.pk, "payments": 1, "repayments": 0}

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selectors, services
+from ..audit import audit_record
 from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
 from ..forms.applicant import form_errors
@@ -526,17 +527,16 @@ def finance_csv(request):
     if not filter_form.is_valid():
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
-    payments = Payment.objects.filter(status=PaymentStatus.DUE).select_related(
-        "application__organisation", "application__call"
+    payments, claims = selectors.finance_outstanding(call=call)
+    audit_record(
+        action="export.finance",
+        actor=request.user,
+        data={
+            "call_id": call.pk if call else None,
+            "payments": payments.count(),
+            "repayments": claims.count(),
+        },
     )
-    claims = RepaymentClaim.objects.filter(settled_on__isnull=True).select_related(
-        "application__organisation", "application__call"
-    )
-    if call is not None:
-        payments = payments.filter(application__call=call)
-        claims = claims.filter(application__call=call)
-    payments = payments.order_by("due_since", "application__registration_number", "position")
-    claims = claims.order_by("created_at", "pk")
     header = [
         _("Type"),
         _("Registration number"),
