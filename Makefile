@@ -3,7 +3,8 @@
 #   make demo   install, migrate, translate, seed demo data, run the site on 127.0.0.1:8000
 #   make test   install, start services, lint, run the whole suite on SQLite and PostgreSQL
 #   make lint   ruff check and ruff format --check
-#   make audit  known vulnerabilities in the locked dependencies (pip-audit)
+#   make lock   re-make requirements.lock and requirements-dev.lock from pyproject.toml
+#   make audit  known vulnerabilities in the locked dependencies (needs a vulnerability feed)
 #
 # Every step is idempotent: run them as often as you like.
 
@@ -20,24 +21,44 @@ PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samverket
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint audit install messages services test-sqlite test-postgres
+.PHONY: help demo test lint audit install install-prod lock check-lock messages services \
+	test-sqlite test-postgres
 
 help:
-	@echo "make demo   run the site with demo data on http://127.0.0.1:8000"
+	@echo "make demo   run the site with demo data on http://127.0.0.1:8000 (PORT=8200 for another)"
 	@echo "make test   lint, then the whole suite on SQLite and PostgreSQL (with browser and S3 tests)"
 	@echo "make lint   ruff check and ruff format --check"
-	@echo "make audit  known vulnerabilities in the locked dependencies (pip-audit)"
+	@echo "make lock   re-make both lock files from pyproject.toml"
+	@echo "make audit  known vulnerabilities in the locked dependencies (needs a vulnerability feed)"
 
 # -- installation ---------------------------------------------------------------------------
 
 $(PY):
 	.ci/ensure-python.sh "$(PYTHON)" "$(VENV)"
 
-# Reinstalled only when the lock changes. The project itself is not installed: it runs from
-# the checkout (manage.py and pytest put it on the path).
-$(VENV)/.installed-lock: requirements.lock | $(PY)
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
-	cp requirements.lock $@
+# Reinstalled only when a lock changes. --no-deps: pip installs exactly the pinned files, checked
+# by hash, and never resolves a dependency against the index (the locks are complete: uv made
+# them), so the install is the same on any day and with any pip. `pip check` then proves the set
+# is consistent. The project itself is not installed: it runs from the checkout (manage.py and
+# pytest put it on the path). `make install-prod` is what a production host runs (docs/deploy.md).
+LOCKS := requirements.lock requirements-dev.lock
+
+$(VENV)/.installed-lock: $(LOCKS) | $(PY)
+	$(PY) -m pip install --quiet --no-deps --require-hashes $(addprefix -r ,$(LOCKS))
+	$(PY) -m pip check
+	cat $(LOCKS) > $@
+
+install-prod: | $(PY)
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements.lock
+	$(PY) -m pip check
+
+# The locks from pyproject.toml (uv comes from the dev lock); see .ci/relock.sh.
+lock: install
+	.ci/relock.sh $(LOCK_ARGS)
+
+# The venv holds exactly the locks: names and versions, nothing more (part of `make test`).
+check-lock: install
+	$(PY) .ci/lockfile.py check $(LOCKS)
 
 install: $(VENV)/.installed-lock
 
@@ -51,10 +72,15 @@ messages: install
 
 # -- demo -------------------------------------------------------------------------------------
 
+# PORT picks the port (make demo PORT=8200); links in the printed emails follow it unless
+# SITE_URL is set.
+PORT ?= 8000
+demo: export SITE_URL := $(or $(SITE_URL),http://127.0.0.1:$(PORT))
+
 demo: install messages
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
-	DJANGO_DEBUG=true .ci/serve-demo.sh "$(PY)"
+	DJANGO_DEBUG=true .ci/serve-demo.sh "$(PY)" "$(PORT)"
 
 # -- checks -----------------------------------------------------------------------------------
 
@@ -65,26 +91,14 @@ lint: install
 services:
 	.ci/ensure-services.sh
 
-# Known vulnerabilities in every locked dependency, from PyPI's vulnerability feed, which
-# pip-audit asks once per pinned version (https://pypi.org/pypi/<name>/<version>/json). The lock
-# is read as it is (--disable-pip: every pin has its hashes). --strict fails when any package
-# could not be checked, so a feed that does not answer never passes as "no vulnerabilities".
-# Where the feed is not reachable at all (some networks let only the package index through),
-# `make audit` fails saying so; `make test` says AUDIT BLOCKED and goes on (AUDIT_UNREACHABLE=warn
-# for it; pass AUDIT_UNREACHABLE=fail to make that an error too).
-AUDIT_UNREACHABLE ?= fail
-AUDIT_PROBE := https://pypi.org/pypi/django/$(shell sed -n 's/^django==\([^ ]*\).*/\1/p' requirements.lock)/json
-
+# Known vulnerabilities in every locked dependency (pip-audit, which asks a vulnerability feed on
+# the network about each pinned version). Only for machines that reach such a feed: it is not
+# part of `make test`, since CI machines reach the package index and nothing else, and a check
+# that cannot answer must not pass as "no vulnerabilities" (--strict fails when any package
+# could not be checked). The locks are read as they are (--disable-pip: every pin has hashes).
 audit: install
-	@if ! $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30)' \
-			"$(AUDIT_PROBE)" 2>/dev/null; then \
-		echo "AUDIT BLOCKED: PyPI's vulnerability feed does not answer here ($(AUDIT_PROBE));" \
-			"the locked dependencies were NOT checked for known vulnerabilities." >&2; \
-		test "$(AUDIT_UNREACHABLE)" = warn; \
-	else \
-		$(VENV)/bin/pip-audit --strict --require-hashes --disable-pip --progress-spinner off \
-			-r requirements.lock; \
-	fi
+	$(VENV)/bin/pip-audit --strict --require-hashes --disable-pip --progress-spinner off \
+		$(addprefix -r ,$(LOCKS))
 
 # SQLite pass: the whole suite, with the coverage floor on services, selectors and rules.
 test-sqlite: install messages services
@@ -96,5 +110,4 @@ test-postgres: install messages services
 	DATABASE_URL="$(PG_DATABASE_URL)" $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider \
 		$(PYTEST_ARGS)
 
-test: AUDIT_UNREACHABLE = warn
-test: lint audit test-sqlite test-postgres
+test: lint check-lock test-sqlite test-postgres
