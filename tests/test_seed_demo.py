@@ -40,7 +40,7 @@ def test_seed_demo_creates_applications_in_each_demo_state():
     _seed()
     states = sorted(Application.objects.values_list("state", flat=True))
     assert states == sorted(
-        [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW]
+        [S.DRAFT, S.SUBMITTED, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW]
         + [S.REVIEWED, S.APPROVED]
         + [S.FOLLOW_UP, S.FOLLOW_UP, S.FOLLOW_UP, S.CLOSED]
     )
@@ -48,7 +48,9 @@ def test_seed_demo_creates_applications_in_each_demo_state():
 
 def test_seed_demo_submitted_application_has_registration_number_and_two_versions():
     _seed()
-    submitted = Application.objects.get(state=S.SUBMITTED)
+    submitted = Application.objects.get(
+        state=S.SUBMITTED, call__slug="samverket-coworking-hybridarbete"
+    )
     assert submitted.registration_number is not None
     assert [v.number for v in submitted.versions.order_by("number")] == [1, 2]
     assert Application.objects.get(state=S.DRAFT).registration_number is None
@@ -71,7 +73,7 @@ def test_seed_demo_twice_changes_nothing():
         Organisation.objects.count(),
         Call.objects.count(),
     )
-    assert counts == (12, 12, 11, 4, 3)
+    assert counts == (13, 13, 11, 4, 3)
 
 
 def test_seed_demo_open_call_offers_600000_kr_and_is_open():
@@ -166,8 +168,9 @@ def test_seed_demo_review_data_is_made_once():
     _seed()
     assert _review_counts() == counts
     # 4 criteria × 3 calls; 4 seats (Karin on both panels) each from an accepted invitation;
-    # 3 reviewers × 4 pilot applications declared; 10 assignments, 7 reviews of 4 scores.
-    assert counts == (12, 4, 4, 12, 0, 10, 7, 28)
+    # 3 reviewers × 5 pilot applications declared (the one waiting for review start too);
+    # 10 assignments, 7 reviews of 4 scores.
+    assert counts == (12, 4, 4, 15, 0, 10, 7, 28)
 
 
 def test_seed_demo_criteria_weigh_relevance_double_with_a_threshold():

@@ -192,6 +192,8 @@ LOGIN_LABELS = {
     "applicant": "applicant (administrator and signatory, Östersunds kommun)",
     "colleague": "applicant (member, Östersunds kommun)",
     "applicant2": "second applicant (administrator and signatory, Krokoms kommun)",
+    "applicant3": "applicant (administrator and signatory, Region Jämtland Härjedalen)",
+    "applicant4": "applicant (administrator and signatory, Norrtälje kommun)",
     "reviewer": "reviewer (both calls' panels; reviews waiting in the pilot call)",
     "reviewer2": "reviewer (pilot call; employed by Krokoms kommun)",
     "reviewer3": "reviewer (pilot call; has declared a conflict of interest)",
@@ -232,6 +234,15 @@ PILOT_APPLICATIONS = [
         "Chefer med medarbetare på flera orter prövar att leda från en gemensam hubb.",
     ),
 ]
+
+# Submitted to the pilot call and not yet checked: (person, organisation, title, amount, summary)
+PILOT_READY_FOR_REVIEW = (
+    "colleague",
+    "Östersunds kommun",
+    "Mötesfria förmiddagar i Samverket Östersund",
+    250_000,
+    "Två förvaltningar prövar att förlägga fokusarbete till hubben före lunch.",
+)
 
 # (name sv, name en, guidance sv, guidance en, weight, threshold)
 CRITERIA = [
@@ -538,6 +549,11 @@ class Command(BaseCommand):
         )
         if created:
             call.hubs.set([hubs["ostersund"]])
+        if not call.hold_decisions_for_release:
+            # Confirmed decisions wait in the outbox until the programme manager releases them,
+            # so the demo shows the outbox; a run over an older demo database turns it on too.
+            call.hold_decisions_for_release = True
+            call.save(update_fields=["hold_decisions_for_release"])
         return call
 
     # -- applications, made through the services ---------------------------------------------
@@ -632,6 +648,7 @@ class Command(BaseCommand):
                 )
 
         self._in_review(pilot, people, hubs)
+        self._ready_for_review(pilot, people, hubs)
 
     def _in_review(self, pilot, people, hubs) -> None:
         """Submit to the pilot call while it was open (time travel), then start review."""
@@ -663,6 +680,28 @@ class Command(BaseCommand):
                     comment="Uppfyller utlysningens krav.",
                 )
                 services.application_start_review(application=application, by=manager)
+
+    def _ready_for_review(self, pilot, people, hubs) -> None:
+        """Submitted to the pilot call while it was open and left there: the call has closed,
+        so the programme manager can check its eligibility and start its review."""
+        import time_machine  # a dev dependency, like this command
+
+        person, org_name, title, amount, summary = PILOT_READY_FOR_REVIEW
+        with (
+            time_machine.travel(pilot.closes_at - dt.timedelta(days=3), tick=True),
+            transaction.atomic(),
+        ):
+            application, created = self._draft(
+                call=pilot,
+                by=people[person],
+                org_name=org_name,
+                title=title,
+                hub=hubs["ostersund"],
+                amount=amount,
+                summary=summary,
+            )
+            if created:
+                services.application_submit(application=application, by=people[person])
 
     # -- review, made through the review services ---------------------------------------------
 
@@ -797,6 +836,10 @@ class Command(BaseCommand):
         if confirmed is not None:
             # Made here too, so the demo has the letter without a task worker; once only.
             letters.decision_letter_generate(confirmed.pk)
+            # The call holds its decisions: the programme manager sends this one out, so it
+            # waits for the applicant's acceptance (a second run releases nothing).
+            with transaction.atomic():
+                services.decision_release(decision=confirmed, by=manager)
 
         norrtalje = Application.objects.get(call=pilot, organisation__name="Norrtälje kommun")
         if norrtalje.state == ApplicationState.IN_REVIEW:
