@@ -2,7 +2,7 @@
 #
 #   make demo   install, migrate, translate, seed demo data, run the site on 127.0.0.1:8000
 #   make test   install, start services, lint, run the whole suite on SQLite and PostgreSQL
-#   make lint   ruff check and ruff format --check
+#   make lint   ruff check, ruff format --check, and the import layers (lint-imports)
 #   make lock   re-make requirements.lock and requirements-dev.lock from pyproject.toml
 #   make audit  known vulnerabilities in the locked dependencies (needs a vulnerability feed)
 #
@@ -27,7 +27,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   run the site with demo data on http://127.0.0.1:8000 (PORT=8200 for another)"
 	@echo "make test   lint, then the whole suite on SQLite and PostgreSQL (with browser and S3 tests)"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check, and the import layers (lint-imports)"
 	@echo "make lock   re-make both lock files from pyproject.toml"
 	@echo "make audit  known vulnerabilities in the locked dependencies (needs a vulnerability feed)"
 
@@ -87,6 +87,7 @@ demo: install messages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 services:
 	.ci/ensure-services.sh

@@ -7,10 +7,10 @@ from django.utils import timezone
 from stdnum.se import orgnr
 
 from applications.enums import ApplicationState
-from applications.management.commands.seed_demo import PASSWORD
 from applications.models import Application, ApplicationVersion, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.models import Call
+from reviews.management.commands.seed_demo import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

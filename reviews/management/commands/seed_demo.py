@@ -4,6 +4,9 @@ Everything is made through the services, as a real user would, so the demo shows
 does rather than what a fixture says. Running it again changes nothing (every object is found
 by a natural key first). It refuses to run with DEBUG off unless ``--force``, so a production
 database never gets demo logins with a published password.
+
+It lives in ``reviews``, the highest app on the import line, because it makes data of every app
+(calls, cases, panels and reviews); from ``applications`` it would import upwards.
 """
 
 import base64
