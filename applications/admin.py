@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
 from .models import (
     Application,
     ApplicationTransition,
@@ -23,6 +22,7 @@ from .models import (
     Organisation,
     User,
 )
+from .services.transitions import application_start_review
 from .validators import normalise_orgnr
 
 # -- people ------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         started = 0
         for application in queryset.select_related("call", "organisation"):
             try:
-                services.application_start_review(application=application, by=request.user)
+                application_start_review(application=application, by=request.user)
             except PermissionDenied:
                 self.message_user(
                     request,

@@ -1,9 +1,27 @@
-"""Background work: emails are sent by a task worker, never in the request."""
+"""Background work: emails and letters are made by a task worker, never in the request.
 
+The tasks are an edge, like the views: they load rows and call ``emails`` or a service. The
+services queue them by name (``services._common._enqueue_on_commit``), never by import, so no
+import runs back up from the services to here. Queued rows store each task's path
+(``applications.tasks.<name>``): a task keeps its name and its place here.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
 
 from . import emails
-from .models import Application, ApplicationVersion, DeadlineException, Invitation
+from .models import (
+    Application,
+    ApplicationVersion,
+    DeadlineException,
+    Decision,
+    Invitation,
+    Report,
+    ReportReminder,
+)
+from .services.letters import closing_letter_generate, decision_letter_generate
 
 
 @task()
@@ -50,14 +68,8 @@ LETTER_ATTEMPTS = 5
 @task()
 def generate_decision_letter(*, decision_id: int, attempt: int = 1) -> None:
     """Make a decision's letter; on failure (storage down, say) try again later, a few times."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from . import letters
-
     try:
-        letters.decision_letter_generate(decision_id)
+        decision_letter_generate(decision_id)
     except Exception:
         if attempt >= LETTER_ATTEMPTS:
             raise
@@ -70,8 +82,6 @@ def generate_decision_letter(*, decision_id: int, attempt: int = 1) -> None:
 
 @task()
 def send_decision_ready(*, decision_id: int) -> None:
-    from .models import Decision
-
     emails.send_decision_ready(
         Decision.objects.select_related("application__organisation", "application__call").get(
             pk=decision_id
@@ -88,8 +98,6 @@ def send_grant_lapsed(*, application_id: int) -> None:
 
 @task()
 def send_report_reminder(*, reminder_id: int) -> None:
-    from .models import ReportReminder
-
     emails.send_report_reminder(
         ReportReminder.objects.select_related(
             "report__application__organisation", "report__application__call"
@@ -99,8 +107,6 @@ def send_report_reminder(*, reminder_id: int) -> None:
 
 @task()
 def send_report_returned(*, report_id: int) -> None:
-    from .models import Report
-
     emails.send_report_returned(
         Report.objects.select_related("application__organisation", "application__call").get(
             pk=report_id
@@ -110,8 +116,6 @@ def send_report_returned(*, report_id: int) -> None:
 
 @task()
 def send_report_approved(*, report_id: int) -> None:
-    from .models import Report
-
     emails.send_report_approved(
         Report.objects.select_related("application__organisation", "application__call").get(
             pk=report_id
@@ -122,14 +126,8 @@ def send_report_approved(*, report_id: int) -> None:
 @task()
 def generate_closing_letter(*, letter_id: int, attempt: int = 1) -> None:
     """Make a closing letter's PDF; on failure try again later, a few times."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from . import letters
-
     try:
-        letters.closing_letter_generate(letter_id)
+        closing_letter_generate(letter_id)
     except Exception:
         if attempt >= LETTER_ATTEMPTS:
             raise

@@ -4,7 +4,7 @@
    applications, submitted and moved through the services, and proposes an approval for each.
 2. Confirms them all with ``decisions_confirm_batch`` against the database task queue
    (django-tasks-db), as production does: the batch returns once the letter tasks are queued.
-3. In this warm process: the median time of ``applications.letters.render_letter_pdf`` over
+3. In this warm process: the median time of ``applications.letters.render.render_letter_pdf`` over
    ``--letters`` of those decisions after a warm-up (the letter as stored: PDF/A-3a, tagged,
    fonts embedded, decision.json attached), and in the same run bare WeasyPrint for a minimal
    one-page document (the floor) and for the same letter's HTML without our stylesheet cache,
@@ -108,10 +108,16 @@ def seed(count: int):
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from applications import services
     from applications.enums import BudgetCategory, EligibilityItem
     from applications.models import Application, BudgetLine, Membership, Organisation, User
     from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+    from applications.services.decisions import decision_propose
+    from applications.services.transitions import (
+        application_check_eligibility,
+        application_complete_review,
+        application_start_review,
+        application_submit,
+    )
     from grants.enums import OrganisationKind
     from grants.models import Call, Hub
 
@@ -175,19 +181,19 @@ def seed(count: int):
             amount=500_000,
             position=0,
         )
-        services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
         applications.append(application)
     Call.objects.filter(pk=call.pk).update(closes_at=now - dt.timedelta(minutes=1))
     proposals = []
     for application in applications:
         application = Application.objects.get(pk=application.pk)
-        services.application_check_eligibility(
+        application_check_eligibility(
             application=application, by=manager, items=dict.fromkeys(EligibilityItem.values, True)
         )
-        services.application_start_review(application=application, by=manager)
-        services.application_complete_review(application=application, by=manager)
+        application_start_review(application=application, by=manager)
+        application_complete_review(application=application, by=manager)
         proposals.append(
-            services.decision_propose(
+            decision_propose(
                 application=application,
                 by=manager,
                 outcome="approved",
@@ -208,11 +214,11 @@ def measure_render(decisions, *, warmup: int) -> dict:
     """
     from weasyprint import HTML
 
-    from applications import letters
+    from applications.letters.render import render_letter_html, render_letter_pdf
 
-    html = _inline_styles(letters.render_letter_html(decisions[0].letter_data))
+    html = _inline_styles(render_letter_html(decisions[0].letter_data))
     jobs = {
-        "letter": lambda decision: letters.render_letter_pdf(decision),
+        "letter": lambda decision: render_letter_pdf(decision),
         "floor": lambda decision: HTML(string=MINIMAL).write_pdf(),
         "bare": lambda decision: HTML(string=html).write_pdf(),
     }
@@ -228,7 +234,7 @@ def measure_render(decisions, *, warmup: int) -> dict:
             cpu[name].append((time.process_time() - c) * 1000)
             wall[name].append((time.perf_counter() - w) * 1000)
     median = statistics.median
-    result = {"pages": _pages(letters.render_letter_pdf(decisions[0]))}
+    result = {"pages": _pages(render_letter_pdf(decisions[0]))}
     for name in jobs:
         result[f"{name}_wall"] = median(wall[name])
         result[f"{name}_cpu"] = median(cpu[name])
@@ -374,15 +380,15 @@ def main() -> None:
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from applications import services
     from applications.models import Decision
+    from applications.services.decisions import decisions_confirm_batch
 
     started = time.perf_counter()
     proposals, decider = seed(args.decisions)
     print(f"seeded {len(proposals)} proposals in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
-    results = services.decisions_confirm_batch(decisions=proposals, by=decider)
+    results = decisions_confirm_batch(decisions=proposals, by=decider)
     confirm_s = time.perf_counter() - started
     refused = [message for _decision, message in results if message]
     if refused:

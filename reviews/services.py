@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import services as application_services
 from applications.audit import audit_record
 from applications.enums import ApplicationState
 from applications.models import Application, User
+from applications.services.decisions import decision_propose
+from applications.services.transitions import application_complete_review
 from applications.validators import normalise_orgnr
 from grants.models import Call, Criterion
 
@@ -515,7 +516,7 @@ def review_submit(*, assignment: Assignment, by: User) -> Review:
         status=ReviewStatus.SUBMITTED,
     ).count()
     if not outstanding.exists() and submitted >= application.call.min_reviews:
-        application_services.application_complete_review(application=application, by=None)
+        application_complete_review(application=application, by=None)
     # After the completion above: the audit head is the last lock a transaction takes.
     audit_record(
         action="review.submit",
@@ -545,7 +546,7 @@ def review_complete(*, application: Application, by: User) -> Application:
             _("%(submitted)s of at least %(minimum)s reviews are submitted.")
             % {"submitted": submitted, "minimum": minimum}
         )
-    return application_services.application_complete_review(application=application, by=by)
+    return application_complete_review(application=application, by=by)
 
 
 @transaction.atomic
@@ -780,7 +781,7 @@ def decisions_propose_from_ranking(
             continue
         approve = row.fits
         try:
-            decision = application_services.decision_propose(
+            decision = decision_propose(
                 application=row.application,
                 by=by,
                 outcome=DecisionOutcome.APPROVED if approve else DecisionOutcome.REJECTED,

@@ -181,10 +181,10 @@ class PanelMemberFactory(factory.django.DjangoModelFactory):
 
 def submitted_application(call=None, **kwargs) -> Application:
     """An application submitted through the service: registration number and frozen version."""
-    from applications import services
+    from applications.services.transitions import application_submit
 
     application = ApplicationFactory(call=call or CallFactory(), **kwargs)
-    services.application_submit(application=application, by=applicant_for(application))
+    application_submit(application=application, by=applicant_for(application))
     application.refresh_from_db()
     return application
 
@@ -195,16 +195,19 @@ def start_review(applications, *, by: User) -> None:
     The call's ``closes_at`` is moved a minute into the past (the data, not the clock), so a
     test can do this many times, also inside hypothesis examples.
     """
-    from applications import services
     from applications.enums import EligibilityItem
+    from applications.services.transitions import (
+        application_check_eligibility,
+        application_start_review,
+    )
 
     past = timezone.now() - dt.timedelta(minutes=1)
     Call.objects.filter(pk__in={a.call_id for a in applications}).update(closes_at=past)
     for application in applications:
-        services.application_check_eligibility(
+        application_check_eligibility(
             application=application, by=by, items=dict.fromkeys(EligibilityItem.values, True)
         )
-        services.application_start_review(application=application, by=by)
+        application_start_review(application=application, by=by)
         application.refresh_from_db()
 
 
@@ -248,25 +251,25 @@ def submit_review(assignment, scores, *, recommendation="fund", comment="Clear a
 
 def reviewed_applications(call, *, by: User, count: int = 1, **kwargs) -> list[Application]:
     """``count`` applications to ``call``, submitted, reviewed and marked reviewed by ``by``."""
-    from applications import services
+    from applications.services.transitions import application_complete_review
 
     applications = applications_in_review(call, by=by, count=count, **kwargs)
     for application in applications:
-        services.application_complete_review(application=application, by=by)
+        application_complete_review(application=application, by=by)
         application.refresh_from_db()
     return applications
 
 
 def proposed_decision(application, *, by: User, outcome: str = "approved", **kwargs):
     """A decision proposed through the service; an approval grants what was requested."""
-    from applications import services
+    from applications.services.decisions import decision_propose
 
     if outcome == "approved":
         kwargs.setdefault("granted_amount", application.requested_amount)
     if outcome == "rejected_ineligible":
         kwargs.setdefault("reason_code", "aim")
     kwargs.setdefault("justification", "Assessed against the call's criteria.")
-    return services.decision_propose(application=application, by=by, outcome=outcome, **kwargs)
+    return decision_propose(application=application, by=by, outcome=outcome, **kwargs)
 
 
 # -- follow-up -------------------------------------------------------------------------------
@@ -275,7 +278,7 @@ def proposed_decision(application, *, by: User, outcome: str = "approved", **kwa
 def approved_grant(call=None, *, granted_amount: int | None = None, **kwargs) -> Application:
     """An application approved through the services, confirmed by a second person, its letter
     made and released to the applicant (so ``accept_by`` is set): ready to be accepted."""
-    from applications import services
+    from applications.services.decisions import decision_confirm, decision_release
 
     manager = programme_manager()
     application = reviewed_applications(call or CallFactory(), by=manager, **kwargs)[0]
@@ -285,14 +288,14 @@ def approved_grant(call=None, *, granted_amount: int | None = None, **kwargs) ->
         granted_amount=granted_amount or application.requested_amount,
         conditions="Report the trial's figures.",
     )
-    services.decision_confirm(decision=decision, by=decision_maker())
+    decision_confirm(decision=decision, by=decision_maker())
     # The letter task runs after commit, which a test's transaction never reaches: make the
     # letter here, which releases the decision when the call does not hold decisions.
-    from applications import letters
+    from applications.services.letters import decision_letter_generate
 
-    letters.decision_letter_generate(decision.pk)
+    decision_letter_generate(decision.pk)
     if application.call.hold_decisions_for_release:
-        services.decision_release(decision=decision, by=manager)
+        decision_release(decision=decision, by=manager)
     application.refresh_from_db()
     return application
 
@@ -300,12 +303,13 @@ def approved_grant(call=None, *, granted_amount: int | None = None, **kwargs) ->
 def grant_in_follow_up(call=None, **kwargs) -> Application:
     """An approved grant accepted by a signatory of its organisation: in follow-up, with its
     payment plan and reports. The signatory is ``application.signatory``."""
-    from applications import selectors, services
+    from applications import selectors
+    from applications.services.follow_up import application_accept_grant
 
     application = approved_grant(call, **kwargs)
     signatory = applicant_for(application, is_signatory=True)
     decision = selectors.effective_decision(application)
-    services.application_accept_grant(
+    application_accept_grant(
         application=application,
         by=signatory,
         text=selectors.acceptance_text(application, decision),
@@ -318,11 +322,11 @@ def grant_in_follow_up(call=None, **kwargs) -> Application:
 def complete_report(report, *, by: User, spent: list[int] | None = None) -> None:
     """Fill ``report`` in completely (the spent amounts default to each line's budget) and
     submit it."""
-    from applications import services
+    from applications.services.follow_up import report_save, report_submit
 
     costs = list(report.costs.all())
     amounts = spent if spent is not None else [cost.budgeted for cost in costs]
-    services.report_save(
+    report_save(
         report=report,
         by=by,
         what_was_done="Twenty employees worked from the hub two days a week.",
@@ -333,7 +337,7 @@ def complete_report(report, *, by: User, spent: list[int] | None = None) -> None
         total_spent=sum(amounts),
         spent={cost.pk: amount for cost, amount in zip(costs, amounts, strict=True)},
     )
-    services.report_submit(report=report, by=by)
+    report_submit(report=report, by=by)
     report.refresh_from_db()
 
 

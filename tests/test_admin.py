@@ -5,7 +5,6 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from applications import services
 from applications.enums import ApplicationState, EligibilityItem
 from applications.models import (
     Application,
@@ -17,6 +16,8 @@ from applications.models import (
     User,
 )
 from applications.rules import PROGRAMME_MANAGERS
+from applications.services.people import invitation_create
+from applications.services.transitions import application_check_eligibility, application_submit
 from grants.enums import OrganisationKind
 from grants.models import Call, Hub
 from tests import factories
@@ -47,8 +48,8 @@ def admin_client(client, superuser):
 def submitted():
     application = factories.ApplicationFactory()
     applicant = factories.applicant_for(application, is_admin=True)
-    services.application_submit(application=application, by=applicant)
-    services.invitation_create(
+    application_submit(application=application, by=applicant)
+    invitation_create(
         organisation=application.organisation,
         by=applicant,
         email="colleague@example.se",
@@ -206,11 +207,11 @@ def test_invitation_token_is_read_only(admin_client, submitted):
 
 def test_admin_start_review_action_calls_the_service(client, superuser, submitted):
     superuser.groups.add(Group.objects.get(name=PROGRAMME_MANAGERS))
-    services.application_check_eligibility(
+    application_check_eligibility(
         application=submitted, by=superuser, items=dict.fromkeys(EligibilityItem.values, True)
     )
     not_eligible = factories.ApplicationFactory(call=submitted.call)
-    services.application_submit(application=not_eligible, by=factories.applicant_for(not_eligible))
+    application_submit(application=not_eligible, by=factories.applicant_for(not_eligible))
 
     with time_machine.travel(submitted.call.closes_at + dt.timedelta(minutes=1), tick=False):
         client.force_login(superuser)

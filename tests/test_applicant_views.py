@@ -10,9 +10,14 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import services
 from applications.enums import ApplicationState, BudgetCategory
 from applications.models import Application, ApplicationVersion, Attachment
+from applications.services.transitions import (
+    application_return_for_completion,
+    application_submit,
+    application_withdraw,
+)
+from applications.services.working_copy import attachment_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +102,7 @@ def budget_of(application) -> list[tuple]:
 
 
 def submit(application, by) -> ApplicationVersion:
-    return services.application_submit(application=application, by=by)
+    return application_submit(application=application, by=by)
 
 
 def set_state(application, state):
@@ -176,7 +181,7 @@ def test_detail_of_a_returned_application_shows_the_completion_request(
     client, application, member, programme_manager
 ):
     submit(application, member)
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application,
         by=programme_manager,
         message="Please add the hub's confirmation.",
@@ -400,7 +405,7 @@ def _make_not_editable(how, application, applicant, frozen):
         submit(application, applicant)
         frozen.move_to(CLOSES)
     elif how == "withdrawn":
-        services.application_withdraw(application=application, by=applicant, reason="No time.")
+        application_withdraw(application=application, by=applicant, reason="No time.")
     else:
         submit(application, applicant)
         set_state(application, how)
@@ -470,7 +475,7 @@ def test_a_crafted_attachment_change_on_a_non_editable_application_is_refused(
     client, application, applicant, frozen, how
 ):
     with time_machine.travel(NOW, tick=False):
-        existing = services.attachment_add(
+        existing = attachment_add(
             application=application,
             by=applicant,
             upload=SimpleUploadedFile("plan.pdf", PDF, "application/pdf"),
@@ -804,7 +809,7 @@ def test_withdraw_with_a_reason_withdraws_and_logs_it(
 
 
 def test_a_withdrawn_application_cannot_be_withdrawn_again(client, application, member):
-    services.application_withdraw(application=application, by=member, reason="No.")
+    application_withdraw(application=application, by=member, reason="No.")
     response = client.get(reverse("applications:withdraw", args=[application.pk]), follow=True)
     assert messages_of(response) == ["This application can no longer be withdrawn."]
 

@@ -13,8 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import services
 from applications.models import Attachment
+from applications.services.transitions import application_submit
+from applications.services.working_copy import attachment_add, attachment_remove
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,7 @@ def download_url(attachment) -> str:
 
 
 def add(application, by, name="plan.pdf", content=None) -> Attachment:
-    return services.attachment_add(
+    return attachment_add(
         application=application, by=by, upload=SimpleUploadedFile(name, content or make_pdf())
     )
 
@@ -298,7 +299,7 @@ def test_upload_refuses_others(client, application, applicant, other_applicant, 
     assert response.url == f"{reverse('login')}?next={url}"
     client.force_login(other_applicant)
     assert client.post(url, {"file": SimpleUploadedFile("a.pdf", make_pdf())}).status_code == 404
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     client.force_login(programme_manager)
     assert client.post(url, {"file": SimpleUploadedFile("a.pdf", make_pdf())}).status_code == 403
     assert Attachment.objects.count() == 0
@@ -326,7 +327,7 @@ def test_remove_refuses_others(client, application, applicant, other_applicant, 
     assert client.post(url).url == f"{reverse('login')}?next={url}"
     client.force_login(other_applicant)
     assert client.post(url).status_code == 404
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     client.force_login(programme_manager)
     assert client.post(url).status_code == 403
     client.force_login(applicant)
@@ -365,7 +366,7 @@ def test_agency_staff_download_files_of_a_submitted_version_only(
     client, application, applicant, programme_manager
 ):
     submitted = add(application, applicant, name="submitted.pdf")
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     added_later = add(application, applicant, name="later.pdf")
     client.force_login(programme_manager)
     response = client.get(download_url(submitted))
@@ -384,17 +385,17 @@ def test_agency_staff_cannot_download_from_a_draft(
 
 def test_a_removed_file_stays_downloadable_when_a_version_lists_it(client, application, member):
     kept = add(application, member, name="kept.pdf")
-    services.application_submit(application=application, by=member)
-    services.attachment_remove(attachment=kept, by=member)
+    application_submit(application=application, by=member)
+    attachment_remove(attachment=kept, by=member)
     dropped = add(application, member, name="dropped.pdf")
-    services.attachment_remove(attachment=dropped, by=member)
+    attachment_remove(attachment=dropped, by=member)
     assert client.get(download_url(kept)).status_code == 200
     assert client.get(download_url(dropped)).status_code == 404
 
 
 def test_the_version_page_links_the_versions_files(client, application, member):
     attachment = add(application, member, name="plan.pdf")
-    services.application_submit(application=application, by=member)
+    application_submit(application=application, by=member)
     html = client.get(
         reverse("applications:version_detail", args=[application.pk, 1])
     ).content.decode()

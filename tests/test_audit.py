@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from applications import services
 from applications.audit import audit_record, audit_verify_chain
 from applications.enums import EligibilityItem
 from applications.models import (
@@ -29,6 +28,19 @@ from applications.models import (
     ImmutableAuditEntry,
 )
 from applications.models.audit import GENESIS_HASH
+from applications.services.decisions import (
+    decision_confirm,
+    decision_send_back,
+    decisions_release_for_call,
+)
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_complete_review,
+    application_record_deadline_exception,
+    application_return_for_completion,
+    application_submit,
+    application_withdraw,
+)
 from reviews import services as review_services
 from reviews.enums import ConflictGround
 from reviews.models import Assignment
@@ -153,7 +165,7 @@ def test_a_rolled_back_change_leaves_no_entry_and_no_gap(application, applicant)
     audit_record(action="test.before", actor=None)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.application_withdraw(application=application, by=applicant, reason="Changed plans")
+        application_withdraw(application=application, by=applicant, reason="Changed plans")
         assert actions() == ["test.before", "application.withdraw"]
         raise RuntimeError("the request failed after the withdrawal")
 
@@ -165,7 +177,7 @@ def test_a_rolled_back_change_leaves_no_entry_and_no_gap(application, applicant)
 
 def test_a_refused_change_writes_no_entry(application, applicant):
     with pytest.raises(ValidationError):
-        services.application_withdraw(application=application, by=applicant, reason=" ")
+        application_withdraw(application=application, by=applicant, reason=" ")
     assert actions() == []
 
 
@@ -213,10 +225,10 @@ def test_a_whole_case_is_logged_in_order_with_the_transition_log(
 ):
     application = factories.submitted_application(call)
     factories.start_review([application], by=programme_manager)
-    services.application_complete_review(application=application, by=programme_manager)
+    application_complete_review(application=application, by=programme_manager)
     decision = factories.proposed_decision(application, by=programme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
 
     assert actions() == [
         "application.submit",
@@ -242,7 +254,7 @@ def test_a_whole_case_is_logged_in_order_with_the_transition_log(
 
 
 def test_submit_names_the_applicant_the_application_and_the_states(application, applicant):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
 
     entry = only("application.submit")
     assert entry.actor == applicant
@@ -255,13 +267,13 @@ def test_return_and_withdraw_keep_their_texts_out_of_the_log(
 ):
     application = factories.submitted_application()
     member = factories.applicant_for(application)
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application,
         by=programme_manager,
         message="Attach the budget from Karin Berg.",
         deadline=timezone.now() + dt.timedelta(days=7),
     )
-    services.application_withdraw(application=application, by=member, reason="Karin is ill.")
+    application_withdraw(application=application, by=member, reason="Karin is ill.")
 
     assert only("application.return_for_completion").data == {
         "from": "submitted",
@@ -274,13 +286,13 @@ def test_return_and_withdraw_keep_their_texts_out_of_the_log(
 def test_late_exception_and_eligibility_check_are_logged(programme_manager):
     application = factories.submitted_application()
     new_deadline = dt.datetime(2099, 1, 15, 11, 0, tzinfo=UTC)
-    exception = services.application_record_deadline_exception(
+    exception = application_record_deadline_exception(
         application=application,
         by=programme_manager,
         new_deadline=new_deadline,
         reason="Documented outage at the applicant's office",
     )
-    services.application_check_eligibility(
+    application_check_eligibility(
         application=application,
         by=programme_manager,
         items={item: item != EligibilityItem.values[0] for item in EligibilityItem.values},
@@ -309,7 +321,7 @@ def test_propose_and_send_back_are_logged_with_codes_not_texts(
     decision = factories.proposed_decision(
         application, by=programme_manager, outcome="rejected", justification="Weak plan."
     )
-    services.decision_send_back(decision=decision, by=decision_maker, comment="Say more.")
+    decision_send_back(decision=decision, by=decision_maker, comment="Say more.")
 
     propose, send_back = AuditEntry.objects.filter(action__startswith="decision.")
     assert (propose.action, propose.actor, propose.object_type, propose.object_id) == (
@@ -338,10 +350,10 @@ def test_confirm_letter_and_release_are_logged(
     (application,) = factories.reviewed_applications(call, by=programme_manager)
     decision = factories.proposed_decision(application, by=programme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     assert "decision.release" not in actions()  # held for the common decision date
     with django_capture_on_commit_callbacks(execute=True):
-        services.decisions_release_for_call(call=call, by=programme_manager)
+        decisions_release_for_call(call=call, by=programme_manager)
 
     confirm = only("decision.confirm")
     assert (confirm.actor, confirm.data["status"], confirm.data["granted_amount"]) == (
@@ -663,7 +675,7 @@ def test_no_entry_holds_a_name_an_address_or_a_text_about_a_person(
     applicant = factories.applicant_for(
         application, user__full_name="Karin Berg", user__email="karin.berg@are.se"
     )
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     factories.start_review([application], by=programme_manager)
     reviewer = factories.PanelMemberFactory(call=call, user__full_name="Olle Reviewer")
     review_services.conflicts_declare(
@@ -685,12 +697,12 @@ def test_no_entry_holds_a_name_an_address_or_a_text_about_a_person(
         has_conflict=False,
         reason="Karin Berg moved away.",
     )
-    services.application_complete_review(application=application, by=programme_manager)
+    application_complete_review(application=application, by=programme_manager)
     decision = factories.proposed_decision(
         application, by=programme_manager, justification="Karin Berg's plan is clear."
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     log_in(client, programme_manager.email)
 
     everything = json.dumps(

@@ -11,9 +11,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from applications import services
 from applications.audit import audit_record, audit_verify_chain
 from applications.models import Application, AuditChainHead, AuditEntry
+from applications.services.transitions import application_submit
 from tests import factories
 from tests.concurrency import run_together
 
@@ -145,7 +145,7 @@ def test_thirty_simultaneous_submits_write_thirty_entries_in_one_chain():
         def job():
             with translation.override("en"):
                 application = Application.objects.get(pk=pk)
-                return services.application_submit(application=application, by=user).number
+                return application_submit(application=application, by=user).number
 
         return job
 

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from applications import selectors, services
+from applications import selectors
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.services.decisions import decision_confirm
 from tests import factories
 from tests.concurrency import run_together
 
@@ -50,7 +51,7 @@ def _confirm_job(decision_pk: int, user):
         # A new thread has no active language; read the refusal in English.
         with translation.override("en"):
             decision = Decision.objects.get(pk=decision_pk)
-            return services.decision_confirm(decision=decision, by=user).pk
+            return decision_confirm(decision=decision, by=user).pk
 
     return job
 

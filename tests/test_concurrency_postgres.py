@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
 
-from applications import services
 from applications.enums import ApplicationState
 from applications.models import Application, ApplicationVersion, RegistrationCounter
+from applications.services.transitions import application_submit
 from tests import factories
 from tests.concurrency import run_together
 
@@ -30,7 +30,7 @@ def _submit_job(application_pk: int, user):
         # A new thread has no active language; read the refusal in English.
         with translation.override("en"):
             application = Application.objects.get(pk=application_pk)
-            return services.application_submit(application=application, by=user).application_id
+            return application_submit(application=application, by=user).application_id
 
     return job
 

@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.utils import translation
 
-from applications import selectors, services
+from applications import selectors
 from applications.models import Decision, DecisionLetter, ImmutableDecision
+from applications.services.decisions import decision_confirm, decision_send_back
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def confirmed(reviewed, programme_manager, decision_maker, django_capture_on_com
     """A confirmed approval of 500 000 kr with its letter."""
     decision = factories.proposed_decision(reviewed, by=programme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     return Decision.objects.get(pk=decision.pk)
 
 
@@ -69,7 +70,7 @@ def test_a_stale_copy_read_before_confirmation_cannot_overwrite_it(
 ):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
     stale = Decision.objects.get(pk=decision.pk)
-    services.decision_confirm(decision=decision, by=decision_maker)
+    decision_confirm(decision=decision, by=decision_maker)
     before = _stored(decision)
 
     stale.conditions = "Added afterwards."
@@ -100,7 +101,7 @@ def test_a_bulk_update_touching_one_confirmed_decision_changes_none(
 ):
     done, waiting = factories.reviewed_applications(call, by=programme_manager, count=2)
     confirmed = factories.proposed_decision(done, by=programme_manager)
-    services.decision_confirm(decision=confirmed, by=decision_maker)
+    decision_confirm(decision=confirmed, by=decision_maker)
     proposed = factories.proposed_decision(waiting, by=programme_manager)
 
     with pytest.raises(ImmutableDecision):
@@ -206,7 +207,7 @@ def test_raw_sql_cannot_delete_a_confirmed_decision_without_a_letter(
     reviewed, programme_manager, decision_maker
 ):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
-    services.decision_confirm(decision=decision, by=decision_maker)  # letter task not run
+    decision_confirm(decision=decision, by=decision_maker)  # letter task not run
 
     with pytest.raises(IntegrityError, match="never changed or deleted"):
         _raw("DELETE FROM applications_decision WHERE id = %s", [decision.pk])
@@ -252,7 +253,7 @@ def test_a_correction_is_a_new_decision_and_the_old_one_stays_unchanged(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=correction, by=decision_maker)
+        decision_confirm(decision=correction, by=decision_maker)
 
     assert _stored(confirmed) == before
     assert _stored_letter(confirmed.letter) == old_letter
@@ -279,7 +280,7 @@ def test_effective_decision_and_committed_amount_follow_the_confirmed_correction
     assert selectors.effective_decision(reviewed) == confirmed
     assert selectors.call_committed_amount(call) == 500_000
 
-    services.decision_confirm(decision=correction, by=decision_maker)
+    decision_confirm(decision=correction, by=decision_maker)
 
     assert selectors.effective_decision(reviewed) == correction
     assert selectors.call_committed_amount(call) == 400_000
@@ -287,7 +288,7 @@ def test_effective_decision_and_committed_amount_follow_the_confirmed_correction
     second = factories.proposed_decision(
         reviewed, by=programme_manager, granted_amount=450_000, supersedes=correction
     )
-    services.decision_confirm(decision=second, by=decision_maker)
+    decision_confirm(decision=second, by=decision_maker)
 
     assert selectors.effective_decision(reviewed) == second
     assert selectors.call_committed_amount(call) == 450_000
@@ -301,7 +302,7 @@ def test_a_sent_back_correction_leaves_the_old_decision_in_force(
         reviewed, by=programme_manager, granted_amount=400_000, supersedes=confirmed
     )
 
-    services.decision_send_back(decision=correction, by=decision_maker, comment="No change.")
+    decision_send_back(decision=correction, by=decision_maker, comment="No change.")
 
     assert selectors.effective_decision(reviewed) == confirmed
     assert selectors.call_committed_amount(reviewed.call) == 500_000

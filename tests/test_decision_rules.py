@@ -13,10 +13,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from applications import services
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.services.decisions import (
+    decision_confirm,
+    decision_send_back,
+    decisions_confirm_batch,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +61,7 @@ def test_the_proposer_cannot_confirm_their_own_proposal(reviewed, both):
     decision = factories.proposed_decision(reviewed, by=both)
 
     with pytest.raises(PermissionDenied):
-        services.decision_confirm(decision=decision, by=both)
+        decision_confirm(decision=decision, by=both)
 
     _assert_still_proposed(decision, reviewed)
 
@@ -66,7 +70,7 @@ def test_the_proposer_cannot_send_back_their_own_proposal(reviewed, both):
     decision = factories.proposed_decision(reviewed, by=both)
 
     with pytest.raises(PermissionDenied):
-        services.decision_send_back(decision=decision, by=both, comment="Mine, after all.")
+        decision_send_back(decision=decision, by=both, comment="Mine, after all.")
 
     _assert_still_proposed(decision, reviewed)
 
@@ -78,7 +82,7 @@ def test_the_proposer_cannot_confirm_their_own_proposal_in_a_batch(call, program
     own = factories.proposed_decision(own_application, by=both)
     other = factories.proposed_decision(other_application, by=programme_manager)
 
-    results = services.decisions_confirm_batch(decisions=[own, other], by=both)
+    results = decisions_confirm_batch(decisions=[own, other], by=both)
 
     assert [(d.pk, message) for d, message in results] == [
         (own.pk, "You may not confirm a decision you proposed."),
@@ -93,7 +97,7 @@ def test_the_proposer_cannot_confirm_their_own_proposal_in_a_batch(call, program
 def test_one_who_is_both_confirms_others_proposals(reviewed, programme_manager, both):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
 
-    services.decision_confirm(decision=decision, by=both)
+    decision_confirm(decision=decision, by=both)
 
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.CONFIRMED
@@ -104,7 +108,7 @@ def test_one_who_is_both_confirms_others_proposals(reviewed, programme_manager, 
 def test_one_who_is_both_sends_back_others_proposals(reviewed, programme_manager, both):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
 
-    services.decision_send_back(decision=decision, by=both, comment="Lower it.")
+    decision_send_back(decision=decision, by=both, comment="Lower it.")
 
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.SENT_BACK
@@ -130,7 +134,7 @@ def test_a_user_without_the_decision_right_cannot_confirm(role, reviewed, progra
     user = _user_without_the_decision_right(role, reviewed)
 
     with pytest.raises(PermissionDenied):
-        services.decision_confirm(decision=decision, by=user)
+        decision_confirm(decision=decision, by=user)
 
     _assert_still_proposed(decision, reviewed)
 
@@ -141,7 +145,7 @@ def test_a_user_without_the_decision_right_cannot_send_back(role, reviewed, prog
     user = _user_without_the_decision_right(role, reviewed)
 
     with pytest.raises(PermissionDenied):
-        services.decision_send_back(decision=decision, by=user, comment="No.")
+        decision_send_back(decision=decision, by=user, comment="No.")
 
     _assert_still_proposed(decision, reviewed)
 
@@ -151,7 +155,7 @@ def test_a_user_without_the_decision_right_is_refused_in_a_batch(role, reviewed,
     decision = factories.proposed_decision(reviewed, by=programme_manager)
     user = _user_without_the_decision_right(role, reviewed)
 
-    results = services.decisions_confirm_batch(decisions=[decision], by=user)
+    results = decisions_confirm_batch(decisions=[decision], by=user)
 
     assert [(d.pk, message) for d, message in results] == [
         (decision.pk, "You do not have the right to confirm decisions.")
@@ -259,7 +263,7 @@ def test_the_applicant_may_view_the_decision_once_released(
     decision = factories.proposed_decision(reviewed, by=programme_manager)
     users = _users(reviewed, programme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     assert Decision.objects.get(pk=decision.pk).release.released_by is None
 
     table = _table(users, decision)

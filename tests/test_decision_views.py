@@ -487,9 +487,9 @@ def test_send_back_is_refused_to_programme_managers_and_applicants(client, propo
 
 
 def test_a_sent_back_application_can_be_proposed_again(client, programme_manager, proposal):
-    from applications import services
+    from applications.services.decisions import decision_send_back
 
-    services.decision_send_back(decision=proposal, by=factories.decision_maker(), comment="No.")
+    decision_send_back(decision=proposal, by=factories.decision_maker(), comment="No.")
     client.force_login(programme_manager)
     page = client.get(reverse("applications:decision_propose", args=[proposal.application_id]))
     assert page.context["form"] is not None
@@ -510,10 +510,10 @@ def held(programme_manager, decision_maker, django_capture_on_commit_callbacks):
     call = factories.CallFactory(hold_decisions_for_release=True)
     application = factories.reviewed_applications(call, by=programme_manager)[0]
     decision = factories.proposed_decision(application, by=programme_manager)
-    from applications import services
+    from applications.services.decisions import decision_confirm
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     return decision
 
 
@@ -565,10 +565,10 @@ def test_the_applicant_sees_the_decision_only_once_released(
     assert "Download the decision letter" not in before
     assert letter_url not in before
 
-    from applications import services
+    from applications.services.decisions import decisions_release_for_call
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.decisions_release_for_call(call=held.application.call, by=programme_manager)
+        decisions_release_for_call(call=held.application.call, by=programme_manager)
     html = client.get(url).content.decode()
     assert letter_url in html
     assert "Dag Decider" in html and "Petra Presenter" in html

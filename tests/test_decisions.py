@@ -14,9 +14,19 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import selectors, services
+from applications import selectors
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.models import Application, Decision, DecisionLetter, DecisionRelease
+from applications.services.decisions import (
+    decision_confirm,
+    decision_propose,
+    decision_release,
+    decision_send_back,
+    decisions_confirm_batch,
+    decisions_release_for_call,
+)
+from applications.services.transitions import application_complete_review
+from applications.services.working_copy import application_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +50,7 @@ def reviewed(call, programme_manager):
 def _confirm(decision, by, capture):
     """Confirm and run what was queued after commit (the letter, and the release and email)."""
     with capture(execute=True):
-        return services.decision_confirm(decision=decision, by=by)
+        return decision_confirm(decision=decision, by=by)
 
 
 # -- propose ---------------------------------------------------------------------------------
@@ -49,7 +59,7 @@ def _confirm(decision, by, capture):
 def test_programme_manager_proposes_an_approval_of_a_reviewed_application(
     reviewed, programme_manager
 ):
-    decision = services.decision_propose(
+    decision = decision_propose(
         application=reviewed,
         by=programme_manager,
         outcome=DecisionOutcome.APPROVED,
@@ -81,7 +91,7 @@ def test_programme_manager_proposes_an_approval_of_a_reviewed_application(
 
 
 def test_proposing_a_rejection_records_no_amount(reviewed, programme_manager):
-    decision = services.decision_propose(
+    decision = decision_propose(
         application=reviewed,
         by=programme_manager,
         outcome=DecisionOutcome.REJECTED,
@@ -97,7 +107,7 @@ def test_proposing_ineligible_straight_from_submitted_records_the_reason_code(
 ):
     application = factories.submitted_application(call)
 
-    decision = services.decision_propose(
+    decision = decision_propose(
         application=application,
         by=programme_manager,
         outcome=DecisionOutcome.REJECTED_INELIGIBLE,
@@ -227,11 +237,9 @@ def test_the_limit_is_the_submitted_versions_amount_not_the_working_copys(call, 
     """Edits after submission that were never submitted count for nothing."""
     application = factories.submitted_application(call)
     applicant = factories.applicant_for(application)
-    services.application_update(
-        application=application, by=applicant, data={"requested_amount": 550_000}
-    )
+    application_update(application=application, by=applicant, data={"requested_amount": 550_000})
     factories.start_review([application], by=programme_manager)
-    services.application_complete_review(application=application, by=programme_manager)
+    application_complete_review(application=application, by=programme_manager)
     application.refresh_from_db()
     assert application.requested_amount == 550_000
 
@@ -366,7 +374,7 @@ def test_confirming_moves_the_reviewed_application_with_one_log_row(
         reviewed, by=programme_manager, outcome=outcome, justification="The reasons."
     )
 
-    confirmed = services.decision_confirm(decision=decision, by=decision_maker)
+    confirmed = decision_confirm(decision=decision, by=decision_maker)
 
     reviewed.refresh_from_db()
     assert reviewed.state == state
@@ -393,7 +401,7 @@ def test_confirming_ineligible_rejects_the_submitted_application(
         justification="Outside the aim.",
     )
 
-    services.decision_confirm(decision=decision, by=decision_maker)
+    decision_confirm(decision=decision, by=decision_maker)
 
     application.refresh_from_db()
     assert application.state == ApplicationState.REJECTED
@@ -412,7 +420,7 @@ def test_confirming_a_correction_does_not_move_the_application(
         reviewed, by=programme_manager, granted_amount=400_000, supersedes=decision
     )
 
-    services.decision_confirm(decision=correction, by=decision_maker)
+    decision_confirm(decision=correction, by=decision_maker)
 
     decision.refresh_from_db()
     reviewed.refresh_from_db()
@@ -449,7 +457,7 @@ def test_letter_data_freezes_what_the_letter_shows(appealable, programme_manager
         feedback="Clear budget.",
     )
 
-    services.decision_confirm(decision=decision, by=decider)
+    decision_confirm(decision=decision, by=decider)
 
     decision.refresh_from_db()
     version = application.versions.get()
@@ -487,15 +495,15 @@ def test_letter_data_is_made_from_the_submitted_version_and_stays_unchanged(
     call, programme_manager, decision_maker
 ):
     application = factories.submitted_application(call, title="The submitted title")
-    services.application_update(
+    application_update(
         application=application,
         by=factories.applicant_for(application),
         data={"title": "An edit never submitted", "period_end": dt.date(2027, 6, 30)},
     )
     factories.start_review([application], by=programme_manager)
-    services.application_complete_review(application=application, by=programme_manager)
+    application_complete_review(application=application, by=programme_manager)
     decision = factories.proposed_decision(application, by=programme_manager)
-    services.decision_confirm(decision=decision, by=decision_maker)
+    decision_confirm(decision=decision, by=decision_maker)
     decision.refresh_from_db()
     frozen = decision.letter_data
     assert frozen["title"] == "The submitted title"
@@ -518,7 +526,7 @@ def test_the_letter_is_made_only_after_the_confirmation_commits(
     decision = factories.proposed_decision(reviewed, by=programme_manager)
 
     with django_capture_on_commit_callbacks() as queued:
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     assert len(queued) == 1
     assert DecisionLetter.objects.count() == 0
 
@@ -535,16 +543,16 @@ def test_a_sent_back_or_confirmed_decision_cannot_be_confirmed(
     reviewed, programme_manager, decision_maker
 ):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
-    services.decision_send_back(decision=decision, by=decision_maker, comment="Lower amount.")
+    decision_send_back(decision=decision, by=decision_maker, comment="Lower amount.")
 
     with pytest.raises(ValidationError) as refused:
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     assert refused.value.messages == ["This decision is not waiting for confirmation."]
 
     second = factories.proposed_decision(reviewed, by=programme_manager, granted_amount=400_000)
-    services.decision_confirm(decision=second, by=decision_maker)
-    for service in (services.decision_confirm, services.decision_send_back):
-        kwargs = {"comment": "Again."} if service is services.decision_send_back else {}
+    decision_confirm(decision=second, by=decision_maker)
+    for service in (decision_confirm, decision_send_back):
+        kwargs = {"comment": "Again."} if service is decision_send_back else {}
         with pytest.raises(ValidationError) as refused:
             service(decision=second, by=factories.decision_maker(), **kwargs)
         assert refused.value.messages == ["This decision is not waiting for confirmation."]
@@ -560,7 +568,7 @@ def test_sending_back_records_who_when_and_why_and_leaves_the_application(
 ):
     decision = factories.proposed_decision(reviewed, by=programme_manager)
 
-    services.decision_send_back(decision=decision, by=decision_maker, comment="  Lower it.  ")
+    decision_send_back(decision=decision, by=decision_maker, comment="  Lower it.  ")
 
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.SENT_BACK
@@ -577,7 +585,7 @@ def test_sending_back_needs_a_comment(comment, reviewed, programme_manager, deci
     decision = factories.proposed_decision(reviewed, by=programme_manager)
 
     with pytest.raises(ValidationError) as refused:
-        services.decision_send_back(decision=decision, by=decision_maker, comment=comment)
+        decision_send_back(decision=decision, by=decision_maker, comment=comment)
 
     assert refused.value.messages == ["Say why the proposal is sent back."]
     decision.refresh_from_db()
@@ -589,10 +597,10 @@ def test_after_sending_back_a_new_proposal_can_be_made_and_confirmed(
     reviewed, programme_manager, decision_maker
 ):
     first = factories.proposed_decision(reviewed, by=programme_manager)
-    services.decision_send_back(decision=first, by=decision_maker, comment="Lower it.")
+    decision_send_back(decision=first, by=decision_maker, comment="Lower it.")
 
     second = factories.proposed_decision(reviewed, by=programme_manager, granted_amount=400_000)
-    services.decision_confirm(decision=second, by=decision_maker)
+    decision_confirm(decision=second, by=decision_maker)
 
     assert selectors.effective_decision(reviewed) == second
     first.refresh_from_db()
@@ -610,12 +618,12 @@ def small_call():
 
 def test_confirmations_up_to_exactly_the_budget_pass(small_call, programme_manager, decision_maker):
     first, second = factories.reviewed_applications(small_call, by=programme_manager, count=2)
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(first, by=programme_manager, granted_amount=500_000),
         by=decision_maker,
     )
 
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(second, by=programme_manager, granted_amount=400_000),
         by=decision_maker,
     )
@@ -627,14 +635,14 @@ def test_one_krona_over_the_budget_is_refused_showing_what_remains(
     small_call, programme_manager, decision_maker
 ):
     first, second = factories.reviewed_applications(small_call, by=programme_manager, count=2)
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(first, by=programme_manager, granted_amount=500_000),
         by=decision_maker,
     )
     over = factories.proposed_decision(second, by=programme_manager, granted_amount=400_001)
 
     with pytest.raises(ValidationError) as refused:
-        services.decision_confirm(decision=over, by=decision_maker)
+        decision_confirm(decision=over, by=decision_maker)
 
     assert refused.value.messages == [
         f"Confirming this would exceed the call's budget: 400{NBSP}000 kr remain of "
@@ -653,16 +661,16 @@ def test_rejections_do_not_count_against_the_budget(small_call, programme_manage
     first, second, third = factories.reviewed_applications(
         small_call, by=programme_manager, count=3
     )
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(first, by=programme_manager, granted_amount=500_000),
         by=decision_maker,
     )
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(second, by=programme_manager, granted_amount=400_000),
         by=decision_maker,
     )
 
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(
             third, by=programme_manager, outcome=DecisionOutcome.REJECTED
         ),
@@ -676,14 +684,14 @@ def test_rejections_do_not_count_against_the_budget(small_call, programme_manage
 
 def test_other_calls_do_not_count_against_the_budget(small_call, programme_manager, decision_maker):
     (elsewhere,) = factories.reviewed_applications(factories.CallFactory(), by=programme_manager)
-    services.decision_confirm(
+    decision_confirm(
         decision=factories.proposed_decision(elsewhere, by=programme_manager),
         by=decision_maker,
     )
     first, second = factories.reviewed_applications(small_call, by=programme_manager, count=2)
 
     for application, amount in ((first, 500_000), (second, 400_000)):
-        services.decision_confirm(
+        decision_confirm(
             decision=factories.proposed_decision(
                 application, by=programme_manager, granted_amount=amount
             ),
@@ -698,30 +706,30 @@ def test_a_correction_counts_only_the_difference(small_call, programme_manager, 
     one = factories.proposed_decision(first, by=programme_manager, granted_amount=500_000)
     two = factories.proposed_decision(second, by=programme_manager, granted_amount=400_000)
     for decision in (one, two):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
 
     # The budget is used up, yet a correction may move within what its decision had.
     down = factories.proposed_decision(
         first, by=programme_manager, granted_amount=450_000, supersedes=one
     )
-    services.decision_confirm(decision=down, by=decision_maker)
+    decision_confirm(decision=down, by=decision_maker)
     assert selectors.call_committed_amount(small_call) == 850_000
 
     over = factories.proposed_decision(
         second, by=programme_manager, granted_amount=450_001, supersedes=two
     )
     with pytest.raises(ValidationError) as refused:
-        services.decision_confirm(decision=over, by=decision_maker)
+        decision_confirm(decision=over, by=decision_maker)
     assert refused.value.messages == [
         f"Confirming this would exceed the call's budget: 450{NBSP}000 kr remain of "
         f"900{NBSP}000 kr, and the decision grants 450{NBSP}001 kr."
     ]
-    services.decision_send_back(decision=over, by=decision_maker, comment="Too much.")
+    decision_send_back(decision=over, by=decision_maker, comment="Too much.")
 
     up = factories.proposed_decision(
         second, by=programme_manager, granted_amount=450_000, supersedes=two
     )
-    services.decision_confirm(decision=up, by=decision_maker)
+    decision_confirm(decision=up, by=decision_maker)
     assert selectors.call_committed_amount(small_call) == 900_000
 
 
@@ -734,13 +742,13 @@ def test_after_the_budget_is_lowered_below_what_is_granted_only_a_lower_correcti
     one = factories.proposed_decision(first, by=programme_manager, granted_amount=400_000)
     two = factories.proposed_decision(second, by=programme_manager, granted_amount=400_000)
     for decision in (one, two):
-        services.decision_confirm(decision=decision, by=decision_maker)
+        decision_confirm(decision=decision, by=decision_maker)
     small_call.budget = 700_000
     small_call.save()
 
     new = factories.proposed_decision(third, by=programme_manager, granted_amount=1)
     with pytest.raises(ValidationError) as refused:
-        services.decision_confirm(decision=new, by=decision_maker)
+        decision_confirm(decision=new, by=decision_maker)
     assert refused.value.messages == [
         f"Confirming this would exceed the call's budget: 0 kr remain of "
         f"700{NBSP}000 kr, and the decision grants 1 kr."
@@ -750,17 +758,17 @@ def test_after_the_budget_is_lowered_below_what_is_granted_only_a_lower_correcti
         first, by=programme_manager, granted_amount=400_001, supersedes=one
     )
     with pytest.raises(ValidationError) as refused:
-        services.decision_confirm(decision=up, by=decision_maker)
+        decision_confirm(decision=up, by=decision_maker)
     assert refused.value.messages == [
         f"Confirming this would exceed the call's budget: 400{NBSP}000 kr remain of "
         f"700{NBSP}000 kr, and the decision grants 400{NBSP}001 kr."
     ]
-    services.decision_send_back(decision=up, by=decision_maker, comment="Lower it.")
+    decision_send_back(decision=up, by=decision_maker, comment="Lower it.")
 
     down = factories.proposed_decision(
         first, by=programme_manager, granted_amount=350_000, supersedes=one
     )
-    services.decision_confirm(decision=down, by=decision_maker)
+    decision_confirm(decision=down, by=decision_maker)
     assert selectors.call_committed_amount(small_call) == 750_000
 
 
@@ -773,7 +781,7 @@ def test_batch_confirm_confirms_those_that_fit_and_reports_the_rest(
         for a, amount in zip(applications, [400_000, 400_000, 200_000, 100_000], strict=True)
     ]
 
-    results = services.decisions_confirm_batch(decisions=proposals, by=decision_maker)
+    results = decisions_confirm_batch(decisions=proposals, by=decision_maker)
 
     assert [(d.pk, message) for d, message in results] == [
         (proposals[0].pk, ""),
@@ -805,7 +813,7 @@ def test_batch_confirm_queues_the_letters_and_returns(
     ]
 
     with django_capture_on_commit_callbacks() as queued:
-        results = services.decisions_confirm_batch(decisions=proposals, by=decision_maker)
+        results = decisions_confirm_batch(decisions=proposals, by=decision_maker)
 
     assert [message for _, message in results] == ["", "", ""]
     assert len(queued) == 3
@@ -869,11 +877,11 @@ def test_held_decisions_wait_in_the_outbox_until_the_programme_manager_releases_
     assert [_applicant_sees(d) for d in decisions] == [False, False]
 
     with pytest.raises(PermissionDenied):
-        services.decisions_release_for_call(call=call, by=decision_maker)
+        decisions_release_for_call(call=call, by=decision_maker)
     assert DecisionRelease.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        counts = services.decisions_release_for_call(call=call, by=programme_manager)
+        counts = decisions_release_for_call(call=call, by=programme_manager)
 
     assert counts == (2, 0)
     assert len(mail.outbox) == 2
@@ -892,10 +900,10 @@ def test_releasing_twice_emails_once(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.decisions_release_for_call(call=call, by=programme_manager)
+        first = decisions_release_for_call(call=call, by=programme_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        second = services.decisions_release_for_call(call=call, by=programme_manager)
-        again = services.decision_release(decision=decision, by=programme_manager)
+        second = decisions_release_for_call(call=call, by=programme_manager)
+        again = decision_release(decision=decision, by=programme_manager)
 
     assert first == (1, 0)
     assert second == (0, 0)
@@ -915,10 +923,10 @@ def test_a_held_decision_without_its_letter_yet_is_counted_as_waiting(
     _confirm(ready, decision_maker, django_capture_on_commit_callbacks)
     pending = factories.proposed_decision(pending_application, by=programme_manager)
     with django_capture_on_commit_callbacks():  # the letter task is queued, never run
-        services.decision_confirm(decision=pending, by=decision_maker)
+        decision_confirm(decision=pending, by=decision_maker)
 
     with django_capture_on_commit_callbacks(execute=True):
-        counts = services.decisions_release_for_call(call=call, by=programme_manager)
+        counts = decisions_release_for_call(call=call, by=programme_manager)
 
     assert counts == (1, 1)
     assert list(DecisionRelease.objects.values_list("decision", flat=True)) == [ready.pk]
@@ -937,9 +945,9 @@ def test_releasing_needs_the_programme_manager_right(
 
     for user in (decision_maker, applicant, superuser):
         with pytest.raises(PermissionDenied):
-            services.decision_release(decision=decision, by=user)
+            decision_release(decision=decision, by=user)
         with pytest.raises(PermissionDenied):
-            services.decisions_release_for_call(call=call, by=user)
+            decisions_release_for_call(call=call, by=user)
 
     assert DecisionRelease.objects.count() == 0
     assert mail.outbox == []

@@ -3,7 +3,11 @@ import datetime as dt
 import pytest
 import time_machine
 
-from applications import services
+from applications.services.transitions import (
+    application_return_for_completion,
+    application_submit,
+    application_withdraw,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +23,7 @@ def submitted_in_english():
             language="en", contact_email="contact@kommun.example.se"
         )
         applicant = factories.applicant_for(application)
-        services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
     application.refresh_from_db()
     return application, applicant
 
@@ -33,7 +37,7 @@ def test_return_for_completion_sends_the_request_with_message_and_deadline(
         time_machine.travel(dt.datetime(2026, 11, 21, 9, 0, tzinfo=UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.application_return_for_completion(
+        application_return_for_completion(
             application=application,
             by=programme_manager,
             message="Attach the hub's written offer.",
@@ -65,7 +69,7 @@ def test_withdrawal_sends_the_notice_with_the_reason(
     colleague = factories.applicant_for(application)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_withdraw(
+        application_withdraw(
             application=application, by=applicant, reason="We could not staff the trial."
         )
 
@@ -86,11 +90,9 @@ def test_completion_request_is_sent_in_the_applications_language(
 ):
     with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
         application = factories.ApplicationFactory(language="sv")
-        services.application_submit(
-            application=application, by=factories.applicant_for(application)
-        )
+        application_submit(application=application, by=factories.applicant_for(application))
         with django_capture_on_commit_callbacks(execute=True):
-            services.application_return_for_completion(
+            application_return_for_completion(
                 application=application,
                 by=programme_manager,
                 message="Komplettera budgeten.",

@@ -10,8 +10,19 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from applications import letters, selectors, services
+from applications import selectors
 from applications.enums import County, PaymentStatus, ReportKind
+from applications.services.decisions import decision_confirm
+from applications.services.follow_up import (
+    application_accept_grant,
+    application_close,
+    application_lapse,
+    payment_mark_paid,
+    repayment_mark_settled,
+    report_approve,
+    report_return,
+)
+from applications.services.letters import decision_letter_generate
 from applications.views.overview import bar_chart
 from tests import factories
 
@@ -35,15 +46,15 @@ def _grants(call, count: int = 1, **kwargs) -> list:
     applications = factories.reviewed_applications(call, by=manager, count=count, **kwargs)
     for application in applications:
         decision = factories.proposed_decision(application, by=manager)
-        services.decision_confirm(decision=decision, by=decider)
-        letters.decision_letter_generate(decision.pk)
+        decision_confirm(decision=decision, by=decider)
+        decision_letter_generate(decision.pk)
         application.refresh_from_db()
     return applications
 
 
 def _accept(application):
     signatory = factories.applicant_for(application, is_signatory=True)
-    services.application_accept_grant(
+    application_accept_grant(
         application=application,
         by=signatory,
         text=selectors.acceptance_text(application, selectors.effective_decision(application)),
@@ -54,7 +65,7 @@ def _accept(application):
 
 
 def _pay_first(application, manager):
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=application.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
 
@@ -62,7 +73,7 @@ def _pay_first(application, manager):
 def _final_approved(application, manager, *, spent):
     final = application.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=application.signatory, spent=spent)
-    services.report_approve(report=final, by=manager)
+    report_approve(report=final, by=manager)
     return final
 
 
@@ -152,7 +163,7 @@ def test_money_per_call_adds_up_granted_paid_due_reclaimed_repaid_and_remaining(
     assert selectors.follow_up_money_by_call() == [expected]
 
     claim = call_with_grants["reclaimed"].repayment_claims.get()
-    services.repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
+    repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
     assert selectors.follow_up_money_by_call() == [{**expected, "repaid": 150_000}]
 
 
@@ -162,7 +173,7 @@ def test_money_per_call_counts_a_correction_instead_of_what_it_corrects():
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=300_000, supersedes=original
     )
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_confirm(decision=correction, by=factories.decision_maker())
     [row] = selectors.follow_up_money_by_call()
     assert (row["granted"], row["remaining"]) == (300_000, 6_000_000 - 300_000)
 
@@ -173,7 +184,7 @@ def test_money_per_call_leaves_out_calls_without_grants_and_rejections():
     manager = factories.programme_manager()
     [application] = factories.reviewed_applications(call, by=manager)
     decision = factories.proposed_decision(application, by=manager, outcome="rejected")
-    services.decision_confirm(decision=decision, by=factories.decision_maker())
+    decision_confirm(decision=decision, by=factories.decision_maker())
     assert selectors.follow_up_money_by_call() == []
 
 
@@ -215,7 +226,7 @@ def test_reports_due_leaves_out_submitted_reports_and_counts_returned_ones(call_
     final = due.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=due.signatory)
     assert selectors.follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [])
-    services.report_return(report=final, by=manager, comment="Add the hub days.")
+    report_return(report=final, by=manager, comment="Add the hub days.")
     assert selectors.follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [final])
 
 
@@ -278,7 +289,7 @@ def test_stages_count_every_grant_once(call_with_grants):
     due = call_with_grants["due"]
     lapsed = factories.approved_grant()
     with time_machine.travel(lapsed.accept_by + dt.timedelta(days=1)):
-        services.application_lapse(application=lapsed)
+        application_lapse(application=lapsed)
     assert selectors.follow_up_stages() == [
         ("awaiting_acceptance", 1),
         ("no_report_in", 1),
@@ -295,8 +306,8 @@ def test_stages_count_every_grant_once(call_with_grants):
 def test_stages_count_a_closed_grant(call_with_grants):
     reclaimed, manager = call_with_grants["reclaimed"], call_with_grants["manager"]
     claim = reclaimed.repayment_claims.get()
-    services.repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
-    services.application_close(application=reclaimed, by=manager)
+    repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
+    application_close(application=reclaimed, by=manager)
     stages = dict(selectors.follow_up_stages())
     assert (stages["final_approved"], stages["closed"], stages["lapsed"]) == (0, 1, 0)
 

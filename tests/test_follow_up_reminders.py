@@ -20,10 +20,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from applications import services
 from applications.enums import ApplicationState, ReminderKind, ReportKind
 from applications.models import ApplicationTransition, ReportReminder
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.services.follow_up import report_approve, report_return
 from tests import factories
 from tests.concurrency import run_together
 
@@ -151,7 +151,7 @@ def test_no_reminder_for_a_submitted_report(grant, django_capture_on_commit_call
 def test_no_reminder_for_an_approved_report(grant, django_capture_on_commit_callbacks):
     report = grant.reports.get()
     factories.complete_report(report, by=grant.signatory)
-    services.report_approve(report=report, by=factories.programme_manager())
+    report_approve(report=report, by=factories.programme_manager())
     mail.outbox.clear()
     assert _reminders(django_capture_on_commit_callbacks, DUE - dt.timedelta(days=5)) == []
     assert _reminders(django_capture_on_commit_callbacks, DUE + dt.timedelta(days=5)) == []
@@ -163,9 +163,7 @@ def test_a_returned_report_is_reminded_again_when_overdue(
 ):
     report = grant.reports.get()
     factories.complete_report(report, by=grant.signatory)
-    services.report_return(
-        report=report, by=factories.programme_manager(), comment="Add the hub days."
-    )
+    report_return(report=report, by=factories.programme_manager(), comment="Add the hub days.")
     mail.outbox.clear()
     [email] = _reminders(django_capture_on_commit_callbacks, DUE + dt.timedelta(days=2))
     assert email.subject.endswith("is overdue")

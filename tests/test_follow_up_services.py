@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from applications import selectors, services
+from applications import selectors
 from applications.enums import (
     ApplicationState,
     BudgetCategory,
@@ -40,6 +40,20 @@ from applications.models import (
     Payment,
     RepaymentClaim,
     ReportCost,
+)
+from applications.services.decisions import decision_confirm
+from applications.services.follow_up import (
+    application_accept_grant,
+    application_close,
+    grants_lapse_expired,
+    payment_mark_paid,
+    payments_replan,
+    repayment_mark_settled,
+    report_approve,
+    report_return,
+    report_save,
+    report_submit,
+    split_instalments,
 )
 from grants.enums import InstalmentTrigger
 from tests import factories
@@ -110,7 +124,7 @@ def test_only_a_signatory_of_the_organisation_can_accept(approved, who):
     user = people[who]()
 
     with pytest.raises(PermissionDenied):
-        services.application_accept_grant(application=approved, by=user, text=_text(approved))
+        application_accept_grant(application=approved, by=user, text=_text(approved))
 
     approved.refresh_from_db()
     assert approved.state == S.APPROVED
@@ -127,9 +141,7 @@ def test_acceptance_keeps_who_when_and_the_exact_text(approved):
     )
 
     with time_machine.travel(moment, tick=False):  # the last day, late in the evening
-        acceptance = services.application_accept_grant(
-            application=approved, by=signatory, text=text
-        )
+        acceptance = application_accept_grant(application=approved, by=signatory, text=text)
 
     acceptance.refresh_from_db()
     assert (acceptance.accepted_by, acceptance.accepted_at, acceptance.text) == (
@@ -159,7 +171,7 @@ def test_acceptance_after_the_last_day_is_refused(approved):
     )
 
     with time_machine.travel(day_after, tick=False), pytest.raises(ValidationError) as refused:
-        services.application_accept_grant(application=approved, by=signatory, text=_text(approved))
+        application_accept_grant(application=approved, by=signatory, text=_text(approved))
 
     assert refused.value.messages == [
         f"The last day to accept this grant was {approved.accept_by:%-d %B %Y}. It can no longer "
@@ -173,7 +185,7 @@ def test_acceptance_after_the_last_day_is_refused(approved):
 def test_acceptance_of_a_text_other_than_the_one_shown_is_refused(approved):
     signatory = factories.applicant_for(approved, is_signatory=True)
     with pytest.raises(ValidationError) as refused:
-        services.application_accept_grant(
+        application_accept_grant(
             application=approved, by=signatory, text=_text(approved) + " And more."
         )
     assert refused.value.messages == [
@@ -184,7 +196,7 @@ def test_acceptance_of_a_text_other_than_the_one_shown_is_refused(approved):
 
 def test_a_grant_is_accepted_once(grant):
     with pytest.raises(ValidationError) as refused:
-        services.application_accept_grant(application=grant, by=grant.signatory, text=_text(grant))
+        application_accept_grant(application=grant, by=grant.signatory, text=_text(grant))
     assert refused.value.messages == ["Only an approved grant can be accepted."]
     assert Acceptance.objects.filter(application=grant).count() == 1
     assert grant.payments.count() == 2
@@ -241,7 +253,7 @@ def plans(draw):
 @settings(max_examples=300, deadline=None, database=None, derandomize=True)
 @given(amount=st.integers(min_value=0, max_value=10**9), shares=plans())
 def test_instalments_add_up_to_the_granted_amount_for_any_amount_and_plan(amount, shares):
-    parts = services.split_instalments(amount, shares)
+    parts = split_instalments(amount, shares)
 
     assert sum(parts) == amount
     assert len(parts) == len(shares)
@@ -284,7 +296,7 @@ def in_savepoint(check):
 def test_instalments_add_up_after_a_correction(grant, shares, granted, paid_count, corrected):
     def check():
         grant.payments.all().delete()
-        amounts = services.split_instalments(granted, shares)
+        amounts = split_instalments(granted, shares)
         paid_count_ = min(paid_count, len(shares))
         Payment.objects.bulk_create(
             Payment(
@@ -302,7 +314,7 @@ def test_instalments_add_up_after_a_correction(grant, shares, granted, paid_coun
         )
         paid = sum(amounts[:paid_count_])
 
-        claim = services.payments_replan(application=grant, granted=corrected)
+        claim = payments_replan(application=grant, granted=corrected)
 
         payments = list(grant.payments.all())
         kept = sum(p.amount for p in payments if p.status != PaymentStatus.CANCELLED)
@@ -320,7 +332,7 @@ def test_instalments_add_up_after_a_correction(grant, shares, granted, paid_coun
 
 
 def test_a_confirmed_correction_replans_what_is_not_yet_paid(grant, manager):
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     effective = selectors.effective_decision(grant)
@@ -328,7 +340,7 @@ def test_a_confirmed_correction_replans_what_is_not_yet_paid(grant, manager):
         grant, by=manager, granted_amount=450_001, supersedes=effective
     )
 
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_confirm(decision=correction, by=factories.decision_maker())
 
     assert _amounts(grant) == [400_000, 50_001]
     assert sum(_amounts(grant)) == 450_001
@@ -336,7 +348,7 @@ def test_a_confirmed_correction_replans_what_is_not_yet_paid(grant, manager):
 
 
 def test_a_correction_below_what_was_paid_claims_the_difference_back(grant, manager):
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     correction = factories.proposed_decision(
@@ -346,7 +358,7 @@ def test_a_correction_below_what_was_paid_claims_the_difference_back(grant, mana
         supersedes=selectors.effective_decision(grant),
     )
 
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_confirm(decision=correction, by=factories.decision_maker())
 
     second = grant.payments.get(position=2)
     assert (second.status, second.amount) == (PaymentStatus.CANCELLED, 0)
@@ -356,9 +368,7 @@ def test_a_correction_below_what_was_paid_claims_the_difference_back(grant, mana
 def test_a_correction_upwards_after_everything_was_paid_adds_an_instalment(manager):
     call = factories.CallFactory(payment_plan=[{"share": 100, "after": "acceptance"}])
     grant = factories.grant_in_follow_up(call, language="en", granted_amount=400_000)
-    services.payment_mark_paid(
-        payment=grant.payments.get(), by=manager, paid_on=timezone.localdate()
-    )
+    payment_mark_paid(payment=grant.payments.get(), by=manager, paid_on=timezone.localdate())
     correction = factories.proposed_decision(
         grant,
         by=manager,
@@ -366,7 +376,7 @@ def test_a_correction_upwards_after_everything_was_paid_adds_an_instalment(manag
         supersedes=selectors.effective_decision(grant),
     )
 
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_confirm(decision=correction, by=factories.decision_maker())
 
     added = grant.payments.get(position=2)
     assert (added.status, added.amount, added.due_since) == (
@@ -397,7 +407,7 @@ def test_instalments_add_up_after_settlement(odd_grant, manager, spent, pay_firs
 
     def check():
         if pay_first:
-            services.payment_mark_paid(
+            payment_mark_paid(
                 payment=odd_grant.payments.get(position=1),
                 by=manager,
                 paid_on=timezone.localdate(),
@@ -407,7 +417,7 @@ def test_instalments_add_up_after_settlement(odd_grant, manager, spent, pay_firs
             final, by=odd_grant.signatory, spent=[spent // 2, spent - spent // 2]
         )
 
-        services.report_approve(report=final, by=manager)
+        report_approve(report=final, by=manager)
 
         payments = list(odd_grant.payments.all())
         paid = sum(p.amount for p in payments if p.status == PaymentStatus.PAID)
@@ -436,7 +446,7 @@ def _save(report, by, **overrides):
         "spent": {costs[0].pk: 300_000, costs[1].pk: 200_000},
     }
     arguments.update(overrides)
-    return services.report_save(report=report, by=by, **arguments)
+    return report_save(report=report, by=by, **arguments)
 
 
 def test_a_report_that_does_not_add_up_cannot_be_submitted(grant):
@@ -444,7 +454,7 @@ def test_a_report_that_does_not_add_up_cannot_be_submitted(grant):
     _save(final, grant.signatory, total_spent=499_999)
 
     with pytest.raises(ValidationError) as refused:
-        services.report_submit(report=final, by=grant.signatory)
+        report_submit(report=final, by=grant.signatory)
 
     assert refused.value.messages == [
         "The financial report does not add up: the lines come to 500\u00a0000 kr but the total "
@@ -461,7 +471,7 @@ def test_approval_checks_the_financial_report_again(grant, manager):
     ReportCost.objects.filter(report=final, position=1).update(spent=150_000)
 
     with pytest.raises(ValidationError) as refused:
-        services.report_approve(report=final, by=manager)
+        report_approve(report=final, by=manager)
 
     assert refused.value.messages == [
         "The financial report does not add up: the lines come to 450\u00a0000 kr but the total "
@@ -484,7 +494,7 @@ def test_a_submitted_report_cannot_be_edited(grant):
     final.refresh_from_db()
     assert final.what_was_done == "Twenty employees worked from the hub two days a week."
     with pytest.raises(ValidationError):
-        services.report_submit(report=final, by=grant.signatory)
+        report_submit(report=final, by=grant.signatory)
 
 
 def test_reports_are_written_by_the_organisation_and_reviewed_by_programme_managers(grant, manager):
@@ -496,9 +506,9 @@ def test_reports_are_written_by_the_organisation_and_reviewed_by_programme_manag
     factories.complete_report(final, by=factories.applicant_for(grant))  # any member
     for user in (grant.signatory, outsider, factories.decision_maker()):
         with pytest.raises(PermissionDenied):
-            services.report_approve(report=final, by=user)
+            report_approve(report=final, by=user)
         with pytest.raises(PermissionDenied):
-            services.report_return(report=final, by=user, comment="More.")
+            report_return(report=final, by=user, comment="More.")
     final.refresh_from_db()
     assert final.status == ReportStatus.SUBMITTED
 
@@ -507,13 +517,13 @@ def test_reports_are_written_by_the_organisation_and_reviewed_by_programme_manag
 
 
 def test_less_spent_than_paid_makes_a_repayment_claim_of_the_difference(grant, manager):
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory, spent=[250_000, 100_000])
 
-    services.report_approve(report=final, by=manager)
+    report_approve(report=final, by=manager)
 
     claim = grant.repayment_claims.get()
     assert (claim.amount, claim.report, claim.settled_on) == (50_000, final, None)
@@ -534,13 +544,13 @@ def test_less_spent_than_paid_makes_a_repayment_claim_of_the_difference(grant, m
 
 
 def test_spending_between_paid_and_granted_lowers_the_last_instalment(grant, manager):
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory, spent=[300_000, 150_000])
 
-    services.report_approve(report=final, by=manager)
+    report_approve(report=final, by=manager)
 
     second = grant.payments.get(position=2)
     assert (second.status, second.amount, second.due_since) == (
@@ -555,7 +565,7 @@ def test_payments_and_repayments_are_recorded_by_programme_managers_only(grant, 
     payment = grant.payments.get(position=1)
     for user in (grant.signatory, factories.decision_maker()):
         with pytest.raises(PermissionDenied):
-            services.payment_mark_paid(payment=payment, by=user, paid_on=timezone.localdate())
+            payment_mark_paid(payment=payment, by=user, paid_on=timezone.localdate())
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.DUE
 
@@ -568,7 +578,7 @@ def test_closing_is_refused_until_the_final_report_is_approved_and_the_money_set
 ):
     def blockers():
         with pytest.raises(ValidationError) as refused:
-            services.application_close(application=grant, by=manager)
+            application_close(application=grant, by=manager)
         grant.refresh_from_db()
         assert grant.state == S.FOLLOW_UP
         return refused.value.messages
@@ -577,7 +587,7 @@ def test_closing_is_refused_until_the_final_report_is_approved_and_the_money_set
         "The final report has not been approved.",
         "An instalment has not been paid yet.",
     ]
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     final = grant.reports.get(kind=ReportKind.FINAL)
@@ -586,15 +596,15 @@ def test_closing_is_refused_until_the_final_report_is_approved_and_the_money_set
         "The final report has not been approved.",
         "An instalment has not been paid yet.",  # the last, until settlement cancels it
     ]
-    services.report_approve(report=final, by=manager)
+    report_approve(report=final, by=manager)
     assert blockers() == ["A repayment has not been received yet."]
     with pytest.raises(PermissionDenied):
-        services.application_close(application=grant, by=factories.decision_maker())
-    services.repayment_mark_settled(
+        application_close(application=grant, by=factories.decision_maker())
+    repayment_mark_settled(
         claim=grant.repayment_claims.get(), by=manager, settled_on=timezone.localdate()
     )
 
-    services.application_close(application=grant, by=manager)
+    application_close(application=grant, by=manager)
 
     grant.refresh_from_db()
     assert grant.state == S.CLOSED
@@ -605,17 +615,17 @@ def test_closing_is_refused_until_the_final_report_is_approved_and_the_money_set
 def closed(grant, manager, django_capture_on_commit_callbacks, mailoutbox):
     """Closed after 350 000 kr spent of 400 000 kr paid: 50 000 kr repaid. The letter task and
     its email ran after commit."""
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory, spent=[250_000, 100_000])
-    services.report_approve(report=final, by=manager)
-    services.repayment_mark_settled(
+    report_approve(report=final, by=manager)
+    repayment_mark_settled(
         claim=grant.repayment_claims.get(), by=manager, settled_on=timezone.localdate()
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_close(application=grant, by=manager)
+        application_close(application=grant, by=manager)
     grant.refresh_from_db()
     return grant
 
@@ -667,17 +677,17 @@ def test_closing_letter_is_written_in_swedish_for_a_swedish_application(
     manager, django_capture_on_commit_callbacks
 ):
     grant = factories.grant_in_follow_up(language="sv")
-    services.payment_mark_paid(
+    payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory)
-    services.report_approve(report=final, by=manager)
-    services.payment_mark_paid(
+    report_approve(report=final, by=manager)
+    payment_mark_paid(
         payment=grant.payments.get(position=2), by=manager, paid_on=timezone.localdate()
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_close(application=grant, by=manager)
+        application_close(application=grant, by=manager)
 
     letter = ClosingLetter.objects.get(application=grant)
     reader = PdfReader(io.BytesIO(_pdf(letter)))
@@ -696,13 +706,13 @@ def test_report_payment_and_repayment_steps_are_in_the_audit_log_in_order(grant,
 
     first = grant.payments.get(position=1)
     start = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first()
-    services.payment_mark_paid(payment=first, by=manager, paid_on=timezone.localdate())
+    payment_mark_paid(payment=first, by=manager, paid_on=timezone.localdate())
     final = grant.reports.get(kind=ReportKind.FINAL)
     # 350 000 kr spent after 400 000 kr paid: 50 000 kr back.
     factories.complete_report(final, by=grant.signatory, spent=[250_000, 100_000])
-    services.report_approve(report=final, by=manager)
+    report_approve(report=final, by=manager)
     claim = grant.repayment_claims.get()
-    services.repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
+    repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
 
     entries = list(
         AuditEntry.objects.filter(sequence__gt=start)
@@ -729,7 +739,7 @@ def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine
         + dt.timedelta(days=1)
     )
 
-    assert services.grants_lapse_expired() == 1
+    assert grants_lapse_expired() == 1
 
     approved.refresh_from_db()
     assert approved.state == S.CLOSED

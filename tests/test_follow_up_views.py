@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
-from applications import selectors, services
+from applications import selectors
 from applications.enums import ApplicationState, PaymentStatus, ReportKind, ReportStatus
 from applications.models import (
     Acceptance,
@@ -30,6 +30,13 @@ from applications.models import (
     Payment,
     RepaymentClaim,
     Report,
+)
+from applications.services.decisions import decision_confirm
+from applications.services.follow_up import (
+    application_close,
+    payment_mark_paid,
+    report_approve,
+    report_return,
 )
 from tests import factories
 
@@ -122,7 +129,7 @@ def accept_post(application, *, confirm=True, sha=None) -> dict:
 
 def pay_first_instalment(grant, manager) -> Payment:
     payment = grant.payments.get(position=1)
-    return services.payment_mark_paid(
+    return payment_mark_paid(
         payment=payment, by=manager, paid_on=timezone.localdate(), reference="F-1"
     )
 
@@ -132,7 +139,7 @@ def settle_with_repayment(grant, manager, *, spent: list[int]) -> RepaymentClaim
     pay_first_instalment(grant, manager)
     report = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(report, by=grant.signatory, spent=spent)
-    services.report_approve(report=report, by=manager)
+    report_approve(report=report, by=manager)
     return grant.repayment_claims.get()
 
 
@@ -284,7 +291,7 @@ def test_an_approval_not_yet_released_is_not_shown_to_the_applicant(client, mana
     call = factories.CallFactory(hold_decisions_for_release=True)
     application = factories.reviewed_applications(call, by=manager)[0]
     decision = factories.proposed_decision(application, by=manager)
-    services.decision_confirm(decision=decision, by=decider)
+    decision_confirm(decision=decision, by=decider)
     application.refresh_from_db()
     assert (application.state, application.accept_by) == (S.APPROVED, None)
     signatory = factories.applicant_for(application, is_signatory=True, user__language="en")
@@ -522,7 +529,7 @@ def test_a_returned_report_shows_the_agencys_comment_and_can_be_changed(
     client, grant, final, manager
 ):
     factories.complete_report(final, by=grant.signatory)
-    services.report_return(report=final, by=manager, comment="Say more about the lessons.")
+    report_return(report=final, by=manager, comment="Say more about the lessons.")
     login(client, grant.signatory)
     url = reverse("applications:report_edit", args=[grant.pk, final.pk])
 
@@ -849,12 +856,12 @@ def closed_grant(grant, manager, capture):
     pay_first_instalment(grant, manager)
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory)
-    services.report_approve(report=final, by=manager)
-    services.payment_mark_paid(
+    report_approve(report=final, by=manager)
+    payment_mark_paid(
         payment=grant.payments.get(position=2), by=manager, paid_on=timezone.localdate()
     )
     with capture(execute=True):
-        services.application_close(application=grant, by=manager)
+        application_close(application=grant, by=manager)
     grant.refresh_from_db()
     return grant
 
@@ -1009,7 +1016,7 @@ def test_every_follow_up_email_renders_in_both_languages(grant, manager, mailout
 
     final = grant.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=grant.signatory)
-    services.report_return(report=final, by=manager, comment="More, please.")
+    report_return(report=final, by=manager, comment="More, please.")
     reminder_before = ReportReminder.objects.create(report=final, kind="before_due")
     reminder_overdue = ReportReminder.objects.create(report=final, kind="overdue")
     expected = {

@@ -88,7 +88,7 @@ from applications.models import (
     Payment,
     Report,
 )
-from applications.services import attachment_add
+from applications.services.working_copy import attachment_add
 from grants.enums import OrganisationKind
 from grants.models import Call
 from reviews import selectors as review_selectors

@@ -8,9 +8,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from applications import services
 from applications.enums import ApplicationState, EligibilityItem
 from applications.models import DeadlineException
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_start_review,
+    application_submit,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +77,7 @@ def test_the_exception_lets_the_draft_be_submitted_after_the_call_closed(
     assert member.email in mailoutbox[0].to
     assert "Documented outage" in mailoutbox[0].body
     with time_machine.travel(draft.call.closes_at + dt.timedelta(days=1)):
-        services.application_submit(application=draft, by=member)
+        application_submit(application=draft, by=member)
     draft.refresh_from_db()
     assert draft.state == ApplicationState.SUBMITTED
 
@@ -108,14 +112,14 @@ def test_an_application_in_review_is_neither_listed_nor_open_to_an_exception(
     client, programme_manager, draft
 ):
     member = factories.applicant_for(draft)
-    services.application_submit(application=draft, by=member)
+    application_submit(application=draft, by=member)
     with time_machine.travel(draft.call.closes_at + dt.timedelta(hours=1)):
-        services.application_check_eligibility(
+        application_check_eligibility(
             application=draft,
             by=programme_manager,
             items=dict.fromkeys(EligibilityItem.values, True),
         )
-        services.application_start_review(application=draft, by=programme_manager)
+        application_start_review(application=draft, by=programme_manager)
     client.force_login(programme_manager)
     assert draft.title not in lookup(client, draft).content.decode()
     response = client.post(record_url(draft), exception_data(draft, "2030-01-01 12:00"))

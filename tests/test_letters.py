@@ -20,9 +20,12 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from applications import letters, services
 from applications.enums import DecisionOutcome, IneligibilityReason
+from applications.letters.render import render_letter_preview
 from applications.models import Decision, DecisionLetter, DecisionRelease
+from applications.services.decisions import decision_confirm, decision_release
+from applications.services.letters import decision_letter_generate
+from applications.services.transitions import application_complete_review
 from reviews import services as review_services
 from tests import factories
 
@@ -70,7 +73,7 @@ def _application(call, presenter, *, language="en", review=True):
 def _confirmed(capture, application, presenter, decider, **proposal):
     decision = factories.proposed_decision(application, by=presenter, **proposal)
     with capture(execute=True):
-        services.decision_confirm(decision=decision, by=decider)
+        decision_confirm(decision=decision, by=decider)
     return Decision.objects.select_related("letter", "application").get(pk=decision.pk)
 
 
@@ -351,8 +354,8 @@ def test_generating_again_keeps_the_one_letter(approval):
     letter = DecisionLetter.objects.get(decision=approval)
     files_before = default_storage.listdir(letter.file.name.rsplit("/", 2)[0])
 
-    again = letters.decision_letter_generate(approval.pk)
-    once_more = letters.decision_letter_generate(approval.pk)
+    again = decision_letter_generate(approval.pk)
+    once_more = decision_letter_generate(approval.pk)
 
     assert again.pk == once_more.pk == letter.pk
     assert DecisionLetter.objects.filter(decision=approval).count() == 1
@@ -363,7 +366,7 @@ def test_generating_again_keeps_the_one_letter(approval):
 def test_no_letter_is_made_for_a_decision_not_yet_confirmed(call, presenter):
     decision = factories.proposed_decision(_application(call, presenter), by=presenter)
 
-    assert letters.decision_letter_generate(decision.pk) is None
+    assert decision_letter_generate(decision.pk) is None
     assert not DecisionLetter.objects.filter(decision=decision).exists()
 
 
@@ -409,7 +412,7 @@ def test_preview_of_an_unsaved_decision_shows_the_letter_with_a_placeholder_deci
         proposed_by=presenter,
     )
 
-    pdf = letters.render_letter_preview(decision)
+    pdf = render_letter_preview(decision)
     text = _text(pdf)
 
     assert "Preview: this is not a decision." in text
@@ -430,7 +433,7 @@ def test_preview_of_a_proposed_decision_changes_nothing(call, presenter):
     application = _application(call, presenter, language="sv")
     decision = factories.proposed_decision(application, by=presenter, granted_amount=450_000)
 
-    text = _text(letters.render_letter_preview(decision))
+    text = _text(render_letter_preview(decision))
 
     decision.refresh_from_db()
     assert decision.letter_data is None
@@ -502,7 +505,7 @@ def test_reviewer_of_the_application_gets_404(
         member=member, application=application, by=presenter
     )
     factories.submit_review(assignment, {criterion: 5})
-    services.application_complete_review(application=application, by=presenter)
+    application_complete_review(application=application, by=presenter)
     decision = _confirmed(django_capture_on_commit_callbacks, application, presenter, decider)
     client.force_login(member.user)
 
@@ -520,7 +523,7 @@ def test_applicant_gets_404_while_the_call_holds_the_decision(
     client.force_login(applicant)
 
     assert client.get(_url(decision)).status_code == 404
-    services.decision_release(decision=decision, by=presenter)
+    decision_release(decision=decision, by=presenter)
     assert client.get(_url(decision)).status_code == 200
 
 
@@ -537,7 +540,7 @@ def test_letter_not_yet_made_is_not_found(client, call, presenter, decider, sett
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
     }
     decision = factories.proposed_decision(_application(call, presenter), by=presenter)
-    decision = services.decision_confirm(decision=decision, by=decider)
+    decision = decision_confirm(decision=decision, by=decider)
     client.force_login(presenter)
 
     assert client.get(_url(decision)).status_code == 404

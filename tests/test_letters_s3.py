@@ -22,9 +22,11 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from applications import letters, services, tasks
+from applications import tasks
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision, DecisionLetter, DecisionRelease
+from applications.services.decisions import decision_confirm
+from applications.services.letters import decision_letter_generate
 from tests import factories
 from tests.concurrency import run_together
 
@@ -70,10 +72,10 @@ def _confirmed_decision(capture=None):
     )
     decision = factories.proposed_decision(application, by=presenter, granted_amount=450_000)
     if capture is None:
-        services.decision_confirm(decision=decision, by=decider)
+        decision_confirm(decision=decision, by=decider)
     else:
         with capture(execute=True):
-            services.decision_confirm(decision=decision, by=decider)
+            decision_confirm(decision=decision, by=decider)
     return Decision.objects.select_related("application").get(pk=decision.pk)
 
 
@@ -139,7 +141,7 @@ def test_storage_failure_leaves_the_decision_confirmed_without_a_letter_and_a_re
     decision = _confirmed_decision()  # the task is not run: called by hand below
 
     with pytest.raises(Exception, match="NoSuchBucket"):
-        letters.decision_letter_generate(decision.pk)
+        decision_letter_generate(decision.pk)
 
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.CONFIRMED
@@ -148,7 +150,7 @@ def test_storage_failure_leaves_the_decision_confirmed_without_a_letter_and_a_re
     assert not DecisionRelease.objects.filter(decision=decision).exists()
 
     s3_server.create_bucket(missing_bucket)
-    letter = letters.decision_letter_generate(decision.pk)
+    letter = decision_letter_generate(decision.pk)
 
     assert DecisionLetter.objects.get(decision=decision) == letter
     assert _keys(s3_server, missing_bucket) == [letter.file.name]
@@ -229,8 +231,8 @@ def test_two_workers_generating_at_once_store_one_letter(s3_storage, s3_server, 
     settings.TASKS = NOTHING_RUNS
     decision = _confirmed_decision()
 
-    first = letters.decision_letter_generate(decision.pk)
-    second = letters.decision_letter_generate(decision.pk)
+    first = decision_letter_generate(decision.pk)
+    second = decision_letter_generate(decision.pk)
 
     assert first.pk == second.pk
     assert DecisionLetter.objects.filter(decision=decision).count() == 1
@@ -245,7 +247,7 @@ def test_two_workers_generating_concurrently_store_one_letter(s3_storage, s3_ser
     settings.TASKS = NOTHING_RUNS
     decision = _confirmed_decision()
     results, errors = run_together(
-        [lambda: letters.decision_letter_generate(decision.pk).pk for _ in range(2)]
+        [lambda: decision_letter_generate(decision.pk).pk for _ in range(2)]
     )
 
     assert errors == []

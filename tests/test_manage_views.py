@@ -7,9 +7,15 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import services
 from applications.enums import ApplicationState, County, EligibilityItem
 from applications.models import ApplicationTransition, DeadlineException
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_record_deadline_exception,
+    application_return_for_completion,
+    application_submit,
+)
+from applications.services.working_copy import application_update, attachment_add
 from grants.enums import OrganisationKind
 from tests import factories
 
@@ -24,7 +30,7 @@ EXPORT_URL = reverse("applications:manage_export")
 def submit(application, by=None):
     """Submit through the service, as the applicant would."""
     by = by or factories.applicant_for(application)
-    services.application_submit(application=application, by=by)
+    application_submit(application=application, by=by)
     application.refresh_from_db()
     return application
 
@@ -60,7 +66,7 @@ def states_and_log(application):
 
 
 def tick_all(application, by):
-    services.application_check_eligibility(
+    application_check_eligibility(
         application=application, by=by, items=dict.fromkeys(EligibilityItem.values, True)
     )
 
@@ -118,7 +124,7 @@ def test_staff_member_of_an_applying_organisation_does_not_see_its_draft_in_the_
 def test_list_shows_the_submitted_title_not_the_edited_working_copy(
     client, programme_manager, submitted, applicant
 ):
-    services.application_update(
+    application_update(
         application=submitted, by=applicant, data={"title": "Edited after submission"}
     )
     client.force_login(programme_manager)
@@ -172,7 +178,7 @@ def listed(client, **params):
 
 def test_list_filters_by_call_state_kind_and_county(client, programme_manager, varied_applications):
     a, b, c = varied_applications["a"], varied_applications["b"], varied_applications["c"]
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=b,
         by=programme_manager,
         message="Add the hub's offer.",
@@ -393,7 +399,7 @@ def test_staff_page_shows_the_submitted_text_not_the_edited_working_copy(
     client, programme_manager, submitted, applicant
 ):
     submitted_summary = submitted.summary
-    services.application_update(
+    application_update(
         application=submitted,
         by=applicant,
         data={"title": "A new title in the working copy", "summary": "Edited, not submitted"},
@@ -412,15 +418,15 @@ def test_staff_page_shows_the_submitted_text_not_the_edited_working_copy(
 def test_staff_page_shows_versions_log_exceptions_and_checklist(
     client, programme_manager, submitted, applicant
 ):
-    services.application_update(application=submitted, by=applicant, data={"title": "Second"})
-    second = services.application_submit(application=submitted, by=applicant)
-    services.application_record_deadline_exception(
+    application_update(application=submitted, by=applicant, data={"title": "Second"})
+    second = application_submit(application=submitted, by=applicant)
+    application_record_deadline_exception(
         application=submitted,
         by=programme_manager,
         new_deadline=submitted.call.closes_at + dt.timedelta(days=2),
         reason="Documented outage on the closing day",
     )
-    services.application_check_eligibility(
+    application_check_eligibility(
         application=submitted,
         by=programme_manager,
         items={EligibilityItem.ORGANISATION: True},
@@ -470,10 +476,10 @@ def test_staff_page_lists_the_submitted_attachments_only(client, programme_manag
     application = factories.ApplicationFactory()
     applicant = factories.applicant_for(application)
     pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n% plan\n", content_type="application/pdf")
-    attachment = services.attachment_add(application=application, by=applicant, upload=pdf)
+    attachment = attachment_add(application=application, by=applicant, upload=pdf)
     submit(application, applicant)
     later = SimpleUploadedFile("later.pdf", b"%PDF-1.4\n% later\n", content_type="application/pdf")
-    services.attachment_add(application=application, by=applicant, upload=later)
+    attachment_add(application=application, by=applicant, upload=later)
     client.force_login(programme_manager)
 
     content = client.get(detail_url(application)).content.decode()
@@ -760,7 +766,7 @@ def test_start_review_before_the_deadline_is_refused_with_a_message(
 def test_start_review_without_a_full_checklist_is_refused_with_a_message(
     client, programme_manager, submitted
 ):
-    services.application_check_eligibility(
+    application_check_eligibility(
         application=submitted, by=programme_manager, items={EligibilityItem.AMOUNT: True}
     )
 
@@ -775,7 +781,7 @@ def test_start_review_without_a_full_checklist_is_refused_with_a_message(
 
 def test_start_review_waits_for_a_late_exception_deadline(client, programme_manager, submitted):
     new_deadline = submitted.call.closes_at + dt.timedelta(days=2)
-    services.application_record_deadline_exception(
+    application_record_deadline_exception(
         application=submitted, by=programme_manager, new_deadline=new_deadline, reason="Outage"
     )
     tick_all(submitted, programme_manager)

@@ -6,8 +6,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import services
 from applications.models import Invitation, Membership, Organisation
+from applications.services.people import (
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+    membership_update,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +167,7 @@ def test_registering_a_number_already_registered_is_refused_and_nothing_is_creat
 def test_a_member_sees_members_roles_invitations_and_applications(
     client, organisation, admin, member
 ):
-    services.invitation_create(
+    invitation_create(
         organisation=organisation,
         by=admin,
         email="new@ostersund.se",
@@ -230,7 +235,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, organisation):
 def _grow(organisation, admin, n):
     for i in range(n):
         factories.MembershipFactory(organisation=organisation, is_signatory=bool(i % 2))
-        services.invitation_create(
+        invitation_create(
             organisation=organisation,
             by=admin,
             email=f"colleague{n}-{i}@example.se",
@@ -424,7 +429,7 @@ def test_the_last_administrator_cannot_be_removed(client, organisation, admin, m
 
 
 def test_an_administrator_who_leaves_goes_to_the_dashboard(client, organisation, admin, member):
-    services.membership_update(
+    membership_update(
         membership=Membership.objects.get(user=member), by=admin, is_admin=True, is_signatory=False
     )
     membership = Membership.objects.get(user=admin)
@@ -460,7 +465,7 @@ def test_removing_needs_login_and_post(client, organisation, admin, member):
 
 @pytest.fixture
 def invitation(organisation, admin):
-    return services.invitation_create(
+    return invitation_create(
         organisation=organisation,
         by=admin,
         email="karin@ostersund.se",
@@ -556,8 +561,8 @@ def test_an_expired_invitation_is_refused_and_changes_nothing(client, invitation
 
 def test_a_used_invitation_cannot_be_used_again(client, organisation, invitation):
     karin = _person(email="karin@ostersund.se")
-    services.invitation_accept(invitation=invitation, by=karin)
-    services.membership_remove(
+    invitation_accept(invitation=invitation, by=karin)
+    membership_remove(
         membership=Membership.objects.get(user=karin),
         by=organisation.memberships.get(is_admin=True).user,
     )
@@ -571,7 +576,7 @@ def test_a_new_person_follows_the_invitation_through_sign_up(
     client, organisation, admin, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_create(
+        invitation_create(
             organisation=organisation,
             by=admin,
             email="karin@ostersund.se",
@@ -611,7 +616,7 @@ def test_a_person_may_belong_to_several_organisations(client, organisation, admi
     region_admin = factories.MembershipFactory(organisation=region, is_admin=True).user
     karin = _person(email="karin@ostersund.se")
     factories.MembershipFactory(user=karin, organisation=organisation)
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organisation=region, by=region_admin, email=karin.email, is_admin=False, is_signatory=True
     )
     _login(client, karin)

@@ -1,6 +1,6 @@
 """Privacy: a person's own data on a page and as a JSON download, and the retention job.
 
-The retention job (``services.personal_data_anonymise_expired``, run daily by
+The retention job (``personal_data_anonymise_expired``, run daily by
 ``manage.py anonymise_expired_personal_data``) anonymises people tied only to cases that ended
 longer ago than their call's ``personal_data_retention_years``, and blanks the contact details
 of such cases, in the application and inside its frozen versions, whose SHA-256 stays.
@@ -19,9 +19,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications import selectors, services
+from applications import selectors
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Application, ApplicationVersion, Decision, Invitation, User
+from applications.services.decisions import decision_confirm
+from applications.services.people import invitation_create
+from applications.services.personal_data import personal_data_anonymise_expired
+from applications.services.transitions import (
+    application_complete_review,
+    application_submit,
+    application_withdraw,
+)
 from reviews import services as review_services
 from reviews.models import PanelInvitation, PanelMember
 from tests import factories
@@ -56,7 +64,7 @@ def download(user) -> dict:
 
 def run_job(today: dt.date) -> selectors.RetentionPlan:
     with time_machine.travel(at(today.year, today.month, today.day, 3), tick=False):
-        return services.personal_data_anonymise_expired(today=today)
+        return personal_data_anonymise_expired(today=today)
 
 
 def case(when, *, call=None, organisation=None, member=None, end="withdraw"):
@@ -73,9 +81,9 @@ def case(when, *, call=None, organisation=None, member=None, end="withdraw"):
             contact_name=member.full_name, contact_email=member.email, contact_phone="070-111 22 33"
         )
         application.refresh_from_db()
-        services.application_submit(application=application, by=member)
+        application_submit(application=application, by=member)
         if end == "withdraw":
-            services.application_withdraw(application=application, by=member, reason="Not now.")
+            application_withdraw(application=application, by=member, reason="Not now.")
         application.refresh_from_db()
     return application, member
 
@@ -85,7 +93,7 @@ def case(when, *, call=None, organisation=None, member=None, end="withdraw"):
 
 def test_my_data_page_shows_the_persons_own_data_grouped(applicant, application):
     Application.objects.filter(pk=application.pk).update(contact_email=applicant.email)
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     application.refresh_from_db()
 
     response = browser(applicant).get(MY_DATA)
@@ -150,9 +158,9 @@ def test_export_holds_the_persons_data_and_never_another_members(applicant, appl
         contact_email=colleague.email,
         contact_phone=colleague.phone,
     )
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     application.refresh_from_db()
-    services.invitation_create(
+    invitation_create(
         organisation=application.organisation,
         by=applicant,
         email="newcomer@kommun.se",
@@ -255,7 +263,7 @@ def test_staff_export_has_the_decisions_they_presented_and_made(
 ):
     (application,) = factories.reviewed_applications(call, by=programme_manager)
     decision = factories.proposed_decision(application, by=programme_manager)
-    services.decision_confirm(decision=decision, by=decision_maker)
+    decision_confirm(decision=decision, by=decision_maker)
 
     presented = download(programme_manager)["decisions"]
     decided = download(decision_maker)["decisions"]
@@ -313,7 +321,7 @@ def _count_queries(client) -> int:
 
 
 def test_my_data_page_query_count_does_not_grow_with_rows(applicant, application):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     client = browser(applicant)
     client.get(MY_DATA)  # the first request of a process fills caches of its own
     one = _count_queries(client)
@@ -321,13 +329,13 @@ def test_my_data_page_query_count_does_not_grow_with_rows(applicant, application
         more = factories.ApplicationFactory(
             call=application.call, organisation=application.organisation, created_by=applicant
         )
-        services.application_submit(application=more, by=applicant)
+        application_submit(application=more, by=applicant)
 
     assert _count_queries(client) == one
 
 
 def test_export_is_a_fixed_number_of_queries(applicant, application, django_assert_num_queries):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     # profile groups, memberships, 2 invitation lists, applications, versions, attachments,
     # transitions, acceptances, reports, decisions, eligibility checks, late exceptions,
     # payments; the reviewer's part: seats, panel invitations, declarations, conflict
@@ -504,11 +512,11 @@ def test_a_rejected_case_ends_at_its_decision_and_the_decision_is_kept_as_it_is(
         (application,) = factories.applications_in_review(call, by=manager)
         reviewer = factories.PanelMemberFactory(call=call, employer_name="Region Y")
         factories.declare_none(reviewer, [application])
-        services.application_complete_review(application=application, by=manager)
+        application_complete_review(application=application, by=manager)
         member = application.organisation.memberships.get().user
     with time_machine.travel(at(2015, 6, 1), tick=False):
         decision = factories.proposed_decision(application, by=manager, outcome="rejected")
-        services.decision_confirm(decision=decision, by=decider)
+        decision_confirm(decision=decision, by=decider)
     decision.refresh_from_db()
     letter_data = decision.letter_data
 
@@ -559,10 +567,10 @@ def test_invitations_to_and_from_an_anonymised_person_are_ended_and_readdressed(
     with time_machine.travel(at(2025, 5, 30), tick=False):
         other_org = factories.OrganisationFactory()
         inviter = factories.MembershipFactory(organisation=other_org, is_admin=True).user
-        to_member = services.invitation_create(
+        to_member = invitation_create(
             organisation=other_org, by=inviter, email=email, is_admin=False, is_signatory=False
         )
-        from_member = services.invitation_create(
+        from_member = invitation_create(
             organisation=application.organisation,
             by=member,
             email="colleague@kommun.se",

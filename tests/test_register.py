@@ -14,9 +14,18 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import letters, selectors, services
+from applications import selectors
 from applications.enums import ApplicationState, ReportKind
 from applications.models import Application, User
+from applications.services.decisions import decision_confirm, decision_send_back
+from applications.services.follow_up import (
+    application_close,
+    application_lapse,
+    payment_mark_paid,
+    report_approve,
+)
+from applications.services.letters import decision_letter_generate
+from applications.services.transitions import application_withdraw
 from applications.views import register as register_views
 from tests import factories
 
@@ -36,16 +45,12 @@ def _closed_grant(call) -> Application:
     application = factories.grant_in_follow_up(call)
     manager = factories.programme_manager()
     today = timezone.localdate()
-    services.payment_mark_paid(
-        payment=application.payments.get(position=1), by=manager, paid_on=today
-    )
+    payment_mark_paid(payment=application.payments.get(position=1), by=manager, paid_on=today)
     final = application.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=application.signatory)
-    services.report_approve(report=final, by=manager)
-    services.payment_mark_paid(
-        payment=application.payments.get(position=2), by=manager, paid_on=today
-    )
-    services.application_close(application=application, by=manager)
+    report_approve(report=final, by=manager)
+    payment_mark_paid(payment=application.payments.get(position=2), by=manager, paid_on=today)
+    application_close(application=application, by=manager)
     application.refresh_from_db()
     return application
 
@@ -53,7 +58,7 @@ def _closed_grant(call) -> Application:
 def _lapsed_grant(call) -> Application:
     application = factories.approved_grant(call)
     with time_machine.travel(application.accept_by + dt.timedelta(days=1)):
-        services.application_lapse(application=application)
+        application_lapse(application=application)
     application.refresh_from_db()
     assert application.state == S.CLOSED
     return application
@@ -65,9 +70,9 @@ def _decided(call, *, outcome="approved", confirm=True, release=True, **kwargs):
     application = factories.reviewed_applications(call, by=manager, **kwargs)[0]
     decision = factories.proposed_decision(application, by=manager, outcome=outcome)
     if confirm:
-        services.decision_confirm(decision=decision, by=factories.decision_maker())
+        decision_confirm(decision=decision, by=factories.decision_maker())
         if release:
-            letters.decision_letter_generate(decision.pk)
+            decision_letter_generate(decision.pk)
     application.refresh_from_db()
     return application
 
@@ -90,14 +95,14 @@ def world():
         "unreleased": _decided(held, title="Held trial"),
     }
     sent_back = _decided(call(), confirm=False, title="Sent back trial")
-    services.decision_send_back(
+    decision_send_back(
         decision=sent_back.decisions.get(),
         by=factories.decision_maker(),
         comment="Check the amount.",
     )
     excluded["sent_back"] = sent_back
     withdrawn = factories.submitted_application(call(), title="Withdrawn trial")
-    services.application_withdraw(
+    application_withdraw(
         application=withdrawn, by=factories.applicant_for(withdrawn), reason="No longer needed."
     )
     excluded["withdrawn"] = withdrawn
@@ -196,8 +201,8 @@ def test_register_shows_a_released_correction_instead_of_what_it_corrects():
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=350_000, supersedes=original
     )
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
-    letters.decision_letter_generate(correction.pk)
+    decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_letter_generate(correction.pk)
     rows = list(selectors.register_entries())
     assert [(r["registration_number"], r["granted_amount"]) for r in rows] == [
         (application.registration_number, 350_000)
@@ -211,8 +216,8 @@ def test_register_leaves_out_a_grant_whose_correction_is_not_released_yet():
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=1_000, supersedes=original
     )
-    services.decision_confirm(decision=correction, by=factories.decision_maker())
-    letters.decision_letter_generate(correction.pk)
+    decision_confirm(decision=correction, by=factories.decision_maker())
+    decision_letter_generate(correction.pk)
     assert list(selectors.register_entries()) == []
 
 

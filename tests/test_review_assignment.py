@@ -15,7 +15,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from applications import services as application_services
+from applications.services.transitions import application_withdraw
 from grants.models import Call
 from reviews import selectors, services
 from reviews.enums import ConflictGround
@@ -122,9 +122,7 @@ def build(plan: Plan, pm, pool) -> Built:
     call.refresh_from_db()
     used = len(plan.application_orgs)
     for application, applicant in zip(pooled[used:], applicants[used:], strict=True):
-        application_services.application_withdraw(
-            application=application, by=applicant, reason="Not in this example."
-        )
+        application_withdraw(application=application, by=applicant, reason="Not in this example.")
     applications = pooled[:used]
     members = [
         factories.PanelMemberFactory(

@@ -9,8 +9,12 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from applications import services as application_services
 from applications.enums import ApplicationState, EligibilityItem
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_start_review,
+    application_submit,
+)
 from reviews import services
 from reviews.enums import ConflictGround, Recommendation, ReviewStatus
 from reviews.models import (
@@ -49,17 +53,15 @@ def in_review(call, manager, count=1, **kwargs):
     """Applications of ``call`` submitted in time, checked and put in review."""
     applications = [factories.ApplicationFactory(call=call, **kwargs) for _ in range(count)]
     for application in applications:
-        application_services.application_submit(
-            application=application, by=factories.applicant_for(application)
-        )
+        application_submit(application=application, by=factories.applicant_for(application))
     with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
         for application in applications:
-            application_services.application_check_eligibility(
+            application_check_eligibility(
                 application=application,
                 by=manager,
                 items=dict.fromkeys(EligibilityItem.values, True),
             )
-            application_services.application_start_review(application=application, by=manager)
+            application_start_review(application=application, by=manager)
     for application in applications:
         application.refresh_from_db()
     return applications

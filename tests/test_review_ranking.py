@@ -377,7 +377,8 @@ def test_ranking_runs_the_same_number_of_queries_for_3_and_20_applications(pm, c
 
 
 def test_decided_applications_leave_the_walk_and_approvals_count_as_committed(call, pm, criteria):
-    from applications import services as application_services
+    from applications.services.decisions import decision_confirm
+    from applications.services.transitions import application_complete_review
 
     # Budget 1 000 000. Best 600 000 (approved at 450 000), then 500 000, 400 000, 300 000.
     best, second, third, fourth = reviewed(
@@ -388,12 +389,12 @@ def test_decided_applications_leave_the_walk_and_approvals_count_as_committed(ca
         amounts=[600_000, 500_000, 400_000, 300_000],
     )[0]
     for application in (best, fourth):
-        application_services.application_complete_review(application=application, by=pm)
+        application_complete_review(application=application, by=pm)
     approval = factories.proposed_decision(best, by=pm, granted_amount=450_000)
     rejection = factories.proposed_decision(fourth, by=pm, outcome="rejected")
     decider = factories.decision_maker()
     for decision in (approval, rejection):
-        application_services.decision_confirm(decision=decision, by=decider)
+        decision_confirm(decision=decision, by=decider)
 
     ranking = selectors.ranking_for(call)
 

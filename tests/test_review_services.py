@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from applications import services as application_services
 from applications.enums import ApplicationState
 from applications.models import ApplicationTransition
+from applications.services.transitions import application_withdraw
 from reviews import selectors, services
 from reviews.enums import ConflictGround, ReviewStatus
 from reviews.models import (
@@ -644,7 +644,7 @@ def test_submitted_review_is_locked_against_every_change(assignment, criteria, r
 def test_review_of_an_application_no_longer_in_review_is_refused(assignment, criteria):
     save(assignment, {criteria[0]: 3}, comment_for_applicant="Draft.")
     application = assignment.application
-    application_services.application_withdraw(
+    application_withdraw(
         application=application, by=factories.applicant_for(application), reason="Merged."
     )
     for attempt in (

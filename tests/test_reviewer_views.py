@@ -10,10 +10,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from applications import services as application_services
 from applications.emails import site_url
 from applications.enums import ApplicationState, EligibilityItem
 from applications.models import Application
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_start_review,
+    application_submit,
+)
+from applications.services.working_copy import attachment_add
 from grants.enums import ScoreVisibility
 from reviews import services
 from reviews.enums import ConflictGround, ReviewStatus
@@ -67,21 +72,21 @@ def in_review(call, manager, count=1, *, with_attachment=False) -> list[Applicat
         application = factories.ApplicationFactory(call=call)
         applicant = factories.applicant_for(application, is_admin=True, is_signatory=True)
         if with_attachment:
-            application_services.attachment_add(
+            attachment_add(
                 application=application,
                 by=applicant,
                 upload=SimpleUploadedFile("plan.pdf", make_pdf()),
             )
-        application_services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
         applications.append(application)
     with time_machine.travel(call.closes_at + dt.timedelta(minutes=1), tick=False):
         for application in applications:
-            application_services.application_check_eligibility(
+            application_check_eligibility(
                 application=application,
                 by=manager,
                 items=dict.fromkeys(EligibilityItem.values, True),
             )
-            application_services.application_start_review(application=application, by=manager)
+            application_start_review(application=application, by=manager)
     for application in applications:
         application.refresh_from_db()
     return applications

@@ -6,7 +6,11 @@ import pytest
 import rules
 from django.contrib.auth.models import AnonymousUser
 
-from applications import services
+from applications.services.transitions import (
+    application_return_for_completion,
+    application_submit,
+    application_withdraw,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +72,7 @@ def test_permissions_on_a_draft(perm, expected, application, people):
 
 
 def test_staff_may_view_an_application_once_submitted(application, people):
-    services.application_submit(application=application, by=people["member"])
+    application_submit(application=application, by=people["member"])
     application.refresh_from_db()
 
     assert holders("view_application", people, application) == MEMBERS | STAFF
@@ -77,7 +81,7 @@ def test_staff_may_view_an_application_once_submitted(application, people):
 def test_submitted_application_is_changeable_until_the_deadline_only(
     application, people, time_machine
 ):
-    services.application_submit(application=application, by=people["member"])
+    application_submit(application=application, by=people["member"])
     application.refresh_from_db()
     assert holders("change_application", people, application) == MEMBERS
 
@@ -87,7 +91,7 @@ def test_submitted_application_is_changeable_until_the_deadline_only(
 
 
 def test_withdrawn_application_is_not_changeable(application, people):
-    services.application_withdraw(application=application, by=people["member"], reason="No.")
+    application_withdraw(application=application, by=people["member"], reason="No.")
     application.refresh_from_db()
 
     assert holders("change_application", people, application) == set()
@@ -95,9 +99,9 @@ def test_withdrawn_application_is_not_changeable(application, people):
 
 
 def test_returned_application_is_changeable_again(application, people, time_machine):
-    services.application_submit(application=application, by=people["member"])
+    application_submit(application=application, by=people["member"])
     time_machine.move_to(application.call.closes_at + dt.timedelta(hours=1))
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application,
         by=people["programme_manager"],
         message="Add the hub's offer.",

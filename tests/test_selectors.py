@@ -8,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from applications import selectors, services
+from applications import selectors
+from applications.services.transitions import (
+    application_return_for_completion,
+    application_submit,
+    application_withdraw,
+)
+from applications.services.working_copy import application_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _submitted(call=None, **kwargs):
     application = factories.ApplicationFactory(**({"call": call} if call else {}), **kwargs)
-    services.application_submit(application=application, by=factories.applicant_for(application))
+    application_submit(application=application, by=factories.applicant_for(application))
     application.refresh_from_db()
     return application
 
@@ -36,11 +42,11 @@ def landscape(call):
     their_draft = factories.ApplicationFactory(call=call, organisation=theirs)
     their_submitted = _submitted(call, organisation=theirs)
     withdrawn_draft = factories.ApplicationFactory(call=call, organisation=theirs)
-    services.application_withdraw(
+    application_withdraw(
         application=withdrawn_draft, by=factories.applicant_for(withdrawn_draft), reason="No."
     )
     withdrawn_submitted = _submitted(call, organisation=theirs)
-    services.application_withdraw(
+    application_withdraw(
         application=withdrawn_submitted,
         by=factories.applicant_for(withdrawn_submitted),
         reason="Changed plans.",
@@ -103,7 +109,7 @@ def test_agency_staff_see_applications_from_first_submission_never_drafts(make_s
 def test_returned_application_stays_visible_to_staff(call):
     application = _submitted(call)
     pm = factories.programme_manager()
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application,
         by=pm,
         message="Add the hub's offer.",
@@ -185,9 +191,9 @@ def test_complete_factory_application_has_no_submission_errors(application):
 def test_latest_version_is_the_highest_number(application):
     applicant = factories.applicant_for(application)
     assert selectors.latest_version(application) is None
-    services.application_submit(application=application, by=applicant)
-    services.application_update(application=application, by=applicant, data={"title": "New"})
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
+    application_update(application=application, by=applicant, data={"title": "New"})
+    application_submit(application=application, by=applicant)
 
     assert selectors.latest_version(application).number == 2
 

@@ -6,9 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from applications import services
 from applications.enums import County
 from applications.models import Invitation, Membership, Organisation
+from applications.services.people import (
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+    membership_update,
+    organisation_register,
+)
 from grants.enums import OrganisationKind
 from tests import factories
 
@@ -22,7 +28,7 @@ def _english():
 
 
 def _register(user, orgnr="2120000142"):
-    return services.organisation_register(
+    return organisation_register(
         by=user,
         orgnr=orgnr,
         name="Östersunds kommun",
@@ -97,7 +103,7 @@ def test_the_service_itself_refuses_private_companies_and_personal_numbers(orgnr
 
 
 def _invite(organisation, by, email="kollega@example.se", **roles):
-    return services.invitation_create(
+    return invitation_create(
         organisation=organisation,
         by=by,
         email=email,
@@ -152,7 +158,7 @@ def test_accepting_an_invitation_applies_its_roles(organisation, admin):
     invitation = _invite(organisation, admin, is_admin=True, is_signatory=False)
     colleague = factories.UserFactory(email="kollega@example.se")
 
-    membership = services.invitation_accept(invitation=invitation, by=colleague)
+    membership = invitation_accept(invitation=invitation, by=colleague)
 
     assert (membership.user, membership.organisation) == (colleague, organisation)
     assert (membership.is_admin, membership.is_signatory) == (True, False)
@@ -164,10 +170,10 @@ def test_accepting_an_invitation_applies_its_roles(organisation, admin):
 def test_invitation_works_once(organisation, admin):
     invitation = _invite(organisation, admin)
     colleague = factories.UserFactory(email="kollega@example.se")
-    services.invitation_accept(invitation=invitation, by=colleague)
+    invitation_accept(invitation=invitation, by=colleague)
 
     with pytest.raises(ValidationError) as refused:
-        services.invitation_accept(invitation=invitation, by=colleague)
+        invitation_accept(invitation=invitation, by=colleague)
 
     assert refused.value.messages == ["This invitation has expired or has already been used."]
     assert Membership.objects.filter(organisation=organisation).count() == 2
@@ -179,7 +185,7 @@ def test_expired_invitation_is_refused(organisation, admin, time_machine):
     time_machine.move_to(invitation.expires_at, tick=False)
 
     with pytest.raises(ValidationError) as refused:
-        services.invitation_accept(invitation=invitation, by=colleague)
+        invitation_accept(invitation=invitation, by=colleague)
 
     assert refused.value.messages == ["This invitation has expired or has already been used."]
     assert not colleague.memberships.exists()
@@ -190,7 +196,7 @@ def test_invitation_for_another_address_is_refused(organisation, admin):
     stranger = factories.UserFactory(email="someone.else@example.se")
 
     with pytest.raises(ValidationError) as refused:
-        services.invitation_accept(invitation=invitation, by=stranger)
+        invitation_accept(invitation=invitation, by=stranger)
 
     assert refused.value.messages == [
         "This invitation was sent to kollega@example.se. Log in with that address to accept it."
@@ -204,7 +210,7 @@ def test_address_case_does_not_matter_when_accepting(organisation, admin):
     invitation = _invite(organisation, admin)
     colleague = factories.UserFactory(email="Kollega@Example.se")
 
-    membership = services.invitation_accept(invitation=invitation, by=colleague)
+    membership = invitation_accept(invitation=invitation, by=colleague)
 
     assert membership.user == colleague
 
@@ -216,9 +222,7 @@ def test_sole_admin_cannot_give_up_admin(organisation, admin):
     membership = admin.memberships.get()
 
     with pytest.raises(ValidationError) as refused:
-        services.membership_update(
-            membership=membership, by=admin, is_admin=False, is_signatory=True
-        )
+        membership_update(membership=membership, by=admin, is_admin=False, is_signatory=True)
 
     assert refused.value.messages == ["An organisation must keep at least one administrator."]
     membership.refresh_from_db()
@@ -229,7 +233,7 @@ def test_admin_can_step_down_when_another_admin_remains(organisation, admin):
     factories.MembershipFactory(organisation=organisation, is_admin=True)
     membership = admin.memberships.get()
 
-    services.membership_update(membership=membership, by=admin, is_admin=False, is_signatory=False)
+    membership_update(membership=membership, by=admin, is_admin=False, is_signatory=False)
 
     membership.refresh_from_db()
     assert (membership.is_admin, membership.is_signatory) == (False, False)
@@ -238,7 +242,7 @@ def test_admin_can_step_down_when_another_admin_remains(organisation, admin):
 def test_admin_gives_a_member_signing_right(organisation, admin):
     membership = factories.MembershipFactory(organisation=organisation)
 
-    services.membership_update(membership=membership, by=admin, is_admin=False, is_signatory=True)
+    membership_update(membership=membership, by=admin, is_admin=False, is_signatory=True)
 
     membership.refresh_from_db()
     assert (membership.is_admin, membership.is_signatory) == (False, True)
@@ -254,9 +258,9 @@ def test_only_an_admin_of_the_organisation_may_change_roles(role, organisation):
     }[role]()
 
     with pytest.raises(PermissionDenied):
-        services.membership_update(membership=target, by=user, is_admin=True, is_signatory=True)
+        membership_update(membership=target, by=user, is_admin=True, is_signatory=True)
     with pytest.raises(PermissionDenied):
-        services.membership_remove(membership=target, by=user)
+        membership_remove(membership=target, by=user)
 
     target.refresh_from_db()
     assert (target.is_admin, target.is_signatory) == (False, False)
@@ -266,7 +270,7 @@ def test_member_cannot_make_themselves_admin(organisation):
     membership = factories.MembershipFactory(organisation=organisation)
 
     with pytest.raises(PermissionDenied):
-        services.membership_update(
+        membership_update(
             membership=membership, by=membership.user, is_admin=True, is_signatory=True
         )
 
@@ -277,7 +281,7 @@ def test_member_cannot_make_themselves_admin(organisation):
 def test_admin_removes_a_member(organisation, admin):
     membership = factories.MembershipFactory(organisation=organisation)
 
-    services.membership_remove(membership=membership, by=admin)
+    membership_remove(membership=membership, by=admin)
 
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
@@ -286,7 +290,7 @@ def test_sole_admin_cannot_be_removed(organisation, admin):
     membership = admin.memberships.get()
 
     with pytest.raises(ValidationError) as refused:
-        services.membership_remove(membership=membership, by=admin)
+        membership_remove(membership=membership, by=admin)
 
     assert refused.value.messages == ["An organisation must keep at least one administrator."]
     assert Membership.objects.filter(pk=membership.pk).exists()
@@ -296,7 +300,7 @@ def test_admin_can_leave_when_another_admin_remains(organisation, admin):
     factories.MembershipFactory(organisation=organisation, is_admin=True)
     membership = admin.memberships.get()
 
-    services.membership_remove(membership=membership, by=admin)
+    membership_remove(membership=membership, by=admin)
 
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert Membership.objects.filter(organisation=organisation, is_admin=True).count() == 1

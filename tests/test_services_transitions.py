@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import letters, selectors, services
+from applications import selectors
 from applications.enums import ApplicationState as S
 from applications.enums import EligibilityItem, PaymentStatus, ReportKind
 from applications.models import (
@@ -23,6 +23,25 @@ from applications.models import (
     ApplicationVersion,
     DeadlineException,
     EligibilityCheck,
+)
+from applications.services.decisions import decision_confirm
+from applications.services.follow_up import (
+    application_accept_grant,
+    application_close,
+    application_lapse,
+    payment_mark_paid,
+    report_approve,
+)
+from applications.services.letters import decision_letter_generate
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_complete_review,
+    application_decide,
+    application_record_deadline_exception,
+    application_return_for_completion,
+    application_start_review,
+    application_submit,
+    application_withdraw,
 )
 from tests import factories
 
@@ -94,23 +113,21 @@ def reach(state, application, people, time_machine) -> Application:
     """Bring a fresh draft to ``state`` through the services."""
     pm, dm, signatory = people["programme_manager"], people["decision_maker"], people["signatory"]
     steps = {
-        "submit": lambda: services.application_submit(application=application, by=signatory),
-        "return": lambda: services.application_return_for_completion(
+        "submit": lambda: application_submit(application=application, by=signatory),
+        "return": lambda: application_return_for_completion(
             application=application,
             by=pm,
             message="Add the hub's confirmation.",
             deadline=timezone.now() + dt.timedelta(days=3),
         ),
-        "eligible": lambda: services.application_check_eligibility(
+        "eligible": lambda: application_check_eligibility(
             application=application, by=pm, items=ALL_ITEMS
         ),
         "after_deadline": lambda: time_machine.move_to(
             application.call.closes_at + dt.timedelta(hours=1)
         ),
-        "start_review": lambda: services.application_start_review(application=application, by=pm),
-        "complete_review": lambda: services.application_complete_review(
-            application=application, by=pm
-        ),
+        "start_review": lambda: application_start_review(application=application, by=pm),
+        "complete_review": lambda: application_complete_review(application=application, by=pm),
         "approve": lambda: _approve(application, pm=pm, dm=dm),
         "accept": lambda: _accept(application, signatory),
     }
@@ -124,23 +141,23 @@ def reach(state, application, people, time_machine) -> Application:
 def _approve(application, *, pm, dm) -> None:
     """A real decision: proposed, confirmed by another person, its letter made and released."""
     decision = factories.proposed_decision(application, by=pm)
-    services.decision_confirm(decision=decision, by=dm)
-    letters.decision_letter_generate(decision.pk)
+    decision_confirm(decision=decision, by=dm)
+    decision_letter_generate(decision.pk)
 
 
 def _accept(application, user):
     application.refresh_from_db()
     text = selectors.acceptance_text(application, selectors.effective_decision(application))
-    return services.application_accept_grant(application=application, by=user, text=text)
+    return application_accept_grant(application=application, by=user, text=text)
 
 
 def _settle(application, people) -> None:
     """The final report in and approved, every instalment paid: ready to close."""
     final = application.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=people["signatory"])
-    services.report_approve(report=final, by=people["programme_manager"])
+    report_approve(report=final, by=people["programme_manager"])
     for payment in application.payments.filter(status=PaymentStatus.DUE):
-        services.payment_mark_paid(
+        payment_mark_paid(
             payment=payment, by=people["programme_manager"], paid_on=timezone.localdate()
         )
 
@@ -159,22 +176,22 @@ class Case:
 
 
 def _submit(app, user):
-    return services.application_submit(application=app, by=user)
+    return application_submit(application=app, by=user)
 
 
 def _submit_changed(app, user):
     # A new version needs new content; the title is changed directly in the database so that
     # the refused roles' attempts do not depend on application_update's own checks.
     Application.objects.filter(pk=app.pk).update(title="A sharper title")
-    return services.application_submit(application=app, by=user)
+    return application_submit(application=app, by=user)
 
 
 def _withdraw(app, user):
-    return services.application_withdraw(application=app, by=user, reason="Plans changed.")
+    return application_withdraw(application=app, by=user, reason="Plans changed.")
 
 
 def _return(app, user):
-    return services.application_return_for_completion(
+    return application_return_for_completion(
         application=app,
         by=user,
         message="Add the hub's confirmation.",
@@ -184,7 +201,7 @@ def _return(app, user):
 
 def _decide(outcome):
     def call(app, user):
-        return services.application_decide(
+        return application_decide(
             application=app, by=user, outcome=outcome, comment=f"{outcome} because."
         )
 
@@ -236,7 +253,7 @@ CASES = [
         "start_review",
         S.SUBMITTED,
         {"programme_manager"},
-        lambda app, user: services.application_start_review(application=app, by=user),
+        lambda app, user: application_start_review(application=app, by=user),
         S.IN_REVIEW,
         "start_review",
         "",
@@ -245,7 +262,7 @@ CASES = [
         "complete_review",
         S.IN_REVIEW,
         {"programme_manager"},
-        lambda app, user: services.application_complete_review(application=app, by=user),
+        lambda app, user: application_complete_review(application=app, by=user),
         S.REVIEWED,
         "complete_review",
         "",
@@ -290,7 +307,7 @@ CASES = [
         "close",
         S.FOLLOW_UP,
         {"programme_manager"},
-        lambda app, user: services.application_close(application=app, by=user),
+        lambda app, user: application_close(application=app, by=user),
         S.CLOSED,
         "close",
         "",
@@ -315,7 +332,7 @@ def _start(case, application, people, time_machine):
     if case.name == "start_review":
         # start_review needs a ticked checklist and a passed deadline; give it both so that
         # only the role decides.
-        services.application_check_eligibility(
+        application_check_eligibility(
             application=application, by=people["programme_manager"], items=ALL_ITEMS
         )
         time_machine.move_to(application.call.closes_at + dt.timedelta(hours=1))
@@ -385,7 +402,7 @@ def test_every_other_role_is_refused_and_nothing_changes(
 
 
 def test_submit_log_comment_names_version_and_hash(application, people):
-    version = services.application_submit(application=application, by=people["member"])
+    version = application_submit(application=application, by=people["member"])
 
     row = application.transitions.get()
     assert row.comment == f"v1 sha256:{version.sha256}"
@@ -403,7 +420,7 @@ def test_programme_manager_records_a_late_exception_without_a_state_change(
 ):
     new_deadline = application.call.closes_at + dt.timedelta(days=2)
 
-    exception = services.application_record_deadline_exception(
+    exception = application_record_deadline_exception(
         application=application, by=people[role], new_deadline=new_deadline, reason="Outage."
     )
 
@@ -423,7 +440,7 @@ def test_late_exception_is_refused_for_every_other_role(role, application, peopl
     before = _footprint(application)
 
     with pytest.raises(PermissionDenied):
-        services.application_record_deadline_exception(
+        application_record_deadline_exception(
             application=application,
             by=people[role],
             new_deadline=application.call.closes_at + dt.timedelta(days=2),
@@ -438,7 +455,7 @@ def test_programme_manager_records_the_eligibility_check(application, people, ti
     pm = people["programme_manager"]
     items = {**ALL_ITEMS, EligibilityItem.BUDGET: False}
 
-    check = services.application_check_eligibility(
+    check = application_check_eligibility(
         application=application, by=pm, items=items, comment="Budget unclear."
     )
 
@@ -453,9 +470,7 @@ def test_eligibility_check_is_refused_for_every_other_role(role, application, pe
     before = _footprint(application)
 
     with pytest.raises(PermissionDenied):
-        services.application_check_eligibility(
-            application=application, by=people[role], items=ALL_ITEMS
-        )
+        application_check_eligibility(application=application, by=people[role], items=ALL_ITEMS)
 
     assert _footprint(application) == before
 
@@ -465,7 +480,7 @@ def test_start_review_waits_for_the_eligibility_checklist(application, people, t
     time_machine.move_to(application.call.closes_at + dt.timedelta(hours=1))
 
     with pytest.raises(ValidationError) as refused:
-        services.application_start_review(application=application, by=people["programme_manager"])
+        application_start_review(application=application, by=people["programme_manager"])
 
     assert refused.value.messages == ["Tick every item of the eligibility checklist first."]
     application.refresh_from_db()
@@ -475,10 +490,10 @@ def test_start_review_waits_for_the_eligibility_checklist(application, people, t
 def test_start_review_waits_for_the_deadline(application, people, time_machine):
     application = reach(S.SUBMITTED, application, people, time_machine)
     pm = people["programme_manager"]
-    services.application_check_eligibility(application=application, by=pm, items=ALL_ITEMS)
+    application_check_eligibility(application=application, by=pm, items=ALL_ITEMS)
 
     with pytest.raises(ValidationError) as refused:
-        services.application_start_review(application=application, by=pm)
+        application_start_review(application=application, by=pm)
 
     assert refused.value.messages[0].startswith("Review can start after the deadline, ")
     application.refresh_from_db()
@@ -488,7 +503,7 @@ def test_start_review_waits_for_the_deadline(application, people, time_machine):
 def test_system_completes_review_and_is_logged_without_actor(application, people, time_machine):
     application = reach(S.IN_REVIEW, application, people, time_machine)
 
-    services.application_complete_review(application=application, by=None)
+    application_complete_review(application=application, by=None)
 
     application.refresh_from_db()
     row = application.transitions.last()
@@ -508,7 +523,7 @@ def test_system_lapses_an_unaccepted_grant(application, people, time_machine):
         + dt.timedelta(days=1)
     )
 
-    services.application_lapse(application=application)
+    application_lapse(application=application)
 
     application.refresh_from_db()
     row = application.transitions.last()
@@ -519,7 +534,7 @@ def test_system_lapses_an_unaccepted_grant(application, people, time_machine):
 
 def test_lapse_takes_no_person():
     # No person can lapse a grant: the service has no ``by`` to pass a user in.
-    assert list(inspect.signature(services.application_lapse).parameters) == ["application"]
+    assert list(inspect.signature(application_lapse).parameters) == ["application"]
 
 
 @pytest.mark.parametrize("state", [S.DRAFT, S.SUBMITTED, S.REVIEWED, S.FOLLOW_UP])
@@ -527,7 +542,7 @@ def test_lapse_changes_nothing_outside_approved(state, application, people, time
     application = reach(state, application, people, time_machine)
     before = _footprint(application)
 
-    assert services.application_lapse(application=application) is None
+    assert application_lapse(application=application) is None
 
     assert _footprint(application) == before
 
@@ -541,14 +556,14 @@ def test_lapse_changes_nothing_until_the_last_day_to_accept_has_passed(
     )
     before = _footprint(application)
 
-    assert services.application_lapse(application=application) is None
+    assert application_lapse(application=application) is None
 
     assert _footprint(application) == before
 
 
 def test_decision_on_a_draft_is_refused_with_a_message(application, people):
     with pytest.raises(ValidationError) as refused:
-        services.application_decide(
+        application_decide(
             application=application, by=people["decision_maker"], outcome="approve", comment=""
         )
 
@@ -559,7 +574,7 @@ def test_decision_on_a_draft_is_refused_with_a_message(application, people):
 
 def test_withdraw_needs_a_reason(application, people):
     with pytest.raises(ValidationError) as refused:
-        services.application_withdraw(application=application, by=people["member"], reason="  ")
+        application_withdraw(application=application, by=people["member"], reason="  ")
 
     assert refused.value.messages == ["Give a reason for withdrawing the application."]
     application.refresh_from_db()
@@ -567,10 +582,10 @@ def test_withdraw_needs_a_reason(application, people):
 
 
 def test_withdrawn_application_cannot_be_withdrawn_again(application, people):
-    services.application_withdraw(application=application, by=people["member"], reason="Done.")
+    application_withdraw(application=application, by=people["member"], reason="Done.")
 
     with pytest.raises(ValidationError) as refused:
-        services.application_withdraw(application=application, by=people["member"], reason="Again.")
+        application_withdraw(application=application, by=people["member"], reason="Again.")
 
     assert refused.value.messages == ["This application can no longer be withdrawn."]
     assert application.transitions.count() == 1
@@ -581,11 +596,11 @@ def test_return_needs_a_message_and_a_future_deadline(application, people, time_
     pm = people["programme_manager"]
 
     with pytest.raises(ValidationError) as no_message:
-        services.application_return_for_completion(
+        application_return_for_completion(
             application=application, by=pm, message="", deadline=timezone.now() + dt.timedelta(1)
         )
     with pytest.raises(ValidationError) as past:
-        services.application_return_for_completion(
+        application_return_for_completion(
             application=application, by=pm, message="Add it.", deadline=timezone.now()
         )
 
@@ -601,7 +616,7 @@ def test_completion_request_is_queued_after_commit(
     application = reach(S.SUBMITTED, application, people, time_machine)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        services.application_return_for_completion(
+        application_return_for_completion(
             application=application,
             by=people["programme_manager"],
             message="Add the hub's confirmation.",

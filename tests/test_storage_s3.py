@@ -15,8 +15,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from storages.backends.s3 import S3Storage
 
-from applications import services
 from applications.models import Attachment
+from applications.services.working_copy import attachment_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -49,7 +49,7 @@ def test_attachment_field_uses_the_lazy_default_storage_so_settings_overrides_re
 def test_attachment_lands_in_the_bucket_under_an_unguessable_key(
     s3_storage, s3_server, application, applicant
 ):
-    attachment = services.attachment_add(application=application, by=applicant, upload=_upload())
+    attachment = attachment_add(application=application, by=applicant, upload=_upload())
 
     assert re.fullmatch(r"attachments/[0-9a-f]{32}/[0-9a-f]{32}\.pdf", attachment.file.name)
     assert "Budget" not in attachment.file.name
@@ -62,7 +62,7 @@ def test_attachment_reads_back_byte_equal_with_matching_sha256(
     s3_storage, s3_server, application, applicant
 ):
     content = PDF + b"%" + bytes(range(256)) * 40  # binary bytes survive the round trip
-    attachment = services.attachment_add(
+    attachment = attachment_add(
         application=application, by=applicant, upload=_upload(content=content)
     )
 
@@ -77,7 +77,7 @@ def test_attachment_reads_back_byte_equal_with_matching_sha256(
 
 
 def test_stored_attachment_is_not_public(s3_storage, s3_server, application, applicant):
-    attachment = services.attachment_add(application=application, by=applicant, upload=_upload())
+    attachment = attachment_add(application=application, by=applicant, upload=_upload())
     plain_url = f"{s3_server.endpoint_url}/{s3_storage}/{attachment.file.name}"
 
     assert _status_of_plain_get(plain_url) == 403
@@ -98,7 +98,7 @@ def test_local_s3_server_does_serve_a_public_object_so_the_403_above_means_somet
 def test_presigned_url_expires_within_a_minute(s3_storage, application, applicant):
     # moto does not verify signatures, so only the expiry requested is checked here; the view
     # that hands out links is where a refused, expired link is tested.
-    attachment = services.attachment_add(application=application, by=applicant, upload=_upload())
+    attachment = attachment_add(application=application, by=applicant, upload=_upload())
 
     url = attachment.file.url
     query = parse_qs(urlsplit(url).query)

@@ -13,10 +13,15 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from applications import services
 from applications.enums import ApplicationState as S
 from applications.enums import BudgetCategory
 from applications.models import ApplicationVersion, RegistrationCounter
+from applications.services.transitions import (
+    application_record_deadline_exception,
+    application_return_for_completion,
+    application_submit,
+)
+from applications.services.working_copy import application_update, attachment_add, attachment_remove
 from grants.enums import OrganisationKind
 from tests import factories
 
@@ -68,7 +73,7 @@ def footprint(application) -> dict:
 def refused_submit(application, user, capture) -> list[str]:
     """Submit, expect a refusal, and return its messages."""
     with pytest.raises(ValidationError) as refused, capture(execute=True):
-        services.application_submit(application=application, by=user)
+        application_submit(application=application, by=user)
     return refused.value.messages
 
 
@@ -81,7 +86,7 @@ def test_submit_one_second_before_closing_is_accepted(
     frozen.move_to(CLOSES - SECOND, tick=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.application_submit(application=application, by=applicant)
+        version = application_submit(application=application, by=applicant)
 
     application.refresh_from_db()
     assert application.state == S.SUBMITTED
@@ -104,13 +109,13 @@ def test_submit_at_or_after_closing_is_refused(
 def test_new_version_after_closing_is_refused(
     application, applicant, frozen, django_capture_on_commit_callbacks
 ):
-    services.application_submit(application=application, by=applicant)
-    services.application_update(application=application, by=applicant, data={"title": "Changed"})
+    application_submit(application=application, by=applicant)
+    application_update(application=application, by=applicant, data={"title": "Changed"})
     before = footprint(application)
     frozen.move_to(CLOSES, tick=False)
 
     with pytest.raises(ValidationError) as refused:
-        services.application_update(application=application, by=applicant, data={"title": "Late"})
+        application_update(application=application, by=applicant, data={"title": "Late"})
     messages = refused_submit(application, applicant, django_capture_on_commit_callbacks)
 
     assert refused.value.messages == ["This application can no longer be changed."]
@@ -187,7 +192,7 @@ def test_submit_at_exactly_the_calls_maximum_is_accepted(call):
         budget=[(BudgetCategory.HUB, "Hub membership", 600_000)],
     )
 
-    services.application_submit(application=application, by=factories.applicant_for(application))
+    application_submit(application=application, by=factories.applicant_for(application))
 
     application.refresh_from_db()
     assert application.state == S.SUBMITTED
@@ -226,18 +231,18 @@ def test_submit_with_a_hub_outside_the_call_is_refused(call, django_capture_on_c
 def test_returned_application_can_be_resubmitted_until_its_completion_deadline(
     application, applicant, pm, frozen, django_capture_on_commit_callbacks
 ):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     completion_deadline = CLOSES + dt.timedelta(days=10)
     frozen.move_to(CLOSES + dt.timedelta(days=1), tick=False)
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application, by=pm, message="Add the hub's offer.", deadline=completion_deadline
     )
-    services.application_update(
+    application_update(
         application=application, by=applicant, data={"summary": "Now with the hub's offer."}
     )
     frozen.move_to(completion_deadline - SECOND, tick=False)
 
-    version = services.application_submit(application=application, by=applicant)
+    version = application_submit(application=application, by=applicant)
 
     application.refresh_from_db()
     assert (application.state, version.number) == (S.SUBMITTED, 2)
@@ -247,13 +252,13 @@ def test_returned_application_can_be_resubmitted_until_its_completion_deadline(
 def test_returned_application_after_its_completion_deadline_is_refused(
     application, applicant, pm, frozen, django_capture_on_commit_callbacks
 ):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     completion_deadline = CLOSES + dt.timedelta(days=10)
     frozen.move_to(CLOSES + dt.timedelta(days=1), tick=False)
-    services.application_return_for_completion(
+    application_return_for_completion(
         application=application, by=pm, message="Add the hub's offer.", deadline=completion_deadline
     )
-    services.application_update(
+    application_update(
         application=application, by=applicant, data={"summary": "Now with the hub's offer."}
     )
     before = footprint(application)
@@ -273,16 +278,14 @@ def test_late_exception_lets_one_application_submit_while_another_is_refused(
     excepted = factories.ApplicationFactory(call=call)
     other = factories.ApplicationFactory(call=call)
     frozen.move_to(CLOSES + dt.timedelta(hours=2), tick=False)
-    services.application_record_deadline_exception(
+    application_record_deadline_exception(
         application=excepted,
         by=pm,
         new_deadline=CLOSES + dt.timedelta(days=1),
         reason="The upload service was down for two hours before closing (incident 2026-77).",
     )
 
-    version = services.application_submit(
-        application=excepted, by=factories.applicant_for(excepted)
-    )
+    version = application_submit(application=excepted, by=factories.applicant_for(excepted))
     other_before = footprint(other)
     messages = refused_submit(
         other, factories.applicant_for(other), django_capture_on_commit_callbacks
@@ -307,9 +310,7 @@ def test_registration_year_is_stockholms_at_new_year(active_zone, time_machine):
     time_machine.move_to(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC), tick=False)
 
     with timezone.override(active_zone):
-        services.application_submit(
-            application=application, by=factories.applicant_for(application)
-        )
+        application_submit(application=application, by=factories.applicant_for(application))
 
     application.refresh_from_db()
     assert application.registration_number == "2027-00001"
@@ -320,13 +321,11 @@ def test_registration_numbers_are_gap_free_even_around_a_refused_submit(
     call, django_capture_on_commit_callbacks
 ):
     first, refused, second, third = (factories.ApplicationFactory(call=call) for _ in range(4))
-    services.application_submit(application=first, by=factories.applicant_for(first))
-    services.application_update(
-        application=refused, by=factories.applicant_for(refused), data={"title": ""}
-    )
+    application_submit(application=first, by=factories.applicant_for(first))
+    application_update(application=refused, by=factories.applicant_for(refused), data={"title": ""})
     refused_submit(refused, factories.applicant_for(refused), django_capture_on_commit_callbacks)
-    services.application_submit(application=second, by=factories.applicant_for(second))
-    services.application_submit(application=third, by=factories.applicant_for(third))
+    application_submit(application=second, by=factories.applicant_for(second))
+    application_submit(application=third, by=factories.applicant_for(third))
 
     numbers = []
     for application in (first, refused, second, third):
@@ -337,16 +336,16 @@ def test_registration_numbers_are_gap_free_even_around_a_refused_submit(
 
 
 def test_registration_number_is_kept_on_resubmit_after_return(application, applicant, pm, frozen):
-    services.application_submit(application=application, by=applicant)
-    services.application_return_for_completion(
+    application_submit(application=application, by=applicant)
+    application_return_for_completion(
         application=application,
         by=pm,
         message="Add the hub's offer.",
         deadline=CLOSES + dt.timedelta(days=5),
     )
-    services.application_update(application=application, by=applicant, data={"summary": "More."})
+    application_update(application=application, by=applicant, data={"summary": "More."})
 
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
 
     application.refresh_from_db()
     assert application.registration_number == "2026-00001"
@@ -360,10 +359,10 @@ def test_registration_number_is_kept_on_resubmit_after_return(application, appli
 def test_new_version_before_the_deadline_leaves_version_one_byte_identical(
     application, applicant, frozen
 ):
-    first = services.application_submit(application=application, by=applicant)
+    first = application_submit(application=application, by=applicant)
     first_row = ApplicationVersion.objects.filter(pk=first.pk).values().get()
     first_json = json.dumps(first_row["content"], sort_keys=True)
-    services.application_update(
+    application_update(
         application=application,
         by=applicant,
         data={"title": "Hybrid work, second thoughts", "requested_amount": 400_000},
@@ -373,7 +372,7 @@ def test_new_version_before_the_deadline_leaves_version_one_byte_identical(
     )
     frozen.shift(60)
 
-    second = services.application_submit(application=application, by=applicant)
+    second = application_submit(application=application, by=applicant)
 
     application.refresh_from_db()
     assert application.registration_number == "2026-00001"
@@ -390,14 +389,14 @@ def test_new_version_before_the_deadline_leaves_version_one_byte_identical(
 def test_submitting_unchanged_content_twice_is_refused(
     application, applicant, django_capture_on_commit_callbacks
 ):
-    services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     before = footprint(application)
 
     with (
         pytest.raises(ValidationError) as refused,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
 
     assert refused.value.messages == [
         "This version has already been submitted. Nothing has changed since then."
@@ -407,7 +406,7 @@ def test_submitting_unchanged_content_twice_is_refused(
 
 
 def test_version_hash_is_sha256_of_the_canonical_json_of_its_content(application, applicant):
-    version = services.application_submit(application=application, by=applicant)
+    version = application_submit(application=application, by=applicant)
 
     version.refresh_from_db()
     canonical = json.dumps(
@@ -425,11 +424,11 @@ def test_version_hash_is_sha256_of_the_canonical_json_of_its_content(application
 
 def test_removed_attachment_stays_with_the_version_that_listed_it(application, applicant, frozen):
     upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
-    attachment = services.attachment_add(application=application, by=applicant, upload=upload)
-    first = services.application_submit(application=application, by=applicant)
+    attachment = attachment_add(application=application, by=applicant, upload=upload)
+    first = application_submit(application=application, by=applicant)
 
-    services.attachment_remove(attachment=attachment, by=applicant)
-    second = services.application_submit(application=application, by=applicant)
+    attachment_remove(attachment=attachment, by=applicant)
+    second = application_submit(application=application, by=applicant)
 
     attachment.refresh_from_db()
     assert attachment.removed_at is not None
@@ -457,7 +456,7 @@ def test_receipt_goes_to_submitter_and_contact_in_the_applications_language(
     submitter = factories.applicant_for(application)
 
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.application_submit(application=application, by=submitter)
+        version = application_submit(application=application, by=submitter)
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]

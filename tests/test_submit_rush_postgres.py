@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 
-from applications import services
 from applications.models import RegistrationCounter
+from applications.services.transitions import application_submit
 from tests import factories
 
 pytestmark = [
@@ -50,7 +50,7 @@ def test_submit_waiting_for_its_number_past_the_deadline_is_accepted_as_handled_
     def submit():
         try:
             holding.wait(30)
-            outcome["version"] = services.application_submit(application=application, by=applicant)
+            outcome["version"] = application_submit(application=application, by=applicant)
         except BaseException as error:  # asserted on below
             outcome["error"] = error
         finally:
@@ -82,7 +82,7 @@ def test_submit_handled_after_the_deadline_is_refused_with_a_message():
     time.sleep(max(0.0, (call.closes_at - timezone.now()).total_seconds()) + 0.05)
 
     with translation.override("en"), pytest.raises(ValidationError, match="has passed"):
-        services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
 
     application.refresh_from_db()
     assert (application.state, application.registration_number) == ("draft", None)

@@ -26,8 +26,10 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from applications import services, tasks
+from applications import tasks
 from applications.models import Decision, DecisionLetter, DecisionRelease
+from applications.services.decisions import decision_confirm
+from applications.services.transitions import application_submit
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +136,7 @@ def _confirmed_decision() -> Decision:
         factories.CallFactory(), by=presenter, language="en"
     )
     decision = factories.proposed_decision(application, by=presenter, granted_amount=450_000)
-    services.decision_confirm(decision=decision, by=decider)
+    decision_confirm(decision=decision, by=decider)
     return Decision.objects.select_related("application").get(pk=decision.pk)
 
 
@@ -148,7 +150,7 @@ def test_receipt_email_is_queued_on_redis_after_commit_and_sent_by_the_rq_worker
     application = factories.ApplicationFactory(language="en", contact_email="kontakt@example.se")
     applicant = factories.applicant_for(application, is_admin=True)
 
-    version = services.application_submit(application=application, by=applicant)
+    version = application_submit(application=application, by=applicant)
 
     assert _queued(rq_queue) == [(RECEIPT_TASK, {"version_id": version.pk})]
     (job_id,) = rq_queue.job_ids
@@ -172,7 +174,7 @@ def test_rolled_back_submit_queues_nothing_on_redis(rq_queue):
     applicant = factories.applicant_for(application)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.application_submit(application=application, by=applicant)
+        application_submit(application=application, by=applicant)
         raise RuntimeError("the request fails after the submit")
 
     assert rq_queue.count == 0

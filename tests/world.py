@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from applications import letters, selectors
-from applications import services as application_services
+from applications import selectors
 from applications.models import (
     Application,
     Attachment,
@@ -28,6 +27,18 @@ from applications.models import (
     Report,
 )
 from applications.models import User as UserModel
+from applications.services.decisions import decision_confirm
+from applications.services.follow_up import (
+    application_accept_grant,
+    application_close,
+    payment_mark_paid,
+    repayment_mark_settled,
+    report_approve,
+)
+from applications.services.letters import closing_letter_generate, decision_letter_generate
+from applications.services.people import invitation_create
+from applications.services.transitions import application_complete_review, application_submit
+from applications.services.working_copy import attachment_add
 from grants.models import Call
 from reviews import services as review_services
 from reviews.enums import ConflictGround
@@ -109,12 +120,12 @@ def _submitted(call, organisation, applicant, *, attachment: bool = False):
     )
     added = None
     if attachment:
-        added = application_services.attachment_add(
+        added = attachment_add(
             application=application,
             by=applicant,
             upload=SimpleUploadedFile("plan.pdf", tiny_pdf()),
         )
-    application_services.application_submit(application=application, by=applicant)
+    application_submit(application=application, by=applicant)
     application.refresh_from_db()
     return application, added
 
@@ -146,7 +157,7 @@ def build_world() -> World:
         user__full_name="Otto Other",
         user__language="en",
     ).user
-    invitation = application_services.invitation_create(
+    invitation = invitation_create(
         organisation=organisation,
         by=applicant,
         email="invited@example.se",
@@ -208,47 +219,41 @@ def build_world() -> World:
     )
 
     for application in (reviewed, proposed, decided):
-        application_services.application_complete_review(
-            application=application, by=programme_manager
-        )
+        application_complete_review(application=application, by=programme_manager)
         application.refresh_from_db()
     proposal = factories.proposed_decision(proposed, by=programme_manager)
     decision = factories.proposed_decision(decided, by=programme_manager)
-    application_services.decision_confirm(decision=decision, by=decision_maker)
+    decision_confirm(decision=decision, by=decision_maker)
     # What the letter task does after commit: make the letter, release it (the call does not
     # hold its decisions).
-    letters.decision_letter_generate(decision.pk)
+    decision_letter_generate(decision.pk)
     decision.refresh_from_db()
     for application in (in_review, reviewed, proposed, decided):
         application.refresh_from_db()
 
     # Follow-up: both decided, released and accepted by the applicant (a signatory).
     for application in (granted, closed):
-        application_services.application_complete_review(
-            application=application, by=programme_manager
-        )
+        application_complete_review(application=application, by=programme_manager)
         approval = factories.proposed_decision(application, by=programme_manager)
-        application_services.decision_confirm(decision=approval, by=decision_maker)
-        letters.decision_letter_generate(approval.pk)
+        decision_confirm(decision=approval, by=decision_maker)
+        decision_letter_generate(approval.pk)
         application.refresh_from_db()
-        application_services.application_accept_grant(
+        application_accept_grant(
             application=application,
             by=applicant,
             text=selectors.acceptance_text(application, selectors.effective_decision(application)),
         )
         application.refresh_from_db()
     today = timezone.localdate()
-    application_services.payment_mark_paid(
-        payment=closed.payments.get(position=1), by=programme_manager, paid_on=today
-    )
+    payment_mark_paid(payment=closed.payments.get(position=1), by=programme_manager, paid_on=today)
     closed_report = closed.reports.get()
     factories.complete_report(closed_report, by=applicant, spent=[250_000, 100_000])
-    application_services.report_approve(report=closed_report, by=programme_manager)
+    report_approve(report=closed_report, by=programme_manager)
     claim = closed.repayment_claims.get()
-    application_services.repayment_mark_settled(claim=claim, by=programme_manager, settled_on=today)
-    application_services.application_close(application=closed, by=programme_manager)
+    repayment_mark_settled(claim=claim, by=programme_manager, settled_on=today)
+    application_close(application=closed, by=programme_manager)
     # What the closing letter task does after commit.
-    letters.closing_letter_generate(closed.closing_letter.pk)
+    closing_letter_generate(closed.closing_letter.pk)
     closed.refresh_from_db()
 
     return World(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import BudgetCategory
 from ..models import Application
-from ..services import EDITABLE_FIELDS
+from ..services.working_copy import EDITABLE_FIELDS
 
 
 class DateInput(forms.DateInput):

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .. import lockout, services, two_factor
+from .. import lockout, two_factor
 from ..forms.account import LocalisedPasswordResetForm, ProfileForm, SignupForm
+from ..services.people import user_register, user_set_language, user_update_profile
 
 # Sign-up logs the new person in; with two authentication backends Django must be told which.
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -46,7 +47,7 @@ def signup(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                user = services.user_register(
+                user = user_register(
                     email=data["email"],
                     full_name=data["full_name"],
                     password=data["password1"],
@@ -76,7 +77,7 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            services.user_update_profile(user=user, **form.cleaned_data)
+            user_update_profile(user=user, **form.cleaned_data)
             messages.success(request, _("Your details have been saved."))
             response = redirect("applications:profile")
             # Keep the cookie in step, so the choice also holds after logging out.
@@ -101,7 +102,7 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        services.user_set_language(user=request.user, language=language)
+        user_set_language(user=request.user, language=language)
     return response
 
 

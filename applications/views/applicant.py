@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 
 from grants.models import Call
 
-from .. import selectors, services
+from .. import selectors
 from ..downloads import stored_file_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
@@ -34,7 +34,8 @@ from ..forms.applicant import (
 )
 from ..models import Application, Attachment
 from ..rules import is_applicant
-from ..services import EDITABLE_FIELDS
+from ..services import transitions, working_copy
+from ..services.working_copy import EDITABLE_FIELDS
 from . import posted_pk
 
 S = ApplicationState
@@ -92,7 +93,7 @@ def application_create(request, slug):
         selectors.organisations_of(request.user), pk=posted_pk(request.POST.get("organisation"))
     )
     try:
-        application = services.application_create(
+        application = working_copy.application_create(
             call=call, organisation=organisation, by=request.user
         )
     except ValidationError as error:
@@ -177,7 +178,7 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     if not form.is_valid() or not (budget_valid or keep_budget_if_invalid):
         return form, formset, False
     try:
-        services.application_update(
+        working_copy.application_update(
             application=application,
             by=request.user,
             data={name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
@@ -247,7 +248,7 @@ def attachment_upload(request, pk):
     attachment_form = AttachmentForm(request.POST, request.FILES)
     if attachment_form.is_valid():
         try:
-            attachment = services.attachment_add(
+            attachment = working_copy.attachment_add(
                 application=application,
                 by=request.user,
                 upload=attachment_form.cleaned_data["file"],
@@ -269,7 +270,7 @@ def attachment_remove(request, pk, att_pk):
     application = _get_own_application(request, pk)
     attachment = get_object_or_404(selectors.current_attachments(application), pk=att_pk)
     try:
-        services.attachment_remove(attachment=attachment, by=request.user)
+        working_copy.attachment_remove(attachment=attachment, by=request.user)
     except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
@@ -338,7 +339,7 @@ def application_preview(request, pk):
 def application_submit(request, pk):
     application = _get_own_application(request, pk)
     try:
-        version = services.application_submit(application=application, by=request.user)
+        version = transitions.application_submit(application=application, by=request.user)
     except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
@@ -368,7 +369,7 @@ def application_withdraw(request, pk):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_withdraw(
+            transitions.application_withdraw(
                 application=application, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:

@@ -22,10 +22,12 @@ from django.views.decorators.http import require_POST
 
 from grants.models import Call
 
-from .. import selectors, services
+from .. import selectors
 from ..enums import ApplicationState, DecisionOutcome
 from ..forms.decisions import DecisionProposeForm, SendBackForm
+from ..letters.render import render_letter_preview
 from ..models import Decision
+from ..services import decisions as decision_services
 from . import posted_pk
 
 S = ApplicationState
@@ -123,7 +125,7 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    services.decision_propose(
+                    decision_services.decision_propose(
                         application=application,
                         by=request.user,
                         outcome=data["outcome"],
@@ -191,8 +193,6 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @login_required
 def decision_preview(request, pk):
     """The letter as it would read, from the propose form's data, without saving anything."""
-    from ..letters import render_letter_preview
-
     application = get_application_for_proposal(request, pk)
     setup = _proposal_setup(application)
     if "blocked" in setup:
@@ -240,7 +240,6 @@ def decision_preview(request, pk):
 @login_required
 def decision_proposal_preview(request, decision_pk):
     """The letter of a proposal waiting for confirmation, as it would read if confirmed."""
-    from ..letters import render_letter_preview
 
     decision = _get_decision(request, decision_pk, "applications.list_applications")
     if decision.is_confirmed:
@@ -323,7 +322,7 @@ def decisions(request):
 def decision_confirm(request, decision_pk):
     decision = _get_decision(request, decision_pk, "applications.confirm_decision")
     try:
-        services.decision_confirm(decision=decision, by=request.user)
+        decision_services.decision_confirm(decision=decision, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(
@@ -355,7 +354,7 @@ def decisions_confirm_selected(request):
         .select_related("application")
         .order_by("application__registration_number")
     )
-    results = services.decisions_confirm_batch(decisions=chosen, by=request.user)
+    results = decision_services.decisions_confirm_batch(decisions=chosen, by=request.user)
     confirmed = sum(1 for _decision, reason in results if not reason)
     if confirmed:
         messages.success(
@@ -384,7 +383,7 @@ def decision_send_back(request, decision_pk):
     form = SendBackForm(request.POST, prefix=f"back{decision.pk}")
     if form.is_valid():
         try:
-            services.decision_send_back(
+            decision_services.decision_send_back(
                 decision=decision, by=request.user, comment=form.cleaned_data["comment"]
             )
         except ValidationError as error:
@@ -423,7 +422,7 @@ def decisions_release(request):
 def decisions_release_call(request, slug):
     _require_release(request.user)
     call = get_object_or_404(Call, slug=slug, hold_decisions_for_release=True)
-    released, waiting = services.decisions_release_for_call(call=call, by=request.user)
+    released, waiting = decision_services.decisions_release_for_call(call=call, by=request.user)
     messages.success(
         request,
         ngettext(

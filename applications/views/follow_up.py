@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import selectors, services
+from .. import selectors
 from ..audit import audit_record
 from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
@@ -43,6 +43,16 @@ from ..forms.follow_up import (
 )
 from ..models import Acceptance, ClosingLetter, Payment, RepaymentClaim, Report
 from ..rules import is_applicant
+from ..services.follow_up import (
+    application_accept_grant,
+    application_close,
+    payment_mark_paid,
+    repayment_mark_settled,
+    report_approve,
+    report_return,
+    report_save,
+    report_submit,
+)
 from .applicant import _get_application_for_user
 from .manage import _Echo, csv_safe
 
@@ -173,9 +183,7 @@ def grant_accept(request, pk):
             errors = [_("The conditions have changed since the page was shown. Read them again.")]
         else:
             try:
-                services.application_accept_grant(
-                    application=application, by=request.user, text=text
-                )
+                application_accept_grant(application=application, by=request.user, text=text)
             except ValidationError as error:
                 errors = error.messages
             else:
@@ -255,7 +263,7 @@ def report_edit(request, pk, report_pk):
     if not form.is_valid():
         return _render_report(request, application, report, form=form, status=400)
     try:
-        services.report_save(report=report, by=request.user, **form.service_arguments())
+        report_save(report=report, by=request.user, **form.service_arguments())
     except ValidationError as error:
         form.add_error(None, error)
         return _render_report(request, application, report, form=form, status=400)
@@ -263,7 +271,7 @@ def report_edit(request, pk, report_pk):
         messages.success(request, _("The report was saved as a draft."))
         return redirect("applications:report_edit", pk=application.pk, report_pk=report.pk)
     try:
-        services.report_submit(report=report, by=request.user)
+        report_submit(report=report, by=request.user)
     except ValidationError as error:
         # The draft is saved (a complete save of its own); what stops the submit is listed.
         report = _report_of(application, report.pk)
@@ -376,7 +384,7 @@ def manage_payment_paid(request, pk, payment_pk):
     form = PaymentPaidForm(request.POST, prefix=f"payment-{payment.pk}")
     if form.is_valid():
         try:
-            services.payment_mark_paid(
+            payment_mark_paid(
                 payment=payment,
                 by=request.user,
                 paid_on=form.cleaned_data["paid_on"],
@@ -401,7 +409,7 @@ def manage_repayment_received(request, pk, claim_pk):
     form = RepaymentReceivedForm(request.POST, prefix=f"claim-{claim.pk}")
     if form.is_valid():
         try:
-            services.repayment_mark_settled(
+            repayment_mark_settled(
                 claim=claim, by=request.user, settled_on=form.cleaned_data["settled_on"]
             )
         except ValidationError as error:
@@ -417,7 +425,7 @@ def manage_repayment_received(request, pk, claim_pk):
 def manage_close(request, pk):
     application = _get_grant_for_staff(request, pk, "applications.close_application")
     try:
-        services.application_close(application=application, by=request.user)
+        application_close(application=application, by=request.user)
     except ValidationError as error:
         return _render_manage(request, application, close_errors=error.messages, status=400)
     messages.success(
@@ -472,9 +480,7 @@ def manage_report_approve(request, pk, report_pk):
     form = ReportApproveForm(request.POST, prefix="approve")
     if form.is_valid():
         try:
-            services.report_approve(
-                report=report, by=request.user, comment=form.cleaned_data["comment"]
-            )
+            report_approve(report=report, by=request.user, comment=form.cleaned_data["comment"])
         except ValidationError as error:
             return _render_manage_report(
                 request, application, report, approve_form=form, errors=error.messages, status=400
@@ -495,9 +501,7 @@ def manage_report_return(request, pk, report_pk):
     form = ReportReturnForm(request.POST, prefix="return")
     if form.is_valid():
         try:
-            services.report_return(
-                report=report, by=request.user, comment=form.cleaned_data["comment"]
-            )
+            report_return(report=report, by=request.user, comment=form.cleaned_data["comment"])
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -15,10 +15,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
+from .. import selectors
 from ..enums import ApplicationState
 from ..forms.manage import DeadlineExceptionForm, LateExceptionLookupForm
 from ..models import Application
+from ..services.transitions import application_record_deadline_exception
 
 
 def _require_programme_manager(user) -> None:
@@ -67,7 +68,7 @@ def late_exception_record(request, pk):
     form = DeadlineExceptionForm(request.POST, prefix=f"a{application.pk}")
     if form.is_valid():
         try:
-            services.application_record_deadline_exception(
+            application_record_deadline_exception(
                 application=application,
                 by=request.user,
                 new_deadline=form.cleaned_data["new_deadline"],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
+from .. import selectors
 from ..audit import audit_record
 from ..enums import ApplicationState, EligibilityItem
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
@@ -31,6 +31,12 @@ from ..forms.manage import (
     ReturnForCompletionForm,
 )
 from ..models import ApplicationTransition
+from ..services.transitions import (
+    application_check_eligibility,
+    application_record_deadline_exception,
+    application_return_for_completion,
+    application_start_review,
+)
 
 PAGE_SIZE = 50
 
@@ -264,7 +270,7 @@ def manage_return(request, pk):
     form = ReturnForCompletionForm(request.POST, prefix="return")
     if form.is_valid():
         try:
-            services.application_return_for_completion(
+            application_return_for_completion(
                 application=application,
                 by=request.user,
                 message=form.cleaned_data["message"],
@@ -287,7 +293,7 @@ def manage_deadline_exception(request, pk):
     form = DeadlineExceptionForm(request.POST, prefix="exception")
     if form.is_valid():
         try:
-            services.application_record_deadline_exception(
+            application_record_deadline_exception(
                 application=application,
                 by=request.user,
                 new_deadline=form.cleaned_data["new_deadline"],
@@ -310,7 +316,7 @@ def manage_eligibility(request, pk):
     )
     if form.is_valid():
         try:
-            check = services.application_check_eligibility(
+            check = application_check_eligibility(
                 application=application,
                 by=request.user,
                 items=form.cleaned_items(),
@@ -337,7 +343,7 @@ def manage_eligibility(request, pk):
 def manage_start_review(request, pk):
     application = _get_application_for_staff(request, pk, "applications.start_review")
     try:
-        services.application_start_review(application=application, by=request.user)
+        application_start_review(application=application, by=request.user)
     except ValidationError as error:
         return _render_detail(request, application, start_review_errors=error.messages)
     messages.success(request, _("Review has started for this application."))

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
+from .. import selectors
 from ..forms.organisations import InvitationForm, MembershipForm, OrganisationRegisterForm
 from ..models import Invitation, Membership, Organisation
+from ..services import people
 
 
 def _get_organisation_for_user(user, pk: int, perm: str | None = None) -> Organisation:
@@ -34,7 +35,7 @@ def organisation_register(request):
         form = OrganisationRegisterForm(request.POST)
         if form.is_valid():
             try:
-                organisation = services.organisation_register(by=request.user, **form.cleaned_data)
+                organisation = people.organisation_register(by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error("orgnr", error)
             else:
@@ -99,7 +100,7 @@ def organisation_invite(request, pk):
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.invitation_create(
+            invitation = people.invitation_create(
                 organisation=organisation, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
@@ -128,7 +129,7 @@ def membership_update(request, pk, membership_pk):
     form = MembershipForm(request.POST, prefix=f"m{membership.pk}")
     form.is_valid()  # two checkboxes: always valid, unchecked is False
     try:
-        services.membership_update(membership=membership, by=request.user, **form.cleaned_data)
+        people.membership_update(membership=membership, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         for message in _error_messages(error):
             messages.error(request, message)
@@ -147,7 +148,7 @@ def membership_remove(request, pk, membership_pk):
     membership = _get_membership(organisation, membership_pk)
     name = membership.user.full_name or membership.user.email
     try:
-        services.membership_remove(membership=membership, by=request.user)
+        people.membership_remove(membership=membership, by=request.user)
     except ValidationError as error:
         for message in _error_messages(error):
             messages.error(request, message)
@@ -172,7 +173,7 @@ def invitation_accept(request, token):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
-            services.invitation_accept(invitation=invitation, by=request.user)
+            people.invitation_accept(invitation=invitation, by=request.user)
         except ValidationError as error:
             for message in _error_messages(error):
                 messages.error(request, message)

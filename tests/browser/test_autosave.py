@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from applications import services
+from applications.services.transitions import application_submit
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_public_and_version_pages_are_accessible(page, live_url, login, axe):
     application = factories.ApplicationFactory()
     user = factories.applicant_for(application, user__language="en")
 
-    services.application_submit(application=application, by=user)
+    application_submit(application=application, by=user)
     login(user)
     page.goto(live_url("grants:call_detail", application.call.slug))
     axe(page)

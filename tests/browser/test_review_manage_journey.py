@@ -9,8 +9,12 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from applications import services as application_services
 from applications.enums import EligibilityItem
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_start_review,
+    application_submit,
+)
 from reviews import services
 from reviews.models import Assignment, PanelInvitation
 from tests import factories
@@ -26,17 +30,15 @@ def _in_review(call, manager, organisation_names):
         for name in organisation_names
     ]
     for application in applications:
-        application_services.application_submit(
-            application=application, by=factories.applicant_for(application)
-        )
+        application_submit(application=application, by=factories.applicant_for(application))
     with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
         for application in applications:
-            application_services.application_check_eligibility(
+            application_check_eligibility(
                 application=application,
                 by=manager,
                 items=dict.fromkeys(EligibilityItem.values, True),
             )
-            application_services.application_start_review(application=application, by=manager)
+            application_start_review(application=application, by=manager)
     for application in applications:
         application.refresh_from_db()
     return applications

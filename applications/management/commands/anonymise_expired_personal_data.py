@@ -11,8 +11,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from applications import selectors, services
+from applications import selectors
 from applications.models import Application
+from applications.services.personal_data import personal_data_anonymise_expired
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if dry_run:
             plan = selectors.personal_data_expired(today=day)
         else:
-            plan = services.personal_data_anonymise_expired(today=day)
+            plan = personal_data_anonymise_expired(today=day)
         numbers = {}
         for start in range(0, len(plan.case_ids), 500):
             chunk = plan.case_ids[start : start + 500]

@@ -6,7 +6,7 @@ checked again before it lapses.
 
 from django.core.management.base import BaseCommand
 
-from applications.services import grants_lapse_expired
+from applications.services.follow_up import grants_lapse_expired
 
 
 class Command(BaseCommand):

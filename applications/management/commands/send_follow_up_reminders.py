@@ -7,7 +7,7 @@ and a unique constraint lets only one run write it.
 
 from django.core.management.base import BaseCommand
 
-from applications.services import follow_up_reminders_send
+from applications.services.follow_up import follow_up_reminders_send
 
 
 class Command(BaseCommand):

@@ -20,10 +20,27 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import luhn
 
-from applications import services
 from applications.enums import ApplicationState, BudgetCategory, County, EligibilityItem
 from applications.models import Application, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.services.decisions import decision_confirm, decision_propose, decision_release
+from applications.services.follow_up import (
+    application_accept_grant,
+    application_close,
+    payment_mark_paid,
+    report_approve,
+    report_save,
+    report_submit,
+)
+from applications.services.transitions import (
+    application_check_eligibility,
+    application_complete_review,
+    application_return_for_completion,
+    application_start_review,
+    application_submit,
+    application_withdraw,
+)
+from applications.services.working_copy import application_create, application_update
 from applications.two_factor import requires_two_factor
 from grants.enums import OrganisationKind
 from grants.models import Call, Criterion, Hub
@@ -568,9 +585,9 @@ class Command(BaseCommand):
         existing = Application.objects.filter(call=call, organisation=organisation, title=title)
         if existing.exists():
             return existing.get(), False
-        application = services.application_create(call=call, organisation=organisation, by=by)
+        application = application_create(call=call, organisation=organisation, by=by)
         data, lines = _content(title, hub, amount, summary)
-        application = services.application_update(
+        application = application_update(
             application=application, by=by, data=data, budget_lines=lines
         )
         return application, True
@@ -601,14 +618,14 @@ class Command(BaseCommand):
                 summary="Tjugofyra medarbetare prövar att arbeta från hubben två dagar i veckan.",
             )
             if created:
-                services.application_submit(application=application, by=applicant)
+                application_submit(application=application, by=applicant)
                 # A second version, so the demo shows the version history.
-                services.application_update(
+                application_update(
                     application=application,
                     by=applicant,
                     data={"participants": 30},
                 )
-                services.application_submit(application=application, by=applicant)
+                application_submit(application=application, by=applicant)
 
         with transaction.atomic():
             application, created = self._draft(
@@ -621,8 +638,8 @@ class Command(BaseCommand):
                 summary="Medarbetare som pendlar långt arbetar en dag i veckan från hubben.",
             )
             if created:
-                services.application_submit(application=application, by=applicant2)
-                services.application_return_for_completion(
+                application_submit(application=application, by=applicant2)
+                application_return_for_completion(
                     application=application,
                     by=manager,
                     message=(
@@ -643,8 +660,8 @@ class Command(BaseCommand):
                 summary="Administrativ personal prövar att arbeta från Samverket Stockholm.",
             )
             if created:
-                services.application_submit(application=application, by=people["applicant3"])
-                services.application_withdraw(
+                application_submit(application=application, by=people["applicant3"])
+                application_withdraw(
                     application=application,
                     by=people["applicant3"],
                     reason="Projektet ryms inte i verksamhetsplanen för nästa år.",
@@ -671,18 +688,18 @@ class Command(BaseCommand):
                     summary=summary,
                 )
                 if created:
-                    services.application_submit(application=application, by=people[person])
+                    application_submit(application=application, by=people[person])
             application.refresh_from_db()
             if application.state != ApplicationState.SUBMITTED:
                 continue
             with transaction.atomic():
-                services.application_check_eligibility(
+                application_check_eligibility(
                     application=application,
                     by=manager,
                     items={item: True for item in EligibilityItem.values},
                     comment="Uppfyller utlysningens krav.",
                 )
-                services.application_start_review(application=application, by=manager)
+                application_start_review(application=application, by=manager)
 
     def _ready_for_review(self, pilot, people, hubs) -> None:
         """Submitted to the pilot call while it was open and left there: the call has closed,
@@ -704,7 +721,7 @@ class Command(BaseCommand):
                 summary=summary,
             )
             if created:
-                services.application_submit(application=application, by=people[person])
+                application_submit(application=application, by=people[person])
 
     # -- review, made through the review services ---------------------------------------------
 
@@ -811,8 +828,8 @@ class Command(BaseCommand):
         """In the pilot call: Region Jämtland Härjedalen approved (confirmed by the decision
         maker, with its letter), and Norrtälje kommun's review completed by the programme
         manager with a rejection proposed and waiting for the decision maker."""
-        from applications import letters
         from applications.enums import DecisionOutcome, DecisionStatus
+        from applications.services.letters import decision_letter_generate
         from reviews import selectors as review_selectors
         from reviews import services as review_services
 
@@ -822,7 +839,7 @@ class Command(BaseCommand):
         )
         if region.state == ApplicationState.REVIEWED and not region.decisions.exists():
             with transaction.atomic():
-                decision = services.decision_propose(
+                decision = decision_propose(
                     application=region,
                     by=manager,
                     outcome=DecisionOutcome.APPROVED,
@@ -834,15 +851,15 @@ class Command(BaseCommand):
                     feedback=review_selectors.feedback_for_applicant(region),
                 )
             with transaction.atomic():
-                services.decision_confirm(decision=decision, by=decider)
+                decision_confirm(decision=decision, by=decider)
         confirmed = region.decisions.filter(status=DecisionStatus.CONFIRMED).first()
         if confirmed is not None:
             # Made here too, so the demo has the letter without a task worker; once only.
-            letters.decision_letter_generate(confirmed.pk)
+            decision_letter_generate(confirmed.pk)
             # The call holds its decisions: the programme manager sends this one out, so it
             # waits for the applicant's acceptance (a second run releases nothing).
             with transaction.atomic():
-                services.decision_release(decision=confirmed, by=manager)
+                decision_release(decision=confirmed, by=manager)
 
         norrtalje = Application.objects.get(call=pilot, organisation__name="Norrtälje kommun")
         if norrtalje.state == ApplicationState.IN_REVIEW:
@@ -851,7 +868,7 @@ class Command(BaseCommand):
             norrtalje.refresh_from_db()
         if norrtalje.state == ApplicationState.REVIEWED and not norrtalje.decisions.exists():
             with transaction.atomic():
-                services.decision_propose(
+                decision_propose(
                     application=norrtalje,
                     by=manager,
                     outcome=DecisionOutcome.REJECTED,
@@ -904,17 +921,17 @@ class Command(BaseCommand):
             application.refresh_from_db()
             if application.state == ApplicationState.SUBMITTED:
                 with on(-355), transaction.atomic():
-                    services.application_check_eligibility(
+                    application_check_eligibility(
                         application=application,
                         by=manager,
                         items={item: True for item in EligibilityItem.values},
                         comment="Uppfyller utlysningens krav.",
                     )
-                    services.application_start_review(application=application, by=manager)
+                    application_start_review(application=application, by=manager)
             application.refresh_from_db()
             if application.state == ApplicationState.IN_REVIEW:
                 with on(-350), transaction.atomic():
-                    services.application_complete_review(application=application, by=manager)
+                    application_complete_review(application=application, by=manager)
             self._follow_up_decision(application, manager, decider, on)
 
         for stage, person, application, spent in grants:
@@ -965,26 +982,24 @@ class Command(BaseCommand):
         existing = Application.objects.filter(call=call, organisation=organisation, title=title)
         if existing.exists():
             return existing.get()
-        application = services.application_create(call=call, organisation=organisation, by=person)
+        application = application_create(call=call, organisation=organisation, by=person)
         data, lines = _content(title, hubs["ostersund"], amount, summary)
         data["period_start"] = today - dt.timedelta(days=320)
         data["period_end"] = today + dt.timedelta(days=end)
-        services.application_update(
-            application=application, by=person, data=data, budget_lines=lines
-        )
-        services.application_submit(application=application, by=person)
+        application_update(application=application, by=person, data=data, budget_lines=lines)
+        application_submit(application=application, by=person)
         return application
 
     def _follow_up_decision(self, application, manager, decider, on) -> None:
         """Approved at the amount requested, confirmed by the decision maker, letter made (which
         releases it and starts the time to accept)."""
-        from applications import letters
         from applications.enums import DecisionOutcome, DecisionStatus
+        from applications.services.letters import decision_letter_generate
 
         application.refresh_from_db()
         if application.state == ApplicationState.REVIEWED and not application.decisions.exists():
             with on(-345), transaction.atomic():
-                decision = services.decision_propose(
+                decision = decision_propose(
                     application=application,
                     by=manager,
                     outcome=DecisionOutcome.APPROVED,
@@ -993,21 +1008,22 @@ class Command(BaseCommand):
                     justification="Projektet svarar väl mot utlysningens syfte.",
                 )
             with on(-344), transaction.atomic():
-                services.decision_confirm(decision=decision, by=decider)
+                decision_confirm(decision=decision, by=decider)
         confirmed = application.decisions.filter(status=DecisionStatus.CONFIRMED).first()
         if confirmed is not None and not hasattr(confirmed, "release"):
             with on(-344):
-                letters.decision_letter_generate(confirmed.pk)
+                decision_letter_generate(confirmed.pk)
 
     def _follow_up_grant(self, stage, person, application, spent, manager, on) -> None:
         """Acceptance and the first instalment, then the final report as far as ``stage``."""
-        from applications import letters, selectors
+        from applications import selectors
         from applications.enums import PaymentStatus, ReportKind, ReportStatus
+        from applications.services.letters import closing_letter_generate
 
         application.refresh_from_db()
         if application.state == ApplicationState.APPROVED:
             with on(-335), transaction.atomic():
-                services.application_accept_grant(
+                application_accept_grant(
                     application=application,
                     by=person,
                     text=selectors.acceptance_text(
@@ -1017,7 +1033,7 @@ class Command(BaseCommand):
         first = application.payments.filter(position=1, status=PaymentStatus.DUE).first()
         if first is not None:
             with on(-325), transaction.atomic():
-                services.payment_mark_paid(
+                payment_mark_paid(
                     payment=first, by=manager, paid_on=timezone.localdate(), reference="F-1001"
                 )
         report = application.reports.filter(kind=ReportKind.FINAL).first()
@@ -1030,7 +1046,7 @@ class Command(BaseCommand):
             amounts = spent or [cost.budgeted for cost in costs]
             complete = stage != "draft"
             with on(days + 50 if complete else days + 10), transaction.atomic():
-                report = services.report_save(
+                report = report_save(
                     report=report,
                     by=person,
                     **FOLLOW_UP_REPORT,
@@ -1041,27 +1057,25 @@ class Command(BaseCommand):
                     },
                 )
                 if complete:
-                    services.report_submit(report=report, by=person)
+                    report_submit(report=report, by=person)
         report.refresh_from_db()
         if stage in ("repayment", "closed") and report.status == ReportStatus.SUBMITTED:
             with on(days + 60), transaction.atomic():
-                services.report_approve(
-                    report=report, by=manager, comment="Tack för en tydlig redovisning."
-                )
+                report_approve(report=report, by=manager, comment="Tack för en tydlig redovisning.")
         last = application.payments.filter(status=PaymentStatus.DUE).first()
         if stage == "closed" and last is not None:
             with on(days + 65), transaction.atomic():
-                services.payment_mark_paid(
+                payment_mark_paid(
                     payment=last, by=manager, paid_on=timezone.localdate(), reference="F-1002"
                 )
         application.refresh_from_db()
         if stage == "closed" and application.state == ApplicationState.FOLLOW_UP:
             with on(days + 80), transaction.atomic():
-                services.application_close(application=application, by=manager)
+                application_close(application=application, by=manager)
         closing = getattr(application, "closing_letter", None)
         if closing is not None and not closing.sha256:
             with on(days + 80):
-                letters.closing_letter_generate(closing.pk)
+                closing_letter_generate(closing.pk)
 
     def _print_logins(self, people) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /account/login/ as:"))

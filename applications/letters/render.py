@@ -1,26 +1,28 @@
-"""Decision letters: HTML templates rendered by WeasyPrint to archival, tagged PDF.
+"""Letters rendered to PDF: data in, PDF bytes out.
 
 A letter is made from ``Decision.letter_data`` alone (frozen at confirmation), in the
 decision's language, as PDF/A-3a: archival, tagged for accessibility, fonts embedded, with the
-decision's data attached inside as ``decision.json``. It is stored through Django's storage API
-with its SHA-256 beside it, once per decision.
+decision's data attached inside as ``decision.json``. Nothing here writes: storing is
+``applications.letters.store``. The preview reads the application as it stands (through the
+selectors), since a decision not yet confirmed has no frozen data.
+
+WeasyPrint is imported where a PDF is made, not with this module: its import takes most of a
+second (Pango, fonts), and every web server, command and test process imports this module
+through the views and the tasks; only the processes that make a PDF pay for it.
 """
 
 import datetime as dt
 import functools
-import hashlib
 import json
 from types import SimpleNamespace
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from .audit import audit_record
-from .enums import DecisionOutcome, IneligibilityReason
-from .models import Decision, DecisionLetter
+from .. import selectors
+from ..enums import DecisionOutcome, IneligibilityReason
+from ..models import ClosingLetter, Decision
 
 TEMPLATES = {
     DecisionOutcome.APPROVED: "letters/approval.html",
@@ -69,14 +71,14 @@ def render_letter_html(data: dict, *, preview: bool = False) -> str:
 # process, not once per letter (see benchmarks/letters.py and docs/benchmarks.md).
 @functools.cache
 def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     return FontConfiguration()
 
 
 @functools.cache
 def _stylesheet():
-    from weasyprint import CSS
+    from weasyprint import CSS  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     source = get_template("letters/letter.css").template.source
     return CSS(string=source, font_config=_font_config())
@@ -89,7 +91,7 @@ def _css_string(text: str) -> str:
 @functools.cache
 def _page_numbers_stylesheet(language: str):
     """The "Page n of m" in the letter's language, for the bottom-right margin box."""
-    from weasyprint import CSS
+    from weasyprint import CSS  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     with translation.override(language):
         page, of = _css_string(gettext("Page")), _css_string(gettext("of"))
@@ -101,7 +103,7 @@ def _page_numbers_stylesheet(language: str):
 
 
 def _write_pdf(data: dict, json_text: str, *, preview: bool = False) -> bytes:
-    from weasyprint import HTML, Attachment
+    from weasyprint import HTML, Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     attachment = Attachment(
         string=json_text,
@@ -129,8 +131,6 @@ def render_letter_preview(decision: Decision) -> bytes:
     maker's name will be, and marked as a preview on the page and in the attached data. Nothing
     is stored.
     """
-    from . import selectors
-
     with translation.override(decision.language):
         placeholder = SimpleNamespace(full_name=gettext("(decision maker)"))
     data = selectors.decision_letter_data(
@@ -143,49 +143,6 @@ def render_letter_preview(decision: Decision) -> bytes:
         sort_keys=True,
     )
     return _write_pdf(data, json_text, preview=True)
-
-
-def decision_letter_generate(decision_id: int) -> DecisionLetter | None:
-    """Make, store and record the letter of a confirmed decision, once.
-
-    Rendering happens outside any transaction; the row lock is taken only to store. When two
-    workers race, the second finds the letter and stops. A storage failure raises and leaves no
-    row, so a retry starts clean. Side effect: release to the applicant when the call does not
-    hold decisions.
-    """
-    from . import services
-
-    decision = Decision.objects.select_related("application__call").get(pk=decision_id)
-    if not decision.is_confirmed:
-        return None
-    existing = DecisionLetter.objects.filter(decision=decision).first()
-    if existing is None:
-        pdf = render_letter_pdf(decision)
-        with transaction.atomic():
-            Decision.objects.select_for_update().get(pk=decision.pk)
-            existing = DecisionLetter.objects.filter(decision=decision).first()
-            if existing is None:
-                letter = DecisionLetter(
-                    decision=decision, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)
-                )
-                name = f"{decision.letter_data['registration_number']}.pdf"
-                letter.file.save(name, ContentFile(pdf), save=False)
-                letter.save()
-                audit_record(
-                    action="decision.letter_stored",
-                    actor=None,
-                    target=letter,
-                    data={
-                        "decision_id": decision.pk,
-                        "application_id": decision.application_id,
-                        "sha256": letter.sha256,
-                        "size": letter.size,
-                    },
-                )
-                existing = letter
-    if not decision.application.call.hold_decisions_for_release:
-        services.decision_release(decision=decision, by=None)
-    return existing
 
 
 # -- closing letters -------------------------------------------------------------------------
@@ -201,10 +158,10 @@ def closing_letter_context(data: dict) -> dict:
     }
 
 
-def render_closing_letter_pdf(letter) -> bytes:
+def render_closing_letter_pdf(letter: ClosingLetter) -> bytes:
     """The closing letter of a grant, from its frozen ``letter_data``, as PDF/A-3a with the
     data attached inside as ``closure.json``."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import HTML, Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     data = letter.letter_data
     with translation.override(data["language"]):
@@ -223,43 +180,3 @@ def render_closing_letter_pdf(letter) -> bytes:
         pdf_variant=PDF_VARIANT,
         attachments=[attachment],
     )
-
-
-def closing_letter_generate(letter_id: int):
-    """Make and store a closing letter's PDF once; the applicant is emailed when it is stored.
-
-    Like ``decision_letter_generate``: rendered outside a transaction, stored under the row's
-    lock, and a second worker finds it done.
-    """
-    from . import tasks
-    from .models import ClosingLetter
-
-    letter = ClosingLetter.objects.get(pk=letter_id)
-    if letter.sha256:
-        return letter
-    pdf = render_closing_letter_pdf(letter)
-    with transaction.atomic():
-        locked = ClosingLetter.objects.select_for_update().get(pk=letter_id)
-        if locked.sha256:
-            return locked
-        locked.file.save(
-            f"{letter.letter_data['registration_number']}-closing.pdf", ContentFile(pdf), save=False
-        )
-        locked.sha256 = hashlib.sha256(pdf).hexdigest()
-        locked.size = len(pdf)
-        locked.generated_at = timezone.now()
-        locked.save()
-        audit_record(
-            action="closing_letter.stored",
-            actor=None,
-            target=locked,
-            data={
-                "application_id": locked.application_id,
-                "sha256": locked.sha256,
-                "size": locked.size,
-            },
-        )
-        transaction.on_commit(
-            lambda: tasks.send_grant_closed.enqueue(application_id=locked.application_id)
-        )
-    return locked

@@ -1,0 +1,292 @@
+"""Decisions: propose, confirm (one or a batch), send back, release.
+
+A programme manager proposes; a decision maker who is not the proposer confirms or sends back.
+Only confirmation moves the application (approve, reject, reject_ineligible) and makes the
+letter. Confirmations of one call queue on the call's row, so the budget is never exceeded.
+"""
+
+from datetime import timedelta
+
+import rules
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.models import Call
+
+from .. import selectors
+from ..audit import audit_record
+from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
+from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
+from ._common import S, _enqueue_on_commit, _lock, _require
+from .follow_up import payments_replan
+from .transitions import application_decide
+
+_OUTCOME_TRANSITION = {
+    DecisionOutcome.APPROVED: "approve",
+    DecisionOutcome.REJECTED: "reject",
+    DecisionOutcome.REJECTED_INELIGIBLE: "reject_ineligible",
+}
+
+
+def _audit_decision(action: str, decision: Decision, *, by: User | None) -> None:
+    """A decision's step in the audit log: ids, outcome, amount and codes; no texts."""
+    audit_record(
+        action=action,
+        actor=by,
+        target=decision,
+        data={
+            "application_id": decision.application_id,
+            "outcome": decision.outcome,
+            "granted_amount": decision.granted_amount,
+            "reason_code": decision.reason_code,
+            "status": decision.status,
+            "supersedes_id": decision.supersedes_id,
+        },
+    )
+
+
+@transaction.atomic
+def decision_propose(
+    *,
+    application: Application,
+    by: User,
+    outcome: str,
+    justification: str,
+    granted_amount: int = 0,
+    conditions: str = "",
+    feedback: str = "",
+    reason_code: str = "",
+    supersedes: Decision | None = None,
+) -> Decision:
+    """Propose a decision (or, with ``supersedes``, a correction of a confirmed one).
+
+    Approval and rejection follow review (``reviewed``); rejection as ineligible comes straight
+    from ``submitted`` with a reason code. The granted amount is at most what the submitted
+    version requested. ``feedback`` is the text for the applicant (the consensus comment or the
+    reviewers' comments), copied in so the letter never depends on the review app.
+    """
+    _require(by, "propose_decision")
+    locked = _lock(application)
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError(_("Choose an outcome."))
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError(_("Write the reasons for the decision."))
+    version = selectors.latest_version(locked)
+    requested = (version.content.get("requested_amount") if version else None) or 0
+    if supersedes is None:
+        if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
+            raise ValidationError(_("A proposed decision is already waiting for confirmation."))
+        if selectors.effective_decision(locked):
+            raise ValidationError(
+                _("This application has been decided. Propose a correction instead.")
+            )
+        needed = S.SUBMITTED if outcome == DecisionOutcome.REJECTED_INELIGIBLE else S.REVIEWED
+        if locked.state != needed:
+            raise ValidationError(
+                _("This decision cannot be proposed while the application is “%(state)s”.")
+                % {"state": locked.get_state_display()}
+            )
+    else:
+        # As stored, not as the caller's copy says: a copy read before confirmation is stale.
+        supersedes = Decision.objects.get(pk=supersedes.pk)
+        if supersedes.application_id != locked.pk or not supersedes.is_confirmed:
+            raise ValidationError(
+                _("Only a confirmed decision of this application can be corrected.")
+            )
+        if selectors.effective_decision(locked) != supersedes:
+            raise ValidationError(_("This decision has already been corrected."))
+        if outcome != supersedes.outcome:
+            raise ValidationError(
+                _("A correction keeps the outcome; a different outcome needs a new application.")
+            )
+        if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
+            raise ValidationError(_("A proposed decision is already waiting for confirmation."))
+    if (
+        outcome == DecisionOutcome.REJECTED_INELIGIBLE
+        and reason_code not in IneligibilityReason.values
+    ):
+        raise ValidationError(_("Choose the reason the application is ineligible."))
+    if outcome == DecisionOutcome.APPROVED:
+        if not granted_amount or granted_amount < 1:
+            raise ValidationError(_("An approval grants an amount of at least 1 kr."))
+        if granted_amount > requested:
+            raise ValidationError(
+                _("The granted amount cannot be more than the %(requested)s kr applied for.")
+                % {"requested": selectors.format_kronor(requested)}
+            )
+    else:
+        granted_amount = 0
+    decision = Decision.objects.create(
+        application=locked,
+        outcome=outcome,
+        granted_amount=granted_amount,
+        conditions=(conditions or "").strip(),
+        justification=justification,
+        feedback=(feedback or "").strip(),
+        reason_code=reason_code if outcome == DecisionOutcome.REJECTED_INELIGIBLE else "",
+        language=locked.language,
+        proposed_by=by,
+        proposed_at=timezone.now(),
+        supersedes=supersedes,
+    )
+    _audit_decision("decision.propose", decision, by=by)
+    return decision
+
+
+def _lock_decision(decision: Decision) -> Decision:
+    # Only the decision's row: PostgreSQL cannot lock the nullable side of the outer join to
+    # ``supersedes``, and the call's row is locked on its own where the budget needs it.
+    return (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related(
+            "application__call", "application__organisation", "proposed_by", "supersedes"
+        )
+        .get(pk=decision.pk)
+    )
+
+
+@transaction.atomic
+def decision_confirm(*, decision: Decision, by: User) -> Decision:
+    """A decision maker, never the proposer, confirms: the application moves and the letter follows.
+
+    After the decision's row, the call's row is locked, so concurrent confirmations of one call
+    queue and the sum granted never exceeds the budget. A correction that does not grant more
+    than its decision always passes (even if the budget was lowered since). Side effects: the
+    transition and its log row, the frozen ``letter_data``, and the letter task after commit.
+    """
+    locked = _lock_decision(decision)
+    if not rules.has_perm("applications.confirm_decision", by, locked):
+        raise PermissionDenied
+    if locked.status != DecisionStatus.PROPOSED:
+        raise ValidationError(_("This decision is not waiting for confirmation."))
+    call = Call.objects.select_for_update().get(pk=locked.application.call_id)
+    if locked.outcome == DecisionOutcome.APPROVED:
+        committed = selectors.call_committed_amount(call)
+        replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
+        # What this decision may grant: what the budget leaves, plus what a corrected decision
+        # had; never less than that, so a correction downwards passes a lowered budget.
+        remaining = max(call.budget - committed + replaced, replaced)
+        if locked.granted_amount > remaining:
+            raise ValidationError(
+                _(
+                    "Confirming this would exceed the call's budget: %(remaining)s kr remain of "
+                    "%(budget)s kr, and the decision grants %(amount)s kr."
+                )
+                % {
+                    "remaining": selectors.format_kronor(remaining),
+                    "budget": selectors.format_kronor(call.budget),
+                    "amount": selectors.format_kronor(locked.granted_amount),
+                }
+            )
+    if not locked.supersedes_id:
+        application_decide(
+            application=locked.application,
+            by=by,
+            outcome=_OUTCOME_TRANSITION[locked.outcome],
+            comment=locked.justification,
+        )
+    now = timezone.now()
+    decided_on = timezone.localdate(now)
+    locked.letter_data = selectors.decision_letter_data(
+        locked, decided_by=by, decided_on=decided_on
+    )
+    locked.status = DecisionStatus.CONFIRMED
+    locked.decided_by = by
+    locked.confirmed_at = now
+    locked.decided_on = decided_on
+    locked.save()
+    if locked.supersedes_id and locked.outcome == DecisionOutcome.APPROVED:
+        payments_replan(application=locked.application, granted=locked.granted_amount)
+    _audit_decision("decision.confirm", locked, by=by)
+    _enqueue_on_commit("generate_decision_letter", decision_id=locked.pk)
+    return locked
+
+
+def decisions_confirm_batch(*, decisions: list[Decision], by: User) -> list[tuple[Decision, str]]:
+    """Confirm many, each on its own: one refused (the budget, say) does not stop the others.
+
+    Returns ``(decision, "")`` for each confirmed and ``(decision, message)`` for each refused.
+    """
+    results = []
+    for decision in decisions:
+        try:
+            results.append((decision_confirm(decision=decision, by=by), ""))
+        except ValidationError as error:
+            results.append((decision, " ".join(error.messages)))
+        except PermissionDenied:
+            if decision.proposed_by_id == by.pk:
+                message = _("You may not confirm a decision you proposed.")
+            else:
+                message = _("You do not have the right to confirm decisions.")
+            results.append((decision, message))
+    return results
+
+
+@transaction.atomic
+def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decision:
+    """A decision maker sends a proposal back to the programme manager, with a comment."""
+    locked = _lock_decision(decision)
+    if not rules.has_perm("applications.confirm_decision", by, locked):
+        raise PermissionDenied
+    if locked.status != DecisionStatus.PROPOSED:
+        raise ValidationError(_("This decision is not waiting for confirmation."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError(_("Say why the proposal is sent back."))
+    locked.status = DecisionStatus.SENT_BACK
+    locked.sent_back_by = by
+    locked.sent_back_at = timezone.now()
+    locked.sent_back_comment = comment
+    locked.save()
+    _audit_decision("decision.send_back", locked, by=by)
+    return locked
+
+
+@transaction.atomic
+def decision_release(*, decision: Decision, by: User | None) -> DecisionRelease | None:
+    """Send a confirmed decision's letter out: the applicant sees it and is emailed.
+
+    ``by=None`` is the system, releasing as soon as the letter exists when the call does not
+    hold decisions. Nothing happens before the letter exists or when already released.
+    """
+    if by is not None:
+        _require(by, "release_decisions")
+    locked = _lock_decision(decision)
+    if not locked.is_confirmed or not DecisionLetter.objects.filter(decision=locked).exists():
+        return None
+    release, created = DecisionRelease.objects.get_or_create(
+        decision=locked, defaults={"released_by": by}
+    )
+    if created and locked.outcome == DecisionOutcome.APPROVED:
+        application = _lock(locked.application)
+        if application.state == S.APPROVED and application.accept_by is None:
+            # The applicant's time to accept runs from the day they are told.
+            application.accept_by = timezone.localdate() + timedelta(
+                days=application.call.acceptance_days
+            )
+            application.save(update_fields=["accept_by"])
+    if created:
+        _audit_decision("decision.release", locked, by=by)
+        _enqueue_on_commit("send_decision_ready", decision_id=locked.pk)
+    return release if created else None
+
+
+def decisions_release_for_call(*, call: Call, by: User) -> tuple[int, int]:
+    """Release every held decision of a call whose letter is ready.
+
+    Returns (released, still waiting for their letter).
+    """
+    _require(by, "release_decisions")
+    held = Decision.objects.filter(
+        application__call=call, status=DecisionStatus.CONFIRMED, release__isnull=True
+    )
+    released = waiting = 0
+    for decision in held:
+        if decision_release(decision=decision, by=by):
+            released += 1
+        else:
+            waiting += 1
+    return released, waiting

@@ -1,0 +1,142 @@
+"""The working copy: an application as it is written, its budget and its attachments."""
+
+import hashlib
+
+import rules
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import selectors
+from ..models import Application, Attachment, BudgetLine, Organisation, User
+from ..validators import detect_content_type, safe_filename
+from ._common import _require
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f}".removesuffix(".0")
+
+
+@transaction.atomic
+def application_create(*, call, organisation: Organisation, by: User) -> Application:
+    """Start a draft for an open call."""
+    _require(by, "create_application", organisation)
+    if not call.is_open():
+        raise ValidationError(_("This call is not open for applications."))
+    if organisation.kind not in call.eligible_kinds:
+        raise ValidationError(_("Your kind of organisation may not apply to this call."))
+    return Application.objects.create(
+        call=call,
+        organisation=organisation,
+        created_by=by,
+        language=by.language,
+        contact_name=by.full_name,
+        contact_email=by.email,
+        contact_phone=by.phone,
+    )
+
+
+def _lock_editable(application: Application, by: User) -> Application:
+    # The application's row only: the call's row is read, not locked (see ``_lock``).
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call")
+        .get(pk=application.pk)
+    )
+    if not rules.has_perm("applications.view_application", by, locked):
+        raise PermissionDenied
+    if not rules.has_perm("applications.change_application", by, locked):
+        raise ValidationError(_("This application can no longer be changed."))
+    return locked
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "what_to_try",
+    "hub",
+    "participants",
+    "period_start",
+    "period_end",
+    "expected_results",
+    "requested_amount",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "language",
+)
+
+
+@transaction.atomic
+def application_update(
+    *, application: Application, by: User, data: dict, budget_lines: list[dict] | None = None
+) -> Application:
+    """Save the working copy (a draft save or an autosave).
+
+    ``data`` holds cleaned values of ``EDITABLE_FIELDS``; ``budget_lines``, when given, replaces
+    the budget as a whole, in order. A submitted application stays what was submitted until a
+    new version is submitted.
+    """
+    locked = _lock_editable(application, by)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["call", "organisation", "created_by", "state"])
+    locked.save()
+    if budget_lines is not None:
+        locked.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(application=locked, position=i, **line)
+            for i, line in enumerate(budget_lines)
+        )
+    return locked
+
+
+@transaction.atomic
+def attachment_add(*, application: Application, by: User, upload) -> Attachment:
+    """Store an uploaded file under an unguessable key after checking type and size."""
+    locked = _lock_editable(application, by)
+    if upload.size > settings.ATTACHMENT_MAX_FILE_BYTES:
+        raise ValidationError(
+            _("The file “%(name)s” is larger than %(limit)s MB.")
+            % {
+                "name": safe_filename(upload.name),
+                "limit": _megabytes(settings.ATTACHMENT_MAX_FILE_BYTES),
+            }
+        )
+    total = selectors.attachments_total_size(locked)
+    if total + upload.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
+        raise ValidationError(
+            _("The application's attachments may be at most %(limit)s MB in all.")
+            % {"limit": _megabytes(settings.ATTACHMENT_MAX_TOTAL_BYTES)}
+        )
+    content_type = detect_content_type(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = safe_filename(upload.name)
+    attachment = Attachment(
+        application=locked,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, by: User) -> None:
+    """Take a file out of the working copy. The file stays for any version that lists it."""
+    _lock_editable(attachment.application, by)
+    Attachment.objects.filter(pk=attachment.pk, removed_at__isnull=True).update(
+        removed_at=timezone.now()
+    )
