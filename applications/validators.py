@@ -1,5 +1,10 @@
 """Validation of Swedish organisation numbers and uploaded files."""
 
+import unicodedata
+import zipfile
+from pathlib import PurePath
+
+import filetype
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -61,11 +66,6 @@ def detect_content_type(upload) -> str:
     Raises ``ValidationError`` for a type we do not accept, or when the name says one type and
     the content another (a renamed executable, say).
     """
-    import zipfile
-    from pathlib import PurePath
-
-    import filetype
-
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
@@ -108,9 +108,6 @@ def detect_content_type(upload) -> str:
 
 def safe_filename(name: str) -> str:
     """A file name fit to show and to offer on download: no path, no control characters."""
-    import unicodedata
-    from pathlib import PurePath
-
     base = PurePath((name or "").replace("\\", "/")).name
     base = unicodedata.normalize("NFC", base)
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*')

@@ -51,7 +51,8 @@ def check_tasks() -> dict:
     backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
     path = f"{type(backend).__module__}.{type(backend).__name__}"
     if path.startswith("django_tasks_db."):
-        from django_tasks_db.models import DBTaskResult, get_date_max
+        # Only the configured backend's package is loaded.
+        from django_tasks_db.models import DBTaskResult, get_date_max  # noqa: PLC0415
 
         # A task waits from when it may run: its enqueueing, or the time it was deferred to.
         stats = (
@@ -76,7 +77,7 @@ def check_tasks() -> dict:
             ),
         }
     if path.startswith("django_tasks_rq."):
-        import django_rq
+        import django_rq  # noqa: PLC0415 -- only the configured backend's package is loaded
 
         for queue_name in sorted(backend.queues):
             django_rq.get_connection(queue_name).ping()

@@ -154,8 +154,9 @@ def ranking_xlsx(ranking: Ranking) -> HttpResponse:
     Text cells go through the same guard as the CSV: openpyxl stores a string that starts with
     "=" as a formula, which a crafted title must never become.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    # openpyxl is loaded by the export that needs it, not by every page of the ranking.
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
 
     header, rows = ranking_table(ranking)
     workbook = Workbook()

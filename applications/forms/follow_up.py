@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.models import Call
+
 from .applicant import DateInput
 
 # The services refuse figures above this; the forms say so on the field first.
@@ -227,7 +229,5 @@ class FinanceFilterForm(forms.Form):
     call = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):
-        from grants.models import Call
-
         super().__init__(*args, **kwargs)
         self.fields["call"].queryset = Call.objects.all()

@@ -8,6 +8,7 @@ without touching the log (and without breaking the chain). Entries are written o
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
@@ -61,8 +62,6 @@ def entry_hash(
 
 def at_iso(moment) -> str:
     """A moment as hashed: UTC, to the microsecond, as the database gives it back."""
-    from datetime import UTC
-
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 

@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import template
 
+from applications.enums import BudgetCategory
 from applications.selectors import format_kronor
+from grants.enums import OrganisationKind
 
 register = template.Library()
 
@@ -18,16 +20,12 @@ def kronor(value) -> str:
 @register.filter
 def budget_category(value) -> str:
     """The label of a budget category code stored in a frozen version (``hub`` → its label)."""
-    from applications.enums import BudgetCategory
-
     return str(BudgetCategory(value).label) if value in BudgetCategory.values else value
 
 
 @register.filter
 def organisation_kind(value) -> str:
     """The label of an organisation kind code (``municipality`` → its label)."""
-    from grants.enums import OrganisationKind
-
     return str(OrganisationKind(value).label) if value in OrganisationKind.values else value
 
 

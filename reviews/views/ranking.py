@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.audit import audit_record
-from applications.enums import ApplicationState, DecisionStatus
+from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.forms.decisions import RankingProposeForm
 from applications.models import Decision
 from applications.views.decisions import get_application_for_proposal, render_propose
@@ -61,8 +61,6 @@ def _decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
 def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: bool):
     """A function that renders a row's decision cell: the decision proposed or taken, or a
     link to propose one when the application is reviewed and the user may propose."""
-    from applications.enums import DecisionOutcome
-
     placeholder = 999_999_999
     propose_url = reverse("reviews:decision_propose", args=[placeholder])
     before_pk, after_pk = propose_url.split(str(placeholder))
