@@ -21,7 +21,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from grants.enums import InstalmentTrigger
 from grants.models import Call
 
-from . import selectors, tasks
+from . import tasks
 from .audit import audit_record
 from .enums import (
     ApplicationState,
@@ -34,6 +34,8 @@ from .enums import (
     ReportKind,
     ReportStatus,
 )
+from .formatting import format_kronor
+from .hashing import content_sha256
 from .models import (
     Acceptance,
     Application,
@@ -57,6 +59,31 @@ from .models import (
     ReportCost,
     ReportReminder,
     User,
+)
+from .selectors.applications import (
+    attachments_total_size,
+    latest_version,
+    snapshot_content,
+    submission_errors,
+)
+from .selectors.decisions import (
+    call_committed_amount,
+    decision_letter_data,
+    effective_decision,
+    remaining_budget,
+)
+from .selectors.follow_up import (
+    acceptance_text,
+    closing_letter_data,
+    closure_blockers,
+    granted_budget_lines,
+    report_errors,
+)
+from .selectors.retention import (
+    ANONYMISED_EMAIL,
+    ANONYMISED_NAME,
+    RetentionPlan,
+    personal_data_expired,
 )
 from .validators import (
     detect_content_type,
@@ -323,7 +350,7 @@ def attachment_add(*, application: Application, by: User, upload) -> Attachment:
                 "limit": _megabytes(settings.ATTACHMENT_MAX_FILE_BYTES),
             }
         )
-    total = selectors.attachments_total_size(locked)
+    total = attachments_total_size(locked)
     if total + upload.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
         raise ValidationError(
             _("The application's attachments may be at most %(limit)s MB in all.")
@@ -471,12 +498,12 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
             locked.submit(at=now)  # the registration number comes last, below
     except TransitionNotAllowed:
         raise late from None
-    errors = selectors.submission_errors(locked)
+    errors = submission_errors(locked)
     if errors:
         raise ValidationError([error.message for error in errors])
-    content = selectors.snapshot_content(locked)
-    digest = selectors.content_sha256(content)
-    latest = selectors.latest_version(locked)
+    content = snapshot_content(locked)
+    digest = content_sha256(content)
+    latest = latest_version(locked)
     if source == S.SUBMITTED and latest and latest.sha256 == digest:
         raise ValidationError(
             _("This version has already been submitted. Nothing has changed since then."),
@@ -732,12 +759,12 @@ def decision_propose(
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError(_("Write the reasons for the decision."))
-    version = selectors.latest_version(locked)
+    version = latest_version(locked)
     requested = (version.content.get("requested_amount") if version else None) or 0
     if supersedes is None:
         if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
             raise ValidationError(_("A proposed decision is already waiting for confirmation."))
-        if selectors.effective_decision(locked):
+        if effective_decision(locked):
             raise ValidationError(
                 _("This application has been decided. Propose a correction instead.")
             )
@@ -754,7 +781,7 @@ def decision_propose(
             raise ValidationError(
                 _("Only a confirmed decision of this application can be corrected.")
             )
-        if selectors.effective_decision(locked) != supersedes:
+        if effective_decision(locked) != supersedes:
             raise ValidationError(_("This decision has already been corrected."))
         if outcome != supersedes.outcome:
             raise ValidationError(
@@ -773,7 +800,7 @@ def decision_propose(
         if granted_amount > requested:
             raise ValidationError(
                 _("The granted amount cannot be more than the %(requested)s kr applied for.")
-                % {"requested": selectors.format_kronor(requested)}
+                % {"requested": format_kronor(requested)}
             )
     else:
         granted_amount = 0
@@ -822,11 +849,13 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         raise ValidationError(_("This decision is not waiting for confirmation."))
     call = Call.objects.select_for_update().get(pk=locked.application.call_id)
     if locked.outcome == DecisionOutcome.APPROVED:
-        committed = selectors.call_committed_amount(call)
+        committed = call_committed_amount(call)
         replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
         # What this decision may grant: what the budget leaves, plus what a corrected decision
         # had; never less than that, so a correction downwards passes a lowered budget.
-        remaining = max(call.budget - committed + replaced, replaced)
+        remaining = max(
+            remaining_budget(budget=call.budget, committed=committed) + replaced, replaced
+        )
         if locked.granted_amount > remaining:
             raise ValidationError(
                 _(
@@ -834,9 +863,9 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
                     "%(budget)s kr, and the decision grants %(amount)s kr."
                 )
                 % {
-                    "remaining": selectors.format_kronor(remaining),
-                    "budget": selectors.format_kronor(call.budget),
-                    "amount": selectors.format_kronor(locked.granted_amount),
+                    "remaining": format_kronor(remaining),
+                    "budget": format_kronor(call.budget),
+                    "amount": format_kronor(locked.granted_amount),
                 }
             )
     if not locked.supersedes_id:
@@ -848,9 +877,7 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         )
     now = timezone.now()
     decided_on = timezone.localdate(now)
-    locked.letter_data = selectors.decision_letter_data(
-        locked, decided_by=by, decided_on=decided_on
-    )
+    locked.letter_data = decision_letter_data(locked, decided_by=by, decided_on=decided_on)
     locked.status = DecisionStatus.CONFIRMED
     locked.decided_by = by
     locked.confirmed_at = now
@@ -1018,8 +1045,8 @@ def application_accept_grant(*, application: Application, by: User, text: str) -
             _("The last day to accept this grant was %(date)s. It can no longer be accepted.")
             % {"date": date_format(locked.accept_by, "j F Y") if locked.accept_by else "–"}
         )
-    decision = selectors.effective_decision(locked)
-    expected = selectors.acceptance_text(locked, decision)
+    decision = effective_decision(locked)
+    expected = acceptance_text(locked, decision)
     if text != expected:
         raise ValidationError(
             _("The conditions have changed since the page was shown. Read them again.")
@@ -1051,7 +1078,7 @@ def application_accept_grant(*, application: Application, by: User, text: str) -
                     description=line["description"],
                     budgeted=line["amount"],
                 )
-                for i, line in enumerate(selectors.granted_budget_lines(locked))
+                for i, line in enumerate(granted_budget_lines(locked))
             ]
         )
     return acceptance
@@ -1238,7 +1265,7 @@ def report_submit(*, report: Report, by: User) -> Report:
         raise ValidationError(_("This report has already been submitted."))
     if locked.application.state != S.FOLLOW_UP:
         raise ValidationError(_("Reports are only submitted for grants in follow-up."))
-    errors = selectors.report_errors(locked)
+    errors = report_errors(locked)
     if errors:
         raise ValidationError(errors)
     locked.status = ReportStatus.SUBMITTED
@@ -1292,7 +1319,7 @@ def report_approve(*, report: Report, by: User, comment: str = "") -> Report:
     _require(by, "review_report", locked)
     if locked.status != ReportStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
-    errors = selectors.report_errors(locked)
+    errors = report_errors(locked)
     if errors:
         raise ValidationError(errors)
     application = _lock(locked.application)
@@ -1329,7 +1356,7 @@ def report_approve(*, report: Report, by: User, comment: str = "") -> Report:
 
 def _settle(application: Application, *, report: Report, today, by: User) -> None:
     """What is still to pay after the final report: at most what was spent, in all."""
-    granted = selectors.effective_decision(application).granted_amount
+    granted = effective_decision(application).granted_amount
     owed = min(report.total_spent, granted)
     payments = list(application.payments.select_for_update().order_by("position"))
     owed -= sum(p.amount for p in payments if p.status == PaymentStatus.PAID)
@@ -1413,7 +1440,7 @@ def application_close(*, application: Application, by: User) -> Application:
     _require(by, "close_application", locked)
     if not can_proceed(locked.close):
         raise ValidationError(_("Only a grant in follow-up can be closed."))
-    blockers = selectors.closure_blockers(locked)
+    blockers = closure_blockers(locked)
     if blockers:
         raise ValidationError(blockers)
     now = timezone.now()
@@ -1422,9 +1449,7 @@ def application_close(*, application: Application, by: User) -> Application:
     _log(locked, name="close", source=S.FOLLOW_UP, by=by)
     letter = ClosingLetter.objects.create(
         application=locked,
-        letter_data=selectors.closing_letter_data(
-            locked, closed_by=by, closed_on=timezone.localdate(now)
-        ),
+        letter_data=closing_letter_data(locked, closed_by=by, closed_on=timezone.localdate(now)),
     )
     transaction.on_commit(lambda: tasks.generate_closing_letter.enqueue(letter_id=letter.pk))
     return locked
@@ -1489,8 +1514,8 @@ def _person_anonymise(user: User, *, at) -> None:
     from . import personal_data
 
     old_email = user.email
-    user.full_name = selectors.ANONYMISED_NAME.format(pk=user.pk)
-    user.email = selectors.ANONYMISED_EMAIL.format(pk=user.pk)
+    user.full_name = ANONYMISED_NAME.format(pk=user.pk)
+    user.email = ANONYMISED_EMAIL.format(pk=user.pk)
     user.phone = ""
     user.is_active = False
     user.last_login = None
@@ -1511,10 +1536,10 @@ def _person_anonymise(user: User, *, at) -> None:
 
 
 @transaction.atomic
-def personal_data_anonymise_expired(*, today) -> selectors.RetentionPlan:
+def personal_data_anonymise_expired(*, today) -> RetentionPlan:
     """The daily retention job: anonymise the people and cases whose retention has run out.
 
-    Who and which (``selectors.personal_data_expired``): cases over for longer than their
+    Who and which (``personal_data_expired``): cases over for longer than their
     call's ``personal_data_retention_years``, and people tied only to such cases.
 
     Side effects, in one transaction:
@@ -1530,7 +1555,7 @@ def personal_data_anonymise_expired(*, today) -> selectors.RetentionPlan:
     (they name only the agency's staff, acting in office, and the organisation); the audit log
     holds no personal data. Running it again changes nothing more. Returns what was done.
     """
-    plan = selectors.personal_data_expired(today=today)
+    plan = personal_data_expired(today=today)
     now = timezone.now()
     for ids in _chunks(plan.user_ids):
         for user in User.objects.select_for_update().filter(pk__in=ids).order_by("pk"):

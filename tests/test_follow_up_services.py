@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from applications import selectors, services
+from applications import services
 from applications.enums import (
     ApplicationState,
     BudgetCategory,
@@ -41,6 +41,8 @@ from applications.models import (
     RepaymentClaim,
     ReportCost,
 )
+from applications.selectors.decisions import call_committed_amount, effective_decision
+from applications.selectors.follow_up import acceptance_text, money_of
 from grants.enums import InstalmentTrigger
 from tests import factories
 
@@ -73,7 +75,7 @@ def grant():
 
 
 def _text(application) -> str:
-    return selectors.acceptance_text(application, selectors.effective_decision(application))
+    return acceptance_text(application, effective_decision(application))
 
 
 def _amounts(application) -> list[int]:
@@ -138,7 +140,7 @@ def test_acceptance_keeps_who_when_and_the_exact_text(approved):
         text,
     )
     assert acceptance.text_sha256 == hashlib.sha256(text.encode()).hexdigest()
-    assert acceptance.decision == selectors.effective_decision(approved)
+    assert acceptance.decision == effective_decision(approved)
     assert f"registration number {approved.registration_number}" in text
     assert "500\u00a0000 kr" in text
     approved.refresh_from_db()
@@ -323,7 +325,7 @@ def test_a_confirmed_correction_replans_what_is_not_yet_paid(grant, manager):
     services.payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
-    effective = selectors.effective_decision(grant)
+    effective = effective_decision(grant)
     correction = factories.proposed_decision(
         grant, by=manager, granted_amount=450_001, supersedes=effective
     )
@@ -343,7 +345,7 @@ def test_a_correction_below_what_was_paid_claims_the_difference_back(grant, mana
         grant,
         by=manager,
         granted_amount=300_000,
-        supersedes=selectors.effective_decision(grant),
+        supersedes=effective_decision(grant),
     )
 
     services.decision_confirm(decision=correction, by=factories.decision_maker())
@@ -363,7 +365,7 @@ def test_a_correction_upwards_after_everything_was_paid_adds_an_instalment(manag
         grant,
         by=manager,
         granted_amount=450_000,
-        supersedes=selectors.effective_decision(grant),
+        supersedes=effective_decision(grant),
     )
 
     services.decision_confirm(decision=correction, by=factories.decision_maker())
@@ -523,7 +525,7 @@ def test_less_spent_than_paid_makes_a_repayment_claim_of_the_difference(grant, m
         0,
         100_000,
     )
-    assert selectors.money_of(grant) == {
+    assert money_of(grant) == {
         "granted": 500_000,
         "paid": 400_000,
         "due": 0,
@@ -632,7 +634,7 @@ def test_closing_letter_says_what_was_granted_spent_paid_and_repaid(closed, mail
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     text = text.replace("\u00a0", " ")
     number = closed.registration_number
-    decision = selectors.effective_decision(closed)
+    decision = effective_decision(closed)
     today = timezone.localdate().isoformat()
 
     assert letter.sha256 == hashlib.sha256(pdf).hexdigest()
@@ -723,7 +725,7 @@ def test_report_payment_and_repayment_steps_are_in_the_audit_log_in_order(grant,
 
 def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine):
     call = approved.call
-    assert selectors.call_committed_amount(call) == 500_000
+    assert call_committed_amount(call) == 500_000
     time_machine.move_to(
         timezone.make_aware(dt.datetime.combine(approved.accept_by, dt.time(0, 0, 1)))
         + dt.timedelta(days=1)
@@ -733,8 +735,8 @@ def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine
 
     approved.refresh_from_db()
     assert approved.state == S.CLOSED
-    assert selectors.call_committed_amount(call) == 0
+    assert call_committed_amount(call) == 0
 
 
 def test_an_accepted_and_closed_grant_still_counts_against_the_budget(grant):
-    assert selectors.call_committed_amount(grant.call) == 500_000
+    assert call_committed_amount(grant.call) == 500_000

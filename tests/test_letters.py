@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from applications import letters, services
 from applications.enums import DecisionOutcome, IneligibilityReason
 from applications.models import Decision, DecisionLetter, DecisionRelease
-from reviews import services as review_services
+from reviews.services.assignments import assignment_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -498,9 +498,7 @@ def test_reviewer_of_the_application_gets_404(
     (application,) = factories.applications_in_review(call, by=presenter)
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, [application])
-    assignment = review_services.assignment_add(
-        member=member, application=application, by=presenter
-    )
+    assignment = assignment_add(member=member, application=application, by=presenter)
     factories.submit_review(assignment, {criterion: 5})
     services.application_complete_review(application=application, by=presenter)
     decision = _confirmed(django_capture_on_commit_callbacks, application, presenter, decider)

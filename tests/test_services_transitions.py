@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import letters, selectors, services
+from applications import letters, services
 from applications.enums import ApplicationState as S
 from applications.enums import EligibilityItem, PaymentStatus, ReportKind
 from applications.models import (
@@ -24,6 +24,8 @@ from applications.models import (
     DeadlineException,
     EligibilityCheck,
 )
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +132,7 @@ def _approve(application, *, pm, dm) -> None:
 
 def _accept(application, user):
     application.refresh_from_db()
-    text = selectors.acceptance_text(application, selectors.effective_decision(application))
+    text = acceptance_text(application, effective_decision(application))
     return services.application_accept_grant(application=application, by=user, text=text)
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from applications.selectors import format_kronor
+from applications.formatting import format_kronor
 
 register = template.Library()
 

@@ -11,8 +11,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from applications import selectors, services
+from applications import services
 from applications.models import Application
+from applications.selectors.retention import personal_data_expired
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--today must be a date as YYYY-MM-DD, not {today!r}.") from None
         if dry_run:
-            plan = selectors.personal_data_expired(today=day)
+            plan = personal_data_expired(today=day)
         else:
             plan = services.personal_data_anonymise_expired(today=day)
         numbers = {}
