@@ -4,7 +4,7 @@ over 4 criteria.
 Seeds a fresh database (never the developer's db.sqlite3), then measures with Django's test
 Client, logged in as a programme manager, the server time of the ranking page (median and 95th
 percentile over ``--requests`` requests after a warm-up) and its query count, the time of
-``reviews.selectors.ranking_for`` alone, and the two exports.
+``reviews.selectors.ranking.ranking_for`` alone, and the two exports.
 
     .venv/bin/python benchmarks/ranking.py                      # SQLite in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/samverket_bench \\
