@@ -1,6 +1,6 @@
 """What apps above ``applications`` hold about a person, handed down without an import.
 
-A person's data export (``selectors.personal_data_for``) and the retention job
+A person's data export (``selectors.personal_data.personal_data_for``) and the retention job
 (``services.personal_data_anonymise_expired``) live here in ``applications``, but a reviewer's
 panel seats, declarations and reviews are ``reviews``' tables, and ``applications`` may not
 import ``reviews`` (the import line). So ``reviews`` registers its part at start-up

@@ -4,7 +4,7 @@ over 4 criteria.
 Seeds a fresh database (never the developer's db.sqlite3), then measures with Django's test
 Client, logged in as a programme manager, the server time of the ranking page (median and 95th
 percentile over ``--requests`` requests after a warm-up) and its query count, the time of
-``reviews.selectors.ranking_for`` alone, and the two exports.
+``reviews.selectors.ranking.ranking_for`` alone, and the two exports.
 
     .venv/bin/python benchmarks/ranking.py                      # SQLite in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/samverket_bench \\
@@ -328,7 +328,7 @@ def measure(call, manager, *, requests: int, warmup: int) -> dict:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from reviews import selectors
+    from reviews.selectors.ranking import ranking_for
 
     client = Client()
     client.force_login(manager)
@@ -361,7 +361,7 @@ def measure(call, manager, *, requests: int, warmup: int) -> dict:
         page()
 
     def selector():
-        selectors.ranking_for(call)
+        ranking_for(call)
 
     for _ in range(warmup):
         selector()
@@ -376,7 +376,7 @@ def measure(call, manager, *, requests: int, warmup: int) -> dict:
 
     csv_ms = _time(export("csv"), 5)
     xlsx_ms = _time(export("xlsx"), 3)
-    ranking = selectors.ranking_for(call)
+    ranking = ranking_for(call)
     return {
         "page_median": statistics.median(page_ms),
         "page_p95": _percentile(page_ms, 0.95),

@@ -15,15 +15,20 @@ class ReviewsConfig(AppConfig):
         # A reviewer's data in "My data" and the retention job, handed down to applications.
         from applications.personal_data import PersonalDataPart, register
 
-        from . import selectors, services
+        from .selectors.personal_data import (
+            reviewer_cases,
+            reviewer_personal_data_for,
+            reviewers_still_needed,
+        )
+        from .services.personal_data import reviewer_personal_data_anonymise
 
         register(
             PersonalDataPart(
                 key="review",
                 template="reviews/_my_data.html",
-                export=selectors.reviewer_personal_data_for,
-                cases_of=selectors.reviewer_cases,
-                keeps=selectors.reviewers_still_needed,
-                anonymise=services.reviewer_personal_data_anonymise,
+                export=reviewer_personal_data_for,
+                cases_of=reviewer_cases,
+                keeps=reviewers_still_needed,
+                anonymise=reviewer_personal_data_anonymise,
             )
         )

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from applications.views.manage import csv_safe
 from grants.enums import Aggregation
 
-from .selectors import Ranking, RankingRow, round_score
+from .selectors.ranking import Ranking, RankingRow
+from .selectors.scores import round_score
 
 FITS = "fits"
 DOES_NOT_FIT = "does_not_fit"

@@ -11,6 +11,7 @@ from stdnum import luhn
 from applications.enums import BudgetCategory, County
 from applications.models import Application, BudgetLine, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.selectors.decisions import effective_decision
 from grants.enums import OrganisationKind
 from grants.models import Call, Hub
 
@@ -220,30 +221,28 @@ def applications_in_review(call, *, by: User, count: int = 1, **kwargs) -> list[
 
 def declare_none(member, applications) -> None:
     """The panel member declares no conflict of interest for each application."""
-    from reviews import services
+    from reviews.services.conflicts import Declaration, conflicts_declare
 
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
-        declarations=[
-            services.Declaration(application_id=a.pk, has_conflict=False) for a in applications
-        ],
+        declarations=[Declaration(application_id=a.pk, has_conflict=False) for a in applications],
     )
 
 
 def submit_review(assignment, scores, *, recommendation="fund", comment="Clear and feasible."):
     """The assigned reviewer saves ``scores`` ({criterion: value}) and submits the review."""
-    from reviews import services
+    from reviews.services.reviewing import review_save, review_submit
 
     user = assignment.member.user
-    services.review_save(
+    review_save(
         assignment=assignment,
         by=user,
         scores={criterion.pk: value for criterion, value in scores.items()},
         comment_for_applicant=comment,
         recommendation=recommendation,
     )
-    return services.review_submit(assignment=assignment, by=user)
+    return review_submit(assignment=assignment, by=user)
 
 
 # -- decisions -------------------------------------------------------------------------------
@@ -303,16 +302,16 @@ def approved_grant(call=None, *, granted_amount: int | None = None, **kwargs) ->
 def grant_in_follow_up(call=None, **kwargs) -> Application:
     """An approved grant accepted by a signatory of its organisation: in follow-up, with its
     payment plan and reports. The signatory is ``application.signatory``."""
-    from applications import selectors
+    from applications.selectors.follow_up import acceptance_text
     from applications.services.follow_up import application_accept_grant
 
     application = approved_grant(call, **kwargs)
     signatory = applicant_for(application, is_signatory=True)
-    decision = selectors.effective_decision(application)
+    decision = effective_decision(application)
     application_accept_grant(
         application=application,
         by=signatory,
-        text=selectors.acceptance_text(application, decision),
+        text=acceptance_text(application, decision),
     )
     application.refresh_from_db()
     application.signatory = signatory

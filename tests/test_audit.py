@@ -41,10 +41,11 @@ from applications.services.transitions import (
     application_submit,
     application_withdraw,
 )
-from reviews import services as review_services
 from reviews.enums import ConflictGround
 from reviews.models import Assignment
-from reviews.services import Declaration
+from reviews.services.assignments import assignment_add, assignment_remove, assignments_auto
+from reviews.services.conflicts import Declaration, conflict_override, conflicts_declare
+from reviews.services.panel import panel_member_set_employer
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -404,28 +405,26 @@ def review_actions() -> list[tuple]:
 def test_declarations_overrides_and_the_assignments_they_remove_are_logged(
     member, in_review, programme_manager
 ):
-    review_services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[Declaration(application_id=in_review.pk, has_conflict=False)],
     )
     # Declaring "none" again changes nothing and writes nothing.
-    review_services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[Declaration(application_id=in_review.pk, has_conflict=False)],
     )
-    assignment = review_services.assignment_add(
-        member=member, application=in_review, by=programme_manager
-    )
-    review_services.conflict_override(
+    assignment = assignment_add(member=member, application=in_review, by=programme_manager)
+    conflict_override(
         member=member,
         application=in_review,
         by=programme_manager,
         has_conflict=True,
         reason="Her sister runs the project.",
     )
-    review_services.conflict_override(
+    conflict_override(
         member=member,
         application=in_review,
         by=programme_manager,
@@ -472,7 +471,7 @@ def test_declarations_overrides_and_the_assignments_they_remove_are_logged(
 
 
 def test_a_declared_conflict_is_logged_with_its_ground_not_its_comment(member, in_review):
-    review_services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[
@@ -496,14 +495,10 @@ def test_automatic_and_manual_assignment_changes_and_the_employer_are_logged(
     member, in_review, programme_manager
 ):
     factories.declare_none(member, [in_review])
-    review_services.assignments_auto(call=in_review.call, by=programme_manager)
+    assignments_auto(call=in_review.call, by=programme_manager)
     assignment = Assignment.objects.get()
-    review_services.assignment_remove(
-        assignment=assignment, by=programme_manager, reason="Too busy."
-    )
-    review_services.panel_member_set_employer(
-        member=member, by=member.user, employer_orgnr=factories.orgnr()
-    )
+    assignment_remove(assignment=assignment, by=programme_manager, reason="Too busy.")
+    panel_member_set_employer(member=member, by=member.user, employer_orgnr=factories.orgnr())
 
     pair = {"member_id": member.pk, "application_id": in_review.pk}
     assert [(a, actor, data) for a, actor, _type, data in review_actions()[1:]] == [
@@ -522,9 +517,7 @@ def test_a_submitted_review_is_logged_after_the_completion_it_causes(
 ):
     criterion = factories.CriterionFactory(call=in_review.call)
     factories.declare_none(member, [in_review])
-    assignment = review_services.assignment_add(
-        member=member, application=in_review, by=programme_manager
-    )
+    assignment = assignment_add(member=member, application=in_review, by=programme_manager)
     review = factories.submit_review(assignment, {criterion: 5})
 
     assert actions()[-2:] == ["application.complete_review", "review.submit"]
@@ -678,7 +671,7 @@ def test_no_entry_holds_a_name_an_address_or_a_text_about_a_person(
     application_submit(application=application, by=applicant)
     factories.start_review([application], by=programme_manager)
     reviewer = factories.PanelMemberFactory(call=call, user__full_name="Olle Reviewer")
-    review_services.conflicts_declare(
+    conflicts_declare(
         member=reviewer,
         by=reviewer.user,
         declarations=[
@@ -690,7 +683,7 @@ def test_no_entry_holds_a_name_an_address_or_a_text_about_a_person(
             )
         ],
     )
-    review_services.conflict_override(
+    conflict_override(
         member=reviewer,
         application=application,
         by=programme_manager,

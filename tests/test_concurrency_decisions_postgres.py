@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from applications import selectors
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.selectors.decisions import call_committed_amount
 from applications.services.decisions import decision_confirm
 from tests import factories
 from tests.concurrency import run_together
@@ -81,7 +81,7 @@ def test_concurrent_confirmations_over_the_budget_confirm_exactly_those_that_fit
             "1\u00a0200\u00a0000 kr, and the decision grants 400\u00a0000 kr.",
         )
     }
-    assert selectors.call_committed_amount(call) == 1_200_000
+    assert call_committed_amount(call) == 1_200_000
     confirmed = Decision.objects.filter(status=DecisionStatus.CONFIRMED)
     assert sorted(confirmed.values_list("pk", flat=True)) == sorted(results)
     states = [d.application.state for d in Decision.objects.select_related("application")]
@@ -103,7 +103,7 @@ def test_concurrent_confirmations_of_different_amounts_never_exceed_the_budget()
     granted = dict(Decision.objects.values_list("pk", "granted_amount"))
     committed = sum(granted[pk] for pk in results)
     assert committed <= 1_000_000
-    assert selectors.call_committed_amount(call) == committed
+    assert call_committed_amount(call) == committed
     # Serial in some order: each refused one did not fit in what was left when it was tried,
     # so it does not fit in what is left at the end either.
     refused = [d for d in proposals if d.pk not in results]
@@ -127,4 +127,4 @@ def test_one_proposal_confirmed_twice_at_once_is_confirmed_once():
     assert proposal.status == DecisionStatus.CONFIRMED
     assert proposal.decided_by in (first, second)
     assert proposal.application.transitions.filter(name="approve").count() == 1
-    assert selectors.call_committed_amount(call) == 500_000
+    assert call_committed_amount(call) == 500_000

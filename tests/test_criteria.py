@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from grants.models import Call, Criterion
-from reviews import selectors, services
-from reviews.services import CriterionRow
+from reviews.selectors.scores import criteria_locked
+from reviews.services.assignments import assignment_add
+from reviews.services.criteria import CriterionRow, criteria_save
+from reviews.services.reviewing import review_save
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +76,7 @@ def rows_of(call) -> list[CriterionRow]:
 
 
 def save(call, by, rows, *, total_threshold=None, disagreement_spread=Decimal("2")):
-    return services.criteria_save(
+    return criteria_save(
         call=call,
         by=by,
         rows=rows,
@@ -88,9 +90,9 @@ def begin_review(call, manager):
     application = factories.applications_in_review(call, by=manager)[0]
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, [application])
-    assignment = services.assignment_add(member=member, application=application, by=manager)
+    assignment = assignment_add(member=member, application=application, by=manager)
     first = call.criteria.order_by("position").first()
-    services.review_save(assignment=assignment, by=member.user, scores={first.pk: 5})
+    review_save(assignment=assignment, by=member.user, scores={first.pk: 5})
 
 
 def replace(row: CriterionRow, **changes) -> CriterionRow:
@@ -266,10 +268,10 @@ def test_only_programme_managers_may_save_criteria(call, role):
 
 
 def test_criteria_are_locked_by_a_draft_score(programme_manager, call):
-    assert selectors.criteria_locked(call) is False
+    assert criteria_locked(call) is False
     begin_review(call, programme_manager)
-    assert selectors.criteria_locked(call) is True
-    assert selectors.criteria_locked(factories.CallFactory()) is False
+    assert criteria_locked(call) is True
+    assert criteria_locked(factories.CallFactory()) is False
 
 
 LOCKED = (

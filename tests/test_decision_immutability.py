@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.utils import translation
 
-from applications import selectors
 from applications.models import Decision, DecisionLetter, ImmutableDecision
+from applications.selectors.decisions import call_committed_amount, effective_decision
 from applications.services.decisions import decision_confirm, decision_send_back
 from tests import factories
 
@@ -270,28 +270,28 @@ def test_effective_decision_and_committed_amount_follow_the_confirmed_correction
     confirmed, reviewed, programme_manager, decision_maker
 ):
     call = reviewed.call
-    assert selectors.effective_decision(reviewed) == confirmed
-    assert selectors.call_committed_amount(call) == 500_000
+    assert effective_decision(reviewed) == confirmed
+    assert call_committed_amount(call) == 500_000
 
     correction = factories.proposed_decision(
         reviewed, by=programme_manager, granted_amount=400_000, supersedes=confirmed
     )
     # A proposed correction changes nothing yet.
-    assert selectors.effective_decision(reviewed) == confirmed
-    assert selectors.call_committed_amount(call) == 500_000
+    assert effective_decision(reviewed) == confirmed
+    assert call_committed_amount(call) == 500_000
 
     decision_confirm(decision=correction, by=decision_maker)
 
-    assert selectors.effective_decision(reviewed) == correction
-    assert selectors.call_committed_amount(call) == 400_000
+    assert effective_decision(reviewed) == correction
+    assert call_committed_amount(call) == 400_000
 
     second = factories.proposed_decision(
         reviewed, by=programme_manager, granted_amount=450_000, supersedes=correction
     )
     decision_confirm(decision=second, by=decision_maker)
 
-    assert selectors.effective_decision(reviewed) == second
-    assert selectors.call_committed_amount(call) == 450_000
+    assert effective_decision(reviewed) == second
+    assert call_committed_amount(call) == 450_000
     assert Decision.objects.filter(status="confirmed").count() == 3
 
 
@@ -304,5 +304,5 @@ def test_a_sent_back_correction_leaves_the_old_decision_in_force(
 
     decision_send_back(decision=correction, by=decision_maker, comment="No change.")
 
-    assert selectors.effective_decision(reviewed) == confirmed
-    assert selectors.call_committed_amount(reviewed.call) == 500_000
+    assert effective_decision(reviewed) == confirmed
+    assert call_committed_amount(reviewed.call) == 500_000

@@ -11,7 +11,9 @@ from django.urls import reverse
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.models import Decision, DecisionLetter, DecisionRelease
 from applications.rules import DECISION_MAKERS
-from reviews import services as review_services
+from reviews.services.assignments import assignment_add
+from reviews.services.decisions import decisions_propose_from_ranking
+from reviews.services.reviewing import consensus_comment_save
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -100,9 +102,7 @@ def test_propose_from_the_reviews_page_prefills_the_reviewers_comments(client, p
     for name, comment in [("Bo", "Second comment."), ("Alva", "First comment.")]:
         member = factories.PanelMemberFactory(call=call, user__full_name=name)
         factories.declare_none(member, [application])
-        assignment = review_services.assignment_add(
-            member=member, application=application, by=programme_manager
-        )
+        assignment = assignment_add(member=member, application=application, by=programme_manager)
         factories.submit_review(assignment, {criterion: 5}, comment=comment)
     client.force_login(programme_manager)
     url = reverse("reviews:decision_propose", args=[application.pk])
@@ -110,7 +110,7 @@ def test_propose_from_the_reviews_page_prefills_the_reviewers_comments(client, p
     form = client.get(url).context["form"]
     assert form.initial["feedback"] == "First comment.\n\nSecond comment."
 
-    review_services.consensus_comment_save(
+    consensus_comment_save(
         application=application, by=programme_manager, text="The panel's summary."
     )
     assert client.get(url).context["form"].initial["feedback"] == "The panel's summary."
@@ -625,13 +625,9 @@ def meeting(programme_manager):
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, applications)
     for application, score in zip(applications[:3], (7, 6, 5), strict=True):
-        assignment = review_services.assignment_add(
-            member=member, application=application, by=programme_manager
-        )
+        assignment = assignment_add(member=member, application=application, by=programme_manager)
         factories.submit_review(assignment, {criterion: score}, comment=f"Score {score}.")
-    review_services.consensus_comment_save(
-        application=applications[0], by=programme_manager, text="Consensus."
-    )
+    consensus_comment_save(application=applications[0], by=programme_manager, text="Consensus.")
     return call, applications
 
 
@@ -659,7 +655,7 @@ def test_decisions_are_proposed_from_the_ranking(client, programme_manager, meet
         applications[2].pk: ("approved", 300_000, "Above the line.", "Score 5."),
     }
 
-    again = review_services.decisions_propose_from_ranking(
+    again = decisions_propose_from_ranking(
         call=call, by=programme_manager, approve_justification="a", reject_justification="b"
     )
     assert again.proposed == []
@@ -728,7 +724,7 @@ def test_the_ranking_service_refuses_users_who_may_not_propose(decision_maker, m
 
     call, _applications = meeting
     with pytest.raises(PermissionDenied):
-        review_services.decisions_propose_from_ranking(
+        decisions_propose_from_ranking(
             call=call, by=decision_maker, approve_justification="a", reject_justification="b"
         )
 
@@ -737,7 +733,7 @@ def test_a_batch_of_proposals_confirmed_at_once(
     client, programme_manager, decision_maker, meeting, django_capture_on_commit_callbacks
 ):
     call, applications = meeting
-    review_services.decisions_propose_from_ranking(
+    decisions_propose_from_ranking(
         call=call, by=programme_manager, approve_justification="a", reject_justification="b"
     )
     client.force_login(decision_maker)

@@ -14,9 +14,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import selectors
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.models import Application, Decision, DecisionLetter, DecisionRelease
+from applications.selectors.decisions import call_committed_amount, effective_decision
 from applications.services.decisions import (
     decision_confirm,
     decision_propose,
@@ -602,7 +602,7 @@ def test_after_sending_back_a_new_proposal_can_be_made_and_confirmed(
     second = factories.proposed_decision(reviewed, by=programme_manager, granted_amount=400_000)
     decision_confirm(decision=second, by=decision_maker)
 
-    assert selectors.effective_decision(reviewed) == second
+    assert effective_decision(reviewed) == second
     first.refresh_from_db()
     assert first.status == DecisionStatus.SENT_BACK
 
@@ -628,7 +628,7 @@ def test_confirmations_up_to_exactly_the_budget_pass(small_call, programme_manag
         by=decision_maker,
     )
 
-    assert selectors.call_committed_amount(small_call) == 900_000
+    assert call_committed_amount(small_call) == 900_000
 
 
 def test_one_krona_over_the_budget_is_refused_showing_what_remains(
@@ -654,7 +654,7 @@ def test_one_krona_over_the_budget_is_refused_showing_what_remains(
     second.refresh_from_db()
     assert second.state == ApplicationState.REVIEWED
     assert not second.transitions.filter(name="approve").exists()
-    assert selectors.call_committed_amount(small_call) == 500_000
+    assert call_committed_amount(small_call) == 500_000
 
 
 def test_rejections_do_not_count_against_the_budget(small_call, programme_manager, decision_maker):
@@ -679,7 +679,7 @@ def test_rejections_do_not_count_against_the_budget(small_call, programme_manage
 
     third.refresh_from_db()
     assert third.state == ApplicationState.REJECTED
-    assert selectors.call_committed_amount(small_call) == 900_000
+    assert call_committed_amount(small_call) == 900_000
 
 
 def test_other_calls_do_not_count_against_the_budget(small_call, programme_manager, decision_maker):
@@ -698,7 +698,7 @@ def test_other_calls_do_not_count_against_the_budget(small_call, programme_manag
             by=decision_maker,
         )
 
-    assert selectors.call_committed_amount(small_call) == 900_000
+    assert call_committed_amount(small_call) == 900_000
 
 
 def test_a_correction_counts_only_the_difference(small_call, programme_manager, decision_maker):
@@ -713,7 +713,7 @@ def test_a_correction_counts_only_the_difference(small_call, programme_manager, 
         first, by=programme_manager, granted_amount=450_000, supersedes=one
     )
     decision_confirm(decision=down, by=decision_maker)
-    assert selectors.call_committed_amount(small_call) == 850_000
+    assert call_committed_amount(small_call) == 850_000
 
     over = factories.proposed_decision(
         second, by=programme_manager, granted_amount=450_001, supersedes=two
@@ -730,7 +730,7 @@ def test_a_correction_counts_only_the_difference(small_call, programme_manager, 
         second, by=programme_manager, granted_amount=450_000, supersedes=two
     )
     decision_confirm(decision=up, by=decision_maker)
-    assert selectors.call_committed_amount(small_call) == 900_000
+    assert call_committed_amount(small_call) == 900_000
 
 
 def test_after_the_budget_is_lowered_below_what_is_granted_only_a_lower_correction_passes(
@@ -769,7 +769,7 @@ def test_after_the_budget_is_lowered_below_what_is_granted_only_a_lower_correcti
         first, by=programme_manager, granted_amount=350_000, supersedes=one
     )
     decision_confirm(decision=down, by=decision_maker)
-    assert selectors.call_committed_amount(small_call) == 750_000
+    assert call_committed_amount(small_call) == 750_000
 
 
 def test_batch_confirm_confirms_those_that_fit_and_reports_the_rest(
@@ -800,7 +800,7 @@ def test_batch_confirm_confirms_those_that_fit_and_reports_the_rest(
         DecisionStatus.PROPOSED,
         DecisionStatus.CONFIRMED,
     ]
-    assert selectors.call_committed_amount(small_call) == 900_000
+    assert call_committed_amount(small_call) == 900_000
 
 
 def test_batch_confirm_queues_the_letters_and_returns(

@@ -10,8 +10,16 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from applications import selectors
 from applications.enums import County, PaymentStatus, ReportKind
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
+from applications.selectors.overview import (
+    follow_up_granted_by_county,
+    follow_up_money_by_call,
+    follow_up_reports_due,
+    follow_up_spent_by_category,
+    follow_up_stages,
+)
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import (
     application_accept_grant,
@@ -57,7 +65,7 @@ def _accept(application):
     application_accept_grant(
         application=application,
         by=signatory,
-        text=selectors.acceptance_text(application, selectors.effective_decision(application)),
+        text=acceptance_text(application, effective_decision(application)),
     )
     application.refresh_from_db()
     application.signatory = signatory
@@ -160,21 +168,21 @@ def test_money_per_call_adds_up_granted_paid_due_reclaimed_repaid_and_remaining(
         "repaid": 0,
         "remaining": 500_000,
     }
-    assert selectors.follow_up_money_by_call() == [expected]
+    assert follow_up_money_by_call() == [expected]
 
     claim = call_with_grants["reclaimed"].repayment_claims.get()
     repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
-    assert selectors.follow_up_money_by_call() == [{**expected, "repaid": 150_000}]
+    assert follow_up_money_by_call() == [{**expected, "repaid": 150_000}]
 
 
 def test_money_per_call_counts_a_correction_instead_of_what_it_corrects():
     application = factories.approved_grant(granted_amount=400_000)
-    original = selectors.effective_decision(application)
+    original = effective_decision(application)
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=300_000, supersedes=original
     )
     decision_confirm(decision=correction, by=factories.decision_maker())
-    [row] = selectors.follow_up_money_by_call()
+    [row] = follow_up_money_by_call()
     assert (row["granted"], row["remaining"]) == (300_000, 6_000_000 - 300_000)
 
 
@@ -185,7 +193,7 @@ def test_money_per_call_leaves_out_calls_without_grants_and_rejections():
     [application] = factories.reviewed_applications(call, by=manager)
     decision = factories.proposed_decision(application, by=manager, outcome="rejected")
     decision_confirm(decision=decision, by=factories.decision_maker())
-    assert selectors.follow_up_money_by_call() == []
+    assert follow_up_money_by_call() == []
 
 
 def test_overview_page_shows_the_money_table_in_kronor(client, call_with_grants):
@@ -211,11 +219,11 @@ def test_reports_due_lists_unsubmitted_reports_due_within_30_days(call_with_gran
     due = call_with_grants["due"]
     final = due.reports.get(kind=ReportKind.FINAL)
     assert final.due_on == FINAL_DUE
-    assert selectors.follow_up_reports_due(today=FINAL_DUE - dt.timedelta(days=31)) == ([], [])
-    soon, overdue = selectors.follow_up_reports_due(today=FINAL_DUE - dt.timedelta(days=30))
+    assert follow_up_reports_due(today=FINAL_DUE - dt.timedelta(days=31)) == ([], [])
+    soon, overdue = follow_up_reports_due(today=FINAL_DUE - dt.timedelta(days=30))
     assert (soon, overdue) == ([final], [])
-    assert selectors.follow_up_reports_due(today=FINAL_DUE) == ([final], [])
-    assert selectors.follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=1)) == (
+    assert follow_up_reports_due(today=FINAL_DUE) == ([final], [])
+    assert follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=1)) == (
         [],
         [final],
     )
@@ -225,9 +233,9 @@ def test_reports_due_leaves_out_submitted_reports_and_counts_returned_ones(call_
     due, manager = call_with_grants["due"], call_with_grants["manager"]
     final = due.reports.get(kind=ReportKind.FINAL)
     factories.complete_report(final, by=due.signatory)
-    assert selectors.follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [])
+    assert follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [])
     report_return(report=final, by=manager, comment="Add the hub days.")
-    assert selectors.follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [final])
+    assert follow_up_reports_due(today=FINAL_DUE + dt.timedelta(days=5)) == ([], [final])
 
 
 def test_overview_page_lists_overdue_reports_with_a_link_to_the_case(client, call_with_grants):
@@ -263,7 +271,7 @@ def test_spent_per_category_comes_from_approved_final_reports_only(call_with_gra
     due = call_with_grants["due"]
     # A submitted (not approved) final report does not count.
     factories.complete_report(due.reports.get(kind=ReportKind.FINAL), by=due.signatory)
-    spent = {code: amount for code, _label, amount in selectors.follow_up_spent_by_category()}
+    spent = {code: amount for code, _label, amount in follow_up_spent_by_category()}
     assert spent == {
         "hub": 200_000,
         "staff": 50_000,
@@ -279,7 +287,7 @@ def test_granted_per_county_sums_effective_approvals_most_first():
     factories.approved_grant(granted_amount=200_000, organisation__county=County.JAMTLAND)
     factories.approved_grant(granted_amount=250_000, organisation__county=County.JAMTLAND)
     with translation.override("en"):
-        assert selectors.follow_up_granted_by_county() == [
+        assert follow_up_granted_by_county() == [
             ("Z", "Jämtland County", 450_000),
             ("AB", "Stockholm County", 300_000),
         ]
@@ -290,7 +298,7 @@ def test_stages_count_every_grant_once(call_with_grants):
     lapsed = factories.approved_grant()
     with time_machine.travel(lapsed.accept_by + dt.timedelta(days=1)):
         application_lapse(application=lapsed)
-    assert selectors.follow_up_stages() == [
+    assert follow_up_stages() == [
         ("awaiting_acceptance", 1),
         ("no_report_in", 1),
         ("reports_in", 0),
@@ -299,8 +307,8 @@ def test_stages_count_every_grant_once(call_with_grants):
         ("lapsed", 1),
     ]
     factories.complete_report(due.reports.get(kind=ReportKind.FINAL), by=due.signatory)
-    assert dict(selectors.follow_up_stages())["reports_in"] == 1
-    assert dict(selectors.follow_up_stages())["no_report_in"] == 0
+    assert dict(follow_up_stages())["reports_in"] == 1
+    assert dict(follow_up_stages())["no_report_in"] == 0
 
 
 def test_stages_count_a_closed_grant(call_with_grants):
@@ -308,7 +316,7 @@ def test_stages_count_a_closed_grant(call_with_grants):
     claim = reclaimed.repayment_claims.get()
     repayment_mark_settled(claim=claim, by=manager, settled_on=timezone.localdate())
     application_close(application=reclaimed, by=manager)
-    stages = dict(selectors.follow_up_stages())
+    stages = dict(follow_up_stages())
     assert (stages["final_approved"], stages["closed"], stages["lapsed"]) == (0, 1, 0)
 
 

@@ -26,7 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from applications import selectors
 from applications.enums import (
     ApplicationState,
     BudgetCategory,
@@ -41,6 +40,8 @@ from applications.models import (
     RepaymentClaim,
     ReportCost,
 )
+from applications.selectors.decisions import call_committed_amount, effective_decision
+from applications.selectors.follow_up import acceptance_text, money_of
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import (
     application_accept_grant,
@@ -87,7 +88,7 @@ def grant():
 
 
 def _text(application) -> str:
-    return selectors.acceptance_text(application, selectors.effective_decision(application))
+    return acceptance_text(application, effective_decision(application))
 
 
 def _amounts(application) -> list[int]:
@@ -150,7 +151,7 @@ def test_acceptance_keeps_who_when_and_the_exact_text(approved):
         text,
     )
     assert acceptance.text_sha256 == hashlib.sha256(text.encode()).hexdigest()
-    assert acceptance.decision == selectors.effective_decision(approved)
+    assert acceptance.decision == effective_decision(approved)
     assert f"registration number {approved.registration_number}" in text
     assert "500\u00a0000 kr" in text
     approved.refresh_from_db()
@@ -335,7 +336,7 @@ def test_a_confirmed_correction_replans_what_is_not_yet_paid(grant, manager):
     payment_mark_paid(
         payment=grant.payments.get(position=1), by=manager, paid_on=timezone.localdate()
     )
-    effective = selectors.effective_decision(grant)
+    effective = effective_decision(grant)
     correction = factories.proposed_decision(
         grant, by=manager, granted_amount=450_001, supersedes=effective
     )
@@ -355,7 +356,7 @@ def test_a_correction_below_what_was_paid_claims_the_difference_back(grant, mana
         grant,
         by=manager,
         granted_amount=300_000,
-        supersedes=selectors.effective_decision(grant),
+        supersedes=effective_decision(grant),
     )
 
     decision_confirm(decision=correction, by=factories.decision_maker())
@@ -373,7 +374,7 @@ def test_a_correction_upwards_after_everything_was_paid_adds_an_instalment(manag
         grant,
         by=manager,
         granted_amount=450_000,
-        supersedes=selectors.effective_decision(grant),
+        supersedes=effective_decision(grant),
     )
 
     decision_confirm(decision=correction, by=factories.decision_maker())
@@ -533,7 +534,7 @@ def test_less_spent_than_paid_makes_a_repayment_claim_of_the_difference(grant, m
         0,
         100_000,
     )
-    assert selectors.money_of(grant) == {
+    assert money_of(grant) == {
         "granted": 500_000,
         "paid": 400_000,
         "due": 0,
@@ -642,7 +643,7 @@ def test_closing_letter_says_what_was_granted_spent_paid_and_repaid(closed, mail
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     text = text.replace("\u00a0", " ")
     number = closed.registration_number
-    decision = selectors.effective_decision(closed)
+    decision = effective_decision(closed)
     today = timezone.localdate().isoformat()
 
     assert letter.sha256 == hashlib.sha256(pdf).hexdigest()
@@ -733,7 +734,7 @@ def test_report_payment_and_repayment_steps_are_in_the_audit_log_in_order(grant,
 
 def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine):
     call = approved.call
-    assert selectors.call_committed_amount(call) == 500_000
+    assert call_committed_amount(call) == 500_000
     time_machine.move_to(
         timezone.make_aware(dt.datetime.combine(approved.accept_by, dt.time(0, 0, 1)))
         + dt.timedelta(days=1)
@@ -743,8 +744,8 @@ def test_a_lapsed_grant_gives_its_amount_back_to_the_call(approved, time_machine
 
     approved.refresh_from_db()
     assert approved.state == S.CLOSED
-    assert selectors.call_committed_amount(call) == 0
+    assert call_committed_amount(call) == 0
 
 
 def test_an_accepted_and_closed_grant_still_counts_against_the_budget(grant):
-    assert selectors.call_committed_amount(grant.call) == 500_000
+    assert call_committed_amount(grant.call) == 500_000

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
-from applications import selectors
 from applications.enums import ApplicationState, PaymentStatus, ReportKind, ReportStatus
 from applications.models import (
     Acceptance,
@@ -31,6 +30,8 @@ from applications.models import (
     RepaymentClaim,
     Report,
 )
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import (
     application_close,
@@ -119,8 +120,8 @@ def text_of(response) -> str:
 
 
 def accept_post(application, *, confirm=True, sha=None) -> dict:
-    decision = selectors.effective_decision(application)
-    text = selectors.acceptance_text(application, decision)
+    decision = effective_decision(application)
+    text = acceptance_text(application, decision)
     data = {"text_sha256": sha or hashlib.sha256(text.encode()).hexdigest()}
     if confirm:
         data["confirm"] = "on"
@@ -149,8 +150,8 @@ def settle_with_repayment(grant, manager, *, spent: list[int]) -> RepaymentClaim
 def test_signatory_reads_the_exact_text_and_accepts_the_grant(client, approved, signatory):
     login(client, signatory)
     url = reverse("applications:follow_up", args=[approved.pk])
-    decision = selectors.effective_decision(approved)
-    text = selectors.acceptance_text(approved, decision)
+    decision = effective_decision(approved)
+    text = acceptance_text(approved, decision)
 
     page = client.get(url)
 

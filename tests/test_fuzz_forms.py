@@ -46,7 +46,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from applications import selectors as application_selectors
 from applications.enums import ApplicationState as State
 from applications.enums import (
     BudgetCategory,
@@ -79,6 +78,7 @@ from applications.forms.organisations import (
     MembershipForm,
     OrganisationRegisterForm,
 )
+from applications.hashing import content_sha256
 from applications.models import (
     Application,
     ApplicationVersion,
@@ -88,10 +88,12 @@ from applications.models import (
     Payment,
     Report,
 )
+from applications.selectors.applications import latest_version
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from applications.services.working_copy import attachment_add
 from grants.enums import OrganisationKind
 from grants.models import Call
-from reviews import selectors as review_selectors
 from reviews.enums import ConflictGround, Recommendation
 from reviews.forms.criteria import ReviewThresholdsForm, criterion_formset
 from reviews.forms.manage import (
@@ -104,6 +106,10 @@ from reviews.forms.manage import (
 )
 from reviews.forms.reviewer import DeclarationForm, PanelJoinForm, ReviewForm
 from reviews.models import Assignment, Score
+from reviews.selectors.conflicts import conflict_pairs
+from reviews.selectors.panel import panel_overview
+from reviews.selectors.scope import declaration_scope
+from reviews.selectors.scores import criteria_locked
 from tests import factories
 from tests.world import World, build_world, tiny_pdf
 
@@ -507,7 +513,7 @@ def valid_decision(name: str, outcomes=tuple(Outcome.values)):
 
     def strategy(world):
         application = getattr(world, name)
-        requested = application_selectors.latest_version(application).content["requested_amount"]
+        requested = latest_version(application).content["requested_amount"]
         return st.sampled_from(outcomes).flatmap(
             lambda outcome: st.fixed_dictionaries(
                 {
@@ -548,8 +554,8 @@ def valid_eligibility(world):
 def valid_conflict_override(world):
     return st.fixed_dictionaries(
         {
-            "application": st.sampled_from(pks(review_selectors.declaration_scope(world.call))),
-            "member": st.sampled_from(pks(review_selectors.panel_overview(world.call))),
+            "application": st.sampled_from(pks(declaration_scope(world.call))),
+            "member": st.sampled_from(pks(panel_overview(world.call))),
             "decision": st.sampled_from(["add", "lift"]),
             "reason": words(1, 2000),
         }
@@ -557,7 +563,7 @@ def valid_conflict_override(world):
 
 
 def valid_assignment_add(world):
-    members = pks(review_selectors.panel_overview(world.call))
+    members = pks(panel_overview(world.call))
     return st.fixed_dictionaries({f"add-{world.in_review.pk}-member": st.sampled_from(members)})
 
 
@@ -607,7 +613,7 @@ def valid_declarations(world):
             }
         return data
 
-    scope = review_selectors.declaration_scope(world.call).values_list("pk", flat=True)
+    scope = declaration_scope(world.call).values_list("pk", flat=True)
     return st.fixed_dictionaries({pk: st.tuples(answers, maybe_words(500)) for pk in scope}).map(
         form
     )
@@ -671,7 +677,7 @@ def _edit_fields(world: World) -> dict[str, Kind]:
 
 
 def _criteria_fields(call) -> dict[str, Kind]:
-    locked = review_selectors.criteria_locked(call)
+    locked = criteria_locked(call)
     initial = [{"id": c.pk} for c in call.criteria.order_by("position", "pk")]
     formset = criterion_formset(locked=locked)(initial=initial, prefix="criteria", locked=locked)
     fields = fields_of(formset, ReviewThresholdsForm(prefix="call", locked=locked))
@@ -687,7 +693,7 @@ def _propose_fields(world: World) -> dict[str, Kind]:
 
 
 def _declare_fields(world: World) -> dict[str, Kind]:
-    return fields_of(DeclarationForm(applications=review_selectors.declaration_scope(world.call)))
+    return fields_of(DeclarationForm(applications=declaration_scope(world.call)))
 
 
 def _review_fields(world: World) -> dict[str, Kind]:
@@ -766,9 +772,7 @@ def _acceptance_sha256(world: World) -> str:
     import hashlib
 
     application = Application.objects.get(pk=world.decided.pk)
-    text = application_selectors.acceptance_text(
-        application, application_selectors.effective_decision(application)
-    )
+    text = acceptance_text(application, effective_decision(application))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -833,9 +837,9 @@ def _with_free_reviewer(world: World, client: Client) -> str:
 
 def _with_review_submitted(world: World, client: Client) -> str:
     """The reviewer's draft submitted, so the minimum of reviews may be in."""
-    from reviews import services as review_services
+    from reviews.services.reviewing import review_submit
 
-    review_services.review_submit(assignment=world.assignment, by=world.reviewer)
+    review_submit(assignment=world.assignment, by=world.reviewer)
     return u("reviews:review_complete", world.in_review.pk)
 
 
@@ -972,13 +976,13 @@ FORMS = [
     FormCase("conflict_override", "programme_manager",
              lambda w, c: u("reviews:conflict_override", w.call.slug),
              lambda w: fields_of(ConflictOverrideForm(
-                 applications=review_selectors.declaration_scope(w.call),
-                 members=review_selectors.panel_overview(w.call))), valid_conflict_override),
+                 applications=declaration_scope(w.call),
+                 members=panel_overview(w.call))), valid_conflict_override),
     FormCase("assignments_auto", "programme_manager",
              lambda w, c: u("reviews:assignments_auto", w.call.slug), lambda w: {}),
     FormCase("assignment_add", "programme_manager", _with_free_reviewer,
              lambda w: fields_of(AssignmentAddForm(
-                 prefix=f"add-{w.in_review.pk}", members=review_selectors.panel_overview(w.call))),
+                 prefix=f"add-{w.in_review.pk}", members=panel_overview(w.call))),
              valid_assignment_add),
     FormCase("assignment_remove", "programme_manager",
              lambda w, c: u("reviews:assignment_remove", w.call.slug, w.assignment.pk),
@@ -1125,7 +1129,7 @@ def broken_rules() -> list[str]:
         if any(line["amount"] < 0 for line in budget):
             problems.append(f"version {version.pk}: a negative budget line")
         if getattr(version, "redacted_at", None) is None and (
-            application_selectors.content_sha256(content) != version.sha256
+            content_sha256(content) != version.sha256
         ):
             problems.append(f"version {version.pk}: its SHA-256 does not match its content")
 
@@ -1198,7 +1202,7 @@ def broken_rules() -> list[str]:
             (assignment.member_id, assignment.application_id)
         )
     for call in Call.objects.filter(pk__in=by_call):
-        for pair in by_call[call.pk] & review_selectors.conflict_pairs(call):
+        for pair in by_call[call.pk] & conflict_pairs(call):
             problems.append(f"call {call.slug}: reviewer {pair[0]} assigned despite a conflict")
 
     for score in Score.objects.select_related("criterion").exclude(value=None):

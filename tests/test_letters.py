@@ -26,7 +26,7 @@ from applications.models import Decision, DecisionLetter, DecisionRelease
 from applications.services.decisions import decision_confirm, decision_release
 from applications.services.letters import decision_letter_generate
 from applications.services.transitions import application_complete_review
-from reviews import services as review_services
+from reviews.services.assignments import assignment_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -501,9 +501,7 @@ def test_reviewer_of_the_application_gets_404(
     (application,) = factories.applications_in_review(call, by=presenter)
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, [application])
-    assignment = review_services.assignment_add(
-        member=member, application=application, by=presenter
-    )
+    assignment = assignment_add(member=member, application=application, by=presenter)
     factories.submit_review(assignment, {criterion: 5})
     application_complete_review(application=application, by=presenter)
     decision = _confirmed(django_capture_on_commit_callbacks, application, presenter, decider)

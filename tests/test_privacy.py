@@ -19,9 +19,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications import selectors
+from applications.dates import years_after
 from applications.enums import ApplicationState, DecisionStatus
+from applications.hashing import content_sha256
 from applications.models import Application, ApplicationVersion, Decision, Invitation, User
+from applications.selectors.personal_data import personal_data_for
+from applications.selectors.retention import RetentionPlan
 from applications.services.decisions import decision_confirm
 from applications.services.people import invitation_create
 from applications.services.personal_data import personal_data_anonymise_expired
@@ -30,8 +33,9 @@ from applications.services.transitions import (
     application_submit,
     application_withdraw,
 )
-from reviews import services as review_services
 from reviews.models import PanelInvitation, PanelMember
+from reviews.services.assignments import assignment_add
+from reviews.services.panel import panel_invite
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +66,7 @@ def download(user) -> dict:
     return json.loads(response.content)
 
 
-def run_job(today: dt.date) -> selectors.RetentionPlan:
+def run_job(today: dt.date) -> RetentionPlan:
     with time_machine.travel(at(today.year, today.month, today.day, 3), tick=False):
         return personal_data_anonymise_expired(today=today)
 
@@ -225,9 +229,7 @@ def _reviewer_with_a_review(programme_manager):
     members = [factories.PanelMemberFactory(call=call, employer_name="Region X") for _ in "ab"]
     for member in members:
         factories.declare_none(member, [application])
-        assignment = review_services.assignment_add(
-            member=member, application=application, by=programme_manager
-        )
+        assignment = assignment_add(member=member, application=application, by=programme_manager)
         factories.submit_review(
             assignment, {criterion: 5}, comment=f"Comment by {member.user.full_name}."
         )
@@ -341,7 +343,7 @@ def test_export_is_a_fixed_number_of_queries(applicant, application, django_asse
     # payments; the reviewer's part: seats, panel invitations, declarations, conflict
     # decisions, assignments and reviews (their scores are one more query when there are any).
     with django_assert_num_queries(20):
-        selectors.personal_data_for(applicant)
+        personal_data_for(applicant)
 
 
 # -- the retention job -----------------------------------------------------------------------
@@ -377,7 +379,7 @@ def test_the_redacted_version_keeps_its_hash_and_holds_no_personal_data():
     version = application.versions.get()
     original = dict(version.content)
     sha256 = version.sha256
-    assert selectors.content_sha256(original) == sha256
+    assert content_sha256(original) == sha256
     name, email = member.full_name, member.email
 
     run_job(dt.date(2025, 6, 2))
@@ -393,7 +395,7 @@ def test_the_redacted_version_keeps_its_hash_and_holds_no_personal_data():
     for personal in [name, email, "070-111 22 33"]:
         assert personal not in stored
     # The hash still proves what was received: the original content hashes to it.
-    assert selectors.content_sha256({**version.content, "contact": original["contact"]}) == sha256
+    assert content_sha256({**version.content, "contact": original["contact"]}) == sha256
 
 
 def test_a_case_is_kept_through_the_anniversary_and_anonymised_the_day_after():
@@ -412,7 +414,7 @@ def test_a_case_ended_recently_keeps_its_people_and_contact_details():
 
     plan = run_job(dt.date(2025, 6, 2))
 
-    assert plan == selectors.RetentionPlan(case_ids=[], user_ids=[])
+    assert plan == RetentionPlan(case_ids=[], user_ids=[])
     member.refresh_from_db()
     application.refresh_from_db()
     assert member.is_active is True
@@ -578,7 +580,7 @@ def test_invitations_to_and_from_an_anonymised_person_are_ended_and_readdressed(
             is_signatory=False,
         )
         panel_call = factories.CallFactory()
-        panel_invitation = review_services.panel_invite(
+        panel_invitation = panel_invite(
             call=panel_call, by=factories.programme_manager(), email=email
         )
 
@@ -611,7 +613,7 @@ def test_running_the_job_twice_does_no_harm():
     second = run_job(dt.date(2025, 6, 3))
 
     assert first.user_ids and first.case_ids
-    assert second == selectors.RetentionPlan(case_ids=[], user_ids=[])
+    assert second == RetentionPlan(case_ids=[], user_ids=[])
     assert snapshot == (
         list(User.objects.values().order_by("pk")),
         list(ApplicationVersion.objects.values().order_by("pk")),
@@ -699,9 +701,9 @@ def test_the_command_takes_the_day_to_judge_by():
 
 
 def test_retention_counts_whole_years_and_29_february_falls_on_28_february():
-    assert selectors.years_after(dt.date(2016, 2, 29), 10) == dt.date(2026, 2, 28)
-    assert selectors.years_after(dt.date(2016, 2, 29), 4) == dt.date(2020, 2, 29)
-    assert selectors.years_after(dt.date(2015, 12, 31), 10) == dt.date(2025, 12, 31)
+    assert years_after(dt.date(2016, 2, 29), 10) == dt.date(2026, 2, 28)
+    assert years_after(dt.date(2016, 2, 29), 4) == dt.date(2020, 2, 29)
+    assert years_after(dt.date(2015, 12, 31), 10) == dt.date(2025, 12, 31)
 
 
 def test_a_case_ended_late_in_the_evening_ends_on_that_day_in_stockholm():

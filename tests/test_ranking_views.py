@@ -26,8 +26,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from applications.enums import BudgetCategory
-from reviews import services as review_services
 from reviews.models import Assignment
+from reviews.services.assignments import assignment_add, assignment_remove
+from reviews.services.reviewing import review_save
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def ranked_call(programme_manager):
     assignments = {}
     for m, member in enumerate(members):
         for i, application in enumerate(applications):
-            assignments[(m, i)] = review_services.assignment_add(
+            assignments[(m, i)] = assignment_add(
                 member=member, application=application, by=programme_manager
             )
     scores = {
@@ -81,9 +82,7 @@ def ranked_call(programme_manager):
         for m, (score_a, score_b) in enumerate(pairs):
             factories.submit_review(assignments[(m, i)], {a: score_a, b: score_b})
     # The fifth: one draft (does not count), one not started.
-    review_services.review_save(
-        assignment=assignments[(0, 4)], by=members[0].user, scores={a.pk: 7, b.pk: 7}
-    )
+    review_save(assignment=assignments[(0, 4)], by=members[0].user, scores={a.pk: 7, b.pk: 7})
     return call, applications
 
 
@@ -249,7 +248,7 @@ def test_a_removed_reviewer_does_not_count_in_the_ranking(client, programme_mana
     assignment = Assignment.objects.get(
         application=applications[4], review__isnull=False, removed_at=None
     )
-    review_services.assignment_remove(assignment=assignment, by=programme_manager, reason="Ill")
+    assignment_remove(assignment=assignment, by=programme_manager, reason="Ill")
     client.force_login(programme_manager)
     rows = _rows(client.get(reverse("reviews:ranking", args=[call.slug])).content.decode())
     assert rows[-1].endswith("none yet 0 / 1 Not fundable none")
@@ -266,7 +265,7 @@ def _call_with_reviews(programme_manager, count: int):
     for member in members:
         factories.declare_none(member, applications)
         for position, application in enumerate(applications):
-            assignment = review_services.assignment_add(
+            assignment = assignment_add(
                 member=member, application=application, by=programme_manager
             )
             factories.submit_review(
@@ -406,10 +405,10 @@ def test_exports_guard_text_against_formula_injection(client, programme_manager)
 def test_ranking_rows_make_their_application_without_a_query(
     ranked_call, django_assert_num_queries
 ):
-    from reviews import selectors
+    from reviews.selectors.ranking import ranking_for
 
     call, applications = ranked_call
-    rows = selectors.ranking_for(call).rows
+    rows = ranking_for(call).rows
     with django_assert_num_queries(0):
         made = {row.application.pk: row.application for row in rows}
         names = {pk: application.organisation.name for pk, application in made.items()}

@@ -14,9 +14,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import selectors
 from applications.enums import ApplicationState, ReportKind
 from applications.models import Application, User
+from applications.selectors.decisions import effective_decision
+from applications.selectors.register import register_entries
 from applications.services.decisions import decision_confirm, decision_send_back
 from applications.services.follow_up import (
     application_close,
@@ -119,7 +120,7 @@ def _numbers(rows) -> set[str]:
 
 def test_register_holds_granted_accepted_and_closed_grants_only(world):
     included = world["included"]
-    rows = list(selectors.register_entries())
+    rows = list(register_entries())
     assert _numbers(rows) == {a.registration_number for a in included.values()}
     status = {row["registration_number"]: row["register_status"] for row in rows}
     assert status == {
@@ -130,7 +131,7 @@ def test_register_holds_granted_accepted_and_closed_grants_only(world):
 
 
 def test_register_leaves_out_lapsed_rejected_unconfirmed_unreleased_and_withdrawn(world):
-    numbers = _numbers(selectors.register_entries())
+    numbers = _numbers(register_entries())
     shown = [kind for kind, a in world["excluded"].items() if a.registration_number in numbers]
     assert shown == []
     assert sorted(world["excluded"]) == sorted(
@@ -184,7 +185,7 @@ def test_register_shows_the_decided_title_summary_and_period_not_the_working_cop
     )
     row = next(
         row
-        for row in selectors.register_entries()
+        for row in register_entries()
         if row["registration_number"] == application.registration_number
     )
     assert (row["title"], row["summary"], row["period_start"], row["period_end"]) == (
@@ -197,13 +198,13 @@ def test_register_shows_the_decided_title_summary_and_period_not_the_working_cop
 
 def test_register_shows_a_released_correction_instead_of_what_it_corrects():
     application = factories.approved_grant(granted_amount=400_000)
-    original = selectors.effective_decision(application)
+    original = effective_decision(application)
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=350_000, supersedes=original
     )
     decision_confirm(decision=correction, by=factories.decision_maker())
     decision_letter_generate(correction.pk)
-    rows = list(selectors.register_entries())
+    rows = list(register_entries())
     assert [(r["registration_number"], r["granted_amount"]) for r in rows] == [
         (application.registration_number, 350_000)
     ]
@@ -212,27 +213,27 @@ def test_register_shows_a_released_correction_instead_of_what_it_corrects():
 def test_register_leaves_out_a_grant_whose_correction_is_not_released_yet():
     call = factories.CallFactory(hold_decisions_for_release=True)
     application = factories.approved_grant(call)
-    original = selectors.effective_decision(application)
+    original = effective_decision(application)
     correction = factories.proposed_decision(
         application, by=factories.programme_manager(), granted_amount=1_000, supersedes=original
     )
     decision_confirm(decision=correction, by=factories.decision_maker())
     decision_letter_generate(correction.pk)
-    assert list(selectors.register_entries()) == []
+    assert list(register_entries()) == []
 
 
 def test_register_entries_is_one_query(django_assert_num_queries):
     factories.approved_grant()
     factories.grant_in_follow_up()
     with django_assert_num_queries(1):
-        rows = list(selectors.register_entries())
+        rows = list(register_entries())
     assert len(rows) == 2
 
 
 def test_register_page_is_public_and_lists_a_project_in_english(client):
     call = factories.CallFactory(title_en="Coworking 2027", slug="coworking-2027")
     application = factories.grant_in_follow_up(call, title="Hub days in Östersund")
-    decision = selectors.effective_decision(application)
+    decision = effective_decision(application)
     response = _english(client).get(reverse("applications:register"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -316,7 +317,7 @@ def test_register_sorts_by_decision_date_newest_first():
         older = factories.approved_grant(factories.CallFactory())
     with time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC)):
         newer = factories.approved_grant(factories.CallFactory())
-    rows = list(selectors.register_entries())
+    rows = list(register_entries())
     assert [(r["registration_number"], r["decided_on"]) for r in rows] == [
         (newer.registration_number, dt.date(2026, 6, 1)),
         (older.registration_number, dt.date(2026, 3, 2)),

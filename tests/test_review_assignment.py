@@ -17,10 +17,13 @@ from hypothesis import strategies as st
 
 from applications.services.transitions import application_withdraw
 from grants.models import Call
-from reviews import selectors, services
 from reviews.enums import ConflictGround
 from reviews.models import Assignment
-from reviews.services import Declaration
+from reviews.selectors import conflicts as conflict_selectors
+from reviews.selectors.assignments import active_assignments
+from reviews.selectors.conflicts import conflict_pairs
+from reviews.services.assignments import assignment_remove, assignments_auto
+from reviews.services.conflicts import Declaration, conflict_override, conflicts_declare
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -153,11 +156,11 @@ def build(plan: Plan, pm, pool) -> Built:
             ):
                 conflicts.add(pair)
         if declarations:
-            services.conflicts_declare(member=member, by=member.user, declarations=declarations)
+            conflicts_declare(member=member, by=member.user, declarations=declarations)
     for i, member in enumerate(members):
         for j, application in enumerate(applications):
             for has_conflict in plan.overrides[i][j]:
-                services.conflict_override(
+                conflict_override(
                     member=member,
                     application=application,
                     by=pm,
@@ -169,7 +172,7 @@ def build(plan: Plan, pm, pool) -> Built:
 
 
 def active_pairs(call) -> set[tuple[int, int]]:
-    return set(selectors.active_assignments(call).values_list("member_id", "application_id"))
+    return set(active_assignments(call).values_list("member_id", "application_id"))
 
 
 # -- conflicts -------------------------------------------------------------------------------------
@@ -181,10 +184,10 @@ def test_has_conflict_and_conflict_pairs_agree_with_the_rules(pm, pool, plan):
     with rolled_back():
         built = build(plan, pm, pool)
         ids = {a.pk for a in built.applications}  # the withdrawn ones still match employers
-        pairs = {p for p in selectors.conflict_pairs(built.call) if p[1] in ids}
+        pairs = {p for p in conflict_pairs(built.call) if p[1] in ids}
         assert pairs == built.conflicts
         for member, application in built.pairs():
-            assert selectors.has_conflict(member, application) is (
+            assert conflict_selectors.has_conflict(member, application) is (
                 (member.pk, application.pk) in built.conflicts
             )
 
@@ -199,7 +202,7 @@ def test_automatic_assignment_gives_each_application_as_many_eligible_reviewers_
 ):
     with rolled_back():
         built = build(plan, pm, pool)
-        result = services.assignments_auto(call=built.call, by=pm)
+        result = assignments_auto(call=built.call, by=pm)
         active = active_pairs(built.call)
 
         assert not active & built.conflicts
@@ -216,7 +219,7 @@ def test_automatic_assignment_gives_each_application_as_many_eligible_reviewers_
 def test_automatic_assignment_reports_every_shortfall_with_its_reasons(pm, pool, plan):
     with rolled_back():
         built = build(plan, pm, pool)
-        result = services.assignments_auto(call=built.call, by=pm)
+        result = assignments_auto(call=built.call, by=pm)
 
         expected = {}
         for application in built.applications:
@@ -240,10 +243,10 @@ def test_automatic_assignment_reports_every_shortfall_with_its_reasons(pm, pool,
 def test_a_second_automatic_run_creates_nothing(pm, pool, plan):
     with rolled_back():
         built = build(plan, pm, pool)
-        first = services.assignments_auto(call=built.call, by=pm)
+        first = assignments_auto(call=built.call, by=pm)
         before = active_pairs(built.call)
 
-        second = services.assignments_auto(call=built.call, by=pm)
+        second = assignments_auto(call=built.call, by=pm)
 
         assert second.created == []
         assert active_pairs(built.call) == before
@@ -257,7 +260,7 @@ def test_a_second_automatic_run_creates_nothing(pm, pool, plan):
 def test_loads_differ_by_at_most_one_when_nothing_stands_in_the_way(pm, pool, plan):
     with rolled_back():
         built = build(plan, pm, pool)
-        result = services.assignments_auto(call=built.call, by=pm)
+        result = assignments_auto(call=built.call, by=pm)
         active = active_pairs(built.call)
 
         loads = [sum(1 for m, _a in active if m == member.pk) for member in built.members]
@@ -276,16 +279,16 @@ def test_a_rerun_after_manual_removals_never_brings_a_removed_reviewer_back(
 ):
     with rolled_back():
         built = build(plan, pm, pool)
-        services.assignments_auto(call=built.call, by=pm)
-        assignments = list(selectors.active_assignments(built.call).order_by("pk"))
+        assignments_auto(call=built.call, by=pm)
+        assignments = list(active_assignments(built.call).order_by("pk"))
         removed = set()
         for index in removals:
             if assignments:
                 assignment = assignments.pop(index % len(assignments))
-                services.assignment_remove(assignment=assignment, by=pm, reason="Too busy.")
+                assignment_remove(assignment=assignment, by=pm, reason="Too busy.")
                 removed.add((assignment.member_id, assignment.application_id))
 
-        result = services.assignments_auto(call=built.call, by=pm)
+        result = assignments_auto(call=built.call, by=pm)
         active = active_pairs(built.call)
 
         assert not active & removed
@@ -305,7 +308,7 @@ def test_a_rerun_fills_only_what_is_missing(pm):
     first_member = factories.PanelMemberFactory(call=call)
     factories.declare_none(first_member, applications)
 
-    first = services.assignments_auto(call=call, by=pm)
+    first = assignments_auto(call=call, by=pm)
     assert len(first.created) == 3
     assert [(s.application, s.missing, s.undeclared) for s in first.shortfalls] == [
         (a, 1, 0) for a in applications
@@ -313,7 +316,7 @@ def test_a_rerun_fills_only_what_is_missing(pm):
 
     late = factories.PanelMemberFactory(call=call)
     factories.declare_none(late, applications[:2])
-    second = services.assignments_auto(call=call, by=pm)
+    second = assignments_auto(call=call, by=pm)
 
     assert {(a.member, a.application) for a in second.created} == {
         (late, applications[0]),
@@ -332,7 +335,7 @@ def test_automatic_assignment_leaves_out_applications_not_in_review(pm):
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, [in_review, submitted])
 
-    result = services.assignments_auto(call=call, by=pm)
+    result = assignments_auto(call=call, by=pm)
 
     assert [(a.member, a.application) for a in result.created] == [(member, in_review)]
     assert result.shortfalls == []
@@ -346,7 +349,7 @@ def test_scarce_reviewers_go_where_nobody_else_can(pm):
     first, second = factories.applications_in_review(call, by=pm, count=2)
     shared, limited = factories.PanelMemberFactory.create_batch(2, call=call)
     factories.declare_none(shared, [first, second])
-    services.conflicts_declare(
+    conflicts_declare(
         member=limited,
         by=limited.user,
         declarations=[
@@ -354,7 +357,7 @@ def test_scarce_reviewers_go_where_nobody_else_can(pm):
             Declaration(application_id=second.pk, has_conflict=True, ground=ConflictGround.OTHER),
         ],
     )
-    result = services.assignments_auto(call=call, by=pm)
+    result = assignments_auto(call=call, by=pm)
     assert {(a.member, a.application) for a in result.created} == {
         (shared, second),
         (limited, first),

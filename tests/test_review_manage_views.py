@@ -15,7 +15,6 @@ from applications.services.transitions import (
     application_start_review,
     application_submit,
 )
-from reviews import services
 from reviews.enums import ConflictGround, Recommendation, ReviewStatus
 from reviews.models import (
     Assignment,
@@ -23,6 +22,9 @@ from reviews.models import (
     ConsensusComment,
     PanelInvitation,
 )
+from reviews.services.assignments import assignment_add, assignments_auto
+from reviews.services.conflicts import Declaration, conflict_override, conflicts_declare
+from reviews.services.reviewing import review_save, review_submit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,16 +76,16 @@ def reviewer(call, **kwargs):
 
 
 def declare_none(member, applications):
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
-        declarations=[services.Declaration(a.pk, False) for a in applications],
+        declarations=[Declaration(a.pk, False) for a in applications],
     )
 
 
 def submit_review(assignment, relevance, feasibility, comment="Good."):
     criteria = list(assignment.application.call.criteria.order_by("position"))
-    services.review_save(
+    review_save(
         assignment=assignment,
         by=assignment.member.user,
         scores={criteria[0].pk: relevance, criteria[1].pk: feasibility},
@@ -91,7 +93,7 @@ def submit_review(assignment, relevance, feasibility, comment="Good."):
         internal_comment="Internal note.",
         recommendation=Recommendation.FUND,
     )
-    return services.review_submit(assignment=assignment, by=assignment.member.user)
+    return review_submit(assignment=assignment, by=assignment.member.user)
 
 
 def url(name, *args):
@@ -254,7 +256,7 @@ def test_panel_shows_employer_declarations_and_load(client, programme_manager, c
     member = reviewer(call, employer_orgnr="212000-0142", employer_name="Umeå kommun")
     idle = reviewer(call)
     declare_none(member, applications[:1])
-    services.assignment_add(member=member, application=applications[0], by=programme_manager)
+    assignment_add(member=member, application=applications[0], by=programme_manager)
     client.force_login(programme_manager)
 
     response = client.get(url("panel", call.slug))
@@ -271,9 +273,7 @@ def test_setting_an_employer_removes_the_assignment_it_conflicts_with(
     (application,) = in_review(call, programme_manager)
     member = reviewer(call)
     declare_none(member, [application])
-    assignment = services.assignment_add(
-        member=member, application=application, by=programme_manager
-    )
+    assignment = assignment_add(member=member, application=application, by=programme_manager)
     client.force_login(programme_manager)
 
     response = client.post(
@@ -324,15 +324,15 @@ def test_conflicts_page_names_each_source_and_who_has_not_declared(client, progr
     first, second = in_review(call, programme_manager, count=2)
     declaring = reviewer(call)
     employed = reviewer(call, employer_orgnr=second.organisation.orgnr)
-    services.conflicts_declare(
+    conflicts_declare(
         member=declaring,
         by=declaring.user,
         declarations=[
-            services.Declaration(first.pk, True, ConflictGround.CLOSE_RELATION, "My sister."),
-            services.Declaration(second.pk, False),
+            Declaration(first.pk, True, ConflictGround.CLOSE_RELATION, "My sister."),
+            Declaration(second.pk, False),
         ],
     )
-    services.conflict_override(
+    conflict_override(
         member=employed,
         application=first,
         by=programme_manager,
@@ -359,9 +359,7 @@ def test_adding_a_conflict_is_on_record_and_removes_the_assignment(client, progr
     (application,) = in_review(call, programme_manager)
     member = reviewer(call)
     declare_none(member, [application])
-    assignment = services.assignment_add(
-        member=member, application=application, by=programme_manager
-    )
+    assignment = assignment_add(member=member, application=application, by=programme_manager)
     client.force_login(programme_manager)
 
     response = client.post(
@@ -389,10 +387,10 @@ def test_adding_a_conflict_is_on_record_and_removes_the_assignment(client, progr
 def test_lifting_a_declared_conflict_makes_the_reviewer_assignable(client, programme_manager, call):
     (application,) = in_review(call, programme_manager)
     member = reviewer(call)
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
-        declarations=[services.Declaration(application.pk, True, ConflictGround.OTHER, "Unsure")],
+        declarations=[Declaration(application.pk, True, ConflictGround.OTHER, "Unsure")],
     )
     client.force_login(programme_manager)
 
@@ -406,7 +404,7 @@ def test_lifting_a_declared_conflict_makes_the_reviewer_assignable(client, progr
         },
     )
 
-    assert services.assignment_add(member=member, application=application, by=programme_manager)
+    assert assignment_add(member=member, application=application, by=programme_manager)
 
 
 def test_a_decision_without_reason_is_refused_and_nothing_is_recorded(
@@ -452,7 +450,7 @@ def test_automatic_assignment_reports_what_it_made_and_each_shortfall(
     for member in members[:2]:
         declare_none(member, [first, second])
     declare_none(members[2], [first])
-    services.conflict_override(
+    conflict_override(
         member=members[1],
         application=second,
         by=programme_manager,
@@ -495,7 +493,7 @@ def test_loads_show_min_and_max(client, programme_manager, call):
     members = [reviewer(call) for _ in range(3)]
     for member in members:
         declare_none(member, applications)
-    services.assignments_auto(call=call, by=programme_manager)
+    assignments_auto(call=call, by=programme_manager)
     client.force_login(programme_manager)
 
     response = client.get(url("assignments", call.slug))
@@ -578,9 +576,7 @@ def test_remove_takes_a_reviewer_off_with_the_reason(client, programme_manager, 
     (application,) = in_review(call, programme_manager)
     member = reviewer(call)
     declare_none(member, [application])
-    assignment = services.assignment_add(
-        member=member, application=application, by=programme_manager
-    )
+    assignment = assignment_add(member=member, application=application, by=programme_manager)
     client.force_login(programme_manager)
 
     client.post(
@@ -597,9 +593,7 @@ def test_removing_a_reviewer_whose_review_is_submitted_is_refused(client, progra
     (application,) = in_review(call, programme_manager)
     member = reviewer(call)
     declare_none(member, [application])
-    assignment = services.assignment_add(
-        member=member, application=application, by=programme_manager
-    )
+    assignment = assignment_add(member=member, application=application, by=programme_manager)
     submit_review(assignment, 5, 5)
     client.force_login(programme_manager)
 
@@ -632,7 +626,7 @@ def _assignment_page_with(call, manager, count):
     for _ in range(3):
         member = reviewer(call)
         declare_none(member, applications)
-    services.assignments_auto(call=call, by=manager)
+    assignments_auto(call=call, by=manager)
     return applications
 
 
@@ -680,8 +674,7 @@ def reviewed(call, programme_manager):
     for member in members:
         declare_none(member, [application])
     assignments = [
-        services.assignment_add(member=m, application=application, by=programme_manager)
-        for m in members
+        assignment_add(member=m, application=application, by=programme_manager) for m in members
     ]
     submit_review(assignments[0], 6, 3, comment="A clear plan.")
     submit_review(assignments[1], 3, 6, comment="The budget is thin.")

@@ -12,9 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from applications.enums import BudgetCategory
-from reviews import selectors, services
 from reviews.enums import ConflictGround
-from reviews.services import Declaration
+from reviews.selectors.ranking import ranking_for
+from reviews.selectors.scores import round_score, weighted_score
+from reviews.services.assignments import assignment_add, assignment_remove
+from reviews.services.conflicts import Declaration, conflict_override, conflicts_declare
+from reviews.services.panel import panel_member_set_employer
+from reviews.services.reviewing import review_save
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +81,7 @@ def reviewed(call, pm, criteria, scores, *, amounts=None):
     pending = []
     for application, reviews in zip(apps, scores, strict=True):
         for member, values in zip(members, reviews, strict=False):
-            assignment = services.assignment_add(member=member, application=application, by=pm)
+            assignment = assignment_add(member=member, application=application, by=pm)
             pending.append((assignment, values))
     for assignment, values in pending:
         factories.submit_review(assignment, dict(zip(criteria, values, strict=True)))
@@ -94,20 +98,20 @@ def row_for(ranking, application):
 def test_weighted_score_of_one_review(call, criteria):
     criteria = list(call.criteria.order_by("position"))  # weights as the database gives them
     scores = {criteria[0].pk: 6, criteria[1].pk: 3, criteria[2].pk: 4}
-    score = selectors.weighted_score(scores, criteria)
+    score = weighted_score(scores, criteria)
     assert (score, type(score)) == (Decimal("4.75"), Decimal)  # (12 + 3 + 4) / 4
 
 
 def test_weighted_score_needs_every_criterion(criteria):
-    assert selectors.weighted_score({criteria[0].pk: 6, criteria[1].pk: 3}, criteria) is None
-    assert selectors.weighted_score({}, []) is None
+    assert weighted_score({criteria[0].pk: 6, criteria[1].pk: 3}, criteria) is None
+    assert weighted_score({}, []) is None
 
 
 def test_uneven_weights(call, pm):
     heavy = factories.CriterionFactory(call=call, weight=Decimal("1.5"))
     light = factories.CriterionFactory(call=call, weight=Decimal("0.5"))
     (application,), _ = reviewed(call, pm, [heavy, light], [[[7, 1]]])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert row.review_scores == [Decimal("5.5")]  # (10.5 + 0.5) / 2
 
 
@@ -119,10 +123,10 @@ THREE_REVIEWS = [[6, 3, 4], [4, 4, 4], [7, 7, 3]]
 
 def test_mean_spread_and_criterion_means(call, pm, criteria):
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert row.review_scores == [Decimal("4.75"), Decimal("4"), Decimal("6")]
     assert row.aggregate == Decimal("14.75") / 3
-    assert selectors.round_score(row.aggregate) == Decimal("4.92")
+    assert round_score(row.aggregate) == Decimal("4.92")
     assert row.spread == Decimal("2")
     assert row.criterion_means == {
         criteria[0].pk: Decimal(17) / 3,
@@ -136,14 +140,14 @@ def test_median_of_an_odd_number_of_reviews(call, pm, criteria):
     call.aggregation = "median"
     call.save()
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS])
-    assert row_for(selectors.ranking_for(call), application).aggregate == Decimal("4.75")
+    assert row_for(ranking_for(call), application).aggregate == Decimal("4.75")
 
 
 def test_median_of_an_even_number_of_reviews(call, pm, criteria):
     call.aggregation = "median"
     call.save()
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS[:2]])
-    assert row_for(selectors.ranking_for(call), application).aggregate == Decimal("4.375")
+    assert row_for(ranking_for(call), application).aggregate == Decimal("4.375")
 
 
 @pytest.mark.parametrize(
@@ -155,7 +159,7 @@ def test_disagreement_is_flagged_from_exactly_the_calls_spread(
     call.disagreement_spread = Decimal(disagreement_spread)
     call.save()
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert (row.spread, row.disagreement) == (Decimal("2"), flagged)
 
 
@@ -163,7 +167,7 @@ def test_one_review_has_no_spread_to_disagree_on(call, pm, criteria):
     call.disagreement_spread = 0
     call.save()
     (application,), _ = reviewed(call, pm, criteria, [[[7, 1, 1]]])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert (row.aggregate, row.spread, row.disagreement) == (Decimal("4"), Decimal("0"), False)
 
 
@@ -176,7 +180,7 @@ def test_a_criterion_mean_below_its_threshold_makes_the_application_unfundable(c
     criteria[1].threshold = Decimal("4.66")  # Feasibility's mean is 14/3 = 4.67: passes
     criteria[1].save()
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert row.threshold_failures == ["Impact"]
     assert (row.fundable, row.fits, row.rank) == (False, False, 1)
 
@@ -185,7 +189,7 @@ def test_a_criterion_mean_exactly_at_its_threshold_passes(call, pm, criteria):
     criteria[0].threshold = 5
     criteria[0].save()
     (application,), _ = reviewed(call, pm, criteria, [[[6, 3, 4], [4, 4, 4]]])  # mean 5
-    assert row_for(selectors.ranking_for(call), application).threshold_failures == []
+    assert row_for(ranking_for(call), application).threshold_failures == []
 
 
 @pytest.mark.parametrize("threshold, failures", [("4.92", ["Total score"]), ("4.91", [])])
@@ -193,7 +197,7 @@ def test_the_total_threshold(call, pm, criteria, threshold, failures):
     call.total_threshold = Decimal(threshold)  # the aggregate is 4.9166…
     call.save()
     (application,), _ = reviewed(call, pm, criteria, [THREE_REVIEWS])
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert row.threshold_failures == failures
     assert row.fits is (failures == [])
 
@@ -210,8 +214,8 @@ def test_best_first_ties_flagged_in_registration_order_and_unreviewed_last(call,
         [[[4, 4, 4]], [[6, 6, 6]], [[5, 3, 3]], [], [[5, 5, 5]]],
     )
     draft_only = apps[3]
-    assignment = services.assignment_add(member=members[0], application=draft_only, by=pm)
-    services.review_save(
+    assignment = assignment_add(member=members[0], application=draft_only, by=pm)
+    review_save(
         assignment=assignment,
         by=members[0].user,
         scores={c.pk: 7 for c in criteria},
@@ -219,7 +223,7 @@ def test_best_first_ties_flagged_in_registration_order_and_unreviewed_last(call,
         recommendation="fund",
     )
 
-    ranking = selectors.ranking_for(call)
+    ranking = ranking_for(call)
 
     assert [(r.application, r.aggregate, r.rank, r.tied, r.assigned) for r in ranking.rows] == [
         (apps[1], Decimal("6"), 1, False, 1),
@@ -240,7 +244,7 @@ def test_best_first_ties_flagged_in_registration_order_and_unreviewed_last(call,
 def test_only_applications_whose_review_has_started_are_ranked(call, pm, criteria):
     (in_review,), _ = reviewed(call, pm, criteria, [[[4, 4, 4]]])
     factories.ApplicationFactory(call=call)  # a draft
-    assert [r.application for r in selectors.ranking_for(call).rows] == [in_review]
+    assert [r.application for r in ranking_for(call).rows] == [in_review]
 
 
 def test_title_and_amount_come_from_the_submitted_version(call, pm, criteria):
@@ -249,7 +253,7 @@ def test_title_and_amount_come_from_the_submitted_version(call, pm, criteria):
     type(application).objects.filter(pk=application.pk).update(
         title="Edited afterwards", requested_amount=1
     )
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert (row.title, row.requested_amount) == (application.title, 420_000)
 
 
@@ -257,7 +261,7 @@ def test_title_and_amount_come_from_the_submitted_version(call, pm, criteria):
 def test_a_conflicted_reviewers_submitted_score_never_counts(call, pm, criteria, how):
     (application,), (kept, conflicted) = reviewed(call, pm, criteria, [[[4, 4, 4], [7, 7, 7]]])
     if how == "declared":
-        services.conflicts_declare(
+        conflicts_declare(
             member=conflicted,
             by=conflicted.user,
             declarations=[
@@ -269,14 +273,14 @@ def test_a_conflicted_reviewers_submitted_score_never_counts(call, pm, criteria,
             ],
         )
     elif how == "employer":
-        services.panel_member_set_employer(
+        panel_member_set_employer(
             member=conflicted, by=pm, employer_orgnr=application.organisation.orgnr
         )
     else:
-        services.conflict_override(
+        conflict_override(
             member=conflicted, application=application, by=pm, has_conflict=True, reason="Found."
         )
-    row = row_for(selectors.ranking_for(call), application)
+    row = row_for(ranking_for(call), application)
     assert (row.review_scores, row.aggregate, row.assigned) == ([Decimal("4")], Decimal("4"), 1)
 
 
@@ -285,10 +289,10 @@ def test_a_removed_reviewers_draft_never_counts(call, pm, criteria):
     # A second reviewer writes a draft and is then taken off.
     extra = factories.PanelMemberFactory(call=call)
     factories.declare_none(extra, [application])
-    assignment = services.assignment_add(member=extra, application=application, by=pm)
-    services.review_save(assignment=assignment, by=extra.user, scores={c.pk: 7 for c in criteria})
-    services.assignment_remove(assignment=assignment, by=pm)
-    row = row_for(selectors.ranking_for(call), application)
+    assignment = assignment_add(member=extra, application=application, by=pm)
+    review_save(assignment=assignment, by=extra.user, scores={c.pk: 7 for c in criteria})
+    assignment_remove(assignment=assignment, by=pm)
+    row = row_for(ranking_for(call), application)
     assert (row.review_scores, row.assigned) == ([Decimal("4")], 1)
 
 
@@ -304,7 +308,7 @@ def test_funding_line_passes_over_what_does_not_fit_and_goes_on(call, pm, criter
         [[[7, 7, 7]], [[6, 6, 6]], [[5, 5, 5]]],
         amounts=[600_000, 500_000, 300_000],
     )
-    ranking = selectors.ranking_for(call)
+    ranking = ranking_for(call)
     assert [(r.application, r.fits, r.remaining_after) for r in ranking.rows] == [
         (apps[0], True, 400_000),
         (apps[1], False, 400_000),
@@ -321,7 +325,7 @@ def test_funding_line_starts_from_what_is_already_committed(call, pm, criteria):
         [[[7, 7, 7]], [[6, 6, 6]], [[5, 5, 5]]],
         amounts=[600_000, 500_000, 300_000],
     )
-    ranking = selectors.ranking_for(call, committed=200_000)
+    ranking = ranking_for(call, committed=200_000)
     assert [(r.fits, r.remaining_after) for r in ranking.rows] == [
         (True, 200_000),
         (False, 200_000),
@@ -340,7 +344,7 @@ def test_an_unfundable_application_takes_nothing_from_the_budget(call, pm, crite
         [[[6, 7, 7]], [[7, 5, 5]], [[7, 4, 4]]],  # 6.5 (fails Relevance), 6, 5.5
         amounts=[600_000, 500_000, 500_000],
     )
-    ranking = selectors.ranking_for(call)
+    ranking = ranking_for(call)
     assert [(r.application, r.fundable, r.fits, r.remaining_after) for r in ranking.rows] == [
         (apps[0], False, False, 1_000_000),
         (apps[1], True, True, 500_000),
@@ -353,7 +357,7 @@ def test_an_unfundable_application_takes_nothing_from_the_budget(call, pm, crite
 
 def ranking_queries(call) -> int:
     with CaptureQueriesContext(connection) as captured:
-        ranking = selectors.ranking_for(call)
+        ranking = ranking_for(call)
         for row in ranking.rows:
             str(row.application.organisation.name), row.title
     return len(captured)
@@ -396,7 +400,7 @@ def test_decided_applications_leave_the_walk_and_approvals_count_as_committed(ca
     for decision in (approval, rejection):
         decision_confirm(decision=decision, by=decider)
 
-    ranking = selectors.ranking_for(call)
+    ranking = ranking_for(call)
 
     assert ranking.committed == 450_000
     assert [(r.decided, r.fits, r.remaining_after) for r in ranking.rows] == [

@@ -4,7 +4,8 @@ import pytest
 import rules
 from django.contrib.auth.models import AnonymousUser
 
-from reviews import services
+from reviews.services.assignments import assignment_add
+from reviews.services.conflicts import conflict_override
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,8 @@ def world():
     assigned, unassigned, removed = factories.PanelMemberFactory.create_batch(3, call=call)
     for member in (assigned, removed):
         factories.declare_none(member, [application])
-        services.assignment_add(member=member, application=application, by=pm)
-    services.conflict_override(
+        assignment_add(member=member, application=application, by=pm)
+    conflict_override(
         member=removed, application=application, by=pm, has_conflict=True, reason="Found."
     )
     # On another call's panel, and assigned there.
@@ -42,7 +43,7 @@ def world():
     elsewhere = factories.applications_in_review(other_call, by=pm)[0]
     other_member = factories.PanelMemberFactory(call=other_call)
     factories.declare_none(other_member, [elsewhere])
-    services.assignment_add(member=other_member, application=elsewhere, by=pm)
+    assignment_add(member=other_member, application=elsewhere, by=pm)
     users = {
         "anonymous": AnonymousUser(),
         "applicant": factories.applicant_for(application, is_admin=True, is_signatory=True),

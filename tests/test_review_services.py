@@ -11,7 +11,6 @@ from django.utils import translation
 from applications.enums import ApplicationState
 from applications.models import ApplicationTransition
 from applications.services.transitions import application_withdraw
-from reviews import selectors, services
 from reviews.enums import ConflictGround, ReviewStatus
 from reviews.models import (
     Assignment,
@@ -23,7 +22,19 @@ from reviews.models import (
     Review,
     Score,
 )
-from reviews.services import Declaration
+from reviews.selectors import conflicts as conflict_selectors
+from reviews.selectors.assignments import assignment_for_reviewer, assignments_for_reviewer
+from reviews.selectors.conflicts import conflict_pairs, declared_pairs
+from reviews.selectors.reviews import other_reviews_visible, other_submitted_reviews
+from reviews.services.assignments import assignment_add, assignment_remove, assignments_auto
+from reviews.services.conflicts import Declaration, conflict_override, conflicts_declare
+from reviews.services.panel import panel_invitation_accept, panel_invite, panel_member_set_employer
+from reviews.services.reviewing import (
+    consensus_comment_save,
+    review_complete,
+    review_save,
+    review_submit,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +77,7 @@ def member(review_call):
 @pytest.fixture
 def assignment(member, in_review, pm, criteria):
     factories.declare_none(member, [in_review])
-    return services.assignment_add(member=member, application=in_review, by=pm)
+    return assignment_add(member=member, application=in_review, by=pm)
 
 
 def messages(excinfo) -> list[str]:
@@ -83,11 +94,11 @@ def active(member, application) -> bool:
 
 
 def test_programme_manager_invites_and_the_invited_person_takes_the_seat(review_call, pm):
-    invitation = services.panel_invite(call=review_call, by=pm, email=" Rita@Example.se ")
+    invitation = panel_invite(call=review_call, by=pm, email=" Rita@Example.se ")
     assert invitation.email == "rita@example.se"
     rita = factories.UserFactory(email="rita@example.se")
 
-    member = services.panel_invitation_accept(
+    member = panel_invitation_accept(
         invitation=invitation, by=rita, employer_orgnr="2120000142", employer_name=" Region X "
     )
 
@@ -98,25 +109,25 @@ def test_programme_manager_invites_and_the_invited_person_takes_the_seat(review_
 
 
 def test_invitation_cannot_be_accepted_twice_or_by_another_address(review_call, pm):
-    invitation = services.panel_invite(call=review_call, by=pm, email="rita@example.se")
+    invitation = panel_invite(call=review_call, by=pm, email="rita@example.se")
     with pytest.raises(ValidationError) as excinfo:
-        services.panel_invitation_accept(
+        panel_invitation_accept(
             invitation=invitation, by=factories.UserFactory(), employer_orgnr=""
         )
     assert messages(excinfo) == [
         "This invitation was sent to rita@example.se. Log in with that address to accept it."
     ]
     rita = factories.UserFactory(email="rita@example.se")
-    services.panel_invitation_accept(invitation=invitation, by=rita, employer_orgnr="")
+    panel_invitation_accept(invitation=invitation, by=rita, employer_orgnr="")
     with pytest.raises(ValidationError) as excinfo:
-        services.panel_invitation_accept(invitation=invitation, by=rita, employer_orgnr="")
+        panel_invitation_accept(invitation=invitation, by=rita, employer_orgnr="")
     assert messages(excinfo) == ["This invitation has expired or has already been used."]
     assert PanelMember.objects.filter(call=review_call).count() == 1
 
 
 def test_inviting_a_panel_member_again_is_refused(review_call, pm, member):
     with pytest.raises(ValidationError) as excinfo:
-        services.panel_invite(call=review_call, by=pm, email=member.user.email.upper())
+        panel_invite(call=review_call, by=pm, email=member.user.email.upper())
     assert messages(excinfo) == [f"{member.user.email} is already on the panel."]
     assert not PanelInvitation.objects.exists()
 
@@ -129,7 +140,7 @@ def test_only_a_programme_manager_invites(review_call, role, member, application
         "applicant": factories.applicant_for(application),
     }[role]
     with pytest.raises(PermissionDenied):
-        services.panel_invite(call=review_call, by=user, email="x@example.se")
+        panel_invite(call=review_call, by=user, email="x@example.se")
     assert not PanelInvitation.objects.exists()
 
 
@@ -137,7 +148,7 @@ def test_only_a_programme_manager_invites(review_call, role, member, application
 
 
 def test_declared_conflict_is_a_conflict(member, in_review):
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[
@@ -154,20 +165,20 @@ def test_declared_conflict_is_a_conflict(member, in_review):
         ConflictGround.CLOSE_RELATION,
         "My sister leads the project.",
     )
-    assert selectors.has_conflict(member, in_review) is True
-    assert selectors.conflict_pairs(member.call) == {(member.pk, in_review.pk)}
+    assert conflict_selectors.has_conflict(member, in_review) is True
+    assert conflict_pairs(member.call) == {(member.pk, in_review.pk)}
 
 
 def test_declared_none_is_no_conflict(member, in_review):
     factories.declare_none(member, [in_review])
-    assert selectors.has_conflict(member, in_review) is False
-    assert selectors.conflict_pairs(member.call) == set()
-    assert selectors.declared_pairs(member.call) == {(member.pk, in_review.pk)}
+    assert conflict_selectors.has_conflict(member, in_review) is False
+    assert conflict_pairs(member.call) == set()
+    assert declared_pairs(member.call) == {(member.pk, in_review.pk)}
 
 
 def test_a_conflict_needs_a_ground(member, in_review):
     with pytest.raises(ValidationError) as excinfo:
-        services.conflicts_declare(
+        conflicts_declare(
             member=member,
             by=member.user,
             declarations=[Declaration(application_id=in_review.pk, has_conflict=True)],
@@ -183,7 +194,7 @@ def test_declaring_outside_the_calls_scope_is_refused_and_nothing_is_saved(
     elsewhere = factories.submitted_application()
     for outside in (draft, elsewhere):
         with pytest.raises(ValidationError) as excinfo:
-            services.conflicts_declare(
+            conflicts_declare(
                 member=member,
                 by=member.user,
                 declarations=[
@@ -199,7 +210,7 @@ def test_only_the_member_declares_for_themselves(member, in_review, pm):
     other_member = factories.PanelMemberFactory(call=member.call)
     for user in (other_member.user, pm):
         with pytest.raises(PermissionDenied):
-            services.conflicts_declare(
+            conflicts_declare(
                 member=member,
                 by=user,
                 declarations=[Declaration(application_id=in_review.pk, has_conflict=False)],
@@ -211,9 +222,9 @@ def test_reviewer_cannot_lift_their_declared_conflict(member, in_review):
     conflict = Declaration(
         application_id=in_review.pk, has_conflict=True, ground=ConflictGround.OWN_INTEREST
     )
-    services.conflicts_declare(member=member, by=member.user, declarations=[conflict])
+    conflicts_declare(member=member, by=member.user, declarations=[conflict])
     with pytest.raises(ValidationError) as excinfo:
-        services.conflicts_declare(
+        conflicts_declare(
             member=member,
             by=member.user,
             declarations=[Declaration(application_id=in_review.pk, has_conflict=False)],
@@ -222,12 +233,12 @@ def test_reviewer_cannot_lift_their_declared_conflict(member, in_review):
         "A declared conflict of interest can only be lifted by a programme manager."
     ]
     assert ConflictDeclaration.objects.get().has_conflict is True
-    assert selectors.has_conflict(member, in_review) is True
+    assert conflict_selectors.has_conflict(member, in_review) is True
 
 
 def test_a_conflict_and_none_for_the_same_application_in_one_request_is_refused(member, in_review):
     with pytest.raises(ValidationError) as excinfo:
-        services.conflicts_declare(
+        conflicts_declare(
             member=member,
             by=member.user,
             declarations=[
@@ -249,12 +260,12 @@ def test_declaring_the_same_application_twice_in_one_request_keeps_one_declarati
     member, in_review
 ):
     none = Declaration(application_id=in_review.pk, has_conflict=False)
-    services.conflicts_declare(member=member, by=member.user, declarations=[none, none])
+    conflicts_declare(member=member, by=member.user, declarations=[none, none])
     assert ConflictDeclaration.objects.filter(member=member).count() == 1
 
 
 def test_none_later_becoming_a_conflict_removes_the_assignment(assignment, member, in_review):
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[
@@ -274,28 +285,26 @@ def test_employer_match_is_a_conflict(review_call, pm):
     organisation = factories.OrganisationFactory()
     application = factories.applications_in_review(review_call, by=pm, organisation=organisation)[0]
     member = factories.PanelMemberFactory(call=review_call, employer_orgnr=organisation.orgnr)
-    assert selectors.has_conflict(member, application) is True
-    assert selectors.conflict_pairs(review_call) == {(member.pk, application.pk)}
+    assert conflict_selectors.has_conflict(member, application) is True
+    assert conflict_pairs(review_call) == {(member.pk, application.pk)}
 
 
 def test_setting_the_employer_to_the_applicant_removes_the_assignment(
     assignment, member, in_review
 ):
-    services.panel_member_set_employer(
+    panel_member_set_employer(
         member=member, by=member.user, employer_orgnr=in_review.organisation.orgnr
     )
     assignment.refresh_from_db()
     assert assignment.removed_at is not None
     member.refresh_from_db()
-    assert selectors.has_conflict(member, in_review) is True
+    assert conflict_selectors.has_conflict(member, in_review) is True
 
 
 def test_another_reviewer_cannot_set_a_members_employer(member):
     other = factories.PanelMemberFactory(call=member.call)
     with pytest.raises(PermissionDenied):
-        services.panel_member_set_employer(
-            member=member, by=other.user, employer_orgnr="212000-0142"
-        )
+        panel_member_set_employer(member=member, by=other.user, employer_orgnr="212000-0142")
     member.refresh_from_db()
     assert member.employer_orgnr == ""
 
@@ -303,70 +312,68 @@ def test_another_reviewer_cannot_set_a_members_employer(member):
 def test_manager_adds_a_conflict_with_a_reason_and_it_removes_the_assignment(
     assignment, member, in_review, pm
 ):
-    override = services.conflict_override(
+    override = conflict_override(
         member=member, application=in_review, by=pm, has_conflict=True, reason=" Former boss. "
     )
     assert (override.reason, override.decided_by) == ("Former boss.", pm)
-    assert selectors.has_conflict(member, in_review) is True
+    assert conflict_selectors.has_conflict(member, in_review) is True
     assert not active(member, in_review)
 
 
 def test_manager_lifts_a_declared_conflict_and_the_member_can_then_be_assigned(
     member, in_review, pm
 ):
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[
             Declaration(application_id=in_review.pk, has_conflict=True, ground=ConflictGround.OTHER)
         ],
     )
-    services.conflict_override(
+    conflict_override(
         member=member,
         application=in_review,
         by=pm,
         has_conflict=False,
         reason="Met once at a conference.",
     )
-    assert selectors.has_conflict(member, in_review) is False
-    assert selectors.conflict_pairs(member.call) == set()
-    assert services.assignment_add(member=member, application=in_review, by=pm).is_active
+    assert conflict_selectors.has_conflict(member, in_review) is False
+    assert conflict_pairs(member.call) == set()
+    assert assignment_add(member=member, application=in_review, by=pm).is_active
 
 
 def test_manager_lifts_an_employer_match(review_call, pm):
     organisation = factories.OrganisationFactory()
     application = factories.applications_in_review(review_call, by=pm, organisation=organisation)[0]
     member = factories.PanelMemberFactory(call=review_call, employer_orgnr=organisation.orgnr)
-    services.conflict_override(
+    conflict_override(
         member=member,
         application=application,
         by=pm,
         has_conflict=False,
         reason="Left that employer last year.",
     )
-    assert selectors.has_conflict(member, application) is False
-    assert selectors.conflict_pairs(review_call) == set()
+    assert conflict_selectors.has_conflict(member, application) is False
+    assert conflict_pairs(review_call) == set()
 
 
 def test_the_latest_override_wins(member, in_review, pm):
     factories.declare_none(member, [in_review])
     for has_conflict in (True, False, True):
-        services.conflict_override(
+        conflict_override(
             member=member, application=in_review, by=pm, has_conflict=has_conflict, reason="r"
         )
-    assert selectors.has_conflict(member, in_review) is True
-    assert (member.pk, in_review.pk) in selectors.conflict_pairs(member.call)
-    services.conflict_override(
-        member=member, application=in_review, by=pm, has_conflict=False, reason="r"
-    )
-    assert selectors.has_conflict(member, in_review) is False
-    assert selectors.conflict_pairs(member.call) == set()
+    assert conflict_selectors.has_conflict(member, in_review) is True
+    assert (member.pk, in_review.pk) in conflict_pairs(member.call)
+    conflict_override(member=member, application=in_review, by=pm, has_conflict=False, reason="r")
+    assert conflict_selectors.has_conflict(member, in_review) is False
+    assert conflict_pairs(member.call) == set()
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_an_override_needs_a_reason(member, in_review, pm, reason):
     with pytest.raises(ValidationError) as excinfo:
-        services.conflict_override(
+        conflict_override(
             member=member, application=in_review, by=pm, has_conflict=True, reason=reason
         )
     assert messages(excinfo) == ["Give the reason for the decision on the conflict of interest."]
@@ -376,7 +383,7 @@ def test_an_override_needs_a_reason(member, in_review, pm, reason):
 def test_an_override_for_another_calls_application_is_refused(member, pm):
     elsewhere = factories.applications_in_review(factories.CallFactory(), by=pm)[0]
     with pytest.raises(ValidationError) as excinfo:
-        services.conflict_override(
+        conflict_override(
             member=member, application=elsewhere, by=pm, has_conflict=True, reason="r"
         )
     assert messages(excinfo) == ["The reviewer is not on this call's panel."]
@@ -387,7 +394,7 @@ def test_an_override_for_another_calls_application_is_refused(member, pm):
 def test_only_a_programme_manager_overrides(member, in_review, role):
     user = factories.decision_maker() if role == "decision_maker" else member.user
     with pytest.raises(PermissionDenied):
-        services.conflict_override(
+        conflict_override(
             member=member, application=in_review, by=user, has_conflict=False, reason="r"
         )
     assert not ConflictOverride.objects.exists()
@@ -398,7 +405,7 @@ def test_only_a_programme_manager_overrides(member, in_review, role):
 
 def test_manager_assigns_a_declared_reviewer(member, in_review, pm):
     factories.declare_none(member, [in_review])
-    assignment = services.assignment_add(member=member, application=in_review, by=pm)
+    assignment = assignment_add(member=member, application=in_review, by=pm)
     assert (assignment.member, assignment.application, assignment.assigned_by) == (
         member,
         in_review,
@@ -409,7 +416,7 @@ def test_manager_assigns_a_declared_reviewer(member, in_review, pm):
 
 def test_manual_add_refuses_a_reviewer_who_has_not_declared(member, in_review, pm):
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_add(member=member, application=in_review, by=pm)
+        assignment_add(member=member, application=in_review, by=pm)
     assert messages(excinfo) == [
         f"{member.user.full_name} has not yet declared conflicts of interest for this application."
     ]
@@ -419,7 +426,7 @@ def test_manual_add_refuses_a_reviewer_who_has_not_declared(member, in_review, p
 @pytest.mark.parametrize("how", ["declared", "employer", "override"])
 def test_manual_add_refuses_a_conflicted_reviewer(member, in_review, pm, how):
     if how == "declared":
-        services.conflicts_declare(
+        conflicts_declare(
             member=member,
             by=member.user,
             declarations=[
@@ -431,16 +438,16 @@ def test_manual_add_refuses_a_conflicted_reviewer(member, in_review, pm, how):
     else:
         factories.declare_none(member, [in_review])
     if how == "employer":
-        services.panel_member_set_employer(
+        panel_member_set_employer(
             member=member, by=member.user, employer_orgnr=in_review.organisation.orgnr
         )
         member.refresh_from_db()
     if how == "override":
-        services.conflict_override(
+        conflict_override(
             member=member, application=in_review, by=pm, has_conflict=True, reason="Partner."
         )
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_add(member=member, application=in_review, by=pm)
+        assignment_add(member=member, application=in_review, by=pm)
     assert messages(excinfo) == [
         f"{member.user.full_name} has a conflict of interest with this application."
     ]
@@ -451,7 +458,7 @@ def test_manual_add_refuses_an_application_not_in_review(member, review_call, pm
     submitted = factories.submitted_application(review_call)
     factories.declare_none(member, [submitted])
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_add(member=member, application=submitted, by=pm)
+        assignment_add(member=member, application=submitted, by=pm)
     assert messages(excinfo) == ["Only applications in review can be assigned."]
     assert not Assignment.objects.exists()
 
@@ -459,28 +466,28 @@ def test_manual_add_refuses_an_application_not_in_review(member, review_call, pm
 def test_manual_add_refuses_a_member_of_another_calls_panel(in_review, pm):
     other_member = factories.PanelMemberFactory()
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_add(member=other_member, application=in_review, by=pm)
+        assignment_add(member=other_member, application=in_review, by=pm)
     assert messages(excinfo) == ["The reviewer is not on this call's panel."]
     assert not Assignment.objects.exists()
 
 
 def test_manual_add_refuses_a_reviewer_already_assigned(assignment, member, in_review, pm):
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_add(member=member, application=in_review, by=pm)
+        assignment_add(member=member, application=in_review, by=pm)
     assert messages(excinfo) == [f"{member.user.full_name} is already assigned."]
     assert Assignment.objects.count() == 1
 
 
 def test_manual_add_after_a_removal_brings_the_assignment_back(assignment, member, in_review, pm):
-    services.assignment_remove(assignment=assignment, by=pm, reason="Too busy.")
+    assignment_remove(assignment=assignment, by=pm, reason="Too busy.")
     assignment.refresh_from_db()
     assert (assignment.is_active, assignment.removed_reason) == (False, "Too busy.")
-    again = services.assignment_add(member=member, application=in_review, by=pm)
+    again = assignment_add(member=member, application=in_review, by=pm)
     assert (again.pk, again.is_active, again.removed_reason) == (assignment.pk, True, "")
 
 
 def test_removing_without_a_reason_records_who_removed_it(assignment, pm):
-    services.assignment_remove(assignment=assignment, by=pm)
+    assignment_remove(assignment=assignment, by=pm)
     assignment.refresh_from_db()
     assert assignment.removed_reason == "Removed by a programme manager"
 
@@ -488,7 +495,7 @@ def test_removing_without_a_reason_records_who_removed_it(assignment, pm):
 def test_a_submitted_review_cannot_be_removed_with_its_assignment(assignment, criteria, pm):
     factories.submit_review(assignment, {criteria[0]: 5, criteria[1]: 4})
     with pytest.raises(ValidationError) as excinfo:
-        services.assignment_remove(assignment=assignment, by=pm)
+        assignment_remove(assignment=assignment, by=pm)
     assert messages(excinfo) == [
         "The review has been submitted. Record a conflict of interest to exclude it."
     ]
@@ -500,11 +507,11 @@ def test_a_submitted_review_cannot_be_removed_with_its_assignment(assignment, cr
 def test_only_a_programme_manager_assigns_and_removes(assignment, member, in_review, role):
     user = factories.decision_maker() if role == "decision_maker" else member.user
     with pytest.raises(PermissionDenied):
-        services.assignment_add(member=member, application=in_review, by=user)
+        assignment_add(member=member, application=in_review, by=user)
     with pytest.raises(PermissionDenied):
-        services.assignment_remove(assignment=assignment, by=user)
+        assignment_remove(assignment=assignment, by=user)
     with pytest.raises(PermissionDenied):
-        services.assignments_auto(call=member.call, by=user)
+        assignments_auto(call=member.call, by=user)
     assignment.refresh_from_db()
     assert assignment.is_active
 
@@ -513,7 +520,7 @@ def test_only_a_programme_manager_assigns_and_removes(assignment, member, in_rev
 
 
 def save(assignment, scores, **fields):
-    return services.review_save(
+    return review_save(
         assignment=assignment,
         by=assignment.member.user,
         scores={criterion.pk: value for criterion, value in scores.items()},
@@ -583,7 +590,7 @@ def test_submitting_an_incomplete_review_names_what_is_missing_and_keeps_the_dra
 ):
     save(assignment, {criteria[1]: 4})
     with pytest.raises(ValidationError) as excinfo:
-        services.review_submit(assignment=assignment, by=assignment.member.user)
+        review_submit(assignment=assignment, by=assignment.member.user)
     assert messages(excinfo) == [
         "Score every criterion: Relevance.",
         "Choose a recommendation.",
@@ -607,7 +614,7 @@ def test_submit_needs_a_recommendation_and_a_comment_for_the_applicant(
     fields[missing] = "   " if missing == "comment_for_applicant" else ""
     save(assignment, {criteria[0]: 3, criteria[1]: 4}, **fields)
     with pytest.raises(ValidationError) as excinfo:
-        services.review_submit(assignment=assignment, by=assignment.member.user)
+        review_submit(assignment=assignment, by=assignment.member.user)
     assert messages(excinfo) == [message]
     assert Review.objects.get().status == ReviewStatus.DRAFT
 
@@ -616,7 +623,7 @@ def test_submitted_review_is_locked_against_every_change(assignment, criteria, r
     # A second reviewer keeps the application in review, so the lock is the only refusal.
     second = factories.PanelMemberFactory(call=review_call)
     factories.declare_none(second, [assignment.application])
-    services.assignment_add(member=second, application=assignment.application, by=pm)
+    assignment_add(member=second, application=assignment.application, by=pm)
     review = factories.submit_review(assignment, {criteria[0]: 5, criteria[1]: 4})
     submitted_at = review.submitted_at
     locked = ["The review has been submitted and can no longer be changed."]
@@ -625,7 +632,7 @@ def test_submitted_review_is_locked_against_every_change(assignment, criteria, r
         lambda: save(assignment, {criteria[0]: 1}),
         lambda: save(assignment, {criteria[0]: None}),
         lambda: save(assignment, {}, comment_for_applicant="Changed.", recommendation="fund"),
-        lambda: services.review_submit(assignment=assignment, by=assignment.member.user),
+        lambda: review_submit(assignment=assignment, by=assignment.member.user),
     ]
     for attempt in attempts:
         with pytest.raises(ValidationError) as excinfo:
@@ -649,7 +656,7 @@ def test_review_of_an_application_no_longer_in_review_is_refused(assignment, cri
     )
     for attempt in (
         lambda: save(assignment, {criteria[0]: 6}, comment_for_applicant="Late."),
-        lambda: services.review_submit(assignment=assignment, by=assignment.member.user),
+        lambda: review_submit(assignment=assignment, by=assignment.member.user),
     ):
         with pytest.raises(ValidationError) as excinfo:
             attempt()
@@ -667,16 +674,16 @@ def test_another_persons_assignment_is_refused(assignment, criteria, who, pm):
         "applicant": factories.applicant_for(assignment.application),
     }[who]
     with pytest.raises(PermissionDenied):
-        services.review_save(
+        review_save(
             assignment=assignment, by=user, scores={criteria[0].pk: 3}, recommendation="fund"
         )
     with pytest.raises(PermissionDenied):
-        services.review_submit(assignment=assignment, by=user)
+        review_submit(assignment=assignment, by=user)
     assert not Review.objects.exists()
 
 
 def test_a_removed_assignment_cannot_be_reviewed(assignment, criteria, pm):
-    services.assignment_remove(assignment=assignment, by=pm)
+    assignment_remove(assignment=assignment, by=pm)
     with pytest.raises(PermissionDenied):
         save(assignment, {criteria[0]: 3})
     assert not Review.objects.exists()
@@ -688,12 +695,10 @@ def test_the_last_submitted_review_completes_review_by_the_system(
     members = factories.PanelMemberFactory.create_batch(3, call=review_call)
     for member in members:
         factories.declare_none(member, [in_review])
-    first, second, third = (
-        services.assignment_add(member=m, application=in_review, by=pm) for m in members
-    )
+    first, second, third = (assignment_add(member=m, application=in_review, by=pm) for m in members)
     # A removed reviewer's unfinished draft does not hold the application back.
     save(third, {criteria[0]: 2})
-    services.assignment_remove(assignment=third, by=pm)
+    assignment_remove(assignment=third, by=pm)
 
     factories.submit_review(first, {criteria[0]: 5, criteria[1]: 4})
     in_review.refresh_from_db()
@@ -723,12 +728,12 @@ def test_fewer_submitted_reviews_than_the_minimum_do_not_complete_review(
 def test_manager_completes_review_once_the_minimum_is_in(review_call, assignment, criteria, pm):
     application = assignment.application
     with pytest.raises(ValidationError) as excinfo:
-        services.review_complete(application=application, by=pm)
+        review_complete(application=application, by=pm)
     assert messages(excinfo) == ["0 of at least 2 reviews are submitted."]
 
     factories.submit_review(assignment, {criteria[0]: 5, criteria[1]: 4})
     with pytest.raises(ValidationError) as excinfo:
-        services.review_complete(application=application, by=pm)
+        review_complete(application=application, by=pm)
     assert messages(excinfo) == ["1 of at least 2 reviews are submitted."]
     application.refresh_from_db()
     assert application.state == ApplicationState.IN_REVIEW
@@ -736,7 +741,7 @@ def test_manager_completes_review_once_the_minimum_is_in(review_call, assignment
     review_call.min_reviews = 1
     review_call.save()
     application.refresh_from_db()
-    services.review_complete(application=application, by=pm)
+    review_complete(application=application, by=pm)
     application.refresh_from_db()
     assert application.state == ApplicationState.REVIEWED
     log = ApplicationTransition.objects.filter(application=application).latest("pk")
@@ -754,25 +759,25 @@ def test_only_a_programme_manager_completes_review(assignment, criteria, role, r
     }[role]
     application = assignment.application
     with pytest.raises(PermissionDenied):
-        services.review_complete(application=application, by=user)
+        review_complete(application=application, by=user)
     application.refresh_from_db()
     assert application.state == ApplicationState.IN_REVIEW
 
 
 def test_consensus_comment_is_written_and_rewritten_by_the_manager(in_review, pm):
-    services.consensus_comment_save(application=in_review, by=pm, text=" First. ")
-    services.consensus_comment_save(application=in_review, by=pm, text="Second.")
+    consensus_comment_save(application=in_review, by=pm, text=" First. ")
+    consensus_comment_save(application=in_review, by=pm, text="Second.")
     comment = ConsensusComment.objects.get()
     assert (comment.application, comment.text, comment.written_by) == (in_review, "Second.", pm)
 
 
 def test_consensus_comment_needs_text_and_a_programme_manager(in_review, pm, member):
     with pytest.raises(ValidationError) as excinfo:
-        services.consensus_comment_save(application=in_review, by=pm, text="  ")
+        consensus_comment_save(application=in_review, by=pm, text="  ")
     assert messages(excinfo) == ["Write the comment for the applicant."]
     for user in (factories.decision_maker(), member.user):
         with pytest.raises(PermissionDenied):
-            services.consensus_comment_save(application=in_review, by=user, text="Hi.")
+            consensus_comment_save(application=in_review, by=user, text="Hi.")
     assert not ConsensusComment.objects.exists()
 
 
@@ -793,17 +798,15 @@ def test_other_reviews_follow_the_calls_policy(
     members = factories.PanelMemberFactory.create_batch(2, call=review_call)
     for m in members:
         factories.declare_none(m, [in_review])
-    mine, theirs = (
-        services.assignment_add(member=m, application=in_review, by=pm) for m in members
-    )
+    mine, theirs = (assignment_add(member=m, application=in_review, by=pm) for m in members)
     factories.submit_review(theirs, {criteria[0]: 5, criteria[1]: 4})
 
-    mine = selectors.assignment_for_reviewer(members[0].user, in_review.pk)
-    assert selectors.other_reviews_visible(mine) is before_own
+    mine = assignment_for_reviewer(members[0].user, in_review.pk)
+    assert other_reviews_visible(mine) is before_own
     factories.submit_review(mine, {criteria[0]: 2, criteria[1]: 2})
-    mine = selectors.assignment_for_reviewer(members[0].user, in_review.pk)
-    assert selectors.other_reviews_visible(mine) is after_own
-    assert [r.assignment for r in selectors.other_submitted_reviews(mine)] == [theirs]
+    mine = assignment_for_reviewer(members[0].user, in_review.pk)
+    assert other_reviews_visible(mine) is after_own
+    assert [r.assignment for r in other_submitted_reviews(mine)] == [theirs]
 
 
 def test_other_submitted_reviews_leave_out_drafts_and_removed_reviewers(
@@ -815,15 +818,15 @@ def test_other_submitted_reviews_leave_out_drafts_and_removed_reviewers(
     for m in members:
         factories.declare_none(m, [in_review])
     mine, submitted, draft, removed = (
-        services.assignment_add(member=m, application=in_review, by=pm) for m in members
+        assignment_add(member=m, application=in_review, by=pm) for m in members
     )
     factories.submit_review(submitted, {criteria[0]: 5, criteria[1]: 4})
     save(draft, {criteria[0]: 5})
     factories.submit_review(removed, {criteria[0]: 1, criteria[1]: 1})
-    services.conflict_override(
+    conflict_override(
         member=removed.member, application=in_review, by=pm, has_conflict=True, reason="Found."
     )
-    assert [r.assignment for r in selectors.other_submitted_reviews(mine)] == [submitted]
+    assert [r.assignment for r in other_submitted_reviews(mine)] == [submitted]
 
 
 def test_a_reviewers_assignments_are_only_their_active_ones(review_call, criteria, pm):
@@ -831,14 +834,12 @@ def test_a_reviewers_assignments_are_only_their_active_ones(review_call, criteri
     member, other = factories.PanelMemberFactory.create_batch(2, call=review_call)
     factories.declare_none(member, applications)
     factories.declare_none(other, applications)
-    kept, removed, _ = (
-        services.assignment_add(member=member, application=a, by=pm) for a in applications
-    )
-    services.assignment_add(member=other, application=applications[2], by=pm)
-    services.assignment_remove(assignment=removed, by=pm)
-    assert list(selectors.assignments_for_reviewer(member.user)) == [
+    kept, removed, _ = (assignment_add(member=member, application=a, by=pm) for a in applications)
+    assignment_add(member=other, application=applications[2], by=pm)
+    assignment_remove(assignment=removed, by=pm)
+    assert list(assignments_for_reviewer(member.user)) == [
         kept,
         Assignment.objects.get(member=member, application=applications[2]),
     ]
-    assert selectors.assignment_for_reviewer(member.user, applications[1].pk) is None
-    assert selectors.assignment_for_reviewer(other.user, applications[0].pk) is None
+    assert assignment_for_reviewer(member.user, applications[1].pk) is None
+    assert assignment_for_reviewer(other.user, applications[0].pk) is None

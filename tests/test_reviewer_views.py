@@ -20,7 +20,6 @@ from applications.services.transitions import (
 )
 from applications.services.working_copy import attachment_add
 from grants.enums import ScoreVisibility
-from reviews import services
 from reviews.enums import ConflictGround, ReviewStatus
 from reviews.models import (
     Assignment,
@@ -29,7 +28,10 @@ from reviews.models import (
     Review,
     Score,
 )
-from reviews.services import Declaration
+from reviews.services.assignments import assignment_add
+from reviews.services.conflicts import Declaration, conflicts_declare
+from reviews.services.panel import panel_invite, panel_member_set_employer
+from reviews.services.reviewing import review_complete, review_save, review_submit
 from tests import factories
 from tests.test_attachments import make_pdf
 
@@ -93,12 +95,12 @@ def in_review(call, manager, count=1, *, with_attachment=False) -> list[Applicat
 
 
 def assign(member, application, manager) -> Assignment:
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[Declaration(application_id=application.pk, has_conflict=False)],
     )
-    return services.assignment_add(member=member, application=application, by=manager)
+    return assignment_add(member=member, application=application, by=manager)
 
 
 @pytest.fixture
@@ -141,14 +143,14 @@ def is_login_redirect(response) -> bool:
 
 @pytest.fixture
 def invitation(call, manager):
-    return services.panel_invite(call=call, by=manager, email="granskare@example.se")
+    return panel_invite(call=call, by=manager, email="granskare@example.se")
 
 
 def test_panel_invitation_email_names_the_call_and_links_to_the_acceptance_page(
     call, manager, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.panel_invite(call=call, by=manager, email="Granskare@Example.se")
+        invitation = panel_invite(call=call, by=manager, email="Granskare@Example.se")
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["granskare@example.se"]
@@ -337,7 +339,7 @@ def test_a_crafted_post_cannot_turn_a_declared_conflict_back_into_none(
     client, call, manager, criteria, member
 ):
     (application,) = in_review(call, manager, 1)
-    services.conflicts_declare(
+    conflicts_declare(
         member=member,
         by=member.user,
         declarations=[
@@ -378,12 +380,12 @@ def test_dashboard_lists_the_reviewers_assignments_with_status_progress_and_due_
     first, second, third = in_review(call, manager, 3)
     assign(member, first, manager)
     assign(member, second, manager)
-    services.conflicts_declare(
+    conflicts_declare(
         member=member, by=member.user, declarations=[Declaration(third.pk, has_conflict=False)]
     )
     Application.objects.filter(pk=first.pk).update(title="Working copy title")
     a_second = Assignment.objects.get(member=member, application=second)
-    services.review_save(
+    review_save(
         assignment=a_second, by=member.user, scores={criteria[0].pk: 5}, recommendation="fund"
     )
     client.force_login(member.user)
@@ -449,7 +451,7 @@ def test_dashboard_query_count_does_not_grow_with_assignments(
     applications = in_review(call, manager, count)
     for application in applications[:count]:
         assign(member, application, manager)
-    services.review_save(
+    review_save(
         assignment=Assignment.objects.filter(member=member).first(),
         by=member.user,
         scores={criteria[0].pk: 4},
@@ -491,7 +493,7 @@ def test_review_page_refuses_everyone_but_the_assigned_reviewer(
     url = review_url(application)
     assert is_login_redirect(client.get(url))
     unassigned = factories.PanelMemberFactory(call=call)
-    services.conflicts_declare(
+    conflicts_declare(
         member=unassigned,
         by=unassigned.user,
         declarations=[Declaration(application.pk, has_conflict=False)],
@@ -519,7 +521,7 @@ def test_a_conflict_found_later_closes_the_review_page_and_its_attachments(
     attachment_url = reverse("reviews:attachment_download", args=[application.pk, attachment.pk])
     client.force_login(member.user)
     assert client.get(review_url(application)).status_code == 200
-    services.panel_member_set_employer(
+    panel_member_set_employer(
         member=member, by=member.user, employer_orgnr=application.organisation.orgnr
     )
     assignment.refresh_from_db()
@@ -648,19 +650,19 @@ def test_an_application_no_longer_in_review_is_read_only(
     client, call, manager, criteria, member, application
 ):
     assignment = assign(member, application, manager)
-    services.review_save(assignment=assignment, by=member.user, scores={criteria[0].pk: 2})
+    review_save(assignment=assignment, by=member.user, scores={criteria[0].pk: 2})
     # Another reviewer submits and the manager completes review.
     other = factories.PanelMemberFactory(call=call)
     other_assignment = assign(other, application, manager)
-    services.review_save(
+    review_save(
         assignment=other_assignment,
         by=other.user,
         scores={c.pk: 4 for c in criteria},
         comment_for_applicant="Fine.",
         recommendation="fund",
     )
-    services.review_submit(assignment=other_assignment, by=other.user)
-    services.review_complete(application=application, by=manager)
+    review_submit(assignment=other_assignment, by=other.user)
+    review_complete(application=application, by=manager)
     client.force_login(member.user)
     html = client.get(review_url(application)).content.decode()
     assert 'id="review-form"' not in html
@@ -682,7 +684,7 @@ def two_reviewers(call, manager, criteria, application):
     second = factories.PanelMemberFactory(call=call)
     a_first = assign(first, application, manager)
     a_second = assign(second, application, manager)
-    services.review_save(
+    review_save(
         assignment=a_second,
         by=second.user,
         scores={criteria[0].pk: 7, criteria[1].pk: 1},
@@ -690,7 +692,7 @@ def two_reviewers(call, manager, criteria, application):
         internal_comment="Other reviewer's internal note",
         recommendation="do_not_fund",
     )
-    services.review_submit(assignment=a_second, by=second.user)
+    review_submit(assignment=a_second, by=second.user)
     return a_first, a_second
 
 

@@ -189,8 +189,8 @@ def test_seed_demo_criteria_weigh_relevance_double_with_a_threshold():
 
 
 def test_seed_demo_panels_have_employers_and_conflicts_found_and_declared():
-    from reviews import selectors
     from reviews.models import Assignment, PanelMember
+    from reviews.selectors.conflicts import conflict_pairs
 
     _seed()
     pilot = Call.objects.get(slug="samverket-pilot-2026")
@@ -209,18 +209,18 @@ def test_seed_demo_panels_have_employers_and_conflicts_found_and_declared():
         (member.user.email, application.organisation.name)
         for member in members.values()
         for application in pilot.applications.all()
-        if (member.pk, application.pk) in selectors.conflict_pairs(pilot)
+        if (member.pk, application.pk) in conflict_pairs(pilot)
     }
     assert conflicts == {
         ("per.nilsson@reviewer.example.se", "Krokoms kommun"),  # employer match
         ("ulla.bergstrom@reviewer.example.se", "Region Jämtland Härjedalen"),  # declared
     }
     active = Assignment.objects.filter(application__call=pilot, removed_at__isnull=True)
-    assert not {(a.member_id, a.application_id) for a in active} & selectors.conflict_pairs(pilot)
+    assert not {(a.member_id, a.application_id) for a in active} & conflict_pairs(pilot)
 
 
 def test_seed_demo_ranking_of_the_pilot_call_has_a_funding_line():
-    from reviews.selectors import ranking_for
+    from reviews.selectors.ranking import ranking_for
 
     _seed()
     ranking = ranking_for(Call.objects.get(slug="samverket-pilot-2026"))
@@ -237,7 +237,7 @@ def test_seed_demo_ranking_of_the_pilot_call_has_a_funding_line():
 
 
 def test_seed_demo_leaves_reviews_for_the_demo_reviewer():
-    from reviews.selectors import assignments_for_reviewer
+    from reviews.selectors.assignments import assignments_for_reviewer
 
     _seed()
     karin = User.objects.get(email="karin.sjoberg@reviewer.example.se")
@@ -325,7 +325,8 @@ def test_seed_demo_has_grants_in_follow_up_at_every_stage():
 
 
 def test_seed_demo_follow_up_is_made_once_and_shows_in_the_register_and_the_overview():
-    from applications import selectors
+    from applications.selectors.overview import follow_up_stages
+    from applications.selectors.register import register_entries
 
     _seed()
     counts = _follow_up_counts()
@@ -334,7 +335,7 @@ def test_seed_demo_follow_up_is_made_once_and_shows_in_the_register_and_the_over
     # Four acceptances, two instalments each, one final report each with three cost lines,
     # one repayment claim, one closing letter.
     assert counts == (4, 8, 4, 12, 1, 1)
-    assert dict(selectors.follow_up_stages()) == {
+    assert dict(follow_up_stages()) == {
         "awaiting_acceptance": 1,  # the pilot call's approval
         "no_report_in": 1,
         "reports_in": 1,
@@ -342,9 +343,7 @@ def test_seed_demo_follow_up_is_made_once_and_shows_in_the_register_and_the_over
         "closed": 1,
         "lapsed": 0,
     }
-    assert sorted(
-        (row["organisation"], row["register_status"]) for row in selectors.register_entries()
-    ) == [
+    assert sorted((row["organisation"], row["register_status"]) for row in register_entries()) == [
         ("Krokoms kommun", "closed"),
         ("Norrtälje kommun", "accepted"),
         ("Region Jämtland Härjedalen", "accepted"),

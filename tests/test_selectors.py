@@ -8,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from applications import selectors
+from applications.formatting import format_kronor
+from applications.selectors.applications import (
+    application_for_detail,
+    applications_visible_to,
+    latest_version,
+    submission_errors,
+)
 from applications.services.transitions import (
     application_return_for_completion,
     application_submit,
@@ -28,7 +34,7 @@ def _submitted(call=None, **kwargs):
 
 
 def _visible(user) -> set:
-    return set(selectors.applications_visible_to(user))
+    return set(applications_visible_to(user))
 
 
 @pytest.fixture
@@ -127,7 +133,7 @@ def test_staff_member_who_is_also_an_applicant_sees_own_drafts_once(landscape):
     pm = factories.programme_manager()
     factories.MembershipFactory(user=pm, organisation=landscape["ours"])
 
-    rows = list(selectors.applications_visible_to(pm))
+    rows = list(applications_visible_to(pm))
 
     assert len(rows) == len(set(rows))
     assert set(rows) == {
@@ -147,7 +153,7 @@ def _list_queries(user_pk: int) -> int:
 
     user = User.objects.get(pk=user_pk)
     with CaptureQueriesContext(connection) as captured:
-        for application in selectors.applications_visible_to(user):
+        for application in applications_visible_to(user):
             (application.call.title, application.organisation.name, str(application.hub))
     return len(captured)
 
@@ -169,7 +175,7 @@ def test_visible_list_query_count_does_not_grow_with_rows(who, call):
 def test_detail_reads_in_a_fixed_number_of_queries(call, django_assert_num_queries):
     application = _submitted(call)
     applicant = factories.applicant_for(application)
-    queryset = selectors.application_for_detail(selectors.applications_visible_to(applicant))
+    queryset = application_for_detail(applications_visible_to(applicant))
 
     # 1 the application with call, organisation, hub, eligibility check and creator;
     # then budget lines, deadline exceptions, attachments and versions with submitters.
@@ -185,20 +191,20 @@ def test_detail_reads_in_a_fixed_number_of_queries(call, django_assert_num_queri
 
 
 def test_complete_factory_application_has_no_submission_errors(application):
-    assert selectors.submission_errors(application) == []
+    assert submission_errors(application) == []
 
 
 def test_latest_version_is_the_highest_number(application):
     applicant = factories.applicant_for(application)
-    assert selectors.latest_version(application) is None
+    assert latest_version(application) is None
     application_submit(application=application, by=applicant)
     application_update(application=application, by=applicant, data={"title": "New"})
     application_submit(application=application, by=applicant)
 
-    assert selectors.latest_version(application).number == 2
+    assert latest_version(application).number == 2
 
 
 def test_format_kronor_groups_thousands_with_a_non_breaking_space():
-    assert selectors.format_kronor(600_000) == "600\u00a0000"
-    assert selectors.format_kronor(1_234_567) == "1\u00a0234\u00a0567"
-    assert selectors.format_kronor(0) == "0"
+    assert format_kronor(600_000) == "600\u00a0000"
+    assert format_kronor(1_234_567) == "1\u00a0234\u00a0567"
+    assert format_kronor(0) == "0"

@@ -15,7 +15,6 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from applications import selectors
 from applications.enums import ApplicationState as S
 from applications.enums import EligibilityItem, PaymentStatus, ReportKind
 from applications.models import (
@@ -24,6 +23,8 @@ from applications.models import (
     DeadlineException,
     EligibilityCheck,
 )
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import (
     application_accept_grant,
@@ -147,7 +148,7 @@ def _approve(application, *, pm, dm) -> None:
 
 def _accept(application, user):
     application.refresh_from_db()
-    text = selectors.acceptance_text(application, selectors.effective_decision(application))
+    text = acceptance_text(application, effective_decision(application))
     return application_accept_grant(application=application, by=user, text=text)
 
 

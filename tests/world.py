@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from applications import selectors
 from applications.models import (
     Application,
     Attachment,
@@ -27,6 +26,8 @@ from applications.models import (
     Report,
 )
 from applications.models import User as UserModel
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import (
     application_accept_grant,
@@ -40,9 +41,12 @@ from applications.services.people import invitation_create
 from applications.services.transitions import application_complete_review, application_submit
 from applications.services.working_copy import attachment_add
 from grants.models import Call
-from reviews import services as review_services
 from reviews.enums import ConflictGround
 from reviews.models import Assignment, PanelInvitation, PanelMember
+from reviews.services.assignments import assignment_add
+from reviews.services.conflicts import Declaration, conflicts_declare
+from reviews.services.panel import panel_invite
+from reviews.services.reviewing import review_save
 from tests import factories
 
 # The roles of the permission table, in the order of its columns.
@@ -193,28 +197,26 @@ def build_world() -> World:
         call=call, user__full_name="Conny Conflict", user__language="en"
     )
     factories.declare_none(reviewer_member, [in_review, reviewed, proposed, decided])
-    review_services.conflicts_declare(
+    conflicts_declare(
         member=conflicted_member,
         by=conflicted_member.user,
         declarations=[
-            review_services.Declaration(
+            Declaration(
                 application_id=in_review.pk,
                 has_conflict=True,
                 ground=ConflictGround.CLOSE_RELATION,
             )
         ],
     )
-    assignment = review_services.assignment_add(
-        member=reviewer_member, application=in_review, by=programme_manager
-    )
-    review_services.review_save(
+    assignment = assignment_add(member=reviewer_member, application=in_review, by=programme_manager)
+    review_save(
         assignment=assignment,
         by=reviewer_member.user,
         scores={criterion.pk: 5},
         comment_for_applicant="Clear and feasible.",
         recommendation="fund",
     )
-    panel_invitation = review_services.panel_invite(
+    panel_invitation = panel_invite(
         call=call, by=programme_manager, email="new-reviewer@example.se"
     )
 
@@ -241,7 +243,7 @@ def build_world() -> World:
         application_accept_grant(
             application=application,
             by=applicant,
-            text=selectors.acceptance_text(application, selectors.effective_decision(application)),
+            text=acceptance_text(application, effective_decision(application)),
         )
         application.refresh_from_db()
     today = timezone.localdate()

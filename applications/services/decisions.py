@@ -13,9 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.formatting import format_kronor
+from applications.selectors.applications import latest_version
+from applications.selectors.decisions import (
+    call_committed_amount,
+    decision_letter_data,
+    effective_decision,
+    remaining_budget,
+)
 from grants.models import Call
 
-from .. import selectors
 from ..audit import audit_record
 from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
@@ -74,12 +81,12 @@ def decision_propose(
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError(_("Write the reasons for the decision."))
-    version = selectors.latest_version(locked)
+    version = latest_version(locked)
     requested = (version.content.get("requested_amount") if version else None) or 0
     if supersedes is None:
         if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
             raise ValidationError(_("A proposed decision is already waiting for confirmation."))
-        if selectors.effective_decision(locked):
+        if effective_decision(locked):
             raise ValidationError(
                 _("This application has been decided. Propose a correction instead.")
             )
@@ -96,7 +103,7 @@ def decision_propose(
             raise ValidationError(
                 _("Only a confirmed decision of this application can be corrected.")
             )
-        if selectors.effective_decision(locked) != supersedes:
+        if effective_decision(locked) != supersedes:
             raise ValidationError(_("This decision has already been corrected."))
         if outcome != supersedes.outcome:
             raise ValidationError(
@@ -115,7 +122,7 @@ def decision_propose(
         if granted_amount > requested:
             raise ValidationError(
                 _("The granted amount cannot be more than the %(requested)s kr applied for.")
-                % {"requested": selectors.format_kronor(requested)}
+                % {"requested": format_kronor(requested)}
             )
     else:
         granted_amount = 0
@@ -164,11 +171,12 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         raise ValidationError(_("This decision is not waiting for confirmation."))
     call = Call.objects.select_for_update().get(pk=locked.application.call_id)
     if locked.outcome == DecisionOutcome.APPROVED:
-        committed = selectors.call_committed_amount(call)
+        committed = call_committed_amount(call)
         replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
         # What this decision may grant: what the budget leaves, plus what a corrected decision
         # had; never less than that, so a correction downwards passes a lowered budget.
-        remaining = max(call.budget - committed + replaced, replaced)
+        left = remaining_budget(budget=call.budget, committed=committed)
+        remaining = max(left + replaced, replaced)
         if locked.granted_amount > remaining:
             raise ValidationError(
                 _(
@@ -176,9 +184,9 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
                     "%(budget)s kr, and the decision grants %(amount)s kr."
                 )
                 % {
-                    "remaining": selectors.format_kronor(remaining),
-                    "budget": selectors.format_kronor(call.budget),
-                    "amount": selectors.format_kronor(locked.granted_amount),
+                    "remaining": format_kronor(remaining),
+                    "budget": format_kronor(call.budget),
+                    "amount": format_kronor(locked.granted_amount),
                 }
             )
     if not locked.supersedes_id:
@@ -190,9 +198,7 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         )
     now = timezone.now()
     decided_on = timezone.localdate(now)
-    locked.letter_data = selectors.decision_letter_data(
-        locked, decided_by=by, decided_on=decided_on
-    )
+    locked.letter_data = decision_letter_data(locked, decided_by=by, decided_on=decided_on)
     locked.status = DecisionStatus.CONFIRMED
     locked.decided_by = by
     locked.confirmed_at = now

@@ -19,10 +19,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import (
+    acceptance_text,
+    closing_letter_data,
+    closure_blockers,
+    granted_budget_lines,
+    report_errors,
+)
 from grants.enums import InstalmentTrigger
 from grants.models import Call
 
-from .. import selectors
 from ..audit import audit_record
 from ..enums import PaymentStatus, ReminderKind, ReportKind, ReportStatus
 from ..models import (
@@ -99,8 +106,8 @@ def application_accept_grant(*, application: Application, by: User, text: str) -
             _("The last day to accept this grant was %(date)s. It can no longer be accepted.")
             % {"date": date_format(locked.accept_by, "j F Y") if locked.accept_by else "–"}
         )
-    decision = selectors.effective_decision(locked)
-    expected = selectors.acceptance_text(locked, decision)
+    decision = effective_decision(locked)
+    expected = acceptance_text(locked, decision)
     if text != expected:
         raise ValidationError(
             _("The conditions have changed since the page was shown. Read them again.")
@@ -132,7 +139,7 @@ def application_accept_grant(*, application: Application, by: User, text: str) -
                     description=line["description"],
                     budgeted=line["amount"],
                 )
-                for i, line in enumerate(selectors.granted_budget_lines(locked))
+                for i, line in enumerate(granted_budget_lines(locked))
             ]
         )
     return acceptance
@@ -317,7 +324,7 @@ def report_submit(*, report: Report, by: User) -> Report:
         raise ValidationError(_("This report has already been submitted."))
     if locked.application.state != S.FOLLOW_UP:
         raise ValidationError(_("Reports are only submitted for grants in follow-up."))
-    errors = selectors.report_errors(locked)
+    errors = report_errors(locked)
     if errors:
         raise ValidationError(errors)
     locked.status = ReportStatus.SUBMITTED
@@ -371,7 +378,7 @@ def report_approve(*, report: Report, by: User, comment: str = "") -> Report:
     _require(by, "review_report", locked)
     if locked.status != ReportStatus.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
-    errors = selectors.report_errors(locked)
+    errors = report_errors(locked)
     if errors:
         raise ValidationError(errors)
     application = _lock(locked.application)
@@ -408,7 +415,7 @@ def report_approve(*, report: Report, by: User, comment: str = "") -> Report:
 
 def _settle(application: Application, *, report: Report, today, by: User) -> None:
     """What is still to pay after the final report: at most what was spent, in all."""
-    granted = selectors.effective_decision(application).granted_amount
+    granted = effective_decision(application).granted_amount
     owed = min(report.total_spent, granted)
     payments = list(application.payments.select_for_update().order_by("position"))
     owed -= sum(p.amount for p in payments if p.status == PaymentStatus.PAID)
@@ -492,7 +499,7 @@ def application_close(*, application: Application, by: User) -> Application:
     _require(by, "close_application", locked)
     if not can_proceed(locked.close):
         raise ValidationError(_("Only a grant in follow-up can be closed."))
-    blockers = selectors.closure_blockers(locked)
+    blockers = closure_blockers(locked)
     if blockers:
         raise ValidationError(blockers)
     now = timezone.now()
@@ -501,9 +508,7 @@ def application_close(*, application: Application, by: User) -> Application:
     _log(locked, name="close", source=S.FOLLOW_UP, by=by)
     letter = ClosingLetter.objects.create(
         application=locked,
-        letter_data=selectors.closing_letter_data(
-            locked, closed_by=by, closed_on=timezone.localdate(now)
-        ),
+        letter_data=closing_letter_data(locked, closed_by=by, closed_on=timezone.localdate(now)),
     )
     _enqueue_on_commit("generate_closing_letter", letter_id=letter.pk)
     return locked

@@ -4,7 +4,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import personal_data, selectors
+from applications.selectors.retention import (
+    ANONYMISED_EMAIL,
+    ANONYMISED_NAME,
+    RetentionPlan,
+    personal_data_expired,
+)
+
+from .. import personal_data
 from ..models import Application, ApplicationVersion, Invitation, Membership, User
 
 # A batch of ids per query, well under every database's limit on bound parameters.
@@ -30,8 +37,8 @@ def redact_snapshot(content: dict) -> dict:
 
 def _person_anonymise(user: User, *, at) -> None:
     old_email = user.email
-    user.full_name = selectors.ANONYMISED_NAME.format(pk=user.pk)
-    user.email = selectors.ANONYMISED_EMAIL.format(pk=user.pk)
+    user.full_name = ANONYMISED_NAME.format(pk=user.pk)
+    user.email = ANONYMISED_EMAIL.format(pk=user.pk)
     user.phone = ""
     user.is_active = False
     user.last_login = None
@@ -52,10 +59,10 @@ def _person_anonymise(user: User, *, at) -> None:
 
 
 @transaction.atomic
-def personal_data_anonymise_expired(*, today) -> selectors.RetentionPlan:
+def personal_data_anonymise_expired(*, today) -> RetentionPlan:
     """The daily retention job: anonymise the people and cases whose retention has run out.
 
-    Who and which (``selectors.personal_data_expired``): cases over for longer than their
+    Who and which (``personal_data_expired``): cases over for longer than their
     call's ``personal_data_retention_years``, and people tied only to such cases.
 
     Side effects, in one transaction:
@@ -71,7 +78,7 @@ def personal_data_anonymise_expired(*, today) -> selectors.RetentionPlan:
     (they name only the agency's staff, acting in office, and the organisation); the audit log
     holds no personal data. Running it again changes nothing more. Returns what was done.
     """
-    plan = selectors.personal_data_expired(today=today)
+    plan = personal_data_expired(today=today)
     now = timezone.now()
     for ids in _chunks(plan.user_ids):
         for user in User.objects.select_for_update().filter(pk__in=ids).order_by("pk"):

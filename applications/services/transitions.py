@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 
-from .. import selectors
+from applications.hashing import content_sha256
+from applications.selectors.applications import latest_version, snapshot_content, submission_errors
+
 from ..audit import audit_record
 from ..enums import EligibilityItem
 from ..models import (
@@ -90,12 +92,12 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
             locked.submit(at=now)  # the registration number comes last, below
     except TransitionNotAllowed:
         raise late from None
-    errors = selectors.submission_errors(locked)
+    errors = submission_errors(locked)
     if errors:
         raise ValidationError([error.message for error in errors])
-    content = selectors.snapshot_content(locked)
-    digest = selectors.content_sha256(content)
-    latest = selectors.latest_version(locked)
+    content = snapshot_content(locked)
+    digest = content_sha256(content)
+    latest = latest_version(locked)
     if source == S.SUBMITTED and latest and latest.sha256 == digest:
         raise ValidationError(
             _("This version has already been submitted. Nothing has changed since then."),

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import selectors
+from applications.selectors.applications import attachments_total_size
+
 from ..models import Application, Attachment, BudgetLine, Organisation, User
 from ..validators import detect_content_type, safe_filename
 from ._common import _require
@@ -108,7 +109,7 @@ def attachment_add(*, application: Application, by: User, upload) -> Attachment:
                 "limit": _megabytes(settings.ATTACHMENT_MAX_FILE_BYTES),
             }
         )
-    total = selectors.attachments_total_size(locked)
+    total = attachments_total_size(locked)
     if total + upload.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
         raise ValidationError(
             _("The application's attachments may be at most %(limit)s MB in all.")

@@ -22,7 +22,6 @@ from django_fsm import can_proceed
 
 from grants.models import Call
 
-from .. import selectors
 from ..downloads import stored_file_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
@@ -34,6 +33,14 @@ from ..forms.applicant import (
 )
 from ..models import Application, Attachment
 from ..rules import is_applicant
+from ..selectors.applications import (
+    application_for_detail,
+    applications_visible_to,
+    current_attachments,
+    snapshot_content,
+    submission_errors,
+)
+from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
 from ..services.working_copy import EDITABLE_FIELDS
 from . import posted_pk
@@ -44,7 +51,7 @@ SUBMITTABLE = (S.DRAFT, S.RETURNED, S.SUBMITTED)
 
 def _get_application_for_user(request, pk, perm: str = "view_application", queryset=None):
     """The application if the user may see it (else 404) and has ``perm`` on it (else 403)."""
-    visible = selectors.applications_visible_to(request.user)
+    visible = applications_visible_to(request.user)
     if queryset is not None:
         visible = queryset(visible)
     application = get_object_or_404(visible, pk=pk)
@@ -71,9 +78,9 @@ def _local_time(moment) -> str:
 
 @login_required
 def dashboard(request):
-    organisations = selectors.organisations_of(request.user).order_by("name")
+    organisations = organisations_of(request.user).order_by("name")
     applications = (
-        selectors.applications_visible_to(request.user)
+        applications_visible_to(request.user)
         .filter(organisation__in=organisations)
         .prefetch_related("deadline_exceptions")
         .order_by("-created_at")
@@ -90,7 +97,7 @@ def dashboard(request):
 def application_create(request, slug):
     call = get_object_or_404(Call.objects.published(), slug=slug)
     organisation = get_object_or_404(
-        selectors.organisations_of(request.user), pk=posted_pk(request.POST.get("organisation"))
+        organisations_of(request.user), pk=posted_pk(request.POST.get("organisation"))
     )
     try:
         application = working_copy.application_create(
@@ -112,7 +119,7 @@ def application_create(request, slug):
 
 @login_required
 def application_detail(request, pk):
-    application = _get_application_for_user(request, pk, queryset=selectors.application_for_detail)
+    application = _get_application_for_user(request, pk, queryset=application_for_detail)
     if not is_applicant(request.user, application):
         # Agency staff reach this address from emails; their page is the case-handling one.
         return redirect(reverse("applications:manage_detail", args=[application.pk]))
@@ -156,7 +163,7 @@ def _render_edit(
             "form": form,
             "formset": formset,
             "attachment_form": attachment_form,
-            "attachments": selectors.current_attachments(application),
+            "attachments": current_attachments(application),
             "errors": errors,
             "server_saved_ms": int(application.updated_at.timestamp() * 1000),
         },
@@ -268,7 +275,7 @@ def attachment_upload(request, pk):
 @require_POST
 def attachment_remove(request, pk, att_pk):
     application = _get_own_application(request, pk)
-    attachment = get_object_or_404(selectors.current_attachments(application), pk=att_pk)
+    attachment = get_object_or_404(current_attachments(application), pk=att_pk)
     try:
         working_copy.attachment_remove(attachment=attachment, by=request.user)
     except ValidationError as error:
@@ -319,14 +326,14 @@ def _error_links(application, errors) -> list[tuple[str, str]]:
 @never_cache
 @login_required
 def application_preview(request, pk):
-    application = _get_own_application(request, pk, queryset=selectors.application_for_detail)
-    errors = selectors.submission_errors(application)
+    application = _get_own_application(request, pk, queryset=application_for_detail)
+    errors = submission_errors(application)
     return render(
         request,
         "applications/applicant/preview.html",
         {
             "application": application,
-            "content": selectors.snapshot_content(application),
+            "content": snapshot_content(application),
             "errors": _error_links(application, errors),
             "deadline_passed": timezone.now() >= application.deadline,
             "can_submit": application.state in SUBMITTABLE,

@@ -22,11 +22,18 @@ from django.views.decorators.http import require_POST
 
 from grants.models import Call
 
-from .. import selectors
 from ..enums import ApplicationState, DecisionOutcome
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..letters.render import render_letter_preview
 from ..models import Decision
+from ..selectors.applications import applications_visible_to, latest_version
+from ..selectors.decisions import (
+    committed_by_call,
+    decision_release_overview,
+    decisions_waiting,
+    effective_decision,
+    remaining_budget,
+)
 from ..services import decisions as decision_services
 from . import posted_pk
 
@@ -39,7 +46,7 @@ S = ApplicationState
 def get_application_for_proposal(request, pk):
     """For the propose pages of both apps: the application if the user sees it (else 404) and
     may propose decisions (else 403); a draft is never a case."""
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    application = get_object_or_404(applications_visible_to(request.user), pk=pk)
     if not rules.has_perm("applications.propose_decision", request.user, application):
         raise PermissionDenied
     if application.registration_number is None:
@@ -52,7 +59,7 @@ def _get_decision(request, pk, perm: str) -> Decision:
     403)."""
     decision = get_object_or_404(
         Decision.objects.filter(
-            application__in=selectors.applications_visible_to(request.user)
+            application__in=applications_visible_to(request.user)
         ).select_related(
             "application__call", "application__organisation", "proposed_by", "supersedes"
         ),
@@ -72,7 +79,7 @@ def _proposal_setup(application) -> dict:
     waiting = application.decisions.filter(status="proposed").exists()
     if waiting:
         return {"blocked": _("A proposed decision is already waiting for confirmation.")}
-    effective = selectors.effective_decision(application)
+    effective = effective_decision(application)
     if effective is not None:
         return {"outcomes": [effective.outcome], "supersedes": effective}
     if application.state == S.SUBMITTED:
@@ -89,7 +96,7 @@ def _proposal_setup(application) -> dict:
 
 
 def _requested_amount(application) -> int:
-    version = selectors.latest_version(application)
+    version = latest_version(application)
     return (version.content.get("requested_amount") if version else None) or 0
 
 
@@ -163,7 +170,7 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
             "supersedes": setup.get("supersedes"),
             "requested_amount": _requested_amount(application),
             "back_url": back_url,
-            "version": selectors.latest_version(application),
+            "version": latest_version(application),
         },
         status=200 if not (form is not None and (form.errors or errors)) else 400,
     )
@@ -213,7 +220,7 @@ def decision_preview(request, pk):
                 "supersedes": setup["supersedes"],
                 "requested_amount": _requested_amount(application),
                 "back_url": reverse("applications:manage_detail", args=[application.pk]),
-                "version": selectors.latest_version(application),
+                "version": latest_version(application),
             },
             status=400,
         )
@@ -265,8 +272,8 @@ def _require_staff(user) -> None:
 def _render_decisions(request, *, send_back_failed=None, status=200):
     """The decision maker's list: proposals per call, each with its facts and actions."""
     user = request.user
-    decisions = list(selectors.decisions_waiting())
-    committed = selectors.committed_by_call({d.application.call_id for d in decisions})
+    decisions = list(decisions_waiting())
+    committed = committed_by_call({d.application.call_id for d in decisions})
     groups: dict[int, dict] = {}
     for decision in decisions:
         call = decision.application.call
@@ -295,7 +302,9 @@ def _render_decisions(request, *, send_back_failed=None, status=200):
             }
         )
     for group in groups.values():
-        group["remaining"] = group["call"].budget - group["committed"]
+        group["remaining"] = remaining_budget(
+            budget=group["call"].budget, committed=group["committed"]
+        )
     return render(
         request,
         "applications/decisions/list.html",
@@ -348,9 +357,7 @@ def decisions_confirm_selected(request):
         messages.error(request, _("Select at least one decision to confirm."))
         return redirect("applications:decisions")
     chosen = list(
-        Decision.objects.filter(
-            pk__in=ids, application__in=selectors.applications_visible_to(request.user)
-        )
+        Decision.objects.filter(pk__in=ids, application__in=applications_visible_to(request.user))
         .select_related("application")
         .order_by("application__registration_number")
     )
@@ -413,7 +420,7 @@ def decisions_release(request):
     return render(
         request,
         "applications/decisions/release.html",
-        {"calls": selectors.decision_release_overview()},
+        {"calls": decision_release_overview()},
     )
 
 

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import selectors
 from ..audit import audit_record
 from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
@@ -43,6 +42,10 @@ from ..forms.follow_up import (
 )
 from ..models import Acceptance, ClosingLetter, Payment, RepaymentClaim, Report
 from ..rules import is_applicant
+from ..selectors.applications import applications_visible_to
+from ..selectors.decisions import effective_decision
+from ..selectors.finance import finance_outstanding
+from ..selectors.follow_up import acceptance_text, closure_blockers, money_of, report_errors
 from ..services.follow_up import (
     application_accept_grant,
     application_close,
@@ -88,7 +91,7 @@ def _get_grant_for_user(request, pk, perm: str = "view_application"):
 def _get_grant_for_staff(request, pk, perm: str = "applications.list_applications"):
     """The grant as the agency sees it: 404 when not visible or not a grant, 403 when the
     user lacks ``perm``. Staff see an approval before it is released too."""
-    queryset = _with_follow_up(selectors.applications_visible_to(request.user))
+    queryset = _with_follow_up(applications_visible_to(request.user))
     application = get_object_or_404(queryset, pk=pk)
     if not rules.has_perm(perm, request.user, application):
         raise PermissionDenied
@@ -113,7 +116,7 @@ def _report_of(application, report_pk) -> Report:
 
 def _grant_context(request, application, *, accept_form=None, accept_errors=()) -> dict:
     user = request.user
-    decision = selectors.effective_decision(application)
+    decision = effective_decision(application)
     acceptance = (
         Acceptance.objects.filter(application=application).select_related("accepted_by").first()
     )
@@ -125,14 +128,14 @@ def _grant_context(request, application, *, accept_form=None, accept_errors=()) 
         "payments": list(application.payments.all()),
         "reports": list(application.reports.all()),
         "claims": list(application.repayment_claims.all()),
-        "money": selectors.money_of(application),
+        "money": money_of(application),
         "closing_letter": ClosingLetter.objects.filter(application=application)
         .exclude(sha256="")
         .first(),
         "bankgiro": getattr(settings, "AGENCY_BANKGIRO", ""),
     }
     if application.state == S.APPROVED and decision is not None:
-        text = selectors.acceptance_text(application, decision)
+        text = acceptance_text(application, decision)
         can_accept = rules.has_perm("applications.accept_grant", user, application)
         context.update(
             {
@@ -177,8 +180,8 @@ def grant_accept(request, pk):
     form = AcceptGrantForm(request.POST, organisation_name=application.organisation.name)
     errors = []
     if form.is_valid():
-        decision = selectors.effective_decision(application)
-        text = selectors.acceptance_text(application, decision) if decision else ""
+        decision = effective_decision(application)
+        text = acceptance_text(application, decision) if decision else ""
         if not decision or form.cleaned_data["text_sha256"] != _sha256(text):
             errors = [_("The conditions have changed since the page was shown. Read them again.")]
         else:
@@ -345,20 +348,20 @@ def _render_manage(
             form = RepaymentReceivedForm(prefix=f"claim-{claim.pk}", initial={"settled_on": today})
         claims.append((claim, form))
     in_follow_up = application.state == S.FOLLOW_UP
-    blockers = selectors.closure_blockers(application) if in_follow_up else []
+    blockers = closure_blockers(application) if in_follow_up else []
     return render(
         request,
         "applications/follow_up/manage.html",
         {
             "application": application,
-            "decision": selectors.effective_decision(application),
+            "decision": effective_decision(application),
             "acceptance": Acceptance.objects.filter(application=application)
             .select_related("accepted_by")
             .first(),
             "payments": payments,
             "reports": list(application.reports.all()),
             "claims": claims,
-            "money": selectors.money_of(application),
+            "money": money_of(application),
             "blockers": blockers,
             "may_close": in_follow_up
             and rules.has_perm("applications.close_application", user, application),
@@ -452,7 +455,7 @@ def _render_manage_report(
             "report": report,
             "measures": _measure_values(application.call, report),
             "financial": _financial(report),
-            "report_errors": selectors.report_errors(report)
+            "report_errors": report_errors(report)
             if report.status == ReportStatus.SUBMITTED
             else [],
             "may_review": may_review,
@@ -531,7 +534,7 @@ def finance_csv(request):
     if not filter_form.is_valid():
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
-    payments, claims = selectors.finance_outstanding(call=call)
+    payments, claims = finance_outstanding(call=call)
     audit_record(
         action="export.finance",
         actor=request.user,

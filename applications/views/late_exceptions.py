@@ -15,10 +15,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors
 from ..enums import ApplicationState
 from ..forms.manage import DeadlineExceptionForm, LateExceptionLookupForm
 from ..models import Application
+from ..selectors.applications import applications_for_deadline_exception
 from ..services.transitions import application_record_deadline_exception
 
 
@@ -32,7 +32,7 @@ def _render(request, lookup_data, *, failed_form=None, failed_pk=None):
     applications = []
     if lookup.is_valid():
         applications = list(
-            selectors.applications_for_deadline_exception(
+            applications_for_deadline_exception(
                 call=lookup.cleaned_data["call"], orgnr=lookup.cleaned_data["orgnr"]
             )
         )

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import selectors
 from ..audit import audit_record
 from ..enums import ApplicationState, EligibilityItem
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
@@ -31,6 +30,11 @@ from ..forms.manage import (
     ReturnForCompletionForm,
 )
 from ..models import ApplicationTransition
+from ..selectors.applications import (
+    application_for_detail,
+    applications_visible_to,
+    with_latest_version_summary,
+)
 from ..services.transitions import (
     application_check_eligibility,
     application_record_deadline_exception,
@@ -57,10 +61,10 @@ def _require_staff(user) -> None:
 
 
 def _filtered_applications(request) -> ApplicationFilter:
-    queryset = selectors.with_latest_version_summary(
+    queryset = with_latest_version_summary(
         # A staff member who also belongs to an applying organisation must not see its
         # drafts here: the case list holds submitted applications only.
-        selectors.applications_visible_to(request.user).exclude(registration_number=None)
+        applications_visible_to(request.user).exclude(registration_number=None)
     )
     return ApplicationFilter(request.GET, queryset=queryset, request=request)
 
@@ -201,9 +205,9 @@ def _get_application_for_staff(request, pk, perm: str = "applications.list_appli
     """The application as the agency sees it: 404 when the user cannot see it at all, 403
     when they can but lack ``perm`` (an applicant opening a staff page, a decision maker
     trying a programme manager's action)."""
-    queryset = selectors.application_for_detail(
-        selectors.applications_visible_to(request.user)
-    ).prefetch_related("deadline_exceptions__granted_by")
+    queryset = application_for_detail(applications_visible_to(request.user)).prefetch_related(
+        "deadline_exceptions__granted_by"
+    )
     application = get_object_or_404(queryset.select_related("eligibility_check__checked_by"), pk=pk)
     if not rules.has_perm(perm, request.user, application):
         raise PermissionDenied

@@ -11,15 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors
 from ..forms.organisations import InvitationForm, MembershipForm, OrganisationRegisterForm
 from ..models import Invitation, Membership, Organisation
+from ..selectors.applications import applications_visible_to
+from ..selectors.organisations import organisations_visible_to
 from ..services import people
 
 
 def _get_organisation_for_user(user, pk: int, perm: str | None = None) -> Organisation:
     """The organisation if the user may see it (else 404) and, given ``perm``, has it (else 403)."""
-    organisation = get_object_or_404(selectors.organisations_visible_to(user).distinct(), pk=pk)
+    organisation = get_object_or_404(organisations_visible_to(user).distinct(), pk=pk)
     if perm and not rules.has_perm(f"applications.{perm}", user, organisation):
         raise PermissionDenied
     return organisation
@@ -59,7 +60,7 @@ def _detail_context(request, organisation: Organisation, invite_form=None) -> di
         organisation.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
     )
     applications = (
-        selectors.applications_visible_to(request.user)
+        applications_visible_to(request.user)
         .filter(organisation=organisation)
         .order_by("-created_at")
     )

@@ -17,8 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
-from .. import selectors
-from ..selectors import FollowUpStage, format_kronor
+from ..formatting import format_kronor
+from ..selectors.overview import (
+    FollowUpStage,
+    follow_up_granted_by_county,
+    follow_up_money_by_call,
+    follow_up_reports_due,
+    follow_up_spent_by_category,
+    follow_up_stages,
+)
 
 DUE_WITHIN_DAYS = 30
 STAGE_LABELS = {
@@ -97,12 +104,12 @@ def follow_up_overview(request):
     if not rules.has_perm("applications.view_follow_up_overview", request.user):
         raise PermissionDenied
     today = timezone.localdate()
-    due_soon, overdue = selectors.follow_up_reports_due(today=today, within_days=DUE_WITHIN_DAYS)
+    due_soon, overdue = follow_up_reports_due(today=today, within_days=DUE_WITHIN_DAYS)
     for report in overdue:
         report.days_overdue = (today - report.due_on).days
-    spent = selectors.follow_up_spent_by_category()
-    counties = selectors.follow_up_granted_by_county()
-    stages = selectors.follow_up_stages()
+    spent = follow_up_spent_by_category()
+    counties = follow_up_granted_by_county()
+    stages = follow_up_stages()
     charts = {
         "spent": bar_chart(
             key="chart-spent",
@@ -124,7 +131,7 @@ def follow_up_overview(request):
         request,
         "applications/follow_up/overview.html",
         {
-            "money": selectors.follow_up_money_by_call(),
+            "money": follow_up_money_by_call(),
             "due_soon": due_soon,
             "overdue": overdue,
             "due_within_days": DUE_WITHIN_DAYS,

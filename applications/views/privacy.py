@@ -11,7 +11,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from .. import personal_data, selectors
+from .. import personal_data
+from ..selectors.personal_data import personal_data_for
 
 
 class _PersonalDataEncoder(DjangoJSONEncoder):
@@ -26,7 +27,7 @@ class _PersonalDataEncoder(DjangoJSONEncoder):
 @login_required
 def my_data(request):
     """Any logged-in person sees what is held about them, grouped, with the download link."""
-    data = selectors.personal_data_for(request.user)
+    data = personal_data_for(request.user)
     parts = [{"template": part.template, "data": data[part.key]} for part in personal_data.parts()]
     return render(request, "applications/account/my_data.html", {"data": data, "parts": parts})
 
@@ -34,7 +35,7 @@ def my_data(request):
 @login_required
 def my_data_download(request):
     """The same data as one JSON file: an attachment, private and never stored by a cache."""
-    data = selectors.personal_data_for(request.user)
+    data = personal_data_for(request.user)
     body = json.dumps(data, cls=_PersonalDataEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"samverket-my-data-{timezone.localdate().isoformat()}.json"

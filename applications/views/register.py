@@ -1,6 +1,6 @@
 """The public register of funded projects: a page, and the same rows as open data (JSON, CSV).
 
-Anyone may read it, logged in or not. ``selectors.register_entries()`` alone decides which
+Anyone may read it, logged in or not. ``register_entries()`` alone decides which
 grants are in it, and its rows hold only what may be published: no person's name, email or
 phone. The exports are the same for everyone and in every language, so shared caches may keep
 them for a few minutes.
@@ -21,8 +21,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .. import selectors
 from ..filters import RegisterFilter
+from ..selectors.register import RegisterStatus, register_entries
 from .manage import csv_safe
 
 PAGE_SIZE = 25
@@ -36,9 +36,9 @@ LICENCE = {
     "url": "https://creativecommons.org/publicdomain/zero/1.0/",
 }
 STATUS_LABELS = {
-    selectors.RegisterStatus.GRANTED: gettext_lazy("Granted, not yet accepted"),
-    selectors.RegisterStatus.ACCEPTED: gettext_lazy("Accepted, in progress"),
-    selectors.RegisterStatus.CLOSED: gettext_lazy("Closed"),
+    RegisterStatus.GRANTED: gettext_lazy("Granted, not yet accepted"),
+    RegisterStatus.ACCEPTED: gettext_lazy("Accepted, in progress"),
+    RegisterStatus.CLOSED: gettext_lazy("Closed"),
 }
 # The CSV's columns, in order, with what each holds (shown on the page as the documentation).
 CSV_COLUMNS = [
@@ -65,7 +65,7 @@ CSV_COLUMNS = [
 
 
 def _filtered(request) -> RegisterFilter:
-    return RegisterFilter(request.GET or None, queryset=selectors.register_entries())
+    return RegisterFilter(request.GET or None, queryset=register_entries())
 
 
 @require_safe

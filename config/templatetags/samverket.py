@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 
 from applications.enums import BudgetCategory
-from applications.selectors import format_kronor
+from applications.formatting import format_kronor
 from grants.enums import OrganisationKind
 
 register = template.Library()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.validators import normalise_orgnr
 
 from ..enums import ConflictGround, Recommendation
-from ..services import Declaration
+from ..services.conflicts import Declaration
 
 NO_CONFLICT = "none"
 CONFLICT = "conflict"

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from grants.models import Call
 
-from .. import selectors, services
 from ..forms.criteria import ReviewThresholdsForm, criterion_formset
+from ..selectors.scores import criteria_locked
+from ..services.criteria import CriterionRow, criteria_save
 
 MANAGE = "reviews.manage_panel"
 READ = "reviews.view_ranking"
@@ -52,7 +53,7 @@ def _initial(criteria) -> list[dict]:
     ]
 
 
-def _rows(formset) -> tuple[list[services.CriterionRow], list]:
+def _rows(formset) -> tuple[list[CriterionRow], list]:
     """The rows to save in the order asked for, and the form each row came from."""
     kept = []
     for index, form in enumerate(formset.forms):
@@ -63,7 +64,7 @@ def _rows(formset) -> tuple[list[services.CriterionRow], list]:
     # Rows without an order number keep their place after the numbered ones.
     kept.sort(key=lambda item: (item[0] is None, item[0] or 0, item[1]))
     rows = [
-        services.CriterionRow(
+        CriterionRow(
             pk=form.cleaned_data["id"],
             name_sv=form.cleaned_data["name_sv"],
             name_en=form.cleaned_data["name_en"],
@@ -101,7 +102,7 @@ def criteria(request, slug):
     if request.method == "POST" and not can_manage:
         raise PermissionDenied
     criteria_list = list(call.criteria.order_by("position", "pk"))
-    locked = selectors.criteria_locked(call)
+    locked = criteria_locked(call)
     formset_class = criterion_formset(locked=locked)
     errors: list[str] = []
     if request.method == "POST":
@@ -110,7 +111,7 @@ def criteria(request, slug):
         if formset.is_valid() and thresholds_form.is_valid():
             rows, forms = _rows(formset)
             try:
-                services.criteria_save(
+                criteria_save(
                     call=call,
                     by=request.user,
                     rows=rows,

@@ -25,11 +25,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
-from applications.selectors import applications_visible_to
+from applications.selectors.applications import applications_visible_to, latest_version
 from grants.enums import Aggregation
 from grants.models import Call, Criterion
 
-from .. import selectors, services
 from ..enums import ReviewStatus
 from ..forms.manage import (
     AssignmentAddForm,
@@ -47,6 +46,20 @@ from ..models import (
     PanelInvitation,
     PanelMember,
 )
+from ..selectors.assignments import active_assignments
+from ..selectors.conflicts import conflict_pairs, declared_pairs
+from ..selectors.panel import panel_overview
+from ..selectors.scope import (
+    applications_for_assignment,
+    declaration_scope,
+    latest_versions,
+    with_latest_version,
+)
+from ..selectors.scores import round_score, weighted_score
+from ..services import assignments as assignment_services
+from ..services import conflicts as conflict_services
+from ..services import panel as panel_services
+from ..services import reviewing as reviewing_services
 
 MANAGE = "reviews.manage_panel"
 READ = "reviews.view_ranking"
@@ -93,14 +106,14 @@ def manage_calls(request):
 
 
 def _render_panel(request, call, *, invite_form=None, employer_forms=None, failed_form=None):
-    members = list(selectors.panel_overview(call))
-    scope = set(selectors.declaration_scope(call).values_list("pk", flat=True))
+    members = list(panel_overview(call))
+    scope = set(declaration_scope(call).values_list("pk", flat=True))
     declared: dict[int, int] = {}
-    for member_id, application_id in selectors.declared_pairs(call):
+    for member_id, application_id in declared_pairs(call):
         if application_id in scope:
             declared[member_id] = declared.get(member_id, 0) + 1
     load: dict[int, int] = {}
-    for member_id in selectors.active_assignments(call).values_list("member_id", flat=True):
+    for member_id in active_assignments(call).values_list("member_id", flat=True):
         load[member_id] = load.get(member_id, 0) + 1
     employer_forms = employer_forms or {}
     rows = [
@@ -148,7 +161,7 @@ def panel_invite(request, slug):
     form = PanelInviteForm(request.POST, prefix="invite")
     if form.is_valid():
         try:
-            invitation = services.panel_invite(
+            invitation = panel_services.panel_invite(
                 call=call, by=request.user, email=form.cleaned_data["email"]
             )
         except ValidationError as error:
@@ -170,7 +183,7 @@ def panel_employer(request, slug, member_pk):
     form = EmployerForm(request.POST, prefix=f"employer-{member.pk}")
     if form.is_valid():
         try:
-            services.panel_member_set_employer(
+            panel_services.panel_member_set_employer(
                 member=member,
                 by=request.user,
                 employer_orgnr=form.cleaned_data["employer_orgnr"],
@@ -210,9 +223,9 @@ class ConflictRow:
 
 
 def _render_conflicts(request, call, *, form=None):
-    applications = list(selectors.declaration_scope(call))
-    versions = selectors.latest_versions(applications)
-    members = list(selectors.panel_overview(call))
+    applications = list(declaration_scope(call))
+    versions = latest_versions(applications)
+    members = list(panel_overview(call))
     declarations = {
         (d.member_id, d.application_id): d
         for d in ConflictDeclaration.objects.filter(member__call=call)
@@ -276,14 +289,14 @@ def conflicts(request, slug):
 @login_required
 def conflict_override(request, slug):
     call = _get_call_for_manager(request, slug)
-    applications = list(selectors.declaration_scope(call))
-    members = list(selectors.panel_overview(call))
+    applications = list(declaration_scope(call))
+    members = list(panel_overview(call))
     form = ConflictOverrideForm(request.POST, applications=applications, members=members)
     if form.is_valid():
         application = next(a for a in applications if a.pk == form.cleaned_data["application"])
         member = next(m for m in members if m.pk == form.cleaned_data["member"])
         try:
-            services.conflict_override(
+            conflict_services.conflict_override(
                 member=member,
                 application=application,
                 by=request.user,
@@ -333,15 +346,13 @@ def _review_status(assignment) -> str:
 def _render_assignments(request, call, *, failed=None):
     """``failed``: (kind, object id, bound form) of a refused POST, shown where it was made."""
     applications = list(
-        selectors.with_latest_version(selectors.applications_for_assignment(call)).order_by(
-            "registration_number"
-        )
+        with_latest_version(applications_for_assignment(call)).order_by("registration_number")
     )
-    versions = selectors.latest_versions(applications)
-    members = list(selectors.panel_overview(call))
+    versions = latest_versions(applications)
+    members = list(panel_overview(call))
     by_id = {m.pk: m for m in members}
-    conflicts = selectors.conflict_pairs(call)
-    declared = selectors.declared_pairs(call)
+    conflicts = conflict_pairs(call)
+    declared = declared_pairs(call)
     every = list(Assignment.objects.filter(application__call=call).select_related("review"))
     removed = {(a.member_id, a.application_id) for a in every if a.removed_at is not None}
     active = [a for a in every if a.removed_at is None]
@@ -439,7 +450,7 @@ def assignments(request, slug):
 @login_required
 def assignments_auto(request, slug):
     call = _get_call_for_manager(request, slug)
-    result = services.assignments_auto(call=call, by=request.user)
+    result = assignment_services.assignments_auto(call=call, by=request.user)
     created = len(result.created)
     if created:
         messages.success(
@@ -479,12 +490,14 @@ def assignment_add(request, slug, pk):
     application = get_object_or_404(
         call.applications.exclude(registration_number=None).select_related("organisation"), pk=pk
     )
-    members = list(selectors.panel_overview(call))
+    members = list(panel_overview(call))
     form = AssignmentAddForm(request.POST, prefix=f"add-{application.pk}", members=members)
     if form.is_valid():
         member = next(m for m in members if m.pk == form.cleaned_data["member"])
         try:
-            services.assignment_add(member=member, application=application, by=request.user)
+            assignment_services.assignment_add(
+                member=member, application=application, by=request.user
+            )
         except ValidationError as error:
             form.add_error("member", error)
         else:
@@ -510,7 +523,7 @@ def assignment_remove(request, slug, assignment_pk):
     form = AssignmentRemoveForm(request.POST, prefix=f"remove-{assignment.pk}")
     if form.is_valid():
         try:
-            services.assignment_remove(
+            assignment_services.assignment_remove(
                 assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
@@ -543,7 +556,7 @@ def _get_application(request, pk: int, perm: str):
 
 def _render_application_reviews(request, application, *, consensus_form=None, errors=()):
     call = application.call
-    version = application.versions.order_by("-number").first()
+    version = latest_version(application)
     criteria = list(call.criteria.order_by("position", "pk"))
     assignments = list(
         Assignment.objects.filter(application=application)
@@ -564,7 +577,7 @@ def _render_application_reviews(request, application, *, consensus_form=None, er
             entry.update(
                 submitted=True,
                 scores=[(c, scores.get(c.pk)) for c in criteria],
-                weighted=selectors.weighted_score(scores, criteria),
+                weighted=weighted_score(scores, criteria),
             )
         reviews.append(entry)
     submitted = [entry for entry in reviews if entry["submitted"]]
@@ -577,7 +590,7 @@ def _render_application_reviews(request, application, *, consensus_form=None, er
             aggregate = sum(weighted) / len(weighted)
         spread = max(weighted) - min(weighted)
     for entry in submitted:
-        entry["weighted"] = selectors.round_score(entry["weighted"])
+        entry["weighted"] = round_score(entry["weighted"])
     comments = [
         (entry["assignment"].member.user, entry["review"].comment_for_applicant)
         for entry in submitted
@@ -600,9 +613,9 @@ def _render_application_reviews(request, application, *, consensus_form=None, er
         "reviews": reviews,
         "removed": removed,
         "submitted_count": len(submitted),
-        "aggregate": selectors.round_score(aggregate),
+        "aggregate": round_score(aggregate),
         "aggregation_label": call.get_aggregation_display(),
-        "spread": selectors.round_score(spread),
+        "spread": round_score(spread),
         "disagreement": len(weighted) > 1
         and spread is not None
         and spread >= call.disagreement_spread,
@@ -629,7 +642,7 @@ def application_reviews(request, pk):
 def review_complete(request, pk):
     application = _get_application(request, pk, MANAGE)
     try:
-        services.review_complete(application=application, by=request.user)
+        reviewing_services.review_complete(application=application, by=request.user)
     except ValidationError as error:
         return _render_application_reviews(request, application, errors=error.messages)
     messages.success(
@@ -646,7 +659,7 @@ def consensus_comment(request, pk):
     form = ConsensusCommentForm(request.POST, prefix="consensus")
     if form.is_valid():
         try:
-            services.consensus_comment_save(
+            reviewing_services.consensus_comment_save(
                 application=application, by=request.user, text=form.cleaned_data["text"]
             )
         except ValidationError as error:

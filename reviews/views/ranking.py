@@ -21,11 +21,15 @@ from applications.audit import audit_record
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.forms.decisions import RankingProposeForm
 from applications.models import Decision
+from applications.selectors.decisions import remaining_budget
 from applications.views.decisions import get_application_for_proposal, render_propose
 from config.templatetags.samverket import kronor, score
 from grants.models import Call
 
-from .. import exports, selectors, services
+from .. import exports
+from ..selectors.feedback import feedback_for_applicant
+from ..selectors.ranking import STATE_AT, Ranking, RankingRow, ranking_for
+from ..services.decisions import decisions_propose_from_ranking
 
 
 def _get_call_for_ranking(request, slug: str) -> Call:
@@ -36,10 +40,10 @@ def _get_call_for_ranking(request, slug: str) -> Call:
     return call
 
 
-def _state(row: selectors.RankingRow) -> str:
+def _state(row: RankingRow) -> str:
     # From the values the ranking read, not ``row.application``: making an instance per row
     # is what the ranking avoids at 2,000 applications.
-    return row.source[0][selectors.STATE_AT]
+    return row.source[0][STATE_AT]
 
 
 def _decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
@@ -70,7 +74,7 @@ def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: 
     propose = escape(_("Propose"))
     none = f'<span class="muted">{escape(_("none"))}</span>'
 
-    def render_cell(row: selectors.RankingRow) -> str:
+    def render_cell(row: RankingRow) -> str:
         found = decisions.get(row.application_id)
         if found is not None:
             status, outcome = found
@@ -89,7 +93,7 @@ def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: 
     return render_cell
 
 
-def _row_renderer(ranking: selectors.Ranking, decision_cell=None):
+def _row_renderer(ranking: Ranking, decision_cell=None):
     """A function that renders one ranking row as a table row of HTML.
 
     Written in Python rather than as a template loop: at 2,000 applications the template
@@ -110,7 +114,7 @@ def _row_renderer(ranking: selectors.Ranking, decision_cell=None):
     }
     criteria = ranking.criteria
 
-    def render_row(row: selectors.RankingRow) -> str:
+    def render_row(row: RankingRow) -> str:
         status = exports.funding_status(row)
         reviews = "<br>".join(score(value) for value in row.review_scores) or none_yet
         means = "".join(
@@ -139,7 +143,7 @@ def _row_renderer(ranking: selectors.Ranking, decision_cell=None):
     return render_row
 
 
-def _rendered_rows(ranking: selectors.Ranking, decision_cell=None) -> tuple[str, str]:
+def _rendered_rows(ranking: Ranking, decision_cell=None) -> tuple[str, str]:
     """The rows above and below the funding line, as HTML.
 
     The line is drawn under the last application that fits, so everything below it does not;
@@ -154,7 +158,7 @@ def _rendered_rows(ranking: selectors.Ranking, decision_cell=None) -> tuple[str,
 
 
 def _render_ranking(request, call, *, propose_form=None, status=200):
-    result = selectors.ranking_for(call)
+    result = ranking_for(call)
     may_propose = rules.has_perm("applications.propose_decision", request.user)
     decisions = _decisions_by_application(call)
     rows_above, rows_below = _rendered_rows(result, _decision_cell_renderer(decisions, may_propose))
@@ -172,7 +176,7 @@ def _render_ranking(request, call, *, propose_form=None, status=200):
             "fitting_count": sum(1 for row in result.rows if row.fits),
             "fitting_total": fitting_total,
             "used": used,
-            "left_over": result.budget - used,
+            "left_over": remaining_budget(budget=result.budget, committed=used),
             "aggregate_label": exports.aggregate_label(result),
             "column_count": 11 + len(result.criteria),
             "may_propose": may_propose,
@@ -198,7 +202,7 @@ def ranking_export(request, slug, fmt):
     call = _get_call_for_ranking(request, slug)
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    result = selectors.ranking_for(call)
+    result = ranking_for(call)
     audit_record(
         action="export.ranking",
         actor=request.user,
@@ -223,7 +227,7 @@ def ranking_propose(request, slug):
     form = RankingProposeForm(request.POST)
     if form.is_valid():
         try:
-            result = services.decisions_propose_from_ranking(
+            result = decisions_propose_from_ranking(
                 call=call,
                 by=request.user,
                 approve_justification=form.cleaned_data["approve_justification"],
@@ -268,7 +272,7 @@ def decision_propose(request, pk):
     return render_propose(
         request,
         application,
-        suggested_feedback=selectors.feedback_for_applicant(application),
+        suggested_feedback=feedback_for_applicant(application),
         back_url=reverse("reviews:application_reviews", args=[application.pk]),
     )
 

@@ -19,13 +19,22 @@ from django.views.decorators.cache import never_cache
 
 from applications.downloads import stored_file_response
 from applications.enums import ApplicationState
+from applications.selectors.applications import versions_latest_first
 from grants.enums import ScoreVisibility
 from grants.models import Call
 
-from .. import selectors, services
 from ..enums import ConflictGround
 from ..forms.reviewer import DeclarationForm, PanelJoinForm, ReviewForm
 from ..models import Assignment, ConflictDeclaration, PanelInvitation, PanelMember, Review
+from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer
+from ..selectors.conflicts import declaration_progress, has_conflict
+from ..selectors.panel import panel_member_for
+from ..selectors.reviews import other_reviews_visible, other_submitted_reviews
+from ..selectors.scope import declaration_scope, latest_titles
+from ..selectors.scores import criteria_counts, round_score, weighted_score
+from ..services import conflicts as conflict_services
+from ..services import panel as panel_services
+from ..services import reviewing as reviewing_services
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -34,14 +43,14 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 def _get_assignment_for_reviewer(request, pk) -> Assignment:
     """The user's active assignment to the application, unless it has a conflict: else 404."""
-    assignment = selectors.assignment_for_reviewer(request.user, pk)
-    if assignment is None or selectors.has_conflict(assignment.member, assignment.application):
+    assignment = assignment_for_reviewer(request.user, pk)
+    if assignment is None or has_conflict(assignment.member, assignment.application):
         raise Http404
     return assignment
 
 
 def _latest_version(application):
-    version = application.versions.select_related("submitted_by").order_by("-number").first()
+    version = versions_latest_first(application.versions.select_related("submitted_by")).first()
     if version is None:  # an application in review always has one; be safe all the same
         raise Http404
     return version
@@ -64,7 +73,7 @@ def panel_invitation_accept(request, token):
         form = PanelJoinForm(request.POST)
         if form.is_valid():
             try:
-                member = services.panel_invitation_accept(
+                member = panel_services.panel_invitation_accept(
                     invitation=invitation, by=user, **form.cleaned_data
                 )
             except ValidationError as error:
@@ -109,12 +118,12 @@ def dashboard(request):
         .select_related("call")
         .order_by("-call__closes_at", "call__slug")
     )
-    progress = selectors.declaration_progress(members)
+    progress = declaration_progress(members)
     assignments = list(
-        selectors.assignments_for_reviewer(request.user).annotate(scored=Count("review__scores"))
+        assignments_for_reviewer(request.user).annotate(scored=Count("review__scores"))
     )
-    titles = selectors.latest_titles(a.application_id for a in assignments)
-    criteria = selectors.criteria_counts(m.call_id for m in members)
+    titles = latest_titles(a.application_id for a in assignments)
+    criteria = criteria_counts(m.call_id for m in members)
     seats = []
     for member in members:
         declared, in_scope = progress[member.pk]
@@ -149,11 +158,11 @@ def dashboard(request):
 def declare(request, slug):
     """Declare conflicts of interest, seeing only organisation names and titles."""
     call = get_object_or_404(Call, slug=slug)
-    member = selectors.panel_member_for(request.user, call)
+    member = panel_member_for(request.user, call)
     if member is None:
         raise Http404
-    scope = list(selectors.declaration_scope(call))
-    titles = selectors.latest_titles(a.pk for a in scope)
+    scope = list(declaration_scope(call))
+    titles = latest_titles(a.pk for a in scope)
     for application in scope:
         application.version_title = titles.get(application.pk, "")
     declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
@@ -168,7 +177,7 @@ def declare(request, slug):
         form = DeclarationForm(request.POST, applications=open_, declared_none=declared_none)
         if form.is_valid():
             try:
-                services.conflicts_declare(
+                conflict_services.conflicts_declare(
                     member=member, by=request.user, declarations=form.declarations()
                 )
             except ValidationError as error:
@@ -201,13 +210,13 @@ def declare(request, slug):
 def _other_reviews(assignment, criteria):
     """The other reviewers' submitted reviews, anonymised, with their weighted scores."""
     rows = []
-    for number, review in enumerate(selectors.other_submitted_reviews(assignment), start=1):
+    for number, review in enumerate(other_submitted_reviews(assignment), start=1):
         scores = {s.criterion_id: s.value for s in review.scores.all()}
         rows.append(
             {
                 "number": number,
                 "review": review,
-                "weighted": selectors.round_score(selectors.weighted_score(scores, criteria)),
+                "weighted": round_score(weighted_score(scores, criteria)),
                 "scores": [(c, scores.get(c.pk)) for c in criteria],
             }
         )
@@ -232,7 +241,7 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200):
                 "recommendation": review.recommendation,
             }
         form = ReviewForm(initial=initial, criteria=criteria)
-    visible = selectors.other_reviews_visible(assignment)
+    visible = other_reviews_visible(assignment)
     version = _latest_version(application)
     return render(
         request,
@@ -244,7 +253,7 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200):
             "version": version,
             "review": review,
             "criteria_scores": [(c, scores.get(c.pk)) for c in criteria],
-            "weighted": selectors.round_score(selectors.weighted_score(scores, criteria)),
+            "weighted": round_score(weighted_score(scores, criteria)),
             "form": form if editable else None,
             "errors": list(errors),
             "in_review": in_review,
@@ -278,7 +287,7 @@ def review(request, pk):
         return _render_review(request, assignment, form=form, status=400)
     submitting = request.POST.get("action") == "submit"
     try:
-        services.review_save(
+        reviewing_services.review_save(
             assignment=assignment,
             by=request.user,
             scores=form.scores(),
@@ -294,7 +303,7 @@ def review(request, pk):
         messages.success(request, _("Your draft has been saved."))
         return redirect(here)
     try:
-        services.review_submit(assignment=assignment, by=request.user)
+        reviewing_services.review_submit(assignment=assignment, by=request.user)
     except ValidationError as error:
         # The draft is saved; say what is missing before it can be submitted.
         errors = [_("Your draft is saved, but it cannot be submitted yet:")] + _messages_of(error)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from reviews import services as review_services
+from reviews.services.assignments import assignment_add
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,9 +31,7 @@ def meeting():
     member = factories.PanelMemberFactory(call=call)
     factories.declare_none(member, applications)
     for application, value in zip(applications, (7, 5), strict=True):
-        assignment = review_services.assignment_add(
-            member=member, application=application, by=manager
-        )
+        assignment = assignment_add(member=member, application=application, by=manager)
         factories.submit_review(assignment, {criterion: value}, comment="Clear and feasible.")
     return call, manager, applications
 

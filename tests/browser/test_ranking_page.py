@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.enums import BudgetCategory
-from reviews import services as review_services
+from reviews.services.assignments import assignment_add
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,9 +34,7 @@ def ranked_call():
     for m, member in enumerate(members):
         factories.declare_none(member, applications)
         for application, pairs in zip(applications, scores, strict=True):
-            assignment = review_services.assignment_add(
-                member=member, application=application, by=manager
-            )
+            assignment = assignment_add(member=member, application=application, by=manager)
             score_a, score_b = pairs[m]
             factories.submit_review(assignment, {relevance: score_a, feasibility: score_b})
     return call, manager

@@ -15,8 +15,8 @@ from applications.services.transitions import (
     application_start_review,
     application_submit,
 )
-from reviews import services
 from reviews.models import Assignment, PanelInvitation
+from reviews.services.conflicts import Declaration, conflicts_declare
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,10 +68,10 @@ def test_a_programme_manager_assigns_reviewers_and_opens_the_ranking(page, live_
         call=call, user=factories.UserFactory(full_name="Cilla Cederlund")
     )
     for member, applications in ((anna, [krokom, umea]), (bo, [krokom, umea]), (cilla, [umea])):
-        services.conflicts_declare(
+        conflicts_declare(
             member=member,
             by=member.user,
-            declarations=[services.Declaration(a.pk, False) for a in applications],
+            declarations=[Declaration(a.pk, False) for a in applications],
         )
 
     login(manager)

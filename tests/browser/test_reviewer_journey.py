@@ -12,9 +12,10 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from applications.enums import ApplicationState
-from reviews import services
 from reviews.enums import ConflictGround, ReviewStatus
 from reviews.models import ConflictDeclaration, PanelMember, Review
+from reviews.services.assignments import assignments_auto
+from reviews.services.panel import panel_invite
 from tests import factories
 from tests.test_reviewer_views import in_review
 
@@ -40,7 +41,7 @@ def test_reviewer_joins_declares_and_reviews_two_applications(page, live_url, lo
     manager = factories.programme_manager()
     conflicted, first, second = in_review(call, manager, 3, with_attachment=True)
     reviewer = factories.UserFactory(email="granskare@example.se", full_name="Greta Granskare")
-    invitation = services.panel_invite(call=call, by=manager, email=reviewer.email)
+    invitation = panel_invite(call=call, by=manager, email=reviewer.email)
 
     # The invitation: log in and come back, then join with the employer's number.
     invitation_url = live_url("reviews:panel_invitation_accept", invitation.token)
@@ -93,7 +94,7 @@ def test_reviewer_joins_declares_and_reviews_two_applications(page, live_url, lo
     axe(page)
 
     # The programme manager assigns; the conflicted application goes to no one.
-    result = services.assignments_auto(call=call, by=manager)
+    result = assignments_auto(call=call, by=manager)
     assert sorted(a.application_id for a in result.created) == [first.pk, second.pk]
     page.reload()
     expect(page.locator("main table tbody tr")).to_have_count(2)

@@ -11,8 +11,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from applications import selectors
 from applications.models import Application
+from applications.selectors.retention import personal_data_expired
 from applications.services.personal_data import personal_data_anonymise_expired
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--today must be a date as YYYY-MM-DD, not {today!r}.") from None
         if dry_run:
-            plan = selectors.personal_data_expired(today=day)
+            plan = personal_data_expired(today=day)
         else:
             plan = personal_data_anonymise_expired(today=day)
         numbers = {}

@@ -728,8 +728,11 @@ class Command(BaseCommand):
     def _review(self, call, pilot, people) -> None:
         """Criteria for both calls; a panel for each; declarations, assignments and reviews in
         the pilot call, so the ranking has content and a funding line."""
-        from reviews import services as review_services
         from reviews.models import Assignment, PanelMember
+        from reviews.services.assignments import assignments_auto
+        from reviews.services.conflicts import Declaration, conflicts_declare
+        from reviews.services.panel import panel_invitation_accept, panel_invite
+        from reviews.services.reviewing import review_save, review_submit
 
         for demo_call in (call, pilot):
             for position, (name_sv, name_en, guide_sv, guide_en, weight, threshold) in enumerate(
@@ -754,11 +757,9 @@ class Command(BaseCommand):
             member = PanelMember.objects.filter(call=demo_call, user=user).first()
             if member is None:
                 with transaction.atomic():
-                    invitation = review_services.panel_invite(
-                        call=demo_call, by=manager, email=user.email
-                    )
+                    invitation = panel_invite(call=demo_call, by=manager, email=user.email)
                     orgnr, employer = REVIEWER_EMPLOYERS[key]
-                    member = review_services.panel_invitation_accept(
+                    member = panel_invitation_accept(
                         invitation=invitation,
                         by=user,
                         employer_orgnr=orgnr,
@@ -769,9 +770,9 @@ class Command(BaseCommand):
 
         # Declarations: every reviewer of the pilot declares for every application; one has a
         # conflict (and Per Nilsson's employer is an applicant: a conflict found by itself).
-        from reviews import selectors as review_selectors
+        from reviews.selectors.scope import declaration_scope
 
-        scope = list(review_selectors.declaration_scope(pilot))
+        scope = list(declaration_scope(pilot))
         for key, member in members.items():
             pending = [
                 a for a in scope if not a.conflict_declarations.filter(member=member).exists()
@@ -784,7 +785,7 @@ class Command(BaseCommand):
                     (key, application.organisation.name), ("", "")
                 )
                 declarations.append(
-                    review_services.Declaration(
+                    Declaration(
                         application_id=application.pk,
                         has_conflict=bool(ground),
                         ground=ground,
@@ -792,11 +793,9 @@ class Command(BaseCommand):
                     )
                 )
             with transaction.atomic():
-                review_services.conflicts_declare(
-                    member=member, by=member.user, declarations=declarations
-                )
+                conflicts_declare(member=member, by=member.user, declarations=declarations)
 
-        review_services.assignments_auto(call=pilot, by=manager)
+        assignments_auto(call=pilot, by=manager)
 
         criteria = list(pilot.criteria.order_by("position"))
         assignments = Assignment.objects.filter(
@@ -812,7 +811,7 @@ class Command(BaseCommand):
                 continue
             scores, recommendation, comment = REVIEW_SCORES[(key, organisation)]
             with transaction.atomic():
-                review_services.review_save(
+                review_save(
                     assignment=assignment,
                     by=assignment.member.user,
                     scores={c.pk: value for c, value in zip(criteria, scores, strict=True)},
@@ -820,7 +819,7 @@ class Command(BaseCommand):
                     internal_comment="",
                     recommendation=recommendation,
                 )
-                review_services.review_submit(assignment=assignment, by=assignment.member.user)
+                review_submit(assignment=assignment, by=assignment.member.user)
 
     # -- decisions, made through the services ------------------------------------------------
 
@@ -830,8 +829,8 @@ class Command(BaseCommand):
         manager with a rejection proposed and waiting for the decision maker."""
         from applications.enums import DecisionOutcome, DecisionStatus
         from applications.services.letters import decision_letter_generate
-        from reviews import selectors as review_selectors
-        from reviews import services as review_services
+        from reviews.selectors.feedback import feedback_for_applicant
+        from reviews.services.reviewing import review_complete
 
         manager, decider = people["manager"], people["decider"]
         region = Application.objects.get(
@@ -848,7 +847,7 @@ class Command(BaseCommand):
                     justification=(
                         "Projektet svarar väl mot utlysningens syfte och rymdes inom budgeten."
                     ),
-                    feedback=review_selectors.feedback_for_applicant(region),
+                    feedback=feedback_for_applicant(region),
                 )
             with transaction.atomic():
                 decision_confirm(decision=decision, by=decider)
@@ -864,7 +863,7 @@ class Command(BaseCommand):
         norrtalje = Application.objects.get(call=pilot, organisation__name="Norrtälje kommun")
         if norrtalje.state == ApplicationState.IN_REVIEW:
             with transaction.atomic():
-                review_services.review_complete(application=norrtalje, by=manager)
+                review_complete(application=norrtalje, by=manager)
             norrtalje.refresh_from_db()
         if norrtalje.state == ApplicationState.REVIEWED and not norrtalje.decisions.exists():
             with transaction.atomic():
@@ -876,7 +875,7 @@ class Command(BaseCommand):
                         "Projektet når inte tröskeln för relevans: det prövar inte coworking "
                         "i den mening utlysningen avser."
                     ),
-                    feedback=review_selectors.feedback_for_applicant(norrtalje),
+                    feedback=feedback_for_applicant(norrtalje),
                 )
 
     def _two_factor(self, people) -> None:
@@ -1016,8 +1015,9 @@ class Command(BaseCommand):
 
     def _follow_up_grant(self, stage, person, application, spent, manager, on) -> None:
         """Acceptance and the first instalment, then the final report as far as ``stage``."""
-        from applications import selectors
         from applications.enums import PaymentStatus, ReportKind, ReportStatus
+        from applications.selectors.decisions import effective_decision
+        from applications.selectors.follow_up import acceptance_text
         from applications.services.letters import closing_letter_generate
 
         application.refresh_from_db()
@@ -1026,9 +1026,7 @@ class Command(BaseCommand):
                 application_accept_grant(
                     application=application,
                     by=person,
-                    text=selectors.acceptance_text(
-                        application, selectors.effective_decision(application)
-                    ),
+                    text=acceptance_text(application, effective_decision(application)),
                 )
         first = application.payments.filter(position=1, status=PaymentStatus.DUE).first()
         if first is not None:

@@ -1,0 +1,159 @@
+"""Reads for decisions: the budget rule, the effective decision, the letter's data, and the
+decision maker's lists."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+
+from grants.models import Call
+
+from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
+from ..models import Decision
+from .applications import latest_version, latest_version_summary
+
+
+def remaining_budget(*, budget: int, committed: int) -> int:
+    """The budget rule: what a call can still grant is its budget less what is committed to it
+    (what its effective approvals grant, ``committed_by_call``). The one place it is written."""
+    return budget - committed
+
+
+def call_committed_amount(call) -> int:
+    """The sum granted by the call's confirmed approvals that no confirmed correction replaced."""
+    return committed_by_call([call.pk]).get(call.pk, 0)
+
+
+def effective_decision(application):
+    """The application's confirmed decision that no confirmed correction replaced, if any."""
+
+    return (
+        application.decisions.filter(status=DecisionStatus.CONFIRMED)
+        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .select_related("proposed_by", "decided_by")
+        .first()
+    )
+
+
+def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
+    """Everything the letter shows, frozen into the decision when it is confirmed.
+
+    Made from the submitted version the decision was taken on, never the working copy, so the
+    letter reads the same forever.
+    """
+
+    application = decision.application
+    call = application.call
+    version = latest_version(application)
+    content = version.content if version else {}
+    period_end = content.get("period_end")
+    final_report_due = (
+        (dt.date.fromisoformat(period_end) + dt.timedelta(days=call.final_report_days)).isoformat()
+        if period_end
+        else None
+    )
+    return {
+        "agency": settings.AGENCY_NAME,
+        "registration_number": application.registration_number,
+        "decided_on": decided_on.isoformat(),
+        "language": decision.language,
+        "outcome": decision.outcome,
+        "granted_amount": decision.granted_amount,
+        "requested_amount": content.get("requested_amount"),
+        "reason_code": decision.reason_code,
+        "organisation": {
+            "name": application.organisation.name,
+            "orgnr": application.organisation.orgnr,
+            "address": application.organisation.address,
+        },
+        "title": content.get("title", application.title),
+        "period": {"start": content.get("period_start"), "end": period_end},
+        "call": {"slug": call.slug, "title_sv": call.title_sv, "title_en": call.title_en},
+        "version": {"number": version.number, "sha256": version.sha256} if version else None,
+        "conditions": decision.conditions,
+        "justification": decision.justification,
+        "feedback": decision.feedback,
+        "appealable": call.decision_appealable,
+        "letter_wording": call.letter_wording_en
+        if decision.language == "en" and call.letter_wording_en
+        else call.letter_wording_sv,
+        "reporting": {"final_report_due": final_report_due},
+        "decided_by": decided_by.full_name,
+        "presented_by": decision.proposed_by.full_name,
+        "corrects": {
+            "decided_on": decision.supersedes.decided_on.isoformat(),
+            "granted_amount": decision.supersedes.granted_amount,
+        }
+        if decision.supersedes_id
+        else None,
+    }
+
+
+def decisions_waiting() -> QuerySet:
+    """Proposed decisions waiting for a decision maker, oldest call first, in a fixed number of
+    queries: each with its application, organisation, call, presenter, the decision it corrects,
+    and the submitted version's title and requested amount (``submitted_title``,
+    ``submitted_amount``)."""
+
+    return (
+        Decision.objects.filter(status=DecisionStatus.PROPOSED)
+        .select_related(
+            "application__call", "application__organisation", "proposed_by", "supersedes"
+        )
+        .annotate(**latest_version_summary("application_id"))
+        .order_by(
+            "application__call__closes_at",
+            "application__call_id",
+            "application__registration_number",
+        )
+    )
+
+
+def effective_approvals() -> QuerySet[Decision]:
+    """Confirmed approvals that no confirmed correction replaced and whose grant did not lapse.
+
+    A grant the organisation never accepted (lapsed: closed without an acceptance) gives its
+    money back to the call, so it is not counted against the budget.
+    """
+    return (
+        Decision.objects.filter(status=DecisionStatus.CONFIRMED, outcome=DecisionOutcome.APPROVED)
+        .exclude(superseded_by__status=DecisionStatus.CONFIRMED)
+        .exclude(application__state=ApplicationState.CLOSED, application__acceptance__isnull=True)
+    )
+
+
+def committed_by_call(call_ids) -> dict[int, int]:
+    """call id → the sum granted by its effective approvals (``effective_approvals``), in one
+    query."""
+    rows = (
+        effective_approvals()
+        .filter(application__call_id__in=call_ids)
+        .values("application__call_id")
+        .annotate(total=Sum("granted_amount"))
+        .values_list("application__call_id", "total")
+    )
+    return dict(rows)
+
+
+def decision_release_overview():
+    """The outbox: each call that holds decisions for release, with how many confirmed
+    decisions are held, how many of those have their letter ready, and how many were released.
+    Two queries whatever the number of decisions."""
+
+    counts = {
+        row["application__call_id"]: row
+        for row in Decision.objects.filter(
+            status=DecisionStatus.CONFIRMED, application__call__hold_decisions_for_release=True
+        )
+        .values("application__call_id")
+        .annotate(
+            held=Count("pk", filter=Q(release__isnull=True)),
+            ready=Count("pk", filter=Q(release__isnull=True, letter__isnull=False)),
+            released=Count("pk", filter=Q(release__isnull=False)),
+        )
+    }
+    empty = {"held": 0, "ready": 0, "released": 0}
+    return [
+        {"call": call, **{key: counts.get(call.pk, empty)[key] for key in empty}}
+        for call in Call.objects.filter(hold_decisions_for_release=True).order_by("-closes_at")
+    ]

@@ -1,0 +1,103 @@
+"""Reads: conflicts of interest, declared or found, and how far each panel member has
+declared."""
+
+from django.db.models import Count
+
+from applications.models import Application
+from grants.models import Call
+
+from ..models import ConflictDeclaration, ConflictOverride, PanelMember
+from .scope import DECLARATION_STATES
+
+
+def conflict_pairs(call: Call) -> set[tuple[int, int]]:
+    """Every (panel member id, application id) of the call with a conflict of interest.
+
+    A conflict is declared by the reviewer, or found because the applicant's organisation
+    number is the reviewer's employer's; a programme manager's latest override decides over
+    both. Computed for the whole call in three queries.
+    """
+    members = list(PanelMember.objects.filter(call=call).values_list("pk", "employer_orgnr"))
+    applications = list(
+        call.applications.exclude(registration_number__isnull=True).values_list(
+            "pk", "organisation__orgnr"
+        )
+    )
+    pairs = {
+        (member_id, application_id)
+        for member_id, employer in members
+        if employer
+        for application_id, orgnr in applications
+        if orgnr == employer
+    }
+    pairs |= set(
+        ConflictDeclaration.objects.filter(member__call=call, has_conflict=True).values_list(
+            "member_id", "application_id"
+        )
+    )
+    decided: dict[tuple[int, int], bool] = {}
+    overrides = ConflictOverride.objects.filter(member__call=call).order_by("decided_at", "pk")
+    for member_id, application_id, has_conflict in overrides.values_list(
+        "member_id", "application_id", "has_conflict"
+    ):
+        decided[(member_id, application_id)] = has_conflict  # the latest wins
+    for pair, has_conflict in decided.items():
+        if has_conflict:
+            pairs.add(pair)
+        else:
+            pairs.discard(pair)
+    return pairs
+
+
+def has_conflict(member: PanelMember, application: Application) -> bool:
+    latest = (
+        ConflictOverride.objects.filter(member=member, application=application)
+        .order_by("-decided_at", "-pk")
+        .values_list("has_conflict", flat=True)
+        .first()
+    )
+    if latest is not None:
+        return latest
+    if member.employer_orgnr and member.employer_orgnr == application.organisation.orgnr:
+        return True
+    return ConflictDeclaration.objects.filter(
+        member=member, application=application, has_conflict=True
+    ).exists()
+
+
+def declared_pairs(call: Call) -> set[tuple[int, int]]:
+    """(member id, application id) for which the reviewer has declared (conflict or none)."""
+    return set(
+        ConflictDeclaration.objects.filter(member__call=call).values_list(
+            "member_id", "application_id"
+        )
+    )
+
+
+def declaration_progress(members) -> dict[int, tuple[int, int]]:
+    """panel member id → (declared, in scope) for the declaration scope of each one's call.
+
+    Two queries whatever the number of seats or applications.
+    """
+    members = list(members)
+    in_scope = dict(
+        Application.objects.filter(
+            call_id__in={m.call_id for m in members},
+            state__in=DECLARATION_STATES,
+            registration_number__isnull=False,
+        )
+        .values("call_id")
+        .annotate(n=Count("pk"))
+        .values_list("call_id", "n")
+    )
+    declared = dict(
+        ConflictDeclaration.objects.filter(
+            member__in=members,
+            application__state__in=DECLARATION_STATES,
+            application__registration_number__isnull=False,
+        )
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    return {m.pk: (declared.get(m.pk, 0), in_scope.get(m.call_id, 0)) for m in members}

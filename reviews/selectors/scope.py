@@ -1,0 +1,56 @@
+"""Reads: which applications a panel works on, in which state, and the version it looks at."""
+
+from django.db.models import QuerySet, Subquery
+
+from applications.enums import ApplicationState
+from applications.models import Application, ApplicationVersion
+from applications.selectors.applications import latest_version_subquery, latest_version_values
+from grants.models import Call
+
+S = ApplicationState
+
+# Applications a panel declares conflicts for: received and not withdrawn or decided.
+DECLARATION_STATES = [S.SUBMITTED, S.RETURNED, S.IN_REVIEW]
+# Applications that can be assigned and reviewed.
+REVIEW_STATES = [S.IN_REVIEW]
+# Applications shown in the ranking: review started, whatever happened since.
+RANKING_STATES = [S.IN_REVIEW, S.REVIEWED, S.APPROVED, S.REJECTED, S.FOLLOW_UP, S.CLOSED]
+
+
+def with_latest_version(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``latest_version_id``: the version reviewers and the ranking look at."""
+    return queryset.annotate(
+        latest_version_id=Subquery(latest_version_subquery("pk").values("pk")[:1])
+    )
+
+
+def latest_versions(applications) -> dict[int, ApplicationVersion]:
+    """application id → its latest submitted version, in one query."""
+    ids = [a.latest_version_id for a in applications if a.latest_version_id]
+    versions = ApplicationVersion.objects.filter(pk__in=ids)
+    return {v.application_id: v for v in versions}
+
+
+def latest_titles(application_ids) -> dict[int, str]:
+    """application id → the title in its latest submitted version (never the working copy).
+
+    One query, reading only the title out of each version's content.
+    """
+    versions = ApplicationVersion.objects.filter(application_id__in=list(application_ids))
+    return {
+        application_id: title or ""
+        for application_id, (title,) in latest_version_values(versions, "content__title").items()
+    }
+
+
+def declaration_scope(call: Call) -> QuerySet[Application]:
+    """The applications a panel member declares conflicts for (names and titles only)."""
+    return with_latest_version(
+        call.applications.filter(
+            state__in=DECLARATION_STATES, registration_number__isnull=False
+        ).select_related("organisation")
+    ).order_by("registration_number")
+
+
+def applications_for_assignment(call: Call) -> QuerySet[Application]:
+    return call.applications.filter(state__in=REVIEW_STATES).select_related("organisation")
