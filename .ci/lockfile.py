@@ -16,6 +16,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from packaging.markers import Marker
+
 # A requirement line starts at the left margin; its hashes and "# via" comments are indented.
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(?P<version>[^\s;\\]+)")
 # What `python -m venv` puts in every venv before anything is installed.
@@ -64,8 +66,6 @@ def subtract(full: str, base: str) -> None:
 
 
 def check(locks: list[str]) -> int:
-    from packaging.markers import Marker
-
     wanted: dict[str, str] = {}
     for path in locks:
         for name, version, marker in pins(path):

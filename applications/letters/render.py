@@ -20,6 +20,8 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from applications.selectors.decisions import decision_letter_data
+
 from ..enums import DecisionOutcome, IneligibilityReason
 from ..models import ClosingLetter, Decision
 
@@ -130,8 +132,6 @@ def render_letter_preview(decision: Decision) -> bytes:
     maker's name will be, and marked as a preview on the page and in the attached data. Nothing
     is stored.
     """
-    from .selectors.decisions import decision_letter_data
-
     with translation.override(decision.language):
         placeholder = SimpleNamespace(full_name=gettext("(decision maker)"))
     data = decision_letter_data(decision, decided_by=placeholder, decided_on=timezone.localdate())

@@ -20,9 +20,21 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import luhn
 
-from applications.enums import ApplicationState, BudgetCategory, County, EligibilityItem
+from applications.enums import (
+    ApplicationState,
+    BudgetCategory,
+    County,
+    DecisionOutcome,
+    DecisionStatus,
+    EligibilityItem,
+    PaymentStatus,
+    ReportKind,
+    ReportStatus,
+)
 from applications.models import Application, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from applications.selectors.decisions import effective_decision
+from applications.selectors.follow_up import acceptance_text
 from applications.services.decisions import decision_confirm, decision_propose, decision_release
 from applications.services.follow_up import (
     application_accept_grant,
@@ -32,6 +44,7 @@ from applications.services.follow_up import (
     report_save,
     report_submit,
 )
+from applications.services.letters import closing_letter_generate, decision_letter_generate
 from applications.services.transitions import (
     application_check_eligibility,
     application_complete_review,
@@ -44,6 +57,13 @@ from applications.services.working_copy import application_create, application_u
 from applications.two_factor import requires_two_factor
 from grants.enums import OrganisationKind
 from grants.models import Call, Criterion, Hub
+from reviews.models import Assignment, PanelMember
+from reviews.selectors.feedback import feedback_for_applicant
+from reviews.selectors.scope import declaration_scope
+from reviews.services.assignments import assignments_auto
+from reviews.services.conflicts import Declaration, conflicts_declare
+from reviews.services.panel import panel_invitation_accept, panel_invite
+from reviews.services.reviewing import review_complete, review_save, review_submit
 
 # Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
 PASSWORD = "demo-password-2026"  # noqa: S105
@@ -672,7 +692,7 @@ class Command(BaseCommand):
 
     def _in_review(self, pilot, people, hubs) -> None:
         """Submit to the pilot call while it was open (time travel), then start review."""
-        import time_machine  # a dev dependency, like this command
+        import time_machine  # noqa: PLC0415 -- a dev dependency, like this command
 
         manager = people["manager"]
         while_open = pilot.closes_at - dt.timedelta(days=10)
@@ -704,7 +724,7 @@ class Command(BaseCommand):
     def _ready_for_review(self, pilot, people, hubs) -> None:
         """Submitted to the pilot call while it was open and left there: the call has closed,
         so the programme manager can check its eligibility and start its review."""
-        import time_machine  # a dev dependency, like this command
+        import time_machine  # noqa: PLC0415 -- a dev dependency, like this command
 
         person, org_name, title, amount, summary = PILOT_READY_FOR_REVIEW
         with (
@@ -728,12 +748,6 @@ class Command(BaseCommand):
     def _review(self, call, pilot, people) -> None:
         """Criteria for both calls; a panel for each; declarations, assignments and reviews in
         the pilot call, so the ranking has content and a funding line."""
-        from reviews.models import Assignment, PanelMember
-        from reviews.services.assignments import assignments_auto
-        from reviews.services.conflicts import Declaration, conflicts_declare
-        from reviews.services.panel import panel_invitation_accept, panel_invite
-        from reviews.services.reviewing import review_save, review_submit
-
         for demo_call in (call, pilot):
             for position, (name_sv, name_en, guide_sv, guide_en, weight, threshold) in enumerate(
                 CRITERIA
@@ -770,8 +784,6 @@ class Command(BaseCommand):
 
         # Declarations: every reviewer of the pilot declares for every application; one has a
         # conflict (and Per Nilsson's employer is an applicant: a conflict found by itself).
-        from reviews.selectors.scope import declaration_scope
-
         scope = list(declaration_scope(pilot))
         for key, member in members.items():
             pending = [
@@ -827,11 +839,6 @@ class Command(BaseCommand):
         """In the pilot call: Region Jämtland Härjedalen approved (confirmed by the decision
         maker, with its letter), and Norrtälje kommun's review completed by the programme
         manager with a rejection proposed and waiting for the decision maker."""
-        from applications.enums import DecisionOutcome, DecisionStatus
-        from applications.services.letters import decision_letter_generate
-        from reviews.selectors.feedback import feedback_for_applicant
-        from reviews.services.reviewing import review_complete
-
         manager, decider = people["manager"], people["decider"]
         region = Application.objects.get(
             call=pilot, organisation__name="Region Jämtland Härjedalen"
@@ -898,7 +905,7 @@ class Command(BaseCommand):
         manager, Norrtälje's first instalment paid and its final report in draft (due in 20
         days). The pilot call's approval waits for acceptance. Each step runs once, at its
         moment (time travel), and only when the grant has not passed it yet."""
-        import time_machine
+        import time_machine  # noqa: PLC0415 -- a dev dependency, like this command
 
         today = timezone.localdate()
 
@@ -992,9 +999,6 @@ class Command(BaseCommand):
     def _follow_up_decision(self, application, manager, decider, on) -> None:
         """Approved at the amount requested, confirmed by the decision maker, letter made (which
         releases it and starts the time to accept)."""
-        from applications.enums import DecisionOutcome, DecisionStatus
-        from applications.services.letters import decision_letter_generate
-
         application.refresh_from_db()
         if application.state == ApplicationState.REVIEWED and not application.decisions.exists():
             with on(-345), transaction.atomic():
@@ -1015,11 +1019,6 @@ class Command(BaseCommand):
 
     def _follow_up_grant(self, stage, person, application, spent, manager, on) -> None:
         """Acceptance and the first instalment, then the final report as far as ``stage``."""
-        from applications.enums import PaymentStatus, ReportKind, ReportStatus
-        from applications.selectors.decisions import effective_decision
-        from applications.selectors.follow_up import acceptance_text
-        from applications.services.letters import closing_letter_generate
-
         application.refresh_from_db()
         if application.state == ApplicationState.APPROVED:
             with on(-335), transaction.atomic():
