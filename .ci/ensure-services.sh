@@ -45,7 +45,7 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
-# -- Redis (tests/test_tasks_rq.py; it keeps nothing on disk) ---------------------------------
+# -- Redis (tests/config/test_tasks_rq.py; it keeps nothing on disk) ---------------------------------
 if ! command -v redis-server >/dev/null 2>&1; then
   log "Redis is missing; installing Debian's redis-server"
   apt_install redis-server

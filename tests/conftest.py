@@ -26,7 +26,7 @@ def _force_login_passes_two_factor(monkeypatch):
     test client's ``force_login`` (Django's, not our code): for a person whose role requires
     the second factor at that moment, it reuses or makes a confirmed TOTP device and marks the
     session verified exactly as ``django_otp.login`` does. Tests of two-factor itself log in
-    through the real pages (tests/test_two_factor.py).
+    through the real pages (tests/applications/test_two_factor.py).
     """
     from django.test.client import ClientMixin
 

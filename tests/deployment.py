@@ -20,7 +20,7 @@ terminates TLS: ``DJANGO_SECURE_SSL_REDIRECT=false`` and ``DJANGO_SECURE_COOKIES
 
     with Deployment() as deployment:
         requests.get(deployment.urls[0] + "/health/")
-        deployment.call("tests.test_multiprocess:seed_case")  # Django code, in the deployment
+        deployment.call("tests.site.test_multiprocess:seed_case")  # Django code, in the deployment
 
 Shutdown is clean: SIGTERM, then a wait (gunicorn finishes its requests, the worker its task);
 ``stop()`` returns each process's exit code. The logs (one file per process) are deleted when
@@ -250,7 +250,7 @@ class Deployment:
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "DJANGO_SECURE_COOKIES": "false",
                 "DJANGO_STATIC_ROOT": str(self.directory / "static"),
-                # Files go to the bucket; this must stay empty (tests/test_multiprocess.py).
+                # Files go to the bucket; this must stay empty (tests/site/test_multiprocess.py).
                 "DJANGO_MEDIA_ROOT": str(self.directory / "media"),
                 "DATABASE_URL": self.database_url,
                 "DATABASE_CONN_MAX_AGE": "60",

@@ -10,7 +10,7 @@ without a ``storage`` argument holds ``django.core.files.storage.default_storage
 lazy object, not a backend. Changing ``STORAGES`` sends ``setting_changed``; Django's
 ``storages_changed`` receiver empties the ``storages`` cache and resets ``default_storage`` so
 that it resolves the new backend on next use, and again when the override ends. Nothing has to
-be patched on the field (``tests/test_storage_s3.py`` asserts this stays true).
+be patched on the field (``tests/config/test_storage_s3.py`` asserts this stays true).
 """
 
 import logging

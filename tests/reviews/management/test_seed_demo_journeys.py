@@ -9,7 +9,6 @@ was reworded, and a demo change that takes a journey away all fail.
 import datetime as dt
 import io
 import re
-from pathlib import Path
 
 import pytest
 import rules
@@ -28,11 +27,12 @@ from applications.models import Application, Decision, Membership, Report, User
 from grants.models import Call
 from reviews.management.commands.seed_demo import LOGIN_LABELS, PASSWORD
 from reviews.models import Assignment, ConflictDeclaration, PanelMember
+from tests.paths import ROOT_DIR
 
 pytestmark = pytest.mark.django_db
 
 S = ApplicationState
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT_DIR / "README.md"
 ROW = re.compile(r"^\| `(?P<email>[^`]+@[^`]+)` \| (?P<journey>.+?) \|$")
 OPEN_CALL = "samverket-coworking-hybridarbete"
 PILOT_CALL = "samverket-pilot-2026"

@@ -1,12 +1,11 @@
 """The strict Content-Security-Policy, and pages that keep to it.
 
-The browser tests (tests/browser/) fail on any violation Chromium reports; these tests pin the
+The browser tests (tests/site/browser/) fail on any violation Chromium reports; these tests pin the
 header and keep inline script and style out of the templates and the HTML the site renders.
 """
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.http import HttpResponse
@@ -15,10 +14,11 @@ from django.urls import reverse
 
 from config.middleware import ContentSecurityPolicyMiddleware
 from tests import factories
+from tests.paths import ROOT_DIR
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
 POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],

@@ -4,9 +4,10 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT_DIR
+
+ROOT = ROOT_DIR
 PO = ROOT / "config" / "locale" / "sv" / "LC_MESSAGES" / "django.po"
 SOURCES = ["manage.py", "config", "grants", "applications", "reviews", "templates"]
 

@@ -17,7 +17,7 @@ from reviews.models import ConflictDeclaration, PanelMember, Review
 from reviews.services.assignments import assignments_auto
 from reviews.services.panel import panel_invite
 from tests import factories
-from tests.test_reviewer_views import in_review
+from tests.reviews.views.test_reviewer import in_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -31,10 +31,11 @@ from applications.models import Decision, DecisionLetter, DecisionRelease
 from applications.services.decisions import decision_confirm
 from applications.services.transitions import application_submit
 from tests import factories
+from tests.paths import ROOT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 LETTER_TASK = "applications.tasks.generate_decision_letter"
 RECEIPT_TASK = "applications.tasks.send_submission_receipt"

@@ -30,8 +30,9 @@ from django.utils import translation
 
 from config.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from tests import factories
+from tests.paths import ROOT_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
 SETTINGS_FILE = ROOT / "config" / "settings.py"
 KEY = secrets.token_urlsafe(50)
 NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)

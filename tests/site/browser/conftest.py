@@ -2,7 +2,7 @@
 
 How to write one::
 
-    pytestmark = pytest.mark.browser          # every test in tests/browser gets it anyway
+    pytestmark = pytest.mark.browser          # every test in tests/site/browser gets it anyway
 
     def test_something(page, live_url, login, axe):
         user = factories.UserFactory()

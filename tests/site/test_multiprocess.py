@@ -55,7 +55,7 @@ def test_a_case_runs_from_submit_to_letter_across_two_servers_and_a_worker():
 
 def _run_case(deployment: Deployment) -> None:
     server_a, server_b = deployment.urls
-    seed = deployment.call("tests.test_multiprocess:seed_case")
+    seed = deployment.call("tests.site.test_multiprocess:seed_case")
     pk, slug = seed["application_id"], seed["call_slug"]
     people = seed["people"]
 
@@ -79,7 +79,7 @@ def _run_case(deployment: Deployment) -> None:
     number = re.search(r"\b\d{4}-\d{5}\b", page.text).group(0)
 
     # The call closes (its closing time is moved, not the clock).
-    deployment.call("tests.test_multiprocess:close_call", slug=slug)
+    deployment.call("tests.site.test_multiprocess:close_call", slug=slug)
 
     # The programme manager, on A: eligibility checklist, then review starts.
     manager = Browser(server_a)
@@ -179,7 +179,7 @@ def _run_case(deployment: Deployment) -> None:
     assert download.status_code == 200
     assert download.headers["Content-Type"] == "application/pdf"
     assert download.content.startswith(b"%PDF-")
-    facts = deployment.call("tests.test_multiprocess:case_facts", application_id=pk)
+    facts = deployment.call("tests.site.test_multiprocess:case_facts", application_id=pk)
     assert hashlib.sha256(download.content).hexdigest() == facts["letter"]["sha256"]
     assert len(download.content) == facts["letter"]["size"]
     in_bucket = deployment.s3.client().get_object(

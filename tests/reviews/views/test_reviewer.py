@@ -33,7 +33,7 @@ from reviews.services.conflicts import Declaration, conflicts_declare
 from reviews.services.panel import panel_invite, panel_member_set_employer
 from reviews.services.reviewing import review_complete, review_save, review_submit
 from tests import factories
-from tests.test_attachments import make_pdf
+from tests.applications.views.test_attachments import make_pdf
 
 pytestmark = pytest.mark.django_db
 

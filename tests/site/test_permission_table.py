@@ -604,7 +604,7 @@ def observe(world: World, names) -> dict[str, dict[str, list[str]]]:
 def unlisted(names) -> list[str]:
     """What to do about every URL name that has no row in the table."""
     return [
-        f"add {name} to the permission table in tests/test_permission_table.py"
+        f"add {name} to the permission table in tests/site/test_permission_table.py"
         for name in names
         if name != "admin" and name not in TABLE
     ]
@@ -617,7 +617,7 @@ def test_every_url_of_the_site_is_in_the_permission_table():
 
 def test_a_url_without_a_row_is_named_with_what_to_do():
     assert unlisted(["grants:call_list", "admin", "applications:new_page"]) == [
-        "add applications:new_page to the permission table in tests/test_permission_table.py"
+        "add applications:new_page to the permission table in tests/site/test_permission_table.py"
     ]
 
 

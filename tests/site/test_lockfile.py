@@ -4,11 +4,12 @@ import importlib.util
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import django
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT_DIR
+
+ROOT = ROOT_DIR
 LOCKS = [ROOT / "requirements.lock", ROOT / "requirements-dev.lock"]
 spec = importlib.util.spec_from_file_location("lockfile", ROOT / ".ci" / "lockfile.py")
 lockfile = importlib.util.module_from_spec(spec)
