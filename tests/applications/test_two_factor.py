@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications.models import User
-from reviews.management.commands.seed_demo import DEMO_TOTP_SECRET
+from reviews.management.demo_data import DEMO_TOTP_SECRET
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -521,7 +521,7 @@ def test_demo_otp_codes_refuses_to_run_with_debug_off(settings):
 
 
 def test_demo_otp_codes_prints_codes_that_log_the_demo_staff_in(client, settings):
-    from reviews.management.commands.seed_demo import PASSWORD as DEMO_PASSWORD
+    from reviews.management.demo_data import PASSWORD as DEMO_PASSWORD
 
     call_command("seed_demo", "--force", stdout=io.StringIO())
     settings.DEBUG = True

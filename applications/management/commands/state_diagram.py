@@ -6,7 +6,8 @@
 The dot output is django-fsm's ``graph_transitions`` graph with its statements sorted: the
 stock command walks Python sets, so its line order changes from run to run, which would make
 the committed file churn. Labels are English whatever the active language, for the same reason.
-tests/applications/models/test_state_machine.py regenerates both files and compares them with the committed ones.
+tests/applications/models/test_state_machine.py regenerates both files and compares them with
+the committed ones.
 """
 
 from django.core.management.base import BaseCommand

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .seed_demo import PEOPLE
+from ..demo_data import PEOPLE
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from applications.enums import ApplicationState
 from applications.models import Application, ApplicationVersion, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.models import Call
-from reviews.management.commands.seed_demo import PASSWORD
+from reviews.management.demo_data import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

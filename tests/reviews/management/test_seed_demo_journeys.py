@@ -25,7 +25,7 @@ from applications.enums import (
 )
 from applications.models import Application, Decision, Membership, Report, User
 from grants.models import Call
-from reviews.management.commands.seed_demo import LOGIN_LABELS, PASSWORD
+from reviews.management.demo_data import LOGIN_LABELS, PASSWORD
 from reviews.models import Assignment, ConflictDeclaration, PanelMember
 from tests.paths import ROOT_DIR
 
@@ -289,7 +289,7 @@ def test_every_readme_row_has_a_check_and_every_check_a_row():
 
 
 def test_every_printed_login_is_in_the_readme_and_every_readme_login_is_printed():
-    from reviews.management.commands.seed_demo import PEOPLE
+    from reviews.management.demo_data import PEOPLE
 
     printed = {email for key, email, *_ in PEOPLE if key in LOGIN_LABELS}
     assert {email for email, _ in readme_rows()} == printed
