@@ -10,7 +10,6 @@ again. Agency staff who open an applicant's page are sent to the case-handling o
 application page.
 """
 
-import csv
 import hashlib
 
 import rules
@@ -19,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone, translation
@@ -27,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from ..audit import audit_record
 from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
+from ..exports import finance_outstanding_csv
 from ..forms.applicant import form_errors
 from ..forms.follow_up import (
     AcceptGrantForm,
@@ -46,6 +45,7 @@ from ..selectors.applications import applications_visible_to
 from ..selectors.decisions import effective_decision
 from ..selectors.finance import finance_outstanding
 from ..selectors.follow_up import acceptance_text, closure_blockers, money_of, report_errors
+from ..services.exports import finance_export_record
 from ..services.follow_up import (
     application_accept_grant,
     application_close,
@@ -57,7 +57,6 @@ from ..services.follow_up import (
     report_submit,
 )
 from .applicant import _get_application_for_user
-from .manage import _Echo, csv_safe
 
 S = ApplicationState
 GRANT_STATES = (S.APPROVED, S.FOLLOW_UP, S.CLOSED)
@@ -535,72 +534,8 @@ def finance_csv(request):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    audit_record(
-        action="export.finance",
-        actor=request.user,
-        data={
-            "call_id": call.pk if call else None,
-            "payments": payments.count(),
-            "repayments": claims.count(),
-        },
-    )
-    header = [
-        _("Type"),
-        _("Registration number"),
-        _("Organisation"),
-        _("Organisation number"),
-        _("Call"),
-        _("Instalment"),
-        _("Amount (kr)"),
-        _("Due since / claimed on"),
-        _("Payment reference"),
-    ]
-
-    def row(kind, application, instalment, amount, day):
-        organisation = application.organisation
-        return [
-            csv_safe(cell)
-            for cell in (
-                kind,
-                application.registration_number,
-                organisation.name,
-                organisation.orgnr,
-                application.call.title,
-                instalment,
-                amount,
-                day.isoformat() if day else "",
-                "",
-            )
-        ]
-
-    def rows():
-        yield [csv_safe(cell) for cell in header]
-        for payment in payments.iterator(chunk_size=500):
-            yield row(
-                "payment", payment.application, payment.position, payment.amount, payment.due_since
-            )
-        for claim in claims.iterator(chunk_size=500):
-            yield row(
-                "repayment",
-                claim.application,
-                "",
-                claim.amount,
-                timezone.localdate(claim.created_at),
-            )
-
-    writer = csv.writer(_Echo())
-
-    def content():
-        yield "\ufeff"
-        for line in rows():
-            yield writer.writerow(line)
-
-    filename = f"finance-{timezone.localdate().isoformat()}.csv"
-    return StreamingHttpResponse(
-        content(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    finance_export_record(by=request.user, call=call, payments=payments, claims=claims)
+    return finance_outstanding_csv(payments, claims)
 
 
 urlpatterns = [
