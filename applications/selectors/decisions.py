@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
-from ..models import Decision
+from ..models import Decision, DecisionLetter
 from .applications import applications_visible_to, latest_version, latest_version_summary
 
 
@@ -95,6 +95,16 @@ def decisions_visible_to(user) -> QuerySet[Decision]:
     return Decision.objects.filter(application__in=applications_visible_to(user)).select_related(
         "application__call", "application__organisation", "proposed_by", "supersedes"
     )
+
+
+def decisions_of(application) -> QuerySet[Decision]:
+    """The application's decisions, each with its release."""
+    return Decision.objects.filter(application=application).select_related("release")
+
+
+def decision_letter_of(decision: Decision) -> DecisionLetter | None:
+    """The decision's stored letter, or None while it is being made."""
+    return DecisionLetter.objects.filter(decision=decision).first()
 
 
 def decisions_chosen(*, user, ids) -> list[Decision]:

@@ -25,11 +25,10 @@ from ..forms.manage import (
     EligibilityCheckForm,
     ReturnForCompletionForm,
 )
-from ..models import ApplicationTransition
 from ..selectors.applications import (
-    application_for_detail,
-    applications_visible_to,
-    with_latest_version_summary,
+    application_for_staff_detail,
+    case_list,
+    transitions_of,
 )
 from ..services.exports import case_list_export_record
 from ..services.transitions import (
@@ -58,12 +57,7 @@ def _require_staff(user) -> None:
 
 
 def _filtered_applications(request) -> ApplicationFilter:
-    queryset = with_latest_version_summary(
-        # A staff member who also belongs to an applying organisation must not see its
-        # drafts here: the case list holds submitted applications only.
-        applications_visible_to(request.user).exclude(registration_number=None)
-    )
-    return ApplicationFilter(request.GET, queryset=queryset, request=request)
+    return ApplicationFilter(request.GET, queryset=case_list(request.user), request=request)
 
 
 def _sort_columns(request) -> list[dict]:
@@ -130,10 +124,7 @@ def _get_application_for_staff(request, pk, perm: str = "applications.list_appli
     """The application as the agency sees it: 404 when the user cannot see it at all, 403
     when they can but lack ``perm`` (an applicant opening a staff page, a decision maker
     trying a programme manager's action)."""
-    queryset = application_for_detail(applications_visible_to(request.user)).prefetch_related(
-        "deadline_exceptions__granted_by"
-    )
-    application = get_object_or_404(queryset.select_related("eligibility_check__checked_by"), pk=pk)
+    application = get_object_or_404(application_for_staff_detail(request.user), pk=pk)
     if not rules.has_perm(perm, request.user, application):
         raise PermissionDenied
     if application.registration_number is None:
@@ -173,9 +164,7 @@ def _render_detail(request, application, **forms):
             {"label": item.label, "ticked": bool(check and check.items.get(item.value) is True)}
             for item in EligibilityItem
         ],
-        "transitions": ApplicationTransition.objects.filter(application=application)
-        .select_related("actor")
-        .order_by("at", "pk"),
+        "transitions": transitions_of(application),
         "actions": actions,
         "return_form": forms.get("return_form") or ReturnForCompletionForm(prefix="return"),
         "exception_form": forms.get("exception_form") or DeadlineExceptionForm(prefix="exception"),
