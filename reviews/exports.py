@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.views.manage import csv_safe
+from applications.exports import csv_safe
 from grants.enums import Aggregation
 
 from .selectors.ranking import Ranking, RankingRow

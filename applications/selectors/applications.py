@@ -8,10 +8,13 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from grants.models import Call
+
 from ..enums import ApplicationState
 from ..formatting import format_kronor
-from ..models import Application, ApplicationVersion, Attachment
+from ..models import Application, ApplicationTransition, ApplicationVersion, Attachment
 from ..rules import is_agency_staff
+from .organisations import organisations_of
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -43,6 +46,79 @@ def application_for_detail(queryset: QuerySet[Application]) -> QuerySet[Applicat
             ),
         ),
     )
+
+
+def application_for_staff_detail(user) -> QuerySet[Application]:
+    """The applications the user sees, with what the case page needs (``application_for_detail``)
+    and who granted each late exception and who checked eligibility."""
+    queryset = application_for_detail(applications_visible_to(user)).prefetch_related(
+        "deadline_exceptions__granted_by"
+    )
+    return queryset.select_related("eligibility_check__checked_by")
+
+
+def case_list(user) -> QuerySet[Application]:
+    """The agency's case list before its filters: the submitted applications the user sees,
+    with the latest version's summary."""
+    return with_latest_version_summary(
+        # A staff member who also belongs to an applying organisation must not see its
+        # drafts here: the case list holds submitted applications only.
+        applications_visible_to(user).exclude(registration_number=None)
+    )
+
+
+def transitions_of(application: Application) -> QuerySet[ApplicationTransition]:
+    """The application's transition log, oldest first, with who made each step."""
+    return (
+        ApplicationTransition.objects.filter(application=application)
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+
+
+def applications_open_for_exception() -> QuerySet[Application]:
+    """Applications a late exception can still help (drafts and submitted ones), each with its
+    call and organisation."""
+    return Application.objects.select_related("call", "organisation").filter(
+        state__in=[ApplicationState.DRAFT, ApplicationState.SUBMITTED]
+    )
+
+
+def published_calls() -> QuerySet[Call]:
+    """Calls shown to applicants (the ones an application may be started in are among them)."""
+    return Call.objects.published()
+
+
+def applicant_dashboard(user) -> dict:
+    """The applicant's start page: their organisations by name, and those organisations'
+    applications that the user sees, newest first."""
+    organisations = organisations_of(user).order_by("name")
+    applications = (
+        applications_visible_to(user)
+        .filter(organisation__in=organisations)
+        .prefetch_related("deadline_exceptions")
+        .order_by("-created_at")
+    )
+    return {"organisations": organisations, "applications": applications}
+
+
+def organisation_applications(user, organisation) -> QuerySet[Application]:
+    """The organisation's applications that the user sees, newest first."""
+    return applications_visible_to(user).filter(organisation=organisation).order_by("-created_at")
+
+
+def attachments_of(application: Application) -> QuerySet[Attachment]:
+    """Every attachment of the application, removed ones included (a version may list them)."""
+    return Attachment.objects.filter(application=application)
+
+
+def attachment_in_a_version(attachment: Attachment) -> bool:
+    return attachment.versions.exists()
+
+
+def versions_of(application: Application) -> QuerySet[ApplicationVersion]:
+    """The application's submitted versions, each with who submitted it."""
+    return application.versions.select_related("submitted_by")
 
 
 def current_attachments(application: Application) -> QuerySet[Attachment]:

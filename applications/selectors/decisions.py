@@ -9,8 +9,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
-from ..models import Decision
-from .applications import latest_version, latest_version_summary
+from ..models import Decision, DecisionLetter
+from .applications import applications_visible_to, latest_version, latest_version_summary
 
 
 def remaining_budget(*, budget: int, committed: int) -> int:
@@ -87,6 +87,71 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         if decision.supersedes_id
         else None,
     }
+
+
+def decisions_visible_to(user) -> QuerySet[Decision]:
+    """Decisions of the applications the user sees (``applications_visible_to``), with the
+    application's call and organisation, the proposer and the decision a correction replaces."""
+    return Decision.objects.filter(application__in=applications_visible_to(user)).select_related(
+        "application__call", "application__organisation", "proposed_by", "supersedes"
+    )
+
+
+def decisions_of(application) -> QuerySet[Decision]:
+    """The application's decisions, each with its release."""
+    return Decision.objects.filter(application=application).select_related("release")
+
+
+def decision_letter_of(decision: Decision) -> DecisionLetter | None:
+    """The decision's stored letter, or None while it is being made."""
+    return DecisionLetter.objects.filter(decision=decision).first()
+
+
+def decisions_chosen(*, user, ids) -> list[Decision]:
+    """The decisions with these ids that the user sees, each with its application, in
+    registration-number order (the order a batch is confirmed in)."""
+    return list(
+        Decision.objects.filter(pk__in=ids, application__in=applications_visible_to(user))
+        .select_related("application")
+        .order_by("application__registration_number")
+    )
+
+
+def has_waiting_proposal(application) -> bool:
+    """Whether a proposed decision of the application waits for a decision maker."""
+    return application.decisions.filter(status="proposed").exists()
+
+
+def calls_holding_decisions() -> QuerySet[Call]:
+    """Calls whose confirmed decisions are held for a common release date."""
+    return Call.objects.filter(hold_decisions_for_release=True)
+
+
+def waiting_by_call(decisions) -> list[dict]:
+    """The waiting decisions (``decisions_waiting``) grouped by call, in their order: each group
+    with its call, what the call's effective approvals commit, the sum of the proposed
+    approvals, what remains of the budget, and its decisions."""
+    committed = committed_by_call({d.application.call_id for d in decisions})
+    groups: dict[int, dict] = {}
+    for decision in decisions:
+        call = decision.application.call
+        group = groups.setdefault(
+            call.pk,
+            {
+                "call": call,
+                "committed": committed.get(call.pk, 0),
+                "proposed_total": 0,
+                "decisions": [],
+            },
+        )
+        if decision.outcome == DecisionOutcome.APPROVED:
+            group["proposed_total"] += decision.granted_amount
+        group["decisions"].append(decision)
+    for group in groups.values():
+        group["remaining"] = remaining_budget(
+            budget=group["call"].budget, committed=group["committed"]
+        )
+    return list(groups.values())
 
 
 def decisions_waiting() -> QuerySet:

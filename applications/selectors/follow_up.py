@@ -1,13 +1,22 @@
 """Reads for follow-up: the acceptance text, reports' errors, what blocks closing, a grant's
-money, and the closing letter's data."""
+money, the closing letter's data, and what the follow-up pages fetch."""
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..enums import PaymentStatus, ReportKind, ReportStatus
 from ..formatting import format_kronor
-from ..models import Application, Decision
+from ..models import (
+    Acceptance,
+    Application,
+    ClosingLetter,
+    Decision,
+    Payment,
+    RepaymentClaim,
+    Report,
+)
 from .applications import latest_version
 from .decisions import effective_decision
 
@@ -150,3 +159,54 @@ def closing_letter_data(application: Application, *, closed_by, closed_on) -> di
         else None,
         "closed_by": closed_by.full_name,
     }
+
+
+def with_follow_up(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """The applications with what the follow-up pages list, in a fixed number of queries."""
+    return queryset.prefetch_related(
+        "payments",
+        "repayment_claims",
+        Prefetch("reports", queryset=Report.objects.order_by("due_on", "kind", "number")),
+    )
+
+
+def reports_of(application: Application) -> QuerySet[Report]:
+    """The application's reports, each with who reviewed and submitted it and its cost lines."""
+    return (
+        Report.objects.filter(application=application)
+        .select_related("reviewed_by", "submitted_by")
+        .prefetch_related("costs")
+    )
+
+
+def payments_of(application: Application) -> QuerySet[Payment]:
+    return Payment.objects.filter(application=application)
+
+
+def repayment_claims_of(application: Application) -> QuerySet[RepaymentClaim]:
+    return RepaymentClaim.objects.filter(application=application)
+
+
+def acceptance_of(application: Application) -> Acceptance | None:
+    """The grant's acceptance with who accepted it, or None."""
+    return Acceptance.objects.filter(application=application).select_related("accepted_by").first()
+
+
+def closing_letter_of(application: Application) -> ClosingLetter | None:
+    """The closing letter's row, stored or still being made, or None."""
+    return ClosingLetter.objects.filter(application=application).first()
+
+
+def stored_closing_letter(application: Application) -> ClosingLetter | None:
+    """The closing letter once its file is stored (it has its SHA-256), else None."""
+    return ClosingLetter.objects.filter(application=application).exclude(sha256="").first()
+
+
+def signatory_names(application: Application) -> list[str]:
+    """The names (or email addresses) of the applying organisation's signatories."""
+    return [
+        membership.user.full_name or membership.user.email
+        for membership in application.organisation.memberships.filter(is_signatory=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    ]

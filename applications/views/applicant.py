@@ -20,8 +20,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
-from grants.models import Call
-
 from ..downloads import stored_file_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
@@ -31,14 +29,20 @@ from ..forms.applicant import (
     budget_formset,
     form_errors,
 )
-from ..models import Application, Attachment
+from ..models import Application
 from ..rules import is_applicant
 from ..selectors.applications import (
+    applicant_dashboard,
     application_for_detail,
     applications_visible_to,
+    attachment_in_a_version,
+    attachments_of,
     current_attachments,
+    published_calls,
     snapshot_content,
     submission_errors,
+    transitions_of,
+    versions_of,
 )
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
@@ -78,24 +82,15 @@ def _local_time(moment) -> str:
 
 @login_required
 def dashboard(request):
-    organisations = organisations_of(request.user).order_by("name")
-    applications = (
-        applications_visible_to(request.user)
-        .filter(organisation__in=organisations)
-        .prefetch_related("deadline_exceptions")
-        .order_by("-created_at")
-    )
     return render(
-        request,
-        "applications/applicant/dashboard.html",
-        {"organisations": organisations, "applications": applications},
+        request, "applications/applicant/dashboard.html", applicant_dashboard(request.user)
     )
 
 
 @login_required
 @require_POST
 def application_create(request, slug):
-    call = get_object_or_404(Call.objects.published(), slug=slug)
+    call = get_object_or_404(published_calls(), slug=slug)
     organisation = get_object_or_404(
         organisations_of(request.user), pk=posted_pk(request.POST.get("organisation"))
     )
@@ -130,7 +125,7 @@ def application_detail(request, pk):
         {
             "application": application,
             "versions": application.versions.all(),
-            "transitions": application.transitions.select_related("actor"),
+            "transitions": transitions_of(application),
             "attachments": application.attachments.all(),
             "can_edit": rules.has_perm("applications.change_application", user, application),
             "can_withdraw": can_proceed(application.withdraw),
@@ -296,8 +291,8 @@ def attachment_download(request, pk, att_pk):
     staff only files that belong to a submitted version.
     """
     application = _get_application_for_user(request, pk)
-    attachment = get_object_or_404(Attachment.objects.filter(application=application), pk=att_pk)
-    in_a_version = attachment.versions.exists()
+    attachment = get_object_or_404(attachments_of(application), pk=att_pk)
+    in_a_version = attachment_in_a_version(attachment)
     if is_applicant(request.user, application):
         if attachment.removed_at is not None and not in_a_version:
             raise Http404
@@ -401,7 +396,7 @@ def application_withdraw(request, pk):
 @login_required
 def version_detail(request, pk, number):
     application = _get_application_for_user(request, pk)
-    version = get_object_or_404(application.versions.select_related("submitted_by"), number=number)
+    version = get_object_or_404(versions_of(application), number=number)
     return render(
         request,
         "applications/applicant/version_detail.html",

@@ -20,19 +20,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grants.models import Call
-
 from ..enums import ApplicationState, DecisionOutcome
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..letters.render import render_letter_preview
 from ..models import Decision
 from ..selectors.applications import applications_visible_to, latest_version
 from ..selectors.decisions import (
-    committed_by_call,
+    calls_holding_decisions,
     decision_release_overview,
+    decisions_chosen,
+    decisions_visible_to,
     decisions_waiting,
     effective_decision,
-    remaining_budget,
+    has_waiting_proposal,
+    waiting_by_call,
 )
 from ..services import decisions as decision_services
 from . import posted_pk
@@ -57,14 +58,7 @@ def get_application_for_proposal(request, pk):
 def _get_decision(request, pk, perm: str) -> Decision:
     """The decision if the user sees its application (else 404) and has ``perm`` on it (else
     403)."""
-    decision = get_object_or_404(
-        Decision.objects.filter(
-            application__in=applications_visible_to(request.user)
-        ).select_related(
-            "application__call", "application__organisation", "proposed_by", "supersedes"
-        ),
-        pk=pk,
-    )
+    decision = get_object_or_404(decisions_visible_to(request.user), pk=pk)
     if not rules.has_perm(perm, request.user, decision):
         raise PermissionDenied
     return decision
@@ -76,8 +70,7 @@ def _get_decision(request, pk, perm: str) -> Decision:
 def _proposal_setup(application) -> dict:
     """What may be proposed now: the outcomes, the decision a correction supersedes, or why
     nothing can be proposed."""
-    waiting = application.decisions.filter(status="proposed").exists()
-    if waiting:
+    if has_waiting_proposal(application):
         return {"blocked": _("A proposed decision is already waiting for confirmation.")}
     effective = effective_decision(application)
     if effective is not None:
@@ -119,46 +112,7 @@ def _initial(application, setup, suggested_feedback: str) -> dict:
     }
 
 
-def render_propose(request, application, *, suggested_feedback: str = "", back_url: str):
-    """The propose page and its POST, for either entry point (the case page or the reviews
-    page, which passes the consensus comment or the reviewers' comments as the suggestion)."""
-    setup = _proposal_setup(application)
-    form = None
-    errors: list[str] = []
-    if "blocked" not in setup:
-        outcomes = setup["outcomes"]
-        if request.method == "POST":
-            form = DecisionProposeForm(request.POST, outcomes=outcomes)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    decision_services.decision_propose(
-                        application=application,
-                        by=request.user,
-                        outcome=data["outcome"],
-                        justification=data["justification"],
-                        granted_amount=form.cleaned_amount(),
-                        conditions=data["conditions"],
-                        feedback=data["feedback"],
-                        reason_code=data["reason_code"],
-                        supersedes=setup["supersedes"],
-                    )
-                except ValidationError as error:
-                    errors = error.messages
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "The decision for %(number)s was proposed. A decision maker "
-                            "confirms it or sends it back."
-                        )
-                        % {"number": application.registration_number},
-                    )
-                    return redirect(back_url)
-        else:
-            form = DecisionProposeForm(
-                initial=_initial(application, setup, suggested_feedback), outcomes=outcomes
-            )
+def _render_propose_page(request, application, *, setup, form, errors, back_url, status):
     return render(
         request,
         "applications/decisions/propose.html",
@@ -172,6 +126,63 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
             "back_url": back_url,
             "version": latest_version(application),
         },
+        status=status,
+    )
+
+
+def _propose_posted(request, application, setup, form) -> list[str] | None:
+    """Propose from a valid form: None when proposed, else the service's reasons."""
+    data = form.cleaned_data
+    try:
+        decision_services.decision_propose(
+            application=application,
+            by=request.user,
+            outcome=data["outcome"],
+            justification=data["justification"],
+            granted_amount=form.cleaned_amount(),
+            conditions=data["conditions"],
+            feedback=data["feedback"],
+            reason_code=data["reason_code"],
+            supersedes=setup["supersedes"],
+        )
+    except ValidationError as error:
+        return error.messages
+    messages.success(
+        request,
+        _(
+            "The decision for %(number)s was proposed. A decision maker "
+            "confirms it or sends it back."
+        )
+        % {"number": application.registration_number},
+    )
+    return None
+
+
+def render_propose(request, application, *, suggested_feedback: str = "", back_url: str):
+    """The propose page and its POST, for either entry point (the case page or the reviews
+    page, which passes the consensus comment or the reviewers' comments as the suggestion)."""
+    setup = _proposal_setup(application)
+    form = None
+    errors: list[str] = []
+    if "blocked" not in setup:
+        outcomes = setup["outcomes"]
+        if request.method == "POST":
+            form = DecisionProposeForm(request.POST, outcomes=outcomes)
+            if form.is_valid():
+                errors = _propose_posted(request, application, setup, form)
+                if errors is None:
+                    return redirect(back_url)
+        else:
+            form = DecisionProposeForm(
+                initial=_initial(application, setup, suggested_feedback), outcomes=outcomes
+            )
+    return _render_propose_page(
+        request,
+        application,
+        setup=setup,
+        form=form,
+        errors=errors,
+        back_url=back_url,
         status=200 if not (form is not None and (form.errors or errors)) else 400,
     )
 
@@ -196,6 +207,25 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _draft_decision(application, form, *, by, supersedes) -> Decision:
+    """An unsaved decision from the propose form's data, for the letter preview."""
+    data = form.cleaned_data
+    outcome = data["outcome"]
+    return Decision(
+        application=application,
+        outcome=outcome,
+        granted_amount=form.cleaned_amount() if outcome == DecisionOutcome.APPROVED else 0,
+        conditions=data["conditions"],
+        justification=data["justification"],
+        feedback=data["feedback"],
+        reason_code=data["reason_code"] if outcome == DecisionOutcome.REJECTED_INELIGIBLE else "",
+        language=application.language,
+        proposed_by=by,
+        proposed_at=timezone.now(),
+        supersedes=supersedes,
+    )
+
+
 @require_POST
 @login_required
 def decision_preview(request, pk):
@@ -210,35 +240,16 @@ def decision_preview(request, pk):
         )
     form = DecisionProposeForm(request.POST, outcomes=setup["outcomes"])
     if not form.is_valid():
-        return render(
+        return _render_propose_page(
             request,
-            "applications/decisions/propose.html",
-            {
-                "application": application,
-                "form": form,
-                "errors": [],
-                "supersedes": setup["supersedes"],
-                "requested_amount": _requested_amount(application),
-                "back_url": reverse("applications:manage_detail", args=[application.pk]),
-                "version": latest_version(application),
-            },
+            application,
+            setup=setup,
+            form=form,
+            errors=[],
+            back_url=reverse("applications:manage_detail", args=[application.pk]),
             status=400,
         )
-    data = form.cleaned_data
-    outcome = data["outcome"]
-    draft = Decision(
-        application=application,
-        outcome=outcome,
-        granted_amount=form.cleaned_amount() if outcome == DecisionOutcome.APPROVED else 0,
-        conditions=data["conditions"],
-        justification=data["justification"],
-        feedback=data["feedback"],
-        reason_code=data["reason_code"] if outcome == DecisionOutcome.REJECTED_INELIGIBLE else "",
-        language=application.language,
-        proposed_by=request.user,
-        proposed_at=timezone.now(),
-        supersedes=setup["supersedes"],
-    )
+    draft = _draft_decision(application, form, by=request.user, supersedes=setup["supersedes"])
     return _pdf_response(
         render_letter_preview(draft), f"{application.registration_number}-preview.pdf"
     )
@@ -273,46 +284,27 @@ def _render_decisions(request, *, send_back_failed=None, status=200):
     """The decision maker's list: proposals per call, each with its facts and actions."""
     user = request.user
     decisions = list(decisions_waiting())
-    committed = committed_by_call({d.application.call_id for d in decisions})
-    groups: dict[int, dict] = {}
-    for decision in decisions:
-        call = decision.application.call
-        group = groups.setdefault(
-            call.pk,
-            {
-                "call": call,
-                "committed": committed.get(call.pk, 0),
-                "proposed_total": 0,
-                "items": [],
-            },
-        )
-        if decision.outcome == DecisionOutcome.APPROVED:
-            group["proposed_total"] += decision.granted_amount
-        failed = (
-            send_back_failed if send_back_failed and send_back_failed[0] == decision.pk else None
-        )
-        group["items"].append(
+    groups = waiting_by_call(decisions)
+    for group in groups:
+        group["items"] = [
             {
                 "decision": decision,
                 "may_confirm": rules.has_perm("applications.confirm_decision", user, decision),
                 "own": decision.proposed_by_id == user.pk,
-                "send_back_form": failed[1]
-                if failed
+                "send_back_form": send_back_failed[1]
+                if send_back_failed and send_back_failed[0] == decision.pk
                 else SendBackForm(prefix=f"back{decision.pk}"),
             }
-        )
-    for group in groups.values():
-        group["remaining"] = remaining_budget(
-            budget=group["call"].budget, committed=group["committed"]
-        )
+            for decision in group.pop("decisions")
+        ]
     return render(
         request,
         "applications/decisions/list.html",
         {
-            "groups": list(groups.values()),
+            "groups": groups,
             "count": len(decisions),
             "may_confirm_any": any(
-                item["may_confirm"] for group in groups.values() for item in group["items"]
+                item["may_confirm"] for group in groups for item in group["items"]
             ),
             "is_decision_maker": rules.has_perm("applications.decide_application", user),
         },
@@ -356,11 +348,7 @@ def decisions_confirm_selected(request):
     if not ids:
         messages.error(request, _("Select at least one decision to confirm."))
         return redirect("applications:decisions")
-    chosen = list(
-        Decision.objects.filter(pk__in=ids, application__in=applications_visible_to(request.user))
-        .select_related("application")
-        .order_by("application__registration_number")
-    )
+    chosen = decisions_chosen(user=request.user, ids=ids)
     results = decision_services.decisions_confirm_batch(decisions=chosen, by=request.user)
     confirmed = sum(1 for _decision, reason in results if not reason)
     if confirmed:
@@ -428,7 +416,7 @@ def decisions_release(request):
 @login_required
 def decisions_release_call(request, slug):
     _require_release(request.user)
-    call = get_object_or_404(Call, slug=slug, hold_decisions_for_release=True)
+    call = get_object_or_404(calls_holding_decisions(), slug=slug)
     released, waiting = decision_services.decisions_release_for_call(call=call, by=request.user)
     messages.success(
         request,

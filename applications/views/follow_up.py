@@ -10,7 +10,6 @@ again. Agency staff who open an applicant's page are sent to the case-handling o
 application page.
 """
 
-import csv
 import hashlib
 
 import rules
@@ -18,8 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone, translation
@@ -27,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from ..audit import audit_record
 from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
+from ..exports import finance_outstanding_csv
 from ..forms.applicant import form_errors
 from ..forms.follow_up import (
     AcceptGrantForm,
@@ -40,12 +38,26 @@ from ..forms.follow_up import (
     ReportForm,
     ReportReturnForm,
 )
-from ..models import Acceptance, ClosingLetter, Payment, RepaymentClaim, Report
+from ..models import Report
 from ..rules import is_applicant
 from ..selectors.applications import applications_visible_to
 from ..selectors.decisions import effective_decision
 from ..selectors.finance import finance_outstanding
-from ..selectors.follow_up import acceptance_text, closure_blockers, money_of, report_errors
+from ..selectors.follow_up import (
+    acceptance_of,
+    acceptance_text,
+    closing_letter_of,
+    closure_blockers,
+    money_of,
+    payments_of,
+    repayment_claims_of,
+    report_errors,
+    reports_of,
+    signatory_names,
+    stored_closing_letter,
+    with_follow_up,
+)
+from ..services.exports import finance_export_record
 from ..services.follow_up import (
     application_accept_grant,
     application_close,
@@ -57,7 +69,6 @@ from ..services.follow_up import (
     report_submit,
 )
 from .applicant import _get_application_for_user
-from .manage import _Echo, csv_safe
 
 S = ApplicationState
 GRANT_STATES = (S.APPROVED, S.FOLLOW_UP, S.CLOSED)
@@ -67,22 +78,13 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _with_follow_up(queryset):
-    """The application with what the follow-up pages list, in a fixed number of queries."""
-    return queryset.prefetch_related(
-        "payments",
-        "repayment_claims",
-        Prefetch("reports", queryset=Report.objects.order_by("due_on", "kind", "number")),
-    )
-
-
 # -- fetching ------------------------------------------------------------------------------------
 
 
 def _get_grant_for_user(request, pk, perm: str = "view_application"):
     """The application if the user sees it (else 404), has ``perm`` (else 403), and it is a
     grant released to the applicant: approved (with ``accept_by``), in follow-up or closed."""
-    application = _get_application_for_user(request, pk, perm, queryset=_with_follow_up)
+    application = _get_application_for_user(request, pk, perm, queryset=with_follow_up)
     if application.state not in GRANT_STATES or application.accept_by is None:
         raise Http404
     return application
@@ -91,7 +93,7 @@ def _get_grant_for_user(request, pk, perm: str = "view_application"):
 def _get_grant_for_staff(request, pk, perm: str = "applications.list_applications"):
     """The grant as the agency sees it: 404 when not visible or not a grant, 403 when the
     user lacks ``perm``. Staff see an approval before it is released too."""
-    queryset = _with_follow_up(applications_visible_to(request.user))
+    queryset = with_follow_up(applications_visible_to(request.user))
     application = get_object_or_404(queryset, pk=pk)
     if not rules.has_perm(perm, request.user, application):
         raise PermissionDenied
@@ -101,12 +103,7 @@ def _get_grant_for_staff(request, pk, perm: str = "applications.list_application
 
 
 def _report_of(application, report_pk) -> Report:
-    report = get_object_or_404(
-        Report.objects.filter(application=application)
-        .select_related("reviewed_by", "submitted_by")
-        .prefetch_related("costs"),
-        pk=report_pk,
-    )
+    report = get_object_or_404(reports_of(application), pk=report_pk)
     report.application = application  # the one already fetched, with its call
     return report
 
@@ -115,11 +112,8 @@ def _report_of(application, report_pk) -> Report:
 
 
 def _grant_context(request, application, *, accept_form=None, accept_errors=()) -> dict:
-    user = request.user
     decision = effective_decision(application)
-    acceptance = (
-        Acceptance.objects.filter(application=application).select_related("accepted_by").first()
-    )
+    acceptance = acceptance_of(application)
     context = {
         "application": application,
         "decision": decision,
@@ -129,36 +123,32 @@ def _grant_context(request, application, *, accept_form=None, accept_errors=()) 
         "reports": list(application.reports.all()),
         "claims": list(application.repayment_claims.all()),
         "money": money_of(application),
-        "closing_letter": ClosingLetter.objects.filter(application=application)
-        .exclude(sha256="")
-        .first(),
+        "closing_letter": stored_closing_letter(application),
         "bankgiro": getattr(settings, "AGENCY_BANKGIRO", ""),
     }
     if application.state == S.APPROVED and decision is not None:
-        text = acceptance_text(application, decision)
-        can_accept = rules.has_perm("applications.accept_grant", user, application)
         context.update(
-            {
-                "acceptance_text": text,
-                "deadline_passed": timezone.localdate() > application.accept_by,
-                "can_accept": can_accept,
-                "accept_form": accept_form
-                or AcceptGrantForm(
-                    initial={"text_sha256": _sha256(text)},
-                    organisation_name=application.organisation.name,
-                ),
-                "accept_errors": list(accept_errors),
-                "signatories": []
-                if can_accept
-                else [
-                    membership.user.full_name or membership.user.email
-                    for membership in application.organisation.memberships.filter(is_signatory=True)
-                    .select_related("user")
-                    .order_by("user__full_name")
-                ],
-            }
+            _acceptance_context(request.user, application, decision, accept_form, accept_errors)
         )
     return context
+
+
+def _acceptance_context(user, application, decision, accept_form, accept_errors) -> dict:
+    """The acceptance part of an approved grant's page: the text, the form, who may sign."""
+    text = acceptance_text(application, decision)
+    can_accept = rules.has_perm("applications.accept_grant", user, application)
+    return {
+        "acceptance_text": text,
+        "deadline_passed": timezone.localdate() > application.accept_by,
+        "can_accept": can_accept,
+        "accept_form": accept_form
+        or AcceptGrantForm(
+            initial={"text_sha256": _sha256(text)},
+            organisation_name=application.organisation.name,
+        ),
+        "accept_errors": list(accept_errors),
+        "signatories": [] if can_accept else signatory_names(application),
+    }
 
 
 @never_cache
@@ -212,7 +202,7 @@ def grant_accept(request, pk):
 def closing_letter(request, pk):
     """The closing letter, to the organisation's members and agency staff, once it is made."""
     application = _get_grant_for_user(request, pk)
-    letter = ClosingLetter.objects.filter(application=application).exclude(sha256="").first()
+    letter = stored_closing_letter(application)
     if letter is None:
         raise Http404
     with translation.override(letter.letter_data.get("language") or application.language):
@@ -273,6 +263,11 @@ def report_edit(request, pk, report_pk):
     if request.POST.get("action") != "submit":
         messages.success(request, _("The report was saved as a draft."))
         return redirect("applications:report_edit", pk=application.pk, report_pk=report.pk)
+    return _report_submit(request, application, report)
+
+
+def _report_submit(request, application, report):
+    """Submit the report just saved; on refusal the page again, with what stops the submit."""
     try:
         report_submit(report=report, by=request.user)
     except ValidationError as error:
@@ -326,13 +321,8 @@ def _financial(report) -> dict:
 # -- the programme manager's follow-up case page -------------------------------------------------
 
 
-def _render_manage(
-    request, application, *, payment_forms=None, claim_forms=None, close_errors=(), status=200
-):
-    user = request.user
-    may_pay = rules.has_perm("applications.manage_payments", user, application)
-    payment_forms = payment_forms or {}
-    claim_forms = claim_forms or {}
+def _payment_rows(application, *, may_pay: bool, payment_forms: dict) -> list[tuple]:
+    """(payment, form) per instalment; a form to record a due instalment as paid."""
     today = timezone.localdate()
     payments = []
     for payment in application.payments.all():
@@ -341,12 +331,28 @@ def _render_manage(
         if form is None and may_pay and payment.status == PaymentStatus.DUE:
             form = PaymentPaidForm(prefix=f"payment-{payment.pk}", initial={"paid_on": today})
         payments.append((payment, form))
+    return payments
+
+
+def _claim_rows(application, *, may_pay: bool, claim_forms: dict) -> list[tuple]:
+    """(claim, form) per repayment claim; a form to record an open claim as received."""
+    today = timezone.localdate()
     claims = []
     for claim in application.repayment_claims.all():
         form = claim_forms.get(claim.pk)
         if form is None and may_pay and not claim.settled_on:
             form = RepaymentReceivedForm(prefix=f"claim-{claim.pk}", initial={"settled_on": today})
         claims.append((claim, form))
+    return claims
+
+
+def _render_manage(
+    request, application, *, payment_forms=None, claim_forms=None, close_errors=(), status=200
+):
+    user = request.user
+    may_pay = rules.has_perm("applications.manage_payments", user, application)
+    payments = _payment_rows(application, may_pay=may_pay, payment_forms=payment_forms or {})
+    claims = _claim_rows(application, may_pay=may_pay, claim_forms=claim_forms or {})
     in_follow_up = application.state == S.FOLLOW_UP
     blockers = closure_blockers(application) if in_follow_up else []
     return render(
@@ -355,9 +361,7 @@ def _render_manage(
         {
             "application": application,
             "decision": effective_decision(application),
-            "acceptance": Acceptance.objects.filter(application=application)
-            .select_related("accepted_by")
-            .first(),
+            "acceptance": acceptance_of(application),
             "payments": payments,
             "reports": list(application.reports.all()),
             "claims": claims,
@@ -366,7 +370,7 @@ def _render_manage(
             "may_close": in_follow_up
             and rules.has_perm("applications.close_application", user, application),
             "close_errors": list(close_errors),
-            "closing_letter": ClosingLetter.objects.filter(application=application).first(),
+            "closing_letter": closing_letter_of(application),
         },
         status=status,
     )
@@ -383,7 +387,7 @@ def manage_follow_up(request, pk):
 @login_required
 def manage_payment_paid(request, pk, payment_pk):
     application = _get_grant_for_staff(request, pk, "applications.manage_payments")
-    payment = get_object_or_404(Payment.objects.filter(application=application), pk=payment_pk)
+    payment = get_object_or_404(payments_of(application), pk=payment_pk)
     form = PaymentPaidForm(request.POST, prefix=f"payment-{payment.pk}")
     if form.is_valid():
         try:
@@ -408,7 +412,7 @@ def manage_payment_paid(request, pk, payment_pk):
 @login_required
 def manage_repayment_received(request, pk, claim_pk):
     application = _get_grant_for_staff(request, pk, "applications.manage_payments")
-    claim = get_object_or_404(RepaymentClaim.objects.filter(application=application), pk=claim_pk)
+    claim = get_object_or_404(repayment_claims_of(application), pk=claim_pk)
     form = RepaymentReceivedForm(request.POST, prefix=f"claim-{claim.pk}")
     if form.is_valid():
         try:
@@ -535,72 +539,8 @@ def finance_csv(request):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    audit_record(
-        action="export.finance",
-        actor=request.user,
-        data={
-            "call_id": call.pk if call else None,
-            "payments": payments.count(),
-            "repayments": claims.count(),
-        },
-    )
-    header = [
-        _("Type"),
-        _("Registration number"),
-        _("Organisation"),
-        _("Organisation number"),
-        _("Call"),
-        _("Instalment"),
-        _("Amount (kr)"),
-        _("Due since / claimed on"),
-        _("Payment reference"),
-    ]
-
-    def row(kind, application, instalment, amount, day):
-        organisation = application.organisation
-        return [
-            csv_safe(cell)
-            for cell in (
-                kind,
-                application.registration_number,
-                organisation.name,
-                organisation.orgnr,
-                application.call.title,
-                instalment,
-                amount,
-                day.isoformat() if day else "",
-                "",
-            )
-        ]
-
-    def rows():
-        yield [csv_safe(cell) for cell in header]
-        for payment in payments.iterator(chunk_size=500):
-            yield row(
-                "payment", payment.application, payment.position, payment.amount, payment.due_since
-            )
-        for claim in claims.iterator(chunk_size=500):
-            yield row(
-                "repayment",
-                claim.application,
-                "",
-                claim.amount,
-                timezone.localdate(claim.created_at),
-            )
-
-    writer = csv.writer(_Echo())
-
-    def content():
-        yield "\ufeff"
-        for line in rows():
-            yield writer.writerow(line)
-
-    filename = f"finance-{timezone.localdate().isoformat()}.csv"
-    return StreamingHttpResponse(
-        content(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    finance_export_record(by=request.user, call=call, payments=payments, claims=claims)
+    return finance_outstanding_csv(payments, claims)
 
 
 urlpatterns = [

@@ -15,10 +15,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState
 from ..forms.manage import DeadlineExceptionForm, LateExceptionLookupForm
-from ..models import Application
-from ..selectors.applications import applications_for_deadline_exception
+from ..selectors.applications import (
+    applications_for_deadline_exception,
+    applications_open_for_exception,
+)
 from ..services.transitions import application_record_deadline_exception
 
 
@@ -59,9 +60,7 @@ def late_exceptions(request):
 def late_exception_record(request, pk):
     _require_programme_manager(request.user)
     application = get_object_or_404(
-        Application.objects.select_related("call", "organisation").filter(
-            state__in=[ApplicationState.DRAFT, ApplicationState.SUBMITTED]
-        ),
+        applications_open_for_exception(),
         pk=pk,
     )
     lookup_data = {"call": application.call_id, "orgnr": application.organisation.orgnr}

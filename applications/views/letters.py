@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ..downloads import stored_file_response
-from ..models import Decision, DecisionLetter
+from ..selectors.decisions import decision_letter_of, decisions_of
 from .applicant import _get_application_for_user
 
 
@@ -25,13 +25,10 @@ from .applicant import _get_application_for_user
 @login_required
 def decision_letter(request, pk, decision_pk):
     application = _get_application_for_user(request, pk)
-    decision = get_object_or_404(
-        Decision.objects.filter(application=application).select_related("release"),
-        pk=decision_pk,
-    )
+    decision = get_object_or_404(decisions_of(application), pk=decision_pk)
     if not rules.has_perm("applications.view_decision", request.user, decision):
         raise Http404
-    letter = DecisionLetter.objects.filter(decision=decision).first()
+    letter = decision_letter_of(decision)
     if letter is None:
         raise Http404
     with translation.override(decision.language):  # the file is named in the letter's language

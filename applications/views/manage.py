@@ -5,36 +5,32 @@ start review) are the programme manager's. Every object is fetched through
 ``_get_application_for_staff``: not visible → 404, visible but not allowed → 403.
 """
 
-import csv
-
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ..audit import audit_record
 from ..enums import ApplicationState, EligibilityItem
+from ..exports import case_list_csv
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
 from ..forms.manage import (
-    STOCKHOLM,
     DeadlineExceptionForm,
     EligibilityCheckForm,
     ReturnForCompletionForm,
 )
-from ..models import ApplicationTransition
 from ..selectors.applications import (
-    application_for_detail,
-    applications_visible_to,
-    with_latest_version_summary,
+    application_for_staff_detail,
+    case_list,
+    transitions_of,
 )
+from ..services.exports import case_list_export_record
 from ..services.transitions import (
     application_check_eligibility,
     application_record_deadline_exception,
@@ -61,12 +57,7 @@ def _require_staff(user) -> None:
 
 
 def _filtered_applications(request) -> ApplicationFilter:
-    queryset = with_latest_version_summary(
-        # A staff member who also belongs to an applying organisation must not see its
-        # drafts here: the case list holds submitted applications only.
-        applications_visible_to(request.user).exclude(registration_number=None)
-    )
-    return ApplicationFilter(request.GET, queryset=queryset, request=request)
+    return ApplicationFilter(request.GET, queryset=case_list(request.user), request=request)
 
 
 def _sort_columns(request) -> list[dict]:
@@ -104,29 +95,6 @@ def manage_list(request):
     )
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands back the line, for a streamed CSV."""
-
-    def write(self, value):
-        return value
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or
-    carriage return) gets a leading apostrophe."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _iso_stockholm(moment) -> str:
-    return moment.astimezone(STOCKHOLM).isoformat(timespec="seconds") if moment else ""
-
-
 def _export_filters(filterset: ApplicationFilter) -> dict:
     """The filters of an export, for the audit log: codes and ids, and only whether a search
     text was given (the text itself may name a person)."""
@@ -146,69 +114,17 @@ def manage_export(request):
     _require_staff(request.user)
     filterset = _filtered_applications(request)
     applications = filterset.qs
-    audit_record(
-        action="export.case_list",
-        actor=request.user,
-        data={"rows": applications.count(), "filters": _export_filters(filterset)},
+    case_list_export_record(
+        by=request.user, applications=applications, filters=_export_filters(filterset)
     )
-    header = [
-        _("Registration number"),
-        _("Call"),
-        _("Organisation"),
-        _("Organisation number"),
-        _("Kind of organisation"),
-        _("County"),
-        _("Title"),
-        _("Requested amount (kr)"),
-        _("State"),
-        _("First submitted"),
-        _("Last submitted"),
-    ]
-
-    def rows():
-        yield [csv_safe(cell) for cell in header]
-        for application in applications.iterator(chunk_size=500):
-            organisation = application.organisation
-            yield [
-                csv_safe(cell)
-                for cell in (
-                    application.registration_number,
-                    application.call.title,
-                    organisation.name,
-                    organisation.orgnr,
-                    organisation.get_kind_display(),
-                    organisation.get_county_display(),
-                    application.submitted_title,
-                    application.submitted_amount,
-                    application.get_state_display(),
-                    _iso_stockholm(application.first_submitted_at),
-                    _iso_stockholm(application.last_submitted_at),
-                )
-            ]
-
-    writer = csv.writer(_Echo())
-
-    def content():
-        yield "\ufeff"
-        for row in rows():
-            yield writer.writerow(row)
-
-    filename = f"applications-{timezone.localdate().isoformat()}.csv"
-    return StreamingHttpResponse(
-        content(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return case_list_csv(applications)
 
 
 def _get_application_for_staff(request, pk, perm: str = "applications.list_applications"):
     """The application as the agency sees it: 404 when the user cannot see it at all, 403
     when they can but lack ``perm`` (an applicant opening a staff page, a decision maker
     trying a programme manager's action)."""
-    queryset = application_for_detail(applications_visible_to(request.user)).prefetch_related(
-        "deadline_exceptions__granted_by"
-    )
-    application = get_object_or_404(queryset.select_related("eligibility_check__checked_by"), pk=pk)
+    application = get_object_or_404(application_for_staff_detail(request.user), pk=pk)
     if not rules.has_perm(perm, request.user, application):
         raise PermissionDenied
     if application.registration_number is None:
@@ -248,9 +164,7 @@ def _render_detail(request, application, **forms):
             {"label": item.label, "ticked": bool(check and check.items.get(item.value) is True)}
             for item in EligibilityItem
         ],
-        "transitions": ApplicationTransition.objects.filter(application=application)
-        .select_related("actor")
-        .order_by("at", "pk"),
+        "transitions": transitions_of(application),
         "actions": actions,
         "return_form": forms.get("return_form") or ReturnForCompletionForm(prefix="return"),
         "exception_form": forms.get("exception_form") or DeadlineExceptionForm(prefix="exception"),

@@ -12,9 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.organisations import InvitationForm, MembershipForm, OrganisationRegisterForm
-from ..models import Invitation, Membership, Organisation
-from ..selectors.applications import applications_visible_to
-from ..selectors.organisations import organisations_visible_to
+from ..models import Membership, Organisation
+from ..selectors.applications import organisation_applications
+from ..selectors.organisations import (
+    invitations_with_organisation,
+    membership_of,
+    memberships_of,
+    open_invitations_of,
+    organisations_visible_to,
+)
 from ..services import people
 
 
@@ -52,18 +58,10 @@ def organisation_register(request):
 
 
 def _detail_context(request, organisation: Organisation, invite_form=None) -> dict:
-    memberships = list(
-        organisation.memberships.select_related("user").order_by("user__full_name", "user__email")
-    )
+    memberships = memberships_of(organisation)
     now = timezone.now()
-    invitations = list(
-        organisation.invitations.filter(accepted_at__isnull=True).select_related("invited_by")
-    )
-    applications = (
-        applications_visible_to(request.user)
-        .filter(organisation=organisation)
-        .order_by("-created_at")
-    )
+    invitations = open_invitations_of(organisation)
+    applications = organisation_applications(request.user, organisation)
     is_admin = rules.has_perm("applications.manage_organisation", request.user, organisation)
     return {
         "organisation": organisation,
@@ -117,9 +115,7 @@ def organisation_invite(request, pk):
 
 
 def _get_membership(organisation: Organisation, membership_pk: int) -> Membership:
-    return get_object_or_404(
-        organisation.memberships.select_related("user", "organisation"), pk=membership_pk
-    )
+    return get_object_or_404(membership_of(organisation), pk=membership_pk)
 
 
 @login_required
@@ -167,9 +163,7 @@ def membership_remove(request, pk, membership_pk):
 
 def invitation_accept(request, token):
     """Anyone with the link sees what they are invited to; accepting needs the right account."""
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("organisation", "invited_by"), token=token
-    )
+    invitation = get_object_or_404(invitations_with_organisation(), token=token)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

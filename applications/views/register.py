@@ -21,9 +21,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from ..exports import csv_safe
 from ..filters import RegisterFilter
 from ..selectors.register import RegisterStatus, register_entries
-from .manage import csv_safe
 
 PAGE_SIZE = 25
 EXPORT_MAX_AGE = 300  # seconds; the register changes a few times a day at most

@@ -336,7 +336,7 @@ def test_export_neutralises_formulas_in_cells(client, programme_manager):
 
 @pytest.mark.parametrize("text", ["+46 0", "-1", "=1+1", "@x", "\tx"])
 def test_csv_safe_prefixes_every_formula_start(text):
-    from applications.views.manage import csv_safe
+    from applications.exports import csv_safe
 
     assert csv_safe(text) == "'" + text
     assert csv_safe("Kommun") == "Kommun"
