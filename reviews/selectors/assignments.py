@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from grants.models import Call
 
@@ -82,3 +82,8 @@ def assignment_board(call: Call, *, members) -> AssignmentBoard:
         done=done,
         per_application=per_application,
     )
+
+
+def assignments_for_reviewer_with_progress(user) -> QuerySet[Assignment]:
+    """``assignments_for_reviewer``, each annotated with ``scored``: the criteria it has scored."""
+    return assignments_for_reviewer(user).annotate(scored=Count("review__scores"))

@@ -9,7 +9,7 @@ from applications.models import Application
 from grants.models import Call
 
 from ..models import ConflictDeclaration, ConflictOverride, PanelMember
-from .scope import DECLARATION_STATES
+from .scope import DECLARATION_STATES, declaration_scope, latest_titles
 
 
 def conflict_pairs(call: Call) -> set[tuple[int, int]]:
@@ -177,3 +177,28 @@ def _conflict_entry(member, application, declaration, override) -> ConflictEntry
         employer_match=employer_match,
         override=override,
     )
+
+
+def declaration_sheet(member: PanelMember, call: Call) -> dict:
+    """What a reviewer's declaration page shows: the scope (each application with its
+    ``version_title``), the member's declarations by application id, the applications declared
+    with a conflict (with their declaration), the ones still open and the ones declared free."""
+    scope = list(declaration_scope(call))
+    titles = latest_titles(a.pk for a in scope)
+    for application in scope:
+        application.version_title = titles.get(application.pk, "")
+    declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
+    conflicts = [
+        (a, declarations[a.pk])
+        for a in scope
+        if a.pk in declarations and declarations[a.pk].has_conflict
+    ]
+    open_ = [a for a in scope if not (a.pk in declarations and declarations[a.pk].has_conflict)]
+    declared_none = {pk for pk, d in declarations.items() if not d.has_conflict}
+    return {
+        "scope": scope,
+        "declarations": declarations,
+        "conflicts": conflicts,
+        "open": open_,
+        "declared_none": declared_none,
+    }

@@ -60,3 +60,16 @@ def pending_invitations(call: Call) -> QuerySet[PanelInvitation]:
         .select_related("invited_by")
         .order_by("-created_at")
     )
+
+
+def invitations_with_call() -> QuerySet[PanelInvitation]:
+    return PanelInvitation.objects.select_related("call", "invited_by")
+
+
+def panel_seats_of(user) -> QuerySet[PanelMember]:
+    """The user's seats on panels, newest deadline first."""
+    return (
+        PanelMember.objects.filter(user=user)
+        .select_related("call")
+        .order_by("-call__closes_at", "call__slug")
+    )

@@ -100,3 +100,11 @@ def _review_entries(assignments, criteria) -> tuple[list[dict], list[Assignment]
             )
         reviews.append(entry)
     return reviews, removed
+
+
+def review_of(assignment: Assignment) -> Review | None:
+    return Review.objects.filter(assignment=assignment).first()
+
+
+def review_with_scores(assignment: Assignment) -> Review | None:
+    return Review.objects.filter(assignment=assignment).prefetch_related("scores").first()

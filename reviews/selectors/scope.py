@@ -8,6 +8,7 @@ from applications.selectors.applications import (
     applications_visible_to,
     latest_version_subquery,
     latest_version_values,
+    versions_latest_first,
 )
 from grants.models import Call
 
@@ -67,3 +68,8 @@ def registered_applications(call: Call) -> QuerySet[Application]:
 
 def registered_applications_visible_to(user) -> QuerySet[Application]:
     return applications_visible_to(user).exclude(registration_number=None)
+
+
+def latest_version_with_submitter(application: Application) -> ApplicationVersion | None:
+    """The latest submitted version a reviewer reads, with who submitted it."""
+    return versions_latest_first(application.versions.select_related("submitted_by")).first()
