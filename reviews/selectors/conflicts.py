@@ -1,13 +1,15 @@
 """Reads: conflicts of interest, declared or found, and how far each panel member has
 declared."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Count
 
 from applications.models import Application
 from grants.models import Call
 
 from ..models import ConflictDeclaration, ConflictOverride, PanelMember
-from .scope import DECLARATION_STATES
+from .scope import DECLARATION_STATES, declaration_scope, latest_titles
 
 
 def conflict_pairs(call: Call) -> set[tuple[int, int]]:
@@ -101,3 +103,102 @@ def declaration_progress(members) -> dict[int, tuple[int, int]]:
         .values_list("member_id", "n")
     )
     return {m.pk: (declared.get(m.pk, 0), in_scope.get(m.call_id, 0)) for m in members}
+
+
+@dataclass
+class ConflictEntry:
+    """One reviewer's standing on one application, and where it comes from."""
+
+    member: PanelMember
+    has_conflict: bool
+    declaration: ConflictDeclaration | None = None
+    employer_match: bool = False
+    override: ConflictOverride | None = None
+
+
+@dataclass
+class ConflictRow:
+    application: object
+    title: str
+    entries: list[ConflictEntry] = field(default_factory=list)
+    undeclared: list[PanelMember] = field(default_factory=list)
+
+
+def conflict_table(
+    call: Call, *, applications, members, versions
+) -> tuple[list[ConflictRow], list[ConflictOverride]]:
+    """One row per application of the declaration scope, with the members who have a conflict
+    (or an override) and those who have not declared; and the overrides, oldest first."""
+    declarations = {
+        (d.member_id, d.application_id): d
+        for d in ConflictDeclaration.objects.filter(member__call=call)
+    }
+    history = list(
+        ConflictOverride.objects.filter(member__call=call)
+        .select_related("member__user", "application", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+    latest = {(o.member_id, o.application_id): o for o in history}  # the latest wins
+    rows = []
+    for application in applications:
+        version = versions.get(application.pk)
+        row = ConflictRow(
+            application=application,
+            title=version.content.get("title", "") if version else application.title,
+        )
+        for member in members:
+            pair = (member.pk, application.pk)
+            declaration = declarations.get(pair)
+            entry = _conflict_entry(member, application, declaration, latest.get(pair))
+            if entry is not None:
+                row.entries.append(entry)
+            if declaration is None:
+                row.undeclared.append(member)
+        rows.append(row)
+    return rows, history
+
+
+def _conflict_entry(member, application, declaration, override) -> ConflictEntry | None:
+    """The member's entry in the application's row, or None when there is nothing to show."""
+    employer_match = bool(
+        member.employer_orgnr and member.employer_orgnr == application.organisation.orgnr
+    )
+    declared_conflict = bool(declaration and declaration.has_conflict)
+    if override is not None:
+        has_conflict = override.has_conflict
+    else:
+        has_conflict = declared_conflict or employer_match
+    if not (has_conflict or override is not None):
+        return None
+    return ConflictEntry(
+        member=member,
+        has_conflict=has_conflict,
+        declaration=declaration if declared_conflict else None,
+        employer_match=employer_match,
+        override=override,
+    )
+
+
+def declaration_sheet(member: PanelMember, call: Call) -> dict:
+    """What a reviewer's declaration page shows: the scope (each application with its
+    ``version_title``), the member's declarations by application id, the applications declared
+    with a conflict (with their declaration), the ones still open and the ones declared free."""
+    scope = list(declaration_scope(call))
+    titles = latest_titles(a.pk for a in scope)
+    for application in scope:
+        application.version_title = titles.get(application.pk, "")
+    declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
+    conflicts = [
+        (a, declarations[a.pk])
+        for a in scope
+        if a.pk in declarations and declarations[a.pk].has_conflict
+    ]
+    open_ = [a for a in scope if not (a.pk in declarations and declarations[a.pk].has_conflict)]
+    declared_none = {pk for pk, d in declarations.items() if not d.has_conflict}
+    return {
+        "scope": scope,
+        "declarations": declarations,
+        "conflicts": conflicts,
+        "open": open_,
+        "declared_none": declared_none,
+    }

@@ -1,10 +1,14 @@
 """Reads: a call's panel and a person's seat on it."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from grants.models import Call
+from applications.enums import ApplicationState
+from grants.models import Call, Criterion
 
-from ..models import PanelMember
+from ..models import PanelInvitation, PanelMember
+from .assignments import active_assignments
+from .conflicts import declared_pairs
+from .scope import declaration_scope
 
 
 def panel_member_for(user, call: Call) -> PanelMember | None:
@@ -15,3 +19,57 @@ def panel_member_for(user, call: Call) -> PanelMember | None:
 
 def panel_overview(call: Call) -> QuerySet[PanelMember]:
     return PanelMember.objects.filter(call=call).select_related("user").order_by("user__full_name")
+
+
+def calls_for_manager() -> QuerySet[Call]:
+    """Every call, newest deadline first, with its panel size, applications in review and
+    criteria."""
+    return (
+        Call.objects.annotate(
+            panel_size=Count("panel_members", distinct=True),
+            in_review=Count(
+                "applications",
+                filter=Q(applications__state=ApplicationState.IN_REVIEW),
+                distinct=True,
+            ),
+        )
+        .prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
+        )
+        .order_by("-closes_at")
+    )
+
+
+def panel_counts(call: Call) -> tuple[int, dict[int, int], dict[int, int]]:
+    """(applications in the declaration scope, member id → declared in scope, member id →
+    active assignments)."""
+    scope = set(declaration_scope(call).values_list("pk", flat=True))
+    declared: dict[int, int] = {}
+    for member_id, application_id in declared_pairs(call):
+        if application_id in scope:
+            declared[member_id] = declared.get(member_id, 0) + 1
+    load: dict[int, int] = {}
+    for member_id in active_assignments(call).values_list("member_id", flat=True):
+        load[member_id] = load.get(member_id, 0) + 1
+    return len(scope), declared, load
+
+
+def pending_invitations(call: Call) -> QuerySet[PanelInvitation]:
+    return (
+        PanelInvitation.objects.filter(call=call, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitations_with_call() -> QuerySet[PanelInvitation]:
+    return PanelInvitation.objects.select_related("call", "invited_by")
+
+
+def panel_seats_of(user) -> QuerySet[PanelMember]:
+    """The user's seats on panels, newest deadline first."""
+    return (
+        PanelMember.objects.filter(user=user)
+        .select_related("call")
+        .order_by("-call__closes_at", "call__slug")
+    )

@@ -8,7 +8,8 @@ from functools import cached_property
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
-from applications.models import Application, ApplicationVersion, Organisation
+from applications.enums import DecisionStatus
+from applications.models import Application, ApplicationVersion, Decision, Organisation
 from applications.selectors.applications import latest_version_values
 from applications.selectors.decisions import call_committed_amount, remaining_budget
 from grants.enums import Aggregation
@@ -223,3 +224,19 @@ def ranking_for(call: Call, *, committed: int | None = None) -> Ranking:
             remaining -= row.requested_amount
         row.remaining_after = remaining
     return Ranking(call=call, criteria=criteria, rows=rows, budget=call.budget, committed=committed)
+
+
+def decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
+    """application id → (status, outcome) of its latest proposed or confirmed decision, in one
+    query, for the ranking's decision column."""
+    decisions = {}
+    for application_id, status, outcome in (
+        Decision.objects.filter(
+            application__call=call,
+            status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED],
+        )
+        .order_by("proposed_at", "pk")
+        .values_list("application_id", "status", "outcome")
+    ):
+        decisions[application_id] = (status, outcome)
+    return decisions

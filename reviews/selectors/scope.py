@@ -4,7 +4,12 @@ from django.db.models import QuerySet, Subquery
 
 from applications.enums import ApplicationState
 from applications.models import Application, ApplicationVersion
-from applications.selectors.applications import latest_version_subquery, latest_version_values
+from applications.selectors.applications import (
+    applications_visible_to,
+    latest_version_subquery,
+    latest_version_values,
+    versions_latest_first,
+)
 from grants.models import Call
 
 S = ApplicationState
@@ -54,3 +59,17 @@ def declaration_scope(call: Call) -> QuerySet[Application]:
 
 def applications_for_assignment(call: Call) -> QuerySet[Application]:
     return call.applications.filter(state__in=REVIEW_STATES).select_related("organisation")
+
+
+def registered_applications(call: Call) -> QuerySet[Application]:
+    """The call's applications that have a registration number, with their organisation."""
+    return call.applications.exclude(registration_number=None).select_related("organisation")
+
+
+def registered_applications_visible_to(user) -> QuerySet[Application]:
+    return applications_visible_to(user).exclude(registration_number=None)
+
+
+def latest_version_with_submitter(application: Application) -> ApplicationVersion | None:
+    """The latest submitted version a reviewer reads, with who submitted it."""
+    return versions_latest_first(application.versions.select_related("submitted_by")).first()

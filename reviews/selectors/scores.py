@@ -39,3 +39,8 @@ def criteria_locked(call: Call) -> bool:
     From then on the criteria's weights, scales and thresholds stay as the reviewers found them.
     """
     return Score.objects.filter(criterion__call=call).exists()
+
+
+def criteria_in_order(call: Call) -> list[Criterion]:
+    """The call's criteria in the order the forms and tables show them."""
+    return list(call.criteria.order_by("position", "pk"))

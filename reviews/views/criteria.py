@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from grants.models import Call
 
 from ..forms.criteria import ReviewThresholdsForm, criterion_formset
-from ..selectors.scores import criteria_locked
+from ..selectors.scores import criteria_in_order, criteria_locked
 from ..services.criteria import CriterionRow, criteria_save
 
 MANAGE = "reviews.manage_panel"
@@ -101,7 +101,7 @@ def criteria(request, slug):
     call, can_manage = _get_call_for_staff(request, slug)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied
-    criteria_list = list(call.criteria.order_by("position", "pk"))
+    criteria_list = criteria_in_order(call)
     locked = criteria_locked(call)
     formset_class = criterion_formset(locked=locked)
     errors: list[str] = []
@@ -109,31 +109,14 @@ def criteria(request, slug):
         formset = formset_class(request.POST, prefix=PREFIX, locked=locked)
         thresholds_form = ReviewThresholdsForm(request.POST, prefix="call", locked=locked)
         if formset.is_valid() and thresholds_form.is_valid():
-            rows, forms = _rows(formset)
-            try:
-                criteria_save(
-                    call=call,
-                    by=request.user,
-                    rows=rows,
-                    total_threshold=thresholds_form.cleaned_data["total_threshold"],
-                    disagreement_spread=thresholds_form.cleaned_data["disagreement_spread"],
-                )
-            except ValidationError as error:
-                errors = _place_errors(error, forms, thresholds_form)
-            else:
-                messages.success(request, _("The criteria are saved."))
+            refused = _save(request, call, formset, thresholds_form)
+            if refused is None:
                 return redirect("reviews:criteria", slug=call.slug)
+            errors = refused
         errors += formset.non_form_errors()
     else:
         formset = formset_class(initial=_initial(criteria_list), prefix=PREFIX, locked=locked)
-        thresholds_form = ReviewThresholdsForm(
-            prefix="call",
-            locked=locked,
-            initial={
-                "total_threshold": call.total_threshold,
-                "disagreement_spread": call.disagreement_spread,
-            },
-        )
+        thresholds_form = _thresholds_form(call, locked)
     has_errors = bool(errors) or not all(
         [not form.errors for form in formset.forms] + [not thresholds_form.errors]
     )
@@ -149,6 +132,35 @@ def criteria(request, slug):
         "has_errors": has_errors,
     }
     return render(request, "reviews/manage/criteria.html", context)
+
+
+def _save(request, call, formset, thresholds_form) -> list[str] | None:
+    """Save through ``criteria_save``: None when saved, else the errors that name no field
+    (the others are put on their fields)."""
+    rows, forms = _rows(formset)
+    try:
+        criteria_save(
+            call=call,
+            by=request.user,
+            rows=rows,
+            total_threshold=thresholds_form.cleaned_data["total_threshold"],
+            disagreement_spread=thresholds_form.cleaned_data["disagreement_spread"],
+        )
+    except ValidationError as error:
+        return _place_errors(error, forms, thresholds_form)
+    messages.success(request, _("The criteria are saved."))
+    return None
+
+
+def _thresholds_form(call, locked) -> ReviewThresholdsForm:
+    return ReviewThresholdsForm(
+        prefix="call",
+        locked=locked,
+        initial={
+            "total_threshold": call.total_threshold,
+            "disagreement_spread": call.disagreement_spread,
+        },
+    )
 
 
 urlpatterns = [

@@ -10,14 +10,12 @@ Each POST calls one service and redirects; a refusal re-renders the page with th
 summarised at the top and linked to the field.
 """
 
-import statistics
 from dataclasses import dataclass, field
 
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -25,11 +23,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
-from applications.selectors.applications import applications_visible_to, latest_version
-from grants.enums import Aggregation
-from grants.models import Call, Criterion
+from grants.models import Call
 
-from ..enums import ReviewStatus
 from ..forms.manage import (
     AssignmentAddForm,
     AssignmentRemoveForm,
@@ -38,24 +33,17 @@ from ..forms.manage import (
     EmployerForm,
     PanelInviteForm,
 )
-from ..models import (
-    Assignment,
-    ConflictDeclaration,
-    ConflictOverride,
-    ConsensusComment,
-    PanelInvitation,
-    PanelMember,
-)
-from ..selectors.assignments import active_assignments
-from ..selectors.conflicts import conflict_pairs, declared_pairs
-from ..selectors.panel import panel_overview
+from ..selectors.assignments import active_assignments_with_people, assignment_board
+from ..selectors.conflicts import conflict_table
+from ..selectors.panel import calls_for_manager, panel_counts, panel_overview, pending_invitations
+from ..selectors.reviews import application_reviews_summary
 from ..selectors.scope import (
-    applications_for_assignment,
     declaration_scope,
     latest_versions,
-    with_latest_version,
+    registered_applications,
+    registered_applications_visible_to,
 )
-from ..selectors.scores import round_score, weighted_score
+from ..selectors.scores import round_score
 from ..services import assignments as assignment_services
 from ..services import conflicts as conflict_services
 from ..services import panel as panel_services
@@ -85,20 +73,7 @@ def _name(user) -> str:
 @login_required
 def manage_calls(request):
     _require(request.user, MANAGE)
-    calls = (
-        Call.objects.annotate(
-            panel_size=Count("panel_members", distinct=True),
-            in_review=Count(
-                "applications",
-                filter=Q(applications__state=ApplicationState.IN_REVIEW),
-                distinct=True,
-            ),
-        )
-        .prefetch_related(
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
-        )
-        .order_by("-closes_at")
-    )
+    calls = calls_for_manager()
     return render(request, "reviews/manage/calls.html", {"calls": calls})
 
 
@@ -107,45 +82,33 @@ def manage_calls(request):
 
 def _render_panel(request, call, *, invite_form=None, employer_forms=None, failed_form=None):
     members = list(panel_overview(call))
-    scope = set(declaration_scope(call).values_list("pk", flat=True))
-    declared: dict[int, int] = {}
-    for member_id, application_id in declared_pairs(call):
-        if application_id in scope:
-            declared[member_id] = declared.get(member_id, 0) + 1
-    load: dict[int, int] = {}
-    for member_id in active_assignments(call).values_list("member_id", flat=True):
-        load[member_id] = load.get(member_id, 0) + 1
+    scope_size, declared, load = panel_counts(call)
     employer_forms = employer_forms or {}
     rows = [
         {
             "member": member,
             "declared": declared.get(member.pk, 0),
             "load": load.get(member.pk, 0),
-            "form": employer_forms.get(member.pk)
-            or EmployerForm(
-                prefix=f"employer-{member.pk}",
-                initial={
-                    "employer_orgnr": member.employer_orgnr,
-                    "employer_name": member.employer_name,
-                },
-            ),
+            "form": employer_forms.get(member.pk) or _employer_form(member),
         }
         for member in members
     ]
-    invitations = (
-        PanelInvitation.objects.filter(call=call, accepted_at__isnull=True)
-        .select_related("invited_by")
-        .order_by("-created_at")
-    )
     context = {
         "call": call,
         "rows": rows,
-        "scope_size": len(scope),
-        "invitations": invitations,
+        "scope_size": scope_size,
+        "invitations": pending_invitations(call),
         "invite_form": invite_form or PanelInviteForm(prefix="invite"),
         "failed_form": failed_form,
     }
     return render(request, "reviews/manage/panel.html", context)
+
+
+def _employer_form(member) -> EmployerForm:
+    return EmployerForm(
+        prefix=f"employer-{member.pk}",
+        initial={"employer_orgnr": member.employer_orgnr, "employer_name": member.employer_name},
+    )
 
 
 @login_required
@@ -179,7 +142,7 @@ def panel_invite(request, slug):
 @login_required
 def panel_employer(request, slug, member_pk):
     call = _get_call_for_manager(request, slug)
-    member = get_object_or_404(PanelMember.objects.select_related("user"), call=call, pk=member_pk)
+    member = get_object_or_404(panel_overview(call), pk=member_pk)
     form = EmployerForm(request.POST, prefix=f"employer-{member.pk}")
     if form.is_valid():
         try:
@@ -203,71 +166,12 @@ def panel_employer(request, slug, member_pk):
 # -- conflicts of interest ----------------------------------------------------------------------
 
 
-@dataclass
-class ConflictEntry:
-    """One reviewer's standing on one application, and where it comes from."""
-
-    member: PanelMember
-    has_conflict: bool
-    declaration: ConflictDeclaration | None = None
-    employer_match: bool = False
-    override: ConflictOverride | None = None
-
-
-@dataclass
-class ConflictRow:
-    application: object
-    title: str
-    entries: list[ConflictEntry] = field(default_factory=list)
-    undeclared: list[PanelMember] = field(default_factory=list)
-
-
 def _render_conflicts(request, call, *, form=None):
     applications = list(declaration_scope(call))
-    versions = latest_versions(applications)
     members = list(panel_overview(call))
-    declarations = {
-        (d.member_id, d.application_id): d
-        for d in ConflictDeclaration.objects.filter(member__call=call)
-    }
-    history = list(
-        ConflictOverride.objects.filter(member__call=call)
-        .select_related("member__user", "application", "decided_by")
-        .order_by("decided_at", "pk")
+    rows, history = conflict_table(
+        call, applications=applications, members=members, versions=latest_versions(applications)
     )
-    latest = {(o.member_id, o.application_id): o for o in history}  # the latest wins
-    rows = []
-    for application in applications:
-        version = versions.get(application.pk)
-        row = ConflictRow(
-            application=application,
-            title=version.content.get("title", "") if version else application.title,
-        )
-        for member in members:
-            pair = (member.pk, application.pk)
-            declaration = declarations.get(pair)
-            employer_match = bool(
-                member.employer_orgnr and member.employer_orgnr == application.organisation.orgnr
-            )
-            override = latest.get(pair)
-            declared_conflict = bool(declaration and declaration.has_conflict)
-            if override is not None:
-                has_conflict = override.has_conflict
-            else:
-                has_conflict = declared_conflict or employer_match
-            if has_conflict or override is not None:
-                row.entries.append(
-                    ConflictEntry(
-                        member=member,
-                        has_conflict=has_conflict,
-                        declaration=declaration if declared_conflict else None,
-                        employer_match=employer_match,
-                        override=override,
-                    )
-                )
-            if declaration is None:
-                row.undeclared.append(member)
-        rows.append(row)
     context = {
         "call": call,
         "rows": rows,
@@ -345,74 +249,15 @@ def _review_status(assignment) -> str:
 
 def _render_assignments(request, call, *, failed=None):
     """``failed``: (kind, object id, bound form) of a refused POST, shown where it was made."""
-    applications = list(
-        with_latest_version(applications_for_assignment(call)).order_by("registration_number")
-    )
-    versions = latest_versions(applications)
     members = list(panel_overview(call))
-    by_id = {m.pk: m for m in members}
-    conflicts = conflict_pairs(call)
-    declared = declared_pairs(call)
-    every = list(Assignment.objects.filter(application__call=call).select_related("review"))
-    removed = {(a.member_id, a.application_id) for a in every if a.removed_at is not None}
-    active = [a for a in every if a.removed_at is None]
-    load = {m.pk: 0 for m in members}
-    done = {m.pk: 0 for m in members}
-    per_application: dict[int, list] = {}
-    for assignment in active:
-        load[assignment.member_id] = load.get(assignment.member_id, 0) + 1
-        review = getattr(assignment, "review", None)
-        if review is not None and review.status == ReviewStatus.SUBMITTED:
-            done[assignment.member_id] = done.get(assignment.member_id, 0) + 1
-        per_application.setdefault(assignment.application_id, []).append(assignment)
-
-    failed_kind, failed_id, failed_form = failed or (None, None, None)
-    rows = []
-    for application in applications:
-        version = versions.get(application.pk)
-        assigned = sorted(
-            per_application.get(application.pk, []),
-            key=lambda a: _name(by_id[a.member_id].user) if a.member_id in by_id else "",
-        )
-        assigned_ids = {a.member_id for a in assigned}
-        row = AssignmentRow(
-            application=application,
-            title=version.content.get("title", "") if version else application.title,
-        )
-        for assignment in assigned:
-            if failed_kind == "remove" and failed_id == assignment.pk:
-                form = failed_form
-            else:
-                form = AssignmentRemoveForm(prefix=f"remove-{assignment.pk}")
-            row.assignments.append(
-                {
-                    "assignment": assignment,
-                    "member": by_id.get(assignment.member_id),
-                    "status": _review_status(assignment),
-                    "submitted": getattr(
-                        getattr(assignment, "review", None), "is_submitted", False
-                    ),
-                    "form": form,
-                }
-            )
-        row.missing = max(call.reviewers_per_application - len(assigned), 0)
-        pairs = [(m.pk, application.pk) for m in members]
-        row.conflicts = sum(1 for p in pairs if p in conflicts)
-        row.undeclared = sum(1 for p in pairs if p not in declared and p not in conflicts)
-        row.removed = sum(1 for p in pairs if p in removed and p not in conflicts)
-        candidates = [m for m in members if m.pk not in assigned_ids]
-        if failed_kind == "add" and failed_id == application.pk:
-            row.add_form = failed_form
-        else:
-            row.add_form = AssignmentAddForm(prefix=f"add-{application.pk}", members=candidates)
-        row.add_form.fields["member"].choices = [("", _("Choose a reviewer"))] + [
-            (m.pk, _candidate_label(m, application, conflicts, declared, removed))
-            for m in candidates
-        ]
-        rows.append(row)
-
+    board = assignment_board(call, members=members)
+    rows = [
+        _assignment_row(call, application, board, members, failed or (None, None, None))
+        for application in board.applications
+    ]
     loads = [
-        {"member": m, "load": load.get(m.pk, 0), "submitted": done.get(m.pk, 0)} for m in members
+        {"member": m, "load": board.load.get(m.pk, 0), "submitted": board.done.get(m.pk, 0)}
+        for m in members
     ]
     counts = [entry["load"] for entry in loads]
     context = {
@@ -422,9 +267,55 @@ def _render_assignments(request, call, *, failed=None):
         "load_min": min(counts) if counts else 0,
         "load_max": max(counts) if counts else 0,
         "short": sum(1 for row in rows if row.missing),
-        "failed_form": failed_form,
+        "failed_form": failed[2] if failed else None,
     }
     return render(request, "reviews/manage/assignments.html", context)
+
+
+def _assignment_row(call, application, board, members, failed) -> AssignmentRow:
+    failed_kind, failed_id, failed_form = failed
+    by_id = {m.pk: m for m in members}
+    version = board.versions.get(application.pk)
+    assigned = sorted(
+        board.per_application.get(application.pk, []),
+        key=lambda a: _name(by_id[a.member_id].user) if a.member_id in by_id else "",
+    )
+    assigned_ids = {a.member_id for a in assigned}
+    row = AssignmentRow(
+        application=application,
+        title=version.content.get("title", "") if version else application.title,
+    )
+    row.assignments = [_assigned_entry(a, by_id, failed) for a in assigned]
+    conflicts, declared, removed = board.conflicts, board.declared, board.removed
+    row.missing = max(call.reviewers_per_application - len(assigned), 0)
+    pairs = [(m.pk, application.pk) for m in members]
+    row.conflicts = sum(1 for p in pairs if p in conflicts)
+    row.undeclared = sum(1 for p in pairs if p not in declared and p not in conflicts)
+    row.removed = sum(1 for p in pairs if p in removed and p not in conflicts)
+    candidates = [m for m in members if m.pk not in assigned_ids]
+    if failed_kind == "add" and failed_id == application.pk:
+        row.add_form = failed_form
+    else:
+        row.add_form = AssignmentAddForm(prefix=f"add-{application.pk}", members=candidates)
+    row.add_form.fields["member"].choices = [("", _("Choose a reviewer"))] + [
+        (m.pk, _candidate_label(m, application, conflicts, declared, removed)) for m in candidates
+    ]
+    return row
+
+
+def _assigned_entry(assignment, by_id, failed) -> dict:
+    failed_kind, failed_id, failed_form = failed
+    if failed_kind == "remove" and failed_id == assignment.pk:
+        form = failed_form
+    else:
+        form = AssignmentRemoveForm(prefix=f"remove-{assignment.pk}")
+    return {
+        "assignment": assignment,
+        "member": by_id.get(assignment.member_id),
+        "status": _review_status(assignment),
+        "submitted": getattr(getattr(assignment, "review", None), "is_submitted", False),
+        "form": form,
+    }
 
 
 def _candidate_label(member, application, conflicts, declared, removed) -> str:
@@ -487,9 +378,7 @@ def assignments_auto(request, slug):
 @login_required
 def assignment_add(request, slug, pk):
     call = _get_call_for_manager(request, slug)
-    application = get_object_or_404(
-        call.applications.exclude(registration_number=None).select_related("organisation"), pk=pk
-    )
+    application = get_object_or_404(registered_applications(call), pk=pk)
     members = list(panel_overview(call))
     form = AssignmentAddForm(request.POST, prefix=f"add-{application.pk}", members=members)
     if form.is_valid():
@@ -514,12 +403,7 @@ def assignment_add(request, slug, pk):
 @login_required
 def assignment_remove(request, slug, assignment_pk):
     call = _get_call_for_manager(request, slug)
-    assignment = get_object_or_404(
-        Assignment.objects.select_related("member__user", "application"),
-        application__call=call,
-        removed_at__isnull=True,
-        pk=assignment_pk,
-    )
+    assignment = get_object_or_404(active_assignments_with_people(call), pk=assignment_pk)
     form = AssignmentRemoveForm(request.POST, prefix=f"remove-{assignment.pk}")
     if form.is_valid():
         try:
@@ -546,9 +430,7 @@ def assignment_remove(request, slug, assignment_pk):
 
 def _get_application(request, pk: int, perm: str):
     """Not visible at all → 404; visible but not allowed (an applicant) → 403."""
-    application = get_object_or_404(
-        applications_visible_to(request.user).exclude(registration_number=None), pk=pk
-    )
+    application = get_object_or_404(registered_applications_visible_to(request.user), pk=pk)
     if not rules.has_perm(perm, request.user):
         raise PermissionDenied
     return application
@@ -556,50 +438,12 @@ def _get_application(request, pk: int, perm: str):
 
 def _render_application_reviews(request, application, *, consensus_form=None, errors=()):
     call = application.call
-    version = latest_version(application)
-    criteria = list(call.criteria.order_by("position", "pk"))
-    assignments = list(
-        Assignment.objects.filter(application=application)
-        .select_related("member__user", "review")
-        .prefetch_related("review__scores")
-        .order_by("member__user__full_name", "pk")
-    )
-    reviews = []
-    removed = []
-    for assignment in assignments:
-        review = getattr(assignment, "review", None)
-        if assignment.removed_at is not None:
-            removed.append(assignment)
-            continue
-        entry = {"assignment": assignment, "review": review, "submitted": False}
-        if review is not None and review.is_submitted:
-            scores = {s.criterion_id: s.value for s in review.scores.all()}
-            entry.update(
-                submitted=True,
-                scores=[(c, scores.get(c.pk)) for c in criteria],
-                weighted=weighted_score(scores, criteria),
-            )
-        reviews.append(entry)
-    submitted = [entry for entry in reviews if entry["submitted"]]
-    weighted = [entry["weighted"] for entry in submitted if entry["weighted"] is not None]
-    aggregate = spread = None
-    if weighted:
-        if call.aggregation == Aggregation.MEDIAN:
-            aggregate = statistics.median(weighted)
-        else:
-            aggregate = sum(weighted) / len(weighted)
-        spread = max(weighted) - min(weighted)
-    for entry in submitted:
-        entry["weighted"] = round_score(entry["weighted"])
-    comments = [
-        (entry["assignment"].member.user, entry["review"].comment_for_applicant)
-        for entry in submitted
-        if entry["review"].comment_for_applicant
-    ]
-    consensus = ConsensusComment.objects.filter(application=application).first()
+    summary = application_reviews_summary(application)
+    version, submitted, spread = summary["version"], summary["submitted"], summary["spread"]
+    consensus = summary["consensus"]
     may_act = rules.has_perm(MANAGE, request.user)
     if consensus_form is None:
-        drafted = "\n\n".join(text for _user, text in comments)
+        drafted = "\n\n".join(text for _user, text in summary["comments"])
         consensus_form = ConsensusCommentForm(
             prefix="consensus", initial={"text": consensus.text if consensus else drafted}
         )
@@ -609,17 +453,17 @@ def _render_application_reviews(request, application, *, consensus_form=None, er
         "call": call,
         "version": version,
         "title": version.content.get("title", "") if version else application.title,
-        "criteria": criteria,
-        "reviews": reviews,
-        "removed": removed,
+        "criteria": summary["criteria"],
+        "reviews": summary["reviews"],
+        "removed": summary["removed"],
         "submitted_count": len(submitted),
-        "aggregate": round_score(aggregate),
+        "aggregate": round_score(summary["aggregate"]),
         "aggregation_label": call.get_aggregation_display(),
         "spread": round_score(spread),
-        "disagreement": len(weighted) > 1
+        "disagreement": len(summary["weighted"]) > 1
         and spread is not None
         and spread >= call.disagreement_spread,
-        "comments": comments,
+        "comments": summary["comments"],
         "consensus": consensus,
         "consensus_form": consensus_form,
         "may_act": may_act,

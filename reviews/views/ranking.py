@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from applications.audit import audit_record
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
 from applications.forms.decisions import RankingProposeForm
-from applications.models import Decision
 from applications.selectors.decisions import remaining_budget
 from applications.views.decisions import get_application_for_proposal, render_propose
 from config.templatetags.samverket import kronor, score
@@ -28,8 +26,9 @@ from grants.models import Call
 
 from .. import exports
 from ..selectors.feedback import feedback_for_applicant
-from ..selectors.ranking import STATE_AT, Ranking, RankingRow, ranking_for
+from ..selectors.ranking import STATE_AT, Ranking, RankingRow, decisions_by_application, ranking_for
 from ..services.decisions import decisions_propose_from_ranking
+from ..services.ranking import ranking_export_audit
 
 
 def _get_call_for_ranking(request, slug: str) -> Call:
@@ -44,22 +43,6 @@ def _state(row: RankingRow) -> str:
     # From the values the ranking read, not ``row.application``: making an instance per row
     # is what the ranking avoids at 2,000 applications.
     return row.source[0][STATE_AT]
-
-
-def _decisions_by_application(call: Call) -> dict[int, tuple[str, str]]:
-    """application id → (status, outcome) of its latest proposed or confirmed decision, in one
-    query, for the ranking's decision column."""
-    decisions = {}
-    for application_id, status, outcome in (
-        Decision.objects.filter(
-            application__call=call,
-            status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED],
-        )
-        .order_by("proposed_at", "pk")
-        .values_list("application_id", "status", "outcome")
-    ):
-        decisions[application_id] = (status, outcome)
-    return decisions
 
 
 def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: bool):
@@ -101,17 +84,7 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
     tens of milliseconds. The markup is the page's own (see ranking.html); every text from
     the data or a translation is escaped here.
     """
-    placeholder = 999_999_999
-    reviews_url = reverse("reviews:application_reviews", args=[placeholder])
-    before_pk, after_pk = reviews_url.split(str(placeholder))
-    tied = f' <span class="tag">{escape(_("tied"))}</span>'
-    disagreement = f'<br><span class="tag tag--warning">{escape(_("disagreement"))}</span>'
-    below = f'<br><span class="tag tag--warning">{escape(_("below threshold"))}</span>'
-    none_yet = f'<span class="muted">{escape(_("none yet"))}</span>'
-    labels = {
-        status: escape(exports.funding_status_label(status))
-        for status in (exports.FITS, exports.DOES_NOT_FIT, exports.NOT_FUNDABLE)
-    }
+    before_pk, after_pk, tied, disagreement, below, none_yet, labels = _row_fragments()
     criteria = ranking.criteria
 
     def render_row(row: RankingRow) -> str:
@@ -143,6 +116,23 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
     return render_row
 
 
+def _row_fragments():
+    """The pieces of markup every row shares, escaped and translated once for all rows: the
+    reviews link around the application id, the tags, and the funding labels."""
+    placeholder = 999_999_999
+    reviews_url = reverse("reviews:application_reviews", args=[placeholder])
+    before_pk, after_pk = reviews_url.split(str(placeholder))
+    tied = f' <span class="tag">{escape(_("tied"))}</span>'
+    disagreement = f'<br><span class="tag tag--warning">{escape(_("disagreement"))}</span>'
+    below = f'<br><span class="tag tag--warning">{escape(_("below threshold"))}</span>'
+    none_yet = f'<span class="muted">{escape(_("none yet"))}</span>'
+    labels = {
+        status: escape(exports.funding_status_label(status))
+        for status in (exports.FITS, exports.DOES_NOT_FIT, exports.NOT_FUNDABLE)
+    }
+    return before_pk, after_pk, tied, disagreement, below, none_yet, labels
+
+
 def _rendered_rows(ranking: Ranking, decision_cell=None) -> tuple[str, str]:
     """The rows above and below the funding line, as HTML.
 
@@ -160,7 +150,7 @@ def _rendered_rows(ranking: Ranking, decision_cell=None) -> tuple[str, str]:
 def _render_ranking(request, call, *, propose_form=None, status=200):
     result = ranking_for(call)
     may_propose = rules.has_perm("applications.propose_decision", request.user)
-    decisions = _decisions_by_application(call)
+    decisions = decisions_by_application(call)
     rows_above, rows_below = _rendered_rows(result, _decision_cell_renderer(decisions, may_propose))
     # Approved rows are already in ``committed`` (at the amount granted): count the others.
     fitting_total = sum(r.requested_amount for r in result.rows if r.fits and not r.decided)
@@ -203,12 +193,7 @@ def ranking_export(request, slug, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     result = ranking_for(call)
-    audit_record(
-        action="export.ranking",
-        actor=request.user,
-        target=call,
-        data={"format": fmt, "rows": len(result.rows)},
-    )
+    ranking_export_audit(call=call, by=request.user, fmt=fmt, rows=len(result.rows))
     if fmt == "csv":
         return exports.ranking_csv(result)
     return exports.ranking_xlsx(result)
@@ -236,32 +221,38 @@ def ranking_propose(request, slug):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            approved = sum(1 for d in result.proposed if d.outcome == "approved")
-            messages.success(
-                request,
-                _(
-                    "%(approved)s approvals and %(rejected)s rejections were proposed. A "
-                    "decision maker confirms them on the decisions page."
-                )
-                % {"approved": approved, "rejected": len(result.proposed) - approved},
-            )
-            if result.skipped:
-                messages.info(
-                    request,
-                    ngettext(
-                        "%(count)s application was skipped: %(list)s.",
-                        "%(count)s applications were skipped: %(list)s.",
-                        len(result.skipped),
-                    )
-                    % {
-                        "count": len(result.skipped),
-                        "list": "; ".join(
-                            f"{item.registration_number} ({item.reason})" for item in result.skipped
-                        ),
-                    },
-                )
+            _proposed_messages(request, result)
             return redirect("reviews:ranking", slug=call.slug)
     return _render_ranking(request, call, propose_form=form, status=400)
+
+
+def _proposed_messages(request, result) -> None:
+    """Say how many approvals and rejections were proposed, and which applications were
+    skipped."""
+    approved = sum(1 for d in result.proposed if d.outcome == "approved")
+    messages.success(
+        request,
+        _(
+            "%(approved)s approvals and %(rejected)s rejections were proposed. A "
+            "decision maker confirms them on the decisions page."
+        )
+        % {"approved": approved, "rejected": len(result.proposed) - approved},
+    )
+    if result.skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s application was skipped: %(list)s.",
+                "%(count)s applications were skipped: %(list)s.",
+                len(result.skipped),
+            )
+            % {
+                "count": len(result.skipped),
+                "list": "; ".join(
+                    f"{item.registration_number} ({item.reason})" for item in result.skipped
+                ),
+            },
+        )
 
 
 @login_required

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -19,19 +18,23 @@ from django.views.decorators.cache import never_cache
 
 from applications.downloads import stored_file_response
 from applications.enums import ApplicationState
-from applications.selectors.applications import versions_latest_first
 from grants.enums import ScoreVisibility
 from grants.models import Call
 
 from ..enums import ConflictGround
 from ..forms.reviewer import DeclarationForm, PanelJoinForm, ReviewForm
-from ..models import Assignment, ConflictDeclaration, PanelInvitation, PanelMember, Review
-from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer
-from ..selectors.conflicts import declaration_progress, has_conflict
-from ..selectors.panel import panel_member_for
-from ..selectors.reviews import other_reviews_visible, other_submitted_reviews
-from ..selectors.scope import declaration_scope, latest_titles
-from ..selectors.scores import criteria_counts, round_score, weighted_score
+from ..models import Assignment
+from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer_with_progress
+from ..selectors.conflicts import declaration_progress, declaration_sheet, has_conflict
+from ..selectors.panel import invitations_with_call, panel_member_for, panel_seats_of
+from ..selectors.reviews import (
+    other_reviews_visible,
+    other_submitted_reviews,
+    review_of,
+    review_with_scores,
+)
+from ..selectors.scope import latest_titles, latest_version_with_submitter
+from ..selectors.scores import criteria_counts, criteria_in_order, round_score, weighted_score
 from ..services import conflicts as conflict_services
 from ..services import panel as panel_services
 from ..services import reviewing as reviewing_services
@@ -50,7 +53,7 @@ def _get_assignment_for_reviewer(request, pk) -> Assignment:
 
 
 def _latest_version(application):
-    version = versions_latest_first(application.versions.select_related("submitted_by")).first()
+    version = latest_version_with_submitter(application)
     if version is None:  # an application in review always has one; be safe all the same
         raise Http404
     return version
@@ -61,9 +64,7 @@ def _latest_version(application):
 
 def panel_invitation_accept(request, token):
     """Anyone with the link sees the call; accepting needs the invited address's account."""
-    invitation = get_object_or_404(
-        PanelInvitation.objects.select_related("call", "invited_by"), token=token
-    )
+    invitation = get_object_or_404(invitations_with_call(), token=token)
     here = reverse("reviews:panel_invitation_accept", args=[token])
     user = request.user
     form = None
@@ -72,23 +73,7 @@ def panel_invitation_accept(request, token):
             return redirect_to_login(request.get_full_path())
         form = PanelJoinForm(request.POST)
         if form.is_valid():
-            try:
-                member = panel_services.panel_invitation_accept(
-                    invitation=invitation, by=user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                for message in _messages_of(error):
-                    messages.error(request, message)
-                return redirect(here)
-            messages.success(
-                request,
-                _(
-                    "Welcome to the reference group of %(call)s. Start by declaring any "
-                    "conflicts of interest."
-                )
-                % {"call": member.call.title},
-            )
-            return redirect("reviews:declare", slug=member.call.slug)
+            return _accept_invitation(request, invitation, form, here)
     wrong_account = user.is_authenticated and user.email.lower() != invitation.email.lower()
     if form is None and user.is_authenticated and not wrong_account:
         form = PanelJoinForm()
@@ -107,21 +92,35 @@ def panel_invitation_accept(request, token):
     )
 
 
+def _accept_invitation(request, invitation, form, here):
+    try:
+        member = panel_services.panel_invitation_accept(
+            invitation=invitation, by=request.user, **form.cleaned_data
+        )
+    except ValidationError as error:
+        for message in _messages_of(error):
+            messages.error(request, message)
+        return redirect(here)
+    messages.success(
+        request,
+        _(
+            "Welcome to the reference group of %(call)s. Start by declaring any "
+            "conflicts of interest."
+        )
+        % {"call": member.call.title},
+    )
+    return redirect("reviews:declare", slug=member.call.slug)
+
+
 # -- the dashboard -------------------------------------------------------------------------------
 
 
 @login_required
 def dashboard(request):
     """Per panel seat: how far the declarations are, and the assignments with their progress."""
-    members = list(
-        PanelMember.objects.filter(user=request.user)
-        .select_related("call")
-        .order_by("-call__closes_at", "call__slug")
-    )
+    members = list(panel_seats_of(request.user))
     progress = declaration_progress(members)
-    assignments = list(
-        assignments_for_reviewer(request.user).annotate(scored=Count("review__scores"))
-    )
+    assignments = list(assignments_for_reviewer_with_progress(request.user))
     titles = latest_titles(a.application_id for a in assignments)
     criteria = criteria_counts(m.call_id for m in members)
     seats = []
@@ -161,18 +160,9 @@ def declare(request, slug):
     member = panel_member_for(request.user, call)
     if member is None:
         raise Http404
-    scope = list(declaration_scope(call))
-    titles = latest_titles(a.pk for a in scope)
-    for application in scope:
-        application.version_title = titles.get(application.pk, "")
-    declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
-    conflicts = [
-        (a, declarations[a.pk])
-        for a in scope
-        if a.pk in declarations and declarations[a.pk].has_conflict
-    ]
-    open_ = [a for a in scope if not (a.pk in declarations and declarations[a.pk].has_conflict)]
-    declared_none = {pk for pk, d in declarations.items() if not d.has_conflict}
+    sheet = declaration_sheet(member, call)
+    scope, declarations = sheet["scope"], sheet["declarations"]
+    open_, declared_none = sheet["open"], sheet["declared_none"]
     if request.method == "POST":
         form = DeclarationForm(request.POST, applications=open_, declared_none=declared_none)
         if form.is_valid():
@@ -196,7 +186,7 @@ def declare(request, slug):
             "call": call,
             "member": member,
             "form": form,
-            "conflicts": [(a, d, grounds.get(d.ground, d.ground)) for a, d in conflicts],
+            "conflicts": [(a, d, grounds.get(d.ground, d.ground)) for a, d in sheet["conflicts"]],
             "declared": len(declarations.keys() & {a.pk for a in scope}),
             "in_scope": len(scope),
         },
@@ -226,21 +216,14 @@ def _other_reviews(assignment, criteria):
 def _render_review(request, assignment, *, form=None, errors=(), status=200):
     application = assignment.application
     call = application.call
-    criteria = list(call.criteria.order_by("position", "pk"))
-    review = Review.objects.filter(assignment=assignment).prefetch_related("scores").first()
+    criteria = criteria_in_order(call)
+    review = review_with_scores(assignment)
     assignment.review = review  # what other_reviews_visible reads
     scores = {s.criterion_id: s.value for s in review.scores.all()} if review else {}
     in_review = application.state == ApplicationState.IN_REVIEW
     editable = in_review and not (review and review.is_submitted)
     if editable and form is None:
-        initial = {f"score_{pk}": value for pk, value in scores.items()}
-        if review:
-            initial |= {
-                "comment_for_applicant": review.comment_for_applicant,
-                "internal_comment": review.internal_comment,
-                "recommendation": review.recommendation,
-            }
-        form = ReviewForm(initial=initial, criteria=criteria)
+        form = _review_form(review, scores, criteria)
     visible = other_reviews_visible(assignment)
     version = _latest_version(application)
     return render(
@@ -266,6 +249,18 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200):
     )
 
 
+def _review_form(review, scores, criteria) -> ReviewForm:
+    """The form filled in with the draft so far."""
+    initial = {f"score_{pk}": value for pk, value in scores.items()}
+    if review:
+        initial |= {
+            "comment_for_applicant": review.comment_for_applicant,
+            "internal_comment": review.internal_comment,
+            "recommendation": review.recommendation,
+        }
+    return ReviewForm(initial=initial, criteria=criteria)
+
+
 @never_cache
 @login_required
 def review(request, pk):
@@ -274,17 +269,21 @@ def review(request, pk):
     if request.method != "POST":
         return _render_review(request, assignment)
     here = reverse("reviews:review", args=[pk])
-    existing = Review.objects.filter(assignment=assignment).first()
+    existing = review_of(assignment)
     if existing and existing.is_submitted:
         messages.error(request, _("The review has been submitted and can no longer be changed."))
         return redirect(here)
     if assignment.application.state != ApplicationState.IN_REVIEW:
         messages.error(request, _("The application is no longer in review."))
         return redirect(here)
-    criteria = list(assignment.application.call.criteria.order_by("position", "pk"))
-    form = ReviewForm(request.POST, criteria=criteria)
+    form = ReviewForm(request.POST, criteria=criteria_in_order(assignment.application.call))
     if not form.is_valid():
         return _render_review(request, assignment, form=form, status=400)
+    return _save_review(request, assignment, form, here)
+
+
+def _save_review(request, assignment, form, here):
+    """Save the draft; submit it too when the reviewer asked to."""
     submitting = request.POST.get("action") == "submit"
     try:
         reviewing_services.review_save(
