@@ -2,7 +2,7 @@ import rules
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from applications.two_factor import is_reviewer, requires_two_factor
+from applications.login_security.two_factor import is_reviewer, requires_two_factor
 
 
 def site(request):

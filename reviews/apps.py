@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review")
 
     def ready(self):
-        from applications.audit import register_staff_role
+        from applications.login_security.staff_logins import register_staff_role
 
         # A reviewer's login goes in the audit log, like the agency staff's.
         register_staff_role("reviewer", lambda user: user.panel_memberships.exists())

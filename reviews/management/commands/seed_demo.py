@@ -31,6 +31,7 @@ from applications.enums import (
     ReportKind,
     ReportStatus,
 )
+from applications.login_security.two_factor import requires_two_factor
 from applications.models import Application, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from applications.selectors.decisions import effective_decision
@@ -54,7 +55,6 @@ from applications.services.transitions import (
     application_withdraw,
 )
 from applications.services.working_copy import application_create, application_update
-from applications.two_factor import requires_two_factor
 from grants.enums import OrganisationKind
 from grants.models import Call, Criterion, Hub
 from reviews.models import Assignment, PanelMember

@@ -1,7 +1,7 @@
 """Two-factor authentication (TOTP, with recovery codes), on django-otp.
 
 Who must pass the second factor, and the writes that set it up and check it. The pages are in
-``views/two_factor.py``; ``middleware.TwoFactorMiddleware`` sends a person who must pass it,
+``views.py``; ``middleware.TwoFactorMiddleware`` sends a person who must pass it,
 and has not yet in this session, to those pages.
 
 - An authenticator app (``otp_totp.TOTPDevice``): one confirmed device per person, made when
@@ -24,7 +24,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .rules import is_agency_staff
+from ..rules import is_agency_staff
 
 # Set at login: the person has an authenticator app, so this session must pass it too, even
 # when their role does not require it (an applicant who chose two-factor).
@@ -176,7 +176,7 @@ def two_factor_verify(*, user, token: str):
     raise ValidationError(_("That code is not right. Try again."), code="invalid")
 
 
-@receiver(user_logged_in, dispatch_uid="applications.two_factor.remember_enrolment")
+@receiver(user_logged_in, dispatch_uid="applications.login_security.two_factor.remember_enrolment")
 def _remember_enrolment(sender, request, user, **kwargs):
     """Someone who set up an authenticator app must use it, whatever their role."""
     if request is not None and hasattr(request, "session"):

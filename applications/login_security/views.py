@@ -2,6 +2,7 @@
 
 The URL names have no namespace (``two_factor_verify``, ``two_factor_setup``, …), like Django's
 ``login`` and ``logout`` beside them: config/urls.py includes ``urlpatterns`` from here directly.
+The forms are in ``forms.py``, the writes and checks in ``two_factor.py``.
 """
 
 import base64
@@ -10,7 +11,6 @@ from urllib.parse import urlencode
 
 import django_otp
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,52 +18,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import two_factor
-from .account import _safe_next
+from ..views.account import _safe_next
+from . import two_factor
+from .forms import CodeForm, RecoveryCodeForm
 
 SETUP_KEY_SESSION_KEY = "two_factor_setup_key"
 CODES_SESSION_KEY = "two_factor_recovery_codes"
-
-
-class CodeForm(forms.Form):
-    """The six-digit code from the authenticator app."""
-
-    otp_token = forms.CharField(
-        label=gettext_lazy("Code from the app"),
-        max_length=20,
-        help_text=gettext_lazy("Six digits. Spaces do not matter."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "class": "input--code",
-            }
-        ),
-    )
-
-
-class RecoveryCodeForm(forms.Form):
-    """One of the person's recovery codes: letters and digits, so no numeric keypad."""
-
-    otp_token = forms.CharField(
-        label=gettext_lazy("Recovery code"),
-        max_length=40,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "class": "input--code",
-            }
-        ),
-    )
 
 
 def _next(request) -> str:
