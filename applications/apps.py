@@ -9,13 +9,13 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from . import audit, lockout, signals, two_factor  # noqa: F401 (signal receivers)
+        from .login_security import lockout, staff_logins, two_factor  # noqa: F401 (receivers)
         from .rules import is_decision_maker, is_programme_manager
 
-        audit.register_staff_role("superuser", lambda user: user.is_superuser)
-        audit.register_staff_role("programme_manager", is_programme_manager.test)
-        audit.register_staff_role("decision_maker", is_decision_maker.test)
-        user_logged_in.connect(signals.record_staff_login, dispatch_uid="audit_staff_login")
+        staff_logins.register_staff_role("superuser", lambda user: user.is_superuser)
+        staff_logins.register_staff_role("programme_manager", is_programme_manager.test)
+        staff_logins.register_staff_role("decision_maker", is_decision_maker.test)
+        user_logged_in.connect(staff_logins.record_staff_login, dispatch_uid="audit_staff_login")
         user_login_failed.connect(
-            signals.record_failed_staff_login, dispatch_uid="audit_failed_staff_login"
+            staff_logins.record_failed_staff_login, dispatch_uid="audit_failed_staff_login"
         )

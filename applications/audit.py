@@ -13,7 +13,7 @@ or free text written about a person, so anonymising a person never touches the l
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -160,26 +160,6 @@ def audit_record(
         entry.save()
         AuditChainHead.objects.filter(pk=HEAD_PK).update(sequence=entry.sequence, hash=entry.hash)
     return entry
-
-
-# -- staff, for the login entries -----------------------------------------------------------------
-
-# (role name, test) pairs. ``applications`` knows the agency's roles; an app higher up the
-# import line adds its own (``reviews`` adds the reviewer) from its AppConfig.ready().
-_STAFF_ROLES: list[tuple[str, Callable[[User], bool]]] = []
-
-
-def register_staff_role(name: str, test: Callable[[User], bool]) -> None:
-    """Count holders of a role as staff: their logins, and failed logins, go in the log."""
-    if name not in {known for known, _test in _STAFF_ROLES}:
-        _STAFF_ROLES.append((name, test))
-
-
-def staff_roles(user: User) -> list[str]:
-    """The staff roles a person holds (empty for an applicant), in registration order."""
-    if user is None or not user.is_active:
-        return []
-    return [name for name, test in _STAFF_ROLES if test(user)]
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@ import rules
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from applications.two_factor import is_reviewer, requires_two_factor
+from applications.login_security.two_factor import requires_two_factor
+from reviews.rules import is_reviewer
 
 
 def site(request):

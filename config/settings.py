@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "config.middleware.SessionLimitsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "applications.middleware.LanguageMiddleware",
-    "applications.middleware.TwoFactorMiddleware",
+    "applications.login_security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
@@ -139,7 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Two-factor authentication (django-otp): required for agency staff, reviewers and admins, see
-# applications/two_factor.py. The issuer is the name authenticator apps show beside the code.
+# applications/login_security/two_factor.py. The issuer is the name authenticator apps show
+# beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Samverket Grants")
 
 # Lock-out after repeated failed logins (django-axes), counted in the database so every web
@@ -159,7 +160,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "applications.lockout.axes_username"
+AXES_USERNAME_CALLABLE = "applications.login_security.lockout.axes_username"
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.tuple(
     "AXES_IPWARE_META_PRECEDENCE_ORDER", default=("REMOTE_ADDR",)
 )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from applications.views import two_factor
+from applications.login_security import views as login_security_views
 
 from . import health, views
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("", include("applications.urls")),
     # The two-factor pages belong with Django's login and logout: URL names without a namespace.
-    path("", include(two_factor.urlpatterns)),
+    path("", include(login_security_views.urlpatterns)),
     path("review/", include("reviews.urls")),
     path("account/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

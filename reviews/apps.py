@@ -7,10 +7,15 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review")
 
     def ready(self):
-        from applications.audit import register_staff_role
+        from applications.login_security.staff_logins import register_staff_role
+        from applications.login_security.two_factor import register_two_factor_role
+
+        from .rules import is_reviewer
 
         # A reviewer's login goes in the audit log, like the agency staff's.
         register_staff_role("reviewer", lambda user: user.panel_memberships.exists())
+        # And a reviewer passes the second factor, like the agency staff.
+        register_two_factor_role("reviewer", is_reviewer)
 
         # A reviewer's data in "My data" and the retention job, handed down to applications.
         from applications.personal_data import PersonalDataPart, register

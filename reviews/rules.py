@@ -16,6 +16,19 @@ def _seats(user) -> dict:
     return cache
 
 
+def is_reviewer(user) -> bool:
+    """Whether the person has a seat on any call's panel; asked once per request (the answer
+    is kept on the user object, which lives for one request, as ``rules`` keeps groups).
+
+    Registered in ``ReviewsConfig.ready`` as a role that must pass the second factor; the menu's
+    "Reviewing" entry asks it too (config/context_processors.py), answered from the cache.
+    """
+    cached = getattr(user, "_is_reviewer_cache", None)
+    if cached is None:
+        cached = user._is_reviewer_cache = user.panel_memberships.exists()
+    return cached
+
+
 @rules.predicate
 def is_panel_member(user, call) -> bool:
     """A member of the call's reference group."""

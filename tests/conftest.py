@@ -21,12 +21,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _force_login_passes_two_factor(monkeypatch):
     """``client.force_login(user)`` also passes the second factor for those who need it.
 
-    Staff, reviewers and admins must pass two-factor authentication (applications/two_factor.py)
-    before any page; tests that are not about it should not each do the dance. This wraps the
-    test client's ``force_login`` (Django's, not our code): for a person whose role requires
-    the second factor at that moment, it reuses or makes a confirmed TOTP device and marks the
-    session verified exactly as ``django_otp.login`` does. Tests of two-factor itself log in
-    through the real pages (tests/applications/test_two_factor.py).
+    Staff, reviewers and admins must pass two-factor authentication
+    (applications/login_security/two_factor.py) before any page; tests that are not about it
+    should not each do the dance. This wraps the test client's ``force_login`` (Django's, not
+    our code): for a person whose role requires the second factor at that moment, it reuses or
+    makes a confirmed TOTP device and marks the session verified exactly as ``django_otp.login``
+    does. Tests of two-factor itself log in through the real pages
+    (tests/applications/login_security/test_two_factor.py).
     """
     from django.test.client import ClientMixin
 
@@ -37,8 +38,8 @@ def _force_login_passes_two_factor(monkeypatch):
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        from applications.login_security.two_factor import requires_two_factor
         from applications.models import User
-        from applications.two_factor import requires_two_factor
 
         # A fresh copy: the check caches group names on the user it is given.
         if not requires_two_factor(User.objects.get(pk=user.pk)):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .. import lockout, two_factor
 from ..forms.account import LocalisedPasswordResetForm, ProfileForm, SignupForm
+from ..login_security import lockout, two_factor
 from ..services.people import user_register, user_set_language, user_update_profile
 
 # Sign-up logs the new person in; with two authentication backends Django must be told which.

@@ -25,6 +25,7 @@ from applications.enums import (
     DecisionStatus,
     EligibilityItem,
 )
+from applications.login_security.two_factor import requires_two_factor
 from applications.models import Application, Membership, Organisation, User
 from applications.services.decisions import decision_confirm, decision_propose, decision_release
 from applications.services.letters import decision_letter_generate
@@ -36,7 +37,6 @@ from applications.services.transitions import (
     application_withdraw,
 )
 from applications.services.working_copy import application_create, application_update
-from applications.two_factor import requires_two_factor
 from grants.models import Call, Criterion, Hub
 from reviews.models import Assignment, PanelMember
 from reviews.selectors.feedback import feedback_for_applicant

@@ -174,7 +174,7 @@ def login(page, live_url):
     """
 
     def do_login(user, *, password: str = DEFAULT_PASSWORD, next_url: str = ""):
-        from applications.two_factor import requires_two_factor
+        from applications.login_security.two_factor import requires_two_factor
 
         two_factor = requires_two_factor(type(user).objects.get(pk=user.pk))
         if two_factor:

@@ -38,7 +38,7 @@ def lockout_clear(*, email: str) -> int:
     return reset(username=email.strip().lower())
 
 
-@receiver(user_locked_out, dispatch_uid="applications.lockout.log_lockout")
+@receiver(user_locked_out, dispatch_uid="applications.login_security.lockout.log_lockout")
 def _log_lockout(sender, request, username, ip_address, **kwargs):
     logger.warning(
         "Login locked: %s failed attempts for %r from %s; locked for %s minutes.",

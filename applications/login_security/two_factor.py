@@ -1,7 +1,7 @@
 """Two-factor authentication (TOTP, with recovery codes), on django-otp.
 
 Who must pass the second factor, and the writes that set it up and check it. The pages are in
-``views/two_factor.py``; ``middleware.TwoFactorMiddleware`` sends a person who must pass it,
+``views.py``; ``middleware.TwoFactorMiddleware`` sends a person who must pass it,
 and has not yet in this session, to those pages.
 
 - An authenticator app (``otp_totp.TOTPDevice``): one confirmed device per person, made when
@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 from binascii import unhexlify
+from collections.abc import Callable
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .rules import is_agency_staff
+from ..rules import is_agency_staff
 
 # Set at login: the person has an authenticator app, so this session must pass it too, even
 # when their role does not require it (an applicant who chose two-factor).
@@ -37,13 +38,25 @@ _TOTP_STEP = 30
 _TOTP_TOLERANCE = 1
 
 
+# (role name, test) pairs for roles an app higher up the import line defines: ``reviews`` adds
+# the reviewer from its AppConfig.ready(), so this module never reaches into reviews' tables.
+_TWO_FACTOR_ROLES: list[tuple[str, Callable]] = []
+
+
+def register_two_factor_role(name: str, test: Callable) -> None:
+    """Require the second factor of holders of a role defined outside ``applications``."""
+    if name not in {known for known, _test in _TWO_FACTOR_ROLES}:
+        _TWO_FACTOR_ROLES.append((name, test))
+
+
 def requires_two_factor(user) -> bool:
     """Whether this person's role requires the second factor.
 
-    Agency staff (programme managers, decision makers), reviewers (a seat on any panel),
-    superusers and anyone who may use the admin site. Applicants do not need it (they may choose
-    it). Group names are cached on the user by the ``rules`` predicate, so later permission
-    checks in the same request ask nothing more.
+    Agency staff (programme managers, decision makers), superusers and anyone who may use the
+    admin site, then the roles registered with ``register_two_factor_role`` (reviewers: a seat
+    on any panel), in registration order. Applicants do not need it (they may choose it). Group
+    names are cached on the user by the ``rules`` predicate, so later permission checks in the
+    same request ask nothing more.
     """
     if not user.is_authenticated:
         return False
@@ -51,16 +64,7 @@ def requires_two_factor(user) -> bool:
         return True
     if is_agency_staff.test(user):
         return True
-    return is_reviewer(user)
-
-
-def is_reviewer(user) -> bool:
-    """Whether the person has a seat on any call's panel; asked once per request (the answer
-    is kept on the user object, which lives for one request, as ``rules`` keeps groups)."""
-    cached = getattr(user, "_is_reviewer_cache", None)
-    if cached is None:
-        cached = user._is_reviewer_cache = user.panel_memberships.exists()
-    return cached
+    return any(test(user) for _name, test in _TWO_FACTOR_ROLES)
 
 
 def confirmed_totp_device(user) -> TOTPDevice | None:
@@ -176,7 +180,7 @@ def two_factor_verify(*, user, token: str):
     raise ValidationError(_("That code is not right. Try again."), code="invalid")
 
 
-@receiver(user_logged_in, dispatch_uid="applications.two_factor.remember_enrolment")
+@receiver(user_logged_in, dispatch_uid="applications.login_security.two_factor.remember_enrolment")
 def _remember_enrolment(sender, request, user, **kwargs):
     """Someone who set up an authenticator app must use it, whatever their role."""
     if request is not None and hasattr(request, "session"):

@@ -2,6 +2,7 @@
 
 The URL names have no namespace (``two_factor_verify``, ``two_factor_setup``, …), like Django's
 ``login`` and ``logout`` beside them: config/urls.py includes ``urlpatterns`` from here directly.
+The forms are in ``forms.py``, the writes and checks in ``two_factor.py``.
 """
 
 import base64
@@ -10,7 +11,6 @@ from urllib.parse import urlencode
 
 import django_otp
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,52 +18,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import two_factor
-from .account import _safe_next
+from ..views.account import _safe_next
+from . import two_factor
+from .forms import CodeForm, RecoveryCodeForm
 
 SETUP_KEY_SESSION_KEY = "two_factor_setup_key"
 CODES_SESSION_KEY = "two_factor_recovery_codes"
-
-
-class CodeForm(forms.Form):
-    """The six-digit code from the authenticator app."""
-
-    otp_token = forms.CharField(
-        label=gettext_lazy("Code from the app"),
-        max_length=20,
-        help_text=gettext_lazy("Six digits. Spaces do not matter."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "class": "input--code",
-            }
-        ),
-    )
-
-
-class RecoveryCodeForm(forms.Form):
-    """One of the person's recovery codes: letters and digits, so no numeric keypad."""
-
-    otp_token = forms.CharField(
-        label=gettext_lazy("Recovery code"),
-        max_length=40,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "class": "input--code",
-            }
-        ),
-    )
 
 
 def _next(request) -> str:
@@ -107,22 +71,27 @@ def verify(request):
         except ValidationError as error:
             form.add_error("otp_token", error)
         else:
-            # A new session key for the higher privilege, as Django does at login.
-            request.session.cycle_key()
-            django_otp.login(request, device)
-            if recovery:
-                left = two_factor.recovery_codes_left(request.user)
-                messages.warning(
-                    request,
-                    _(
-                        "You used a recovery code. You have %(count)s left: get new ones on "
-                        "your details page if you are running out."
-                    )
-                    % {"count": left},
-                )
-            return redirect(_next(request))
+            return _verified(request, device, recovery=recovery)
     context = _verify_context(request, **{"recovery_form" if recovery else "code_form": form})
     return render(request, "applications/account/two_factor_verify.html", context)
+
+
+def _verified(request, device, *, recovery: bool):
+    """Log the verified device in and go on; a used recovery code says how many are left."""
+    # A new session key for the higher privilege, as Django does at login.
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    if recovery:
+        left = two_factor.recovery_codes_left(request.user)
+        messages.warning(
+            request,
+            _(
+                "You used a recovery code. You have %(count)s left: get new ones on "
+                "your details page if you are running out."
+            )
+            % {"count": left},
+        )
+    return redirect(_next(request))
 
 
 def _qr_data_uri(config_url: str) -> str:
@@ -160,27 +129,36 @@ def setup(request):
         except ValidationError as error:
             form.add_error("otp_token", error)
         else:
-            request.session.cycle_key()
-            django_otp.login(request, device)
-            del request.session[SETUP_KEY_SESSION_KEY]
-            request.session[two_factor.ENROLLED_SESSION_KEY] = True
-            request.session[CODES_SESSION_KEY] = codes
-            messages.success(request, _("Two-factor authentication is set up."))
-            query = urlencode({"next": _next(request)})
-            return redirect(f"{reverse('two_factor_recovery_codes')}?{query}")
+            return _set_up(request, device, codes)
+    return render(
+        request, "applications/account/two_factor_setup.html", _setup_context(request, form, key)
+    )
 
+
+def _set_up(request, device, codes: list[str]):
+    """The app is confirmed: log its device in and show the recovery codes once."""
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    del request.session[SETUP_KEY_SESSION_KEY]
+    request.session[two_factor.ENROLLED_SESSION_KEY] = True
+    request.session[CODES_SESSION_KEY] = codes
+    messages.success(request, _("Two-factor authentication is set up."))
+    query = urlencode({"next": _next(request)})
+    return redirect(f"{reverse('two_factor_recovery_codes')}?{query}")
+
+
+def _setup_context(request, form, key: str) -> dict:
     # Unsaved: only for the otpauth:// address the app reads, with our issuer and the email.
-    device = TOTPDevice(user=user, key=key)
+    device = TOTPDevice(user=request.user, key=key)
     secret = base64.b32encode(unhexlify(key)).decode()
-    context = {
+    return {
         "form": form,
         "next": _next(request),
         "qr_data_uri": _qr_data_uri(device.config_url),
         "secret": _grouped(secret),
         "issuer": settings.OTP_TOTP_ISSUER,
-        "required": two_factor.requires_two_factor(user),
+        "required": two_factor.requires_two_factor(request.user),
     }
-    return render(request, "applications/account/two_factor_setup.html", context)
 
 
 @never_cache
