@@ -16,5 +16,6 @@ re-exports nothing, so each name has one home:
 - ``decisions``: propose, confirm, send back, release;
 - ``letters``: make and store a decision's or a grant's closing letter (run by the tasks);
 - ``follow_up``: acceptance, payments, reports, settlement, closure, reminders, lapse;
+- ``exports``: the audit entries of the case-list and finance exports;
 - ``personal_data``: the retention job.
 """
