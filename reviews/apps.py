@@ -13,7 +13,7 @@ class ReviewsConfig(AppConfig):
         from .rules import is_reviewer
 
         # A reviewer's login goes in the audit log, like the agency staff's.
-        register_staff_role("reviewer", lambda user: user.panel_memberships.exists())
+        register_staff_role("reviewer", is_reviewer)
         # And a reviewer passes the second factor, like the agency staff.
         register_two_factor_role("reviewer", is_reviewer)
 
