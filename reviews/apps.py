@@ -37,3 +37,18 @@ class ReviewsConfig(AppConfig):
                 anonymise=reviewer_personal_data_anonymise,
             )
         )
+
+        # The audit log's lines: the keys reviews writes, read for people.
+        from applications.selectors import audit
+
+        from .enums import AssignmentReason, ConflictGround, Recommendation
+        from .selectors.panel import panel_member_names
+
+        audit.register_reference("panel_member", panel_member_names)
+        audit.register_key_reference("member_id", "panel_member")
+        audit.register_key("member_id", _("Reviewer"), audit.reference("panel_member"))
+        audit.register_key("assignment_id", _("Assignment"), lambda value, refs: None)
+        audit.register_key("has_conflict", _("Conflict of interest"), audit.yes_no)
+        audit.register_key("ground", _("Ground"), audit.choice(ConflictGround))
+        audit.register_key("recommendation", _("Recommendation"), audit.choice(Recommendation))
+        audit.register_key("reason", _("How"), audit.choice(AssignmentReason))

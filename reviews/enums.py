@@ -20,3 +20,11 @@ class Recommendation(models.TextChoices):
     FUND = "fund", _("Fund")
     FUND_WITH_CHANGES = "fund_with_changes", _("Fund with changes")
     DO_NOT_FUND = "do_not_fund", _("Do not fund")
+
+
+class AssignmentReason(models.TextChoices):
+    """How an assignment was made or lifted, as its audit entries record it."""
+
+    AUTOMATIC = "automatic", _("by the automatic assignment")
+    MANUAL = "manual", _("by a programme manager")
+    CONFLICT = "conflict", _("because of a conflict of interest")

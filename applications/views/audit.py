@@ -11,8 +11,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 
-from ..audit import ACTIONS, OBJECT_TYPES, audit_entries
+from ..audit import audit_entries
 from ..forms.audit import AuditFilterForm
+from ..selectors.audit import audit_log_rows
 
 PAGE_SIZE = 50
 
@@ -32,15 +33,7 @@ def audit_log(request):
     if not valid:
         entries = entries.none()  # the errors are shown by their fields
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "entry": entry,
-            "action": ACTIONS.get(entry.action, entry.action),
-            "object": OBJECT_TYPES.get(entry.object_type, entry.object_type),
-            "data": sorted(entry.data.items()),
-        }
-        for entry in page.object_list
-    ]
+    rows = audit_log_rows(page.object_list)
     return render(
         request,
         "applications/manage/audit.html",

@@ -73,3 +73,13 @@ def panel_seats_of(user) -> QuerySet[PanelMember]:
         .select_related("call")
         .order_by("-call__closes_at", "call__slug")
     )
+
+
+def panel_member_names(ids: set[int]) -> dict[int, str]:
+    """The reviewers behind panel seats, for the audit log's lines."""
+    return {
+        pk: full_name or email
+        for pk, full_name, email in PanelMember.objects.filter(pk__in=ids).values_list(
+            "pk", "user__full_name", "user__email"
+        )
+    }

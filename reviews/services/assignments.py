@@ -12,6 +12,7 @@ from applications.enums import ApplicationState
 from applications.models import Application, User
 from grants.models import Call
 
+from ..enums import AssignmentReason
 from ..models import Assignment, ConflictDeclaration, PanelMember, Review
 from ..selectors.assignments import active_assignments
 from ..selectors.conflicts import conflict_pairs, declared_pairs, has_conflict
@@ -99,7 +100,7 @@ def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
     # Reported in registration order, whatever order they were served in.
     result.shortfalls.sort(key=lambda s: s.application.registration_number)
     for assignment in result.created:
-        _audit_assignment("assignment.add", assignment, by=by, reason="automatic")
+        _audit_assignment("assignment.add", assignment, by=by, reason=AssignmentReason.AUTOMATIC)
     return result
 
 
@@ -157,7 +158,7 @@ def assignment_add(*, member: PanelMember, application: Application, by: User) -
     if Assignment.objects.filter(member=member, application=application, removed_at=None).exists():
         raise ValidationError(_("%(name)s is already assigned.") % {"name": member.user.full_name})
     assignment = _assign(member, application, by=by)
-    _audit_assignment("assignment.add", assignment, by=by, reason="manual")
+    _audit_assignment("assignment.add", assignment, by=by, reason=AssignmentReason.MANUAL)
     return assignment
 
 
@@ -175,7 +176,7 @@ def assignment_remove(*, assignment: Assignment, by: User, reason: str = "") -> 
         assignment.removed_at = timezone.now()
         assignment.removed_reason = (reason or "").strip() or _("Removed by a programme manager")
         assignment.save(update_fields=["removed_at", "removed_reason"])
-        _audit_assignment("assignment.remove", assignment, by=by, reason="manual")
+        _audit_assignment("assignment.remove", assignment, by=by, reason=AssignmentReason.MANUAL)
     return assignment
 
 
@@ -194,4 +195,4 @@ def _remove_conflicting_assignments(call: Call, *, by: User | None) -> None:
             assignment.save(update_fields=["removed_at", "removed_reason"])
             removed.append(assignment)
     for assignment in removed:
-        _audit_assignment("assignment.remove", assignment, by=by, reason="conflict")
+        _audit_assignment("assignment.remove", assignment, by=by, reason=AssignmentReason.CONFLICT)
