@@ -56,6 +56,7 @@ ACTIONS = {
     "repayment.claim": _("Repayment claimed"),
     "repayment.received": _("Repayment recorded as received"),
     "panel.set_employer": _("Reviewer's employer recorded"),
+    "panel.deactivate": _("Reviewer taken off the panel"),
     "conflict.declare": _("Conflict of interest declaration made"),
     "conflict.override": _("Conflict of interest decided by a programme manager"),
     "assignment.add": _("Reviewer assigned"),

@@ -283,6 +283,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# Reviewers are reminded this many days before a call's review due date (and once when overdue).
+REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
 # Where grantees pay back money not spent (shown with each repayment claim).
 AGENCY_BANKGIRO = env.str("AGENCY_BANKGIRO", default="123-4567 (demo)")
 

@@ -4,6 +4,8 @@ import rules
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from reviews.rules import is_reviewer
+
 
 @login_required
 def start(request):
@@ -11,6 +13,6 @@ def start(request):
     user = request.user
     if rules.has_perm("applications.list_applications", user):
         return redirect("applications:manage_list")
-    if user.panel_memberships.exists() and not user.memberships.exists():
+    if is_reviewer(user) and not user.memberships.exists():
         return redirect("reviews:dashboard")
     return redirect("applications:dashboard")

@@ -28,3 +28,5 @@ class AssignmentReason(models.TextChoices):
     AUTOMATIC = "automatic", _("by the automatic assignment")
     MANUAL = "manual", _("by a programme manager")
     CONFLICT = "conflict", _("because of a conflict of interest")
+    DECLINED = "declined", _("declined by the reviewer")
+    LEFT_PANEL = "left_panel", _("because the reviewer left the panel")

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from applications.enums import ReminderKind
 from applications.models import Application
 from grants.models import Call, Criterion
 
@@ -61,6 +62,13 @@ class PanelMember(models.Model):
     )
     employer_name = models.CharField(_("employer"), max_length=200, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
+    # A member who leaves the panel keeps the seat on record (their submitted reviews stay and
+    # count); they get no new assignments and lose the ones not yet reviewed.
+    deactivated_at = models.DateTimeField(_("left the panel"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deactivation_reason = models.TextField(_("reason for leaving the panel"), blank=True)
 
     class Meta:
         ordering = ["call", "user__full_name"]
@@ -72,6 +80,10 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.call})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class ConflictDeclaration(models.Model):
@@ -158,6 +170,8 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.TextField(blank=True)
+    # Removed because the reviewer declined it (``removed_reason`` holds their reason).
+    declined = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["application", "member"]
@@ -246,3 +260,22 @@ class ConsensusComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}"
+
+
+class ReviewReminder(models.Model):
+    """A reminder email about a review, at most one of each kind per assignment: the unique
+    constraint keeps two runs of the daily job (even at the same moment) from sending it twice."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=ReminderKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind"], name="one_review_reminder_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} {self.kind}"

@@ -11,13 +11,14 @@ def _seats(user) -> dict:
         return {}
     cache = getattr(user, "_panel_seat_cache", None)
     if cache is None:
-        cache = {member.call_id: member for member in user.panel_memberships.all()}
+        seats = user.panel_memberships.filter(deactivated_at__isnull=True)
+        cache = {member.call_id: member for member in seats}
         user._panel_seat_cache = cache
     return cache
 
 
 def is_reviewer(user) -> bool:
-    """Whether the person has a seat on any call's panel; asked once per request (the answer
+    """Whether the person has an active seat on any call's panel; asked once per request (the answer
     is kept on the user object, which lives for one request, as ``rules`` keeps groups).
 
     Registered in ``ReviewsConfig.ready`` as a role that must pass the second factor; the menu's
@@ -25,7 +26,8 @@ def is_reviewer(user) -> bool:
     """
     cached = getattr(user, "_is_reviewer_cache", None)
     if cached is None:
-        cached = user._is_reviewer_cache = user.panel_memberships.exists()
+        seats = user.panel_memberships.filter(deactivated_at__isnull=True)
+        cached = user._is_reviewer_cache = seats.exists()
     return cached
 
 

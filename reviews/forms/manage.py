@@ -95,3 +95,15 @@ class ConsensusCommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=10000,
     )
+
+
+class PanelDeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for taking the reviewer off the panel"),
+        help_text=_(
+            "Kept on record. Their submitted reviews stay; the applications they have not reviewed "
+            "go to other reviewers."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

@@ -170,3 +170,15 @@ class ReviewForm(forms.Form):
 
     def scores(self) -> dict[int, int | None]:
         return {c.pk: self.cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you decline this assignment"),
+        help_text=_(
+            "The programme manager reads it. Another reviewer is assigned in your place. If the "
+            "reason is a conflict of interest, declare it on the conflicts page instead."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

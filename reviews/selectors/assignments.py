@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from grants.models import Call
 
@@ -17,6 +18,7 @@ def assignments_for_reviewer(user) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(
             member__user=user,
+            member__deactivated_at__isnull=True,
             removed_at__isnull=True,
             application__state__in=RANKING_STATES,
         )
@@ -87,3 +89,48 @@ def assignment_board(call: Call, *, members) -> AssignmentBoard:
 def assignments_for_reviewer_with_progress(user) -> QuerySet[Assignment]:
     """``assignments_for_reviewer``, each annotated with ``scored``: the criteria it has scored."""
     return assignments_for_reviewer(user).annotate(scored=Count("review__scores"))
+
+
+@dataclass(frozen=True)
+class LateReview:
+    """A review not in by the call's due date: still missing, or submitted after it."""
+
+    assignment: Assignment
+    days_late: int
+    submitted: bool
+
+
+def late_reviews(call: Call, *, now=None) -> list[LateReview]:
+    """The call's late reviews, for the programme manager (none when no due date is set).
+
+    Days late count calendar days in Stockholm time: a review due on the 10th and still missing
+    on the 11th is one day late."""
+    if call.review_due_at is None:
+        return []
+    now = now or timezone.now()
+    due_day = timezone.localdate(call.review_due_at)
+    late = []
+    candidates = (
+        active_assignments(call)
+        .filter(Q(review__submitted_at__gt=call.review_due_at) | Q(review__submitted_at=None))
+        .select_related("member__user", "application", "review")
+        .order_by("application__registration_number", "member__user__full_name")
+    )
+    for assignment in candidates:
+        review = getattr(assignment, "review", None)
+        if review is not None and review.submitted_at is not None:
+            days = (timezone.localdate(review.submitted_at) - due_day).days
+            late.append(LateReview(assignment, max(days, 1), submitted=True))
+        elif now > call.review_due_at:
+            days = (timezone.localdate(now) - due_day).days
+            late.append(LateReview(assignment, max(days, 1), submitted=False))
+    return late
+
+
+def declined_assignments(call: Call) -> QuerySet[Assignment]:
+    """Assignments the reviewers gave back, with their reasons, newest first."""
+    return (
+        Assignment.objects.filter(application__call=call, declined=True)
+        .select_related("member__user", "application")
+        .order_by("-removed_at")
+    )

@@ -12,9 +12,14 @@ from .scope import declaration_scope
 
 
 def panel_member_for(user, call: Call) -> PanelMember | None:
+    """The user's active seat on the call's panel."""
     if not user.is_authenticated:
         return None
-    return PanelMember.objects.filter(user=user, call=call).select_related("call", "user").first()
+    return (
+        PanelMember.objects.filter(user=user, call=call, deactivated_at__isnull=True)
+        .select_related("call", "user")
+        .first()
+    )
 
 
 def panel_overview(call: Call) -> QuerySet[PanelMember]:
@@ -67,9 +72,9 @@ def invitations_with_call() -> QuerySet[PanelInvitation]:
 
 
 def panel_seats_of(user) -> QuerySet[PanelMember]:
-    """The user's seats on panels, newest deadline first."""
+    """The user's active seats on panels, newest deadline first."""
     return (
-        PanelMember.objects.filter(user=user)
+        PanelMember.objects.filter(user=user, deactivated_at__isnull=True)
         .select_related("call")
         .order_by("-call__closes_at", "call__slug")
     )

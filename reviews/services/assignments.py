@@ -12,7 +12,8 @@ from applications.enums import ApplicationState
 from applications.models import Application, User
 from grants.models import Call
 
-from ..enums import AssignmentReason
+from .. import tasks
+from ..enums import AssignmentReason, ReviewStatus
 from ..models import Assignment, ConflictDeclaration, PanelMember, Review
 from ..selectors.assignments import active_assignments
 from ..selectors.conflicts import conflict_pairs, declared_pairs, has_conflict
@@ -40,17 +41,24 @@ class AssignmentResult:
 
 @transaction.atomic
 def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
-    """Give every application in review the call's number of reviewers.
-
-    Never a reviewer with a conflict or who has not declared for the application; never one a
-    programme manager removed. The most constrained applications are served first and each
-    takes the least-loaded eligible reviewers (ties by panel seat), so loads are as even as the
-    conflicts allow. Running it again only fills what is missing. The call's row is locked so
-    two managers running it at once do not both fill the same gap.
-    """
+    """Give every application in review the call's number of reviewers (see ``_fill_gaps``)."""
     _require(by, "manage_panel")
+    return _fill_gaps(call, by=by)
+
+
+def _fill_gaps(call: Call, *, by: User | None) -> AssignmentResult:
+    """The normal assignment, also run by the system when a reviewer declines or leaves.
+
+    Never a reviewer with a conflict or who has not declared for the application; never one
+    removed from it before (by a programme manager, a conflict, or declining it); never one who
+    left the panel. The most constrained applications are served first and each takes the
+    least-loaded eligible reviewers (ties by panel seat), so loads are as even as the conflicts
+    allow. Running it again only fills what is missing. The call's row is locked so two runs at
+    once do not both fill the same gap. Each reviewer given new work is emailed once per run.
+    """
     Call.objects.select_for_update().get(pk=call.pk)
-    members = list(panel_overview(call))
+    seats = list(panel_overview(call))
+    members = [member for member in seats if member.is_active]
     applications = list(applications_for_assignment(call).order_by("registration_number"))
     conflicts = conflict_pairs(call)
     declared = declared_pairs(call)
@@ -74,7 +82,8 @@ def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
     result = AssignmentResult()
     needs = []
     for application in applications:
-        have = sum(1 for m in members if (m.pk, application.pk) in active)
+        # A reviewer who left still counts where their review stands (it was submitted).
+        have = sum(1 for m in seats if (m.pk, application.pk) in active)
         if have < call.reviewers_per_application:
             needs.append((application, call.reviewers_per_application - have))
     # Fewest candidates first, so scarce reviewers go where nobody else can.
@@ -101,7 +110,21 @@ def assignments_auto(*, call: Call, by: User) -> AssignmentResult:
     result.shortfalls.sort(key=lambda s: s.application.registration_number)
     for assignment in result.created:
         _audit_assignment("assignment.add", assignment, by=by, reason=AssignmentReason.AUTOMATIC)
+    _notify_assigned(result.created)
     return result
+
+
+def _notify_assigned(assignments: list[Assignment]) -> None:
+    """One email per reviewer listing their new assignments, once the transaction commits."""
+    by_member: dict[int, list[int]] = {}
+    for assignment in assignments:
+        by_member.setdefault(assignment.member_id, []).append(assignment.pk)
+    for member_id, assignment_ids in by_member.items():
+        transaction.on_commit(
+            lambda member_id=member_id, ids=assignment_ids: tasks.send_assignment_notice.enqueue(
+                member_id=member_id, assignment_ids=ids
+            )
+        )
 
 
 def _audit_assignment(action: str, assignment: Assignment, *, by: User | None, reason: str) -> None:
@@ -157,9 +180,48 @@ def assignment_add(*, member: PanelMember, application: Application, by: User) -
         )
     if Assignment.objects.filter(member=member, application=application, removed_at=None).exists():
         raise ValidationError(_("%(name)s is already assigned.") % {"name": member.user.full_name})
+    if not member.is_active:
+        raise ValidationError(_("%(name)s has left the panel.") % {"name": member.user.full_name})
     assignment = _assign(member, application, by=by)
     _audit_assignment("assignment.add", assignment, by=by, reason=AssignmentReason.MANUAL)
+    _notify_assigned([assignment])
     return assignment
+
+
+DECLINE_REASON_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def assignment_decline(*, assignment: Assignment, by: User, reason: str) -> AssignmentResult:
+    """The reviewer gives back an assignment they have not reviewed, with their reason; the gap
+    is then filled by the normal assignment (never with them again). Returns what the refill
+    made, with any shortfall for the programme manager to see on the assignments page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Say why you decline, so the programme manager can plan."), code="required"
+        )
+    if len(reason) > DECLINE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("The reason can be at most %(limit)d characters.")
+            % {"limit": DECLINE_REASON_MAX_LENGTH},
+            code="max_length",
+        )
+    call = Call.objects.select_for_update().get(pk=assignment.application.call_id)
+    assignment = (
+        Assignment.objects.select_for_update().select_related("member").get(pk=assignment.pk)
+    )
+    if assignment.member.user_id != by.pk or assignment.removed_at is not None:
+        raise ValidationError(_("This assignment is no longer yours to decline."))
+    review = Review.objects.filter(assignment=assignment).first()
+    if review and review.is_submitted:
+        raise ValidationError(_("You have submitted your review, so it can no longer be declined."))
+    assignment.removed_at = timezone.now()
+    assignment.removed_reason = reason
+    assignment.declined = True
+    assignment.save(update_fields=["removed_at", "removed_reason", "declined"])
+    _audit_assignment("assignment.remove", assignment, by=by, reason=AssignmentReason.DECLINED)
+    return _fill_gaps(call, by=None)
 
 
 @transaction.atomic
@@ -196,3 +258,25 @@ def _remove_conflicting_assignments(call: Call, *, by: User | None) -> None:
             removed.append(assignment)
     for assignment in removed:
         _audit_assignment("assignment.remove", assignment, by=by, reason=AssignmentReason.CONFLICT)
+
+
+def _remove_unreviewed_assignments(member: PanelMember, *, by: User) -> None:
+    """A reviewer leaving the panel gives back what they have not submitted a review for."""
+    removed = []
+    assignments = Assignment.objects.select_for_update().filter(member=member, removed_at=None)
+    submitted = set(
+        Review.objects.filter(assignment__member=member, status=ReviewStatus.SUBMITTED).values_list(
+            "assignment_id", flat=True
+        )
+    )
+    for assignment in assignments:
+        if assignment.pk in submitted:
+            continue
+        assignment.removed_at = timezone.now()
+        assignment.removed_reason = _("The reviewer left the panel")
+        assignment.save(update_fields=["removed_at", "removed_reason"])
+        removed.append(assignment)
+    for assignment in removed:
+        _audit_assignment(
+            "assignment.remove", assignment, by=by, reason=AssignmentReason.LEFT_PANEL
+        )

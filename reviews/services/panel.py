@@ -14,7 +14,7 @@ from grants.models import Call
 
 from .. import tasks
 from ..models import PanelInvitation, PanelMember
-from .assignments import _remove_conflicting_assignments
+from .assignments import _fill_gaps, _remove_conflicting_assignments, _remove_unreviewed_assignments
 from .common import _require
 
 INVITATION_VALID_FOR = timedelta(days=30)
@@ -25,7 +25,9 @@ def panel_invite(*, call: Call, by: User, email: str) -> PanelInvitation:
     """Invite a reviewer to the call's panel. Side effect: the invitation email, after commit."""
     _require(by, "manage_panel")
     email = email.strip().lower()
-    if PanelMember.objects.filter(call=call, user__email__iexact=email).exists():
+    if PanelMember.objects.filter(
+        call=call, user__email__iexact=email, deactivated_at__isnull=True
+    ).exists():
         raise ValidationError(_("%(email)s is already on the panel.") % {"email": email})
     invitation = PanelInvitation.objects.create(
         call=call, email=email, invited_by=by, expires_at=timezone.now() + INVITATION_VALID_FOR
@@ -59,6 +61,12 @@ def panel_invitation_accept(
             "employer_name": employer_name.strip(),
         },
     )
+    if not member.is_active:
+        # Invited back after leaving: the same seat, active again (its history stays on record).
+        member.deactivated_at = None
+        member.deactivated_by = None
+        member.deactivation_reason = ""
+        member.save(update_fields=["deactivated_at", "deactivated_by", "deactivation_reason"])
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = by
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -86,4 +94,40 @@ def panel_member_set_employer(
         target=member,
         data={"call_id": member.call_id, "has_employer": bool(member.employer_orgnr)},
     )
+    return member
+
+
+DEACTIVATION_REASON_MAX_LENGTH = 2000
+
+
+@transaction.atomic
+def panel_member_deactivate(*, member: PanelMember, by: User, reason: str) -> PanelMember:
+    """A programme manager takes a reviewer off the panel, with the reason on record.
+
+    The seat stays, marked; the reviews already submitted stay and count. Assignments not yet
+    reviewed are removed, and the gaps filled by the normal assignment with the others.
+    """
+    _require(by, "manage_panel")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason the reviewer leaves the panel."), code="required")
+    if len(reason) > DEACTIVATION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("The reason can be at most %(limit)d characters.")
+            % {"limit": DEACTIVATION_REASON_MAX_LENGTH},
+            code="max_length",
+        )
+    call = Call.objects.select_for_update().get(pk=member.call_id)
+    member = PanelMember.objects.select_for_update().select_related("user").get(pk=member.pk)
+    if not member.is_active:
+        raise ValidationError(
+            _("%(name)s has already left the panel.") % {"name": member.user.full_name}
+        )
+    member.deactivated_at = timezone.now()
+    member.deactivated_by = by
+    member.deactivation_reason = reason
+    member.save(update_fields=["deactivated_at", "deactivated_by", "deactivation_reason"])
+    audit_record(action="panel.deactivate", actor=by, target=member, data={"call_id": call.pk})
+    _remove_unreviewed_assignments(member, by=by)
+    _fill_gaps(call, by=None)
     return member

@@ -31,9 +31,15 @@ from ..forms.manage import (
     ConflictOverrideForm,
     ConsensusCommentForm,
     EmployerForm,
+    PanelDeactivateForm,
     PanelInviteForm,
 )
-from ..selectors.assignments import active_assignments_with_people, assignment_board
+from ..selectors.assignments import (
+    active_assignments_with_people,
+    assignment_board,
+    declined_assignments,
+    late_reviews,
+)
 from ..selectors.conflicts import conflict_table
 from ..selectors.panel import calls_for_manager, panel_counts, panel_overview, pending_invitations
 from ..selectors.reviews import application_reviews_summary
@@ -80,16 +86,20 @@ def manage_calls(request):
 # -- the panel ----------------------------------------------------------------------------------
 
 
-def _render_panel(request, call, *, invite_form=None, employer_forms=None, failed_form=None):
+def _render_panel(
+    request, call, *, invite_form=None, employer_forms=None, leave_forms=None, failed_form=None
+):
     members = list(panel_overview(call))
     scope_size, declared, load = panel_counts(call)
-    employer_forms = employer_forms or {}
+    employer_forms, leave_forms = employer_forms or {}, leave_forms or {}
     rows = [
         {
             "member": member,
             "declared": declared.get(member.pk, 0),
             "load": load.get(member.pk, 0),
             "form": employer_forms.get(member.pk) or _employer_form(member),
+            "leave_form": leave_forms.get(member.pk)
+            or PanelDeactivateForm(prefix=f"leave-{member.pk}"),
         }
         for member in members
     ]
@@ -161,6 +171,29 @@ def panel_employer(request, slug, member_pk):
             )
             return redirect("reviews:panel", slug=call.slug)
     return _render_panel(request, call, employer_forms={member.pk: form}, failed_form=form)
+
+
+@require_POST
+@login_required
+def panel_leave(request, slug, member_pk):
+    """Take a reviewer off the panel, with the reason; their unreviewed work is reassigned."""
+    call = _get_call_for_manager(request, slug)
+    member = get_object_or_404(panel_overview(call), pk=member_pk)
+    form = PanelDeactivateForm(request.POST, prefix=f"leave-{member.pk}")
+    if form.is_valid():
+        try:
+            panel_services.panel_member_deactivate(
+                member=member, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer on the panel.") % {"name": _name(member.user)},
+            )
+            return redirect("reviews:panel", slug=call.slug)
+    return _render_panel(request, call, leave_forms={member.pk: form}, failed_form=form)
 
 
 # -- conflicts of interest ----------------------------------------------------------------------
@@ -268,6 +301,8 @@ def _render_assignments(request, call, *, failed=None):
         "load_max": max(counts) if counts else 0,
         "short": sum(1 for row in rows if row.missing),
         "failed_form": failed[2] if failed else None,
+        "late": late_reviews(call),
+        "declined": declined_assignments(call),
     }
     return render(request, "reviews/manage/assignments.html", context)
 
@@ -292,7 +327,7 @@ def _assignment_row(call, application, board, members, failed) -> AssignmentRow:
     row.conflicts = sum(1 for p in pairs if p in conflicts)
     row.undeclared = sum(1 for p in pairs if p not in declared and p not in conflicts)
     row.removed = sum(1 for p in pairs if p in removed and p not in conflicts)
-    candidates = [m for m in members if m.pk not in assigned_ids]
+    candidates = [m for m in members if m.pk not in assigned_ids and m.is_active]
     if failed_kind == "add" and failed_id == application.pk:
         row.add_form = failed_form
     else:
@@ -522,6 +557,11 @@ urlpatterns = [
         "manage/calls/<slug:slug>/panel/members/<int:member_pk>/employer/",
         panel_employer,
         name="panel_employer",
+    ),
+    path(
+        "manage/calls/<slug:slug>/panel/members/<int:member_pk>/leave/",
+        panel_leave,
+        name="panel_leave",
     ),
     path("manage/calls/<slug:slug>/conflicts/", conflicts, name="conflicts"),
     path("manage/calls/<slug:slug>/conflicts/decide/", conflict_override, name="conflict_override"),

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from applications.downloads import stored_file_response
 from applications.enums import ApplicationState
@@ -22,7 +23,7 @@ from grants.enums import ScoreVisibility
 from grants.models import Call
 
 from ..enums import ConflictGround
-from ..forms.reviewer import DeclarationForm, PanelJoinForm, ReviewForm
+from ..forms.reviewer import DeclarationForm, DeclineForm, PanelJoinForm, ReviewForm
 from ..models import Assignment
 from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer_with_progress
 from ..selectors.conflicts import declaration_progress, declaration_sheet, has_conflict
@@ -35,6 +36,7 @@ from ..selectors.reviews import (
 )
 from ..selectors.scope import latest_titles, latest_version_with_submitter
 from ..selectors.scores import criteria_counts, criteria_in_order, round_score, weighted_score
+from ..services import assignments as assignment_services
 from ..services import conflicts as conflict_services
 from ..services import panel as panel_services
 from ..services import reviewing as reviewing_services
@@ -213,7 +215,7 @@ def _other_reviews(assignment, criteria):
     return rows
 
 
-def _render_review(request, assignment, *, form=None, errors=(), status=200):
+def _render_review(request, assignment, *, form=None, errors=(), status=200, decline_form=None):
     application = assignment.application
     call = application.call
     criteria = criteria_in_order(call)
@@ -244,6 +246,7 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200):
             "others": _other_reviews(assignment, criteria) if visible else [],
             "policy": call.score_visibility,
             "Policy": ScoreVisibility,
+            "decline_form": (decline_form or DeclineForm()) if editable else None,
         },
         status=status,
     )
@@ -322,11 +325,35 @@ def attachment_download(request, pk, att_pk):
     )
 
 
+@require_POST
+@login_required
+def decline(request, pk):
+    """The reviewer gives the assignment back, with the reason; another reviewer takes it."""
+    assignment = _get_assignment_for_reviewer(request, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            assignment_services.assignment_decline(
+                assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            messages.success(
+                request,
+                _("You declined %(number)s. The programme manager can see your reason.")
+                % {"number": assignment.application.registration_number},
+            )
+            return redirect("reviews:dashboard")
+    return _render_review(request, assignment, decline_form=form, status=400)
+
+
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("invitations/<str:token>/", panel_invitation_accept, name="panel_invitation_accept"),
     path("calls/<slug:slug>/conflicts/", declare, name="declare"),
     path("applications/<int:pk>/", review, name="review"),
+    path("applications/<int:pk>/decline/", decline, name="decline"),
     path(
         "applications/<int:pk>/attachments/<int:att_pk>/",
         attachment_download,

@@ -420,6 +420,11 @@ TABLE: dict[str, Row] = {
         post="login 404   404   302   404   404   404   404",
         args=lambda w: app(w),
     ),
+    "reviews:decline": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 404   404   400   404   404   404   404",
+        args=lambda w: app(w),
+    ),
     "reviews:attachment_download": Row(
         get=" login 404   404   200   404   404   404   404",
         args=lambda w: app(w) + [w.attachment.pk],
@@ -441,6 +446,11 @@ TABLE: dict[str, Row] = {
     "reviews:panel_employer": Row(
         get=" 405   405   405   405   405   405   405   405",
         post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.call.slug, w.reviewer_member.pk],
+    ),
+    "reviews:panel_leave": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
         args=lambda w: [w.call.slug, w.reviewer_member.pk],
     ),
     "reviews:conflicts": Row(
