@@ -52,3 +52,10 @@ class ReviewsConfig(AppConfig):
         audit.register_key("ground", _("Ground"), audit.choice(ConflictGround))
         audit.register_key("recommendation", _("Recommendation"), audit.choice(Recommendation))
         audit.register_key("reason", _("How"), audit.choice(AssignmentReason))
+
+        # An approval below one of the call's thresholds needs a reason on record.
+        from applications.selectors.decisions import register_funding_check
+
+        from .selectors.ranking import threshold_shortfalls
+
+        register_funding_check(threshold_shortfalls)

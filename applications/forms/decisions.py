@@ -47,8 +47,21 @@ class DecisionProposeForm(forms.Form):
         help_text=_("The reviewers' comments for the applicant, copied into the decision."),
     )
 
-    def __init__(self, *args, outcomes=None, **kwargs):
+    threshold_override = forms.CharField(
+        label=_("Reason for approving below the threshold"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_(
+            "Required for an approval, since the application is below a threshold of the call. "
+            "Kept on record and shown to the decision maker; not in the letter."
+        ),
+    )
+
+    def __init__(self, *args, outcomes=None, below_threshold=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not below_threshold:
+            del self.fields["threshold_override"]
         if outcomes is not None:
             self.fields["outcome"].choices = [
                 (value, label) for value, label in DecisionOutcome.choices if value in outcomes

@@ -39,6 +39,15 @@ def deadline_passed(application) -> bool:
     return timezone.now() >= application.deadline
 
 
+def completion_deadline_passed_if_returned(application) -> bool:
+    """A returned application can be rejected as ineligible only once its completion deadline
+    has passed without a new version (a submitted one at any time)."""
+    if application.state != S.RETURNED:
+        return True
+    deadline = application.completion_deadline
+    return deadline is None or timezone.now() >= deadline
+
+
 def acceptance_open(application) -> bool:
     return application.accept_by is not None and timezone.localdate() <= application.accept_by
 
@@ -218,8 +227,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=S.SUBMITTED,
+        source=[S.SUBMITTED, S.RETURNED],
         target=S.REJECTED,
+        conditions=[completion_deadline_passed_if_returned],
         permission=_perm("decide_application"),
     )
     def reject_ineligible(self):

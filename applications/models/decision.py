@@ -47,6 +47,9 @@ class Decision(models.Model):
         _("reason code"), max_length=20, choices=IneligibilityReason.choices, blank=True
     )
     feedback = models.TextField(_("feedback for the applicant"), blank=True)
+    # Why an approval goes ahead although the application is below a threshold of the call
+    # (a criterion's or the total score's). Required for such an approval; on the decision pages.
+    threshold_override = models.TextField(_("reason for approving below a threshold"), blank=True)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED

@@ -183,6 +183,11 @@ register_key(
     gettext_lazy("Replaces an earlier decision"),
     lambda value, refs: yes_no(True) if value else None,
 )
+register_key(
+    "below_threshold",
+    gettext_lazy("Approved below a threshold"),
+    lambda value, refs: yes_no(True) if value else None,
+)
 register_key("decision_id", gettext_lazy("Decision"), _skip)
 register_key("exception_id", gettext_lazy("Exception"), _skip)
 register_key("new_deadline", gettext_lazy("New deadline"), _moment)

@@ -2,6 +2,7 @@
 decision maker's lists."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -11,6 +12,21 @@ from grants.models import Call
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
 from ..models import Decision, DecisionLetter
 from .applications import applications_visible_to, latest_version, latest_version_summary
+
+# Checks an app higher up the import line adds (reviews: the call's thresholds), asked of an
+# application before it is approved: each returns what the application falls short of.
+_FUNDING_CHECKS: list[Callable[[object], list[str]]] = []
+
+
+def register_funding_check(check: Callable[[object], list[str]]) -> None:
+    if check not in _FUNDING_CHECKS:
+        _FUNDING_CHECKS.append(check)
+
+
+def funding_shortfalls(application) -> list[str]:
+    """What makes the application one that "cannot be funded" (a threshold's name per
+    shortfall); empty when nothing stands against an approval."""
+    return [shortfall for check in _FUNDING_CHECKS for shortfall in check(application)]
 
 
 def remaining_budget(*, budget: int, committed: int) -> int:

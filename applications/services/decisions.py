@@ -19,6 +19,7 @@ from applications.selectors.decisions import (
     call_committed_amount,
     decision_letter_data,
     effective_decision,
+    funding_shortfalls,
     remaining_budget,
 )
 from grants.models import Call
@@ -26,7 +27,7 @@ from grants.models import Call
 from ..audit import audit_record
 from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
-from ._common import S, _enqueue_on_commit, _lock, _require
+from ._common import S, _enqueue_on_commit, _local, _lock, _require
 from .follow_up import payments_replan
 from .transitions import application_decide
 
@@ -50,6 +51,7 @@ def _audit_decision(action: str, decision: Decision, *, by: User | None) -> None
             "reason_code": decision.reason_code,
             "status": decision.status,
             "supersedes_id": decision.supersedes_id,
+            "below_threshold": bool(decision.threshold_override),
         },
     )
 
@@ -66,13 +68,17 @@ def decision_propose(
     feedback: str = "",
     reason_code: str = "",
     supersedes: Decision | None = None,
+    threshold_override: str = "",
 ) -> Decision:
     """Propose a decision (or, with ``supersedes``, a correction of a confirmed one).
 
     Approval and rejection follow review (``reviewed``); rejection as ineligible comes straight
-    from ``submitted`` with a reason code. The granted amount is at most what the submitted
-    version requested. ``feedback`` is the text for the applicant (the consensus comment or the
-    reviewers' comments), copied in so the letter never depends on the review app.
+    from ``submitted`` with a reason code, or from ``returned`` once the completion deadline
+    has passed without a new version. The granted amount is at most what the submitted version
+    requested. An approval of an application below one of the call's thresholds ("cannot be
+    funded") needs ``threshold_override``, the reason, on record. ``feedback`` is the text for
+    the applicant (the consensus comment or the reviewers' comments), copied in so the letter
+    never depends on the review app.
     """
     _require(by, "propose_decision")
     locked = _lock(application)
@@ -90,12 +96,7 @@ def decision_propose(
             raise ValidationError(
                 _("This application has been decided. Propose a correction instead.")
             )
-        needed = S.SUBMITTED if outcome == DecisionOutcome.REJECTED_INELIGIBLE else S.REVIEWED
-        if locked.state != needed:
-            raise ValidationError(
-                _("This decision cannot be proposed while the application is “%(state)s”.")
-                % {"state": locked.get_state_display()}
-            )
+        _check_state_for(locked, outcome)
     else:
         # As stored, not as the caller's copy says: a copy read before confirmation is stale.
         supersedes = Decision.objects.get(pk=supersedes.pk)
@@ -126,6 +127,15 @@ def decision_propose(
             )
     else:
         granted_amount = 0
+    threshold_override = (threshold_override or "").strip()
+    if supersedes is not None:
+        threshold_override = supersedes.threshold_override  # a correction keeps its reason
+    elif outcome == DecisionOutcome.APPROVED:
+        shortfalls = funding_shortfalls(locked)
+        if shortfalls and not threshold_override:
+            raise ValidationError(_below_threshold(shortfalls), code="threshold")
+    else:
+        threshold_override = ""
     decision = Decision.objects.create(
         application=locked,
         outcome=outcome,
@@ -138,9 +148,41 @@ def decision_propose(
         proposed_by=by,
         proposed_at=timezone.now(),
         supersedes=supersedes,
+        threshold_override=threshold_override,
     )
     _audit_decision("decision.propose", decision, by=by)
     return decision
+
+
+def _check_state_for(application: Application, outcome: str) -> None:
+    """Whether the application's state allows proposing this outcome (a first decision)."""
+    if outcome != DecisionOutcome.REJECTED_INELIGIBLE:
+        allowed = application.state == S.REVIEWED
+    elif application.state == S.RETURNED:
+        deadline = application.completion_deadline
+        if deadline is not None and timezone.now() < deadline:
+            raise ValidationError(
+                _(
+                    "The applicant has until %(deadline)s to complete the application. It can "
+                    "be rejected as ineligible once that has passed."
+                )
+                % {"deadline": _local(deadline)}
+            )
+        allowed = True
+    else:
+        allowed = application.state == S.SUBMITTED
+    if not allowed:
+        raise ValidationError(
+            _("This decision cannot be proposed while the application is “%(state)s”.")
+            % {"state": application.get_state_display()}
+        )
+
+
+def _below_threshold(shortfalls: list[str]) -> str:
+    return _(
+        "The application is below the threshold for %(thresholds)s and so cannot be funded. "
+        "To approve it all the same, give the reason for overriding the threshold."
+    ) % {"thresholds": ", ".join(shortfalls)}
 
 
 def _lock_decision(decision: Decision) -> Decision:
@@ -169,6 +211,19 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         raise PermissionDenied
     if locked.status != DecisionStatus.PROPOSED:
         raise ValidationError(_("This decision is not waiting for confirmation."))
+    if (
+        locked.outcome == DecisionOutcome.APPROVED
+        and not locked.supersedes_id
+        and not locked.threshold_override
+        and (shortfalls := funding_shortfalls(locked.application))
+    ):
+        raise ValidationError(
+            _(
+                "The application is below the threshold for %(thresholds)s, and the proposal "
+                "gives no reason for approving it all the same. Send it back."
+            )
+            % {"thresholds": ", ".join(shortfalls)}
+        )
     call = Call.objects.select_for_update().get(pk=locked.application.call_id)
     if locked.outcome == DecisionOutcome.APPROVED:
         committed = call_committed_amount(call)

@@ -24,6 +24,7 @@ from ..enums import ApplicationState, DecisionOutcome
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..letters.render import render_letter_preview
 from ..models import Decision
+from ..models.application import completion_deadline_passed_if_returned
 from ..selectors.applications import applications_visible_to, latest_version
 from ..selectors.decisions import (
     calls_holding_decisions,
@@ -32,6 +33,7 @@ from ..selectors.decisions import (
     decisions_visible_to,
     decisions_waiting,
     effective_decision,
+    funding_shortfalls,
     has_waiting_proposal,
     waiting_by_call,
 )
@@ -75,12 +77,15 @@ def _proposal_setup(application) -> dict:
     effective = effective_decision(application)
     if effective is not None:
         return {"outcomes": [effective.outcome], "supersedes": effective}
-    if application.state == S.SUBMITTED:
+    if application.state == S.SUBMITTED or (
+        application.state == S.RETURNED and completion_deadline_passed_if_returned(application)
+    ):
         return {"outcomes": [DecisionOutcome.REJECTED_INELIGIBLE], "supersedes": None}
     if application.state == S.REVIEWED:
         return {
             "outcomes": [DecisionOutcome.APPROVED, DecisionOutcome.REJECTED],
             "supersedes": None,
+            "shortfalls": funding_shortfalls(application),
         }
     return {
         "blocked": _("No decision can be proposed while the application is “%(state)s”.")
@@ -122,6 +127,7 @@ def _render_propose_page(request, application, *, setup, form, errors, back_url,
             "errors": errors,
             "blocked": setup.get("blocked"),
             "supersedes": setup.get("supersedes"),
+            "shortfalls": setup.get("shortfalls", []),
             "requested_amount": _requested_amount(application),
             "back_url": back_url,
             "version": latest_version(application),
@@ -144,6 +150,7 @@ def _propose_posted(request, application, setup, form) -> list[str] | None:
             feedback=data["feedback"],
             reason_code=data["reason_code"],
             supersedes=setup["supersedes"],
+            threshold_override=data.get("threshold_override", ""),
         )
     except ValidationError as error:
         return error.messages
@@ -165,16 +172,18 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
     form = None
     errors: list[str] = []
     if "blocked" not in setup:
-        outcomes = setup["outcomes"]
+        outcomes, below = setup["outcomes"], bool(setup.get("shortfalls"))
         if request.method == "POST":
-            form = DecisionProposeForm(request.POST, outcomes=outcomes)
+            form = DecisionProposeForm(request.POST, outcomes=outcomes, below_threshold=below)
             if form.is_valid():
                 errors = _propose_posted(request, application, setup, form)
                 if errors is None:
                     return redirect(back_url)
         else:
             form = DecisionProposeForm(
-                initial=_initial(application, setup, suggested_feedback), outcomes=outcomes
+                initial=_initial(application, setup, suggested_feedback),
+                outcomes=outcomes,
+                below_threshold=below,
             )
     return _render_propose_page(
         request,
@@ -238,7 +247,9 @@ def decision_preview(request, pk):
             application,
             back_url=reverse("applications:manage_detail", args=[application.pk]),
         )
-    form = DecisionProposeForm(request.POST, outcomes=setup["outcomes"])
+    form = DecisionProposeForm(
+        request.POST, outcomes=setup["outcomes"], below_threshold=bool(setup.get("shortfalls"))
+    )
     if not form.is_valid():
         return _render_propose_page(
             request,

@@ -112,6 +112,70 @@ STATE_AT = RANKING_FIELDS.index("state")
 DECIDED_APPROVED = [S.APPROVED, S.FOLLOW_UP, S.CLOSED]
 
 
+class _Scorer:
+    """A row's figures from its submitted reviews' scores: the weighted score per review, the
+    aggregate (the call's mean or median), the spread, the criterion means and the thresholds
+    they fall below. The one place the ranking and a single application's check both use."""
+
+    def __init__(self, call: Call, criteria: list[Criterion]):
+        self.call = call
+        # Weights in hundredths (they have two decimal places): integer sums and one Decimal
+        # division per review give exactly weighted_score's value, at a fraction of its cost.
+        self.weights = [(c.pk, int(c.weight * 100)) for c in criteria]
+        self.total_weight = sum(weight for _pk, weight in self.weights)
+        self.thresholds = [(c.pk, c.threshold, c.name) for c in criteria]
+        self.total_score = str(_("Total score"))
+
+    def weighted(self, scores: dict[int, int]) -> Decimal | None:
+        if not self.weights or any(pk not in scores for pk, _weight in self.weights):
+            return None
+        return Decimal(sum(w * scores[pk] for pk, w in self.weights)) / self.total_weight
+
+    def __call__(self, row: "RankingRow", reviews: list[dict[int, int]]) -> None:
+        call = self.call
+        row.review_scores = [s for s in (self.weighted(r) for r in reviews) if s is not None]
+        if not row.review_scores:
+            return
+        if call.aggregation == Aggregation.MEDIAN:
+            row.aggregate = statistics.median(row.review_scores)
+        else:
+            row.aggregate = sum(row.review_scores) / len(row.review_scores)
+        row.spread = max(row.review_scores) - min(row.review_scores)
+        row.disagreement = len(row.review_scores) > 1 and row.spread >= call.disagreement_spread
+        for pk, threshold, name in self.thresholds:
+            values = [r[pk] for r in reviews if pk in r]
+            mean = Decimal(sum(values)) / len(values)
+            row.criterion_means[pk] = mean
+            if threshold is not None and mean < threshold:
+                row.threshold_failures.append(name)
+        if call.total_threshold is not None and row.aggregate < call.total_threshold:
+            row.threshold_failures.append(self.total_score)
+
+
+def threshold_shortfalls(application: Application) -> list[str]:
+    """The thresholds one application's reviews fall below (the criteria's names, and "Total
+    score"), as the ranking counts them; a few queries whatever the size of the call. Handed
+    to ``applications`` as its funding check, so an approval below a threshold needs a reason."""
+    call = application.call
+    criteria = list(call.criteria.order_by("position", "pk"))
+    reviews: dict[int, dict[int, int]] = {}
+    for review_id, criterion_id, value in Score.objects.filter(
+        review__status=ReviewStatus.SUBMITTED,
+        review__assignment__removed_at__isnull=True,
+        review__assignment__application=application,
+    ).values_list("review_id", "criterion_id", "value"):
+        reviews.setdefault(review_id, {})[criterion_id] = value
+    row = RankingRow(
+        application_id=application.pk,
+        registration_number=application.registration_number or "",
+        organisation_name="",
+        title="",
+        requested_amount=0,
+    )
+    _Scorer(call, criteria)(row, [reviews[pk] for pk in sorted(reviews)])
+    return row.threshold_failures
+
+
 def ranking_for(call: Call, *, committed: int | None = None) -> Ranking:
     """The call's applications ranked by their aggregated weighted score, with the funding line.
 
@@ -157,18 +221,7 @@ def ranking_for(call: Call, *, committed: int | None = None) -> Ranking:
     for review_id, scores in sorted(scores_by_review.items()):
         per_application.setdefault(review_application[review_id], []).append(scores)
 
-    # Weights in hundredths (they have two decimal places): integer sums and one Decimal
-    # division per review give exactly weighted_score's value, at a fraction of its cost.
-    weights = [(c.pk, int(c.weight * 100)) for c in criteria]
-    total_weight = sum(weight for _pk, weight in weights)
-
-    def weighted(scores: dict[int, int]) -> Decimal | None:
-        if not weights or any(pk not in scores for pk, _weight in weights):
-            return None
-        return Decimal(sum(weight * scores[pk] for pk, weight in weights)) / total_weight
-
-    thresholds = [(c.pk, c.threshold, c.name) for c in criteria]
-    total_score = str(_("Total score"))
+    score = _Scorer(call, criteria)
     rows = []
     fields = len(RANKING_FIELDS)
     for values in applications:
@@ -184,23 +237,7 @@ def ranking_for(call: Call, *, committed: int | None = None) -> Ranking:
             assigned=assigned.get(application_id, 0),
             source=(values[:fields], (values[2], organisation_name, organisation_orgnr)),
         )
-        reviews = per_application.get(application_id, [])
-        row.review_scores = [s for s in (weighted(r) for r in reviews) if s is not None]
-        if row.review_scores:
-            if call.aggregation == Aggregation.MEDIAN:
-                row.aggregate = statistics.median(row.review_scores)
-            else:
-                row.aggregate = sum(row.review_scores) / len(row.review_scores)
-            row.spread = max(row.review_scores) - min(row.review_scores)
-            row.disagreement = len(row.review_scores) > 1 and row.spread >= call.disagreement_spread
-            for pk, threshold, name in thresholds:
-                values = [r[pk] for r in reviews if pk in r]
-                mean = Decimal(sum(values)) / len(values)
-                row.criterion_means[pk] = mean
-                if threshold is not None and mean < threshold:
-                    row.threshold_failures.append(name)
-            if call.total_threshold is not None and row.aggregate < call.total_threshold:
-                row.threshold_failures.append(total_score)
+        score(row, per_application.get(application_id, []))
         rows.append(row)
 
     # Best first; unscored last; equal scores keep registration-number order (stable sort).

@@ -338,6 +338,7 @@ def test_propose_and_send_back_are_logged_with_codes_not_texts(
         "reason_code": "",
         "status": "proposed",
         "supersedes_id": None,
+        "below_threshold": False,
     }
     assert (send_back.action, send_back.actor) == ("decision.send_back", decision_maker)
     assert send_back.data["status"] == "sent_back"

@@ -28,6 +28,7 @@ EXPECTED_GRAPH = {
     ("withdraw", S.RETURNED, S.WITHDRAWN),
     ("withdraw", S.IN_REVIEW, S.WITHDRAWN),
     ("reject_ineligible", S.SUBMITTED, S.REJECTED),
+    ("reject_ineligible", S.RETURNED, S.REJECTED),  # once the completion deadline has passed
     ("start_review", S.SUBMITTED, S.IN_REVIEW),
     ("complete_review", S.IN_REVIEW, S.REVIEWED),
     ("approve", S.REVIEWED, S.APPROVED),
