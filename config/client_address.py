@@ -1,5 +1,5 @@
 """The address of the person's computer, also behind a proxy: what the lock-out and the rate
-limits count by (``AXES_CLIENT_IP_CALLABLE`` and ``RATELIMIT_IP_META_KEY`` in settings).
+limits count by (``AXES_CLIENT_IP_CALLABLE`` in settings, and config/ratelimits.py).
 
 Behind nginx, Caddy or a load balancer, ``REMOTE_ADDR`` is the proxy's own address: counting
 by it would put every person in one bucket, so one attacker's wrong passwords would lock out

@@ -188,7 +188,6 @@ RATELIMITS = {
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_IP_META_KEY = "config.client_address.client_address"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://samverket")}
 
 LANGUAGE_CODE = "sv"
