@@ -58,3 +58,7 @@ def test_another_header_can_be_named(trusted, settings):
         "/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="1.0.0.1", HTTP_X_FORWARDED_FOR="8.8.4.4"
     )
     assert client_address(request) == "1.0.0.1"
+
+
+def test_no_peer_address_a_unix_socket_gives_none(trusted):
+    assert _address("") is None

@@ -99,3 +99,20 @@ def test_a_refusal_by_a_real_view_is_the_branded_403(application, other_applican
     # An applicant asking for the agency's case list.
     response = client.get(reverse("applications:manage_list"))
     _assert_page(response, 403, "sv", 403)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("sv", "Något gick fel"), ("en", "Something went wrong")]
+)
+def test_the_500_page_needs_nothing_from_the_request(language, heading):
+    # A request no middleware has seen: no user, no session, no CSRF token, no database use.
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from config.errors import server_error
+
+    with translation.override(language):
+        response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    assert f"<h1>{heading}</h1>" in _text(response)

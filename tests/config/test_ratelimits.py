@@ -132,3 +132,11 @@ def test_autosave_over_the_limit_answers_429_json_the_script_shows(application, 
     # In the person's own language (the factory's applicant: Swedish).
     assert message.startswith("För många sparningar på kort tid: din text finns kvar i den här")
     assert re.search(r"Vänta \d+ minut(er)? och försök igen\.$", message)
+
+
+def test_a_request_without_a_peer_address_is_counted_not_refused_with_a_500():
+    # gunicorn on a Unix socket behind nginx without TRUSTED_PROXIES: REMOTE_ADDR is empty.
+    client = _client(REMOTE_ADDR="")
+    for _ in range(2):
+        assert client.post(reverse("applications:signup"), SIGNUP).status_code == 200
+    assert client.post(reverse("applications:signup"), SIGNUP).status_code == 429
