@@ -2,10 +2,13 @@
 language and sends a plain-text body with an HTML alternative."""
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .models import Application, ApplicationVersion, DeadlineException, Invitation
 
@@ -176,3 +179,26 @@ def send_grant_closed(application: Application) -> None:
         language=application.language,
         context={"application": application, "url": _grant_url(application)},
     )
+
+
+def send_password_reset(user, *, protocol: str, domain: str) -> None:
+    """Django's reset email (templates/registration/password_reset_*), in the person's language,
+    with a link made now: the token is good for PASSWORD_RESET_TIMEOUT from here."""
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": domain,
+        "protocol": protocol,
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = " ".join(
+            render_to_string("registration/password_reset_subject.txt", context).split()
+        )
+        body = render_to_string("registration/password_reset_email.html", context)
+        html = render_to_string("registration/password_reset_email_html.html", context)
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -20,6 +20,7 @@ from .models import (
     Invitation,
     Report,
     ReportReminder,
+    User,
 )
 from .services.letters import closing_letter_generate, decision_letter_generate
 
@@ -143,3 +144,11 @@ def send_grant_closed(*, application_id: int) -> None:
     emails.send_grant_closed(
         Application.objects.select_related("organisation", "call").get(pk=application_id)
     )
+
+
+@task()
+def send_password_reset(*, user_id: int, protocol: str, domain: str) -> None:
+    # Only to an account that can still log in, as Django's reset form chooses them.
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None and user.has_usable_password():
+        emails.send_password_reset(user, protocol=protocol, domain=domain)

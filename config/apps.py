@@ -12,6 +12,7 @@ class ConfigConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core.signals import request_finished
 
+        from . import ratelimits  # noqa: F401  (registers the rate-limit cache check)
         from .middleware import forget_request_id, note_session_start
 
         user_logged_in.connect(note_session_start, dispatch_uid="samverket_session_start")

@@ -10,9 +10,15 @@ def site(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and _waiting_for_second_factor(user):
         # Before the second factor the person is not yet who they say: no staff menu.
-        return {"AGENCY_NAME": settings.AGENCY_NAME, "perms_staff": False, "is_reviewer": False}
+        return {
+            "AGENCY_NAME": settings.AGENCY_NAME,
+            "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+            "perms_staff": False,
+            "is_reviewer": False,
+        }
     return {
         "AGENCY_NAME": settings.AGENCY_NAME,
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
         # Whether to show the reviewer's menu entry: evaluated (one query) only when used, and

@@ -89,6 +89,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A refused form (a stale page, cookies off) gets the site's own page, in the person's language.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -143,12 +145,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Samverket Grants")
 
+# The client's address, behind a proxy too (config/client_address.py): the lock-out and the rate
+# limits count by it. CLIENT_ADDRESS_HEADER (the proxy's header, as Django's META names it) is
+# read only when the connection comes from one of TRUSTED_PROXIES (addresses or networks, e.g.
+# "127.0.0.1,10.0.0.0/8"); with none trusted, the default, the address is REMOTE_ADDR and a
+# header a client sends is ignored. See docs/deploy.md, "Behind the proxy".
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="HTTP_X_FORWARDED_FOR")
+
 # Lock-out after repeated failed logins (django-axes), counted in the database so every web
 # process sees the same count. A username is locked after AXES_FAILURE_LIMIT failures from the
 # same address (AXES_LOCKOUT_PARAMETERS: combinations joined by "+", alternatives by ","), for
 # AXES_COOLOFF_MINUTES from the last failure; a success resets the count, and so does setting a
-# new password through the reset link. Behind a proxy, name the header it sets
-# (AXES_IPWARE_META_PRECEDENCE_ORDER=HTTP_X_FORWARDED_FOR) and how many proxies there are.
+# new password through the reset link. Locking by username alone would let anyone lock anyone
+# out by typing wrong passwords for them; by username and address, an attacker locks only
+# their own address out (docs/deploy.md, "Lock-out and rate limits").
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [
@@ -161,10 +172,23 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "applications.login_security.lockout.axes_username"
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.tuple(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=("REMOTE_ADDR",)
-)
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+
+# Rate limits (django-ratelimit, config/ratelimits.py): "count/period" with the period s, m, h
+# or d, per client address (per person for autosave). When one is reached the person gets a
+# page (429) saying when to try again. The counts live in the cache below, which must be shared
+# by every web process in production (CACHE_URL, e.g. redis://127.0.0.1:6379/1): with the
+# default local-memory cache each process counts on its own (`check --deploy` says so).
+RATELIMITS = {
+    "signup": env.str("RATELIMIT_SIGNUP", default="10/h"),
+    "password_reset": env.str("RATELIMIT_PASSWORD_RESET", default="5/h"),
+    "invitation_send": env.str("RATELIMIT_INVITATION_SEND", default="30/h"),
+    "invitation_accept": env.str("RATELIMIT_INVITATION_ACCEPT", default="20/h"),
+    "autosave": env.str("RATELIMIT_AUTOSAVE", default="60/m"),
+}
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "default"
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://samverket")}
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -285,6 +309,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
 # Reviewers are reminded this many days before a call's review due date (and once when overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
+# Where people write when something went wrong (the error pages name it; empty: not shown).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 # Where grantees pay back money not spent (shown with each repayment claim).
 AGENCY_BANKGIRO = env.str("AGENCY_BANKGIRO", default="123-4567 (demo)")
 

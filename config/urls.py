@@ -16,3 +16,7 @@ urlpatterns = [
     path("account/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# 403 and 404 are Django's handlers with templates/403.html and 404.html; a 500 must not depend
+# on what may have failed, so it renders templates/500.html without the request (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -65,6 +65,15 @@ def _no_language_leaks_between_tests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts_between_tests():
+    """The rate limits (config/ratelimits.py) count in the cache: each test starts with none, so
+    a test that signs up or autosaves is not refused for what the tests before it did."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def call():
     return factories.CallFactory()

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from config.ratelimits import rate_limited
+
 from ..forms.account import LocalisedPasswordResetForm, ProfileForm, SignupForm
 from ..login_security import lockout, two_factor
 from ..services.people import user_register, user_set_language, user_update_profile
@@ -38,6 +40,7 @@ def _safe_next(request, value: str | None) -> str | None:
     return None
 
 
+@rate_limited("signup")
 def signup(request):
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
@@ -126,7 +129,11 @@ urlpatterns = [
     path("account/language/", set_language, name="set_language"),
     # Same path as django.contrib.auth.urls' "password_reset", which config/urls.py includes
     # after this module: ours answers first, so the email is written in the person's language.
-    path("account/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/password_reset/",
+        rate_limited("password_reset")(PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     # Likewise for the link in that email.
     path(
         "account/reset/<uidb64>/<token>/",

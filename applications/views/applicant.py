@@ -20,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
+from config.ratelimits import rate_limited
+
 from ..downloads import stored_file_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
@@ -216,6 +218,7 @@ def application_edit(request, pk):
 
 @login_required
 @require_POST
+@rate_limited("autosave", per="user")
 def application_autosave(request, pk):
     """The edit form posted in the background by autosave.js; answers in JSON."""
     application = _get_own_application(request, pk)

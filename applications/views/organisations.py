@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.ratelimits import rate_limited
+
 from ..forms.organisations import InvitationForm, MembershipForm, OrganisationRegisterForm
 from ..models import Membership, Organisation
 from ..selectors.applications import organisation_applications
@@ -94,6 +96,7 @@ def organisation_detail(request, pk):
 
 @login_required
 @require_POST
+@rate_limited("invitation_send", per="user")
 def organisation_invite(request, pk):
     organisation = _get_organisation_for_user(request.user, pk, "manage_organisation")
     form = InvitationForm(request.POST)
@@ -161,6 +164,7 @@ def membership_remove(request, pk, membership_pk):
     return redirect("applications:organisation_detail", pk=organisation.pk)
 
 
+@rate_limited("invitation_accept", methods=("GET", "POST"))
 def invitation_accept(request, token):
     """Anyone with the link sees what they are invited to; accepting needs the right account."""
     invitation = get_object_or_404(invitations_with_organisation(), token=token)

@@ -53,6 +53,8 @@ def production_environment(tmp_path: Path, **extra: str) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        # The rate limits' counts, shared by every web process (docs/deploy.md).
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
     }
     (tmp_path / "home").mkdir(exist_ok=True)
     environment.update(extra)
@@ -88,6 +90,16 @@ def test_check_deploy_has_no_warnings_with_production_environment(tmp_path):
 
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_check_deploy_warns_when_the_rate_limit_cache_is_per_process(tmp_path):
+    finished = manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", CACHE_URL="locmemcache://"
+    )
+
+    assert finished.returncode == 1
+    assert "samverket.W001" in finished.stderr
+    assert "Set CACHE_URL to a cache every web process shares" in finished.stderr
 
 
 def test_check_deploy_warns_when_debug_is_on(tmp_path):

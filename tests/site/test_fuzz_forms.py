@@ -127,6 +127,13 @@ DECIDED_STATES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Each form gets EXAMPLES posts from one address; the rate limits would answer most of them
+    with a 429 before the form is reached (they have their own tests/config/test_ratelimits.py)."""
+    settings.RATELIMIT_ENABLE = False
+
+
 # -- the world, once for the module ---------------------------------------------------------------
 
 
