@@ -279,6 +279,14 @@ CONTENT_SECURITY_POLICY = {
 # Limits for attachments: per file and for one application's working copy, in bytes.
 ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
+# Office files are zip archives: one is refused, from its table of contents alone (nothing is
+# unpacked), when its parts would unpack to more than this in all, when it holds more parts than
+# this, or when one large part is packed more tightly than this ratio (a "zip bomb").
+ATTACHMENT_ZIP_MAX_UNPACKED_BYTES = env.int(
+    "ATTACHMENT_ZIP_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+)
+ATTACHMENT_ZIP_MAX_MEMBERS = env.int("ATTACHMENT_ZIP_MAX_MEMBERS", default=2000)
+ATTACHMENT_ZIP_MAX_RATIO = env.int("ATTACHMENT_ZIP_MAX_RATIO", default=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
