@@ -126,6 +126,8 @@ def test_a_zip_bomb_through_the_upload_form_gets_the_message_and_stores_nothing(
             "OPTIONS": {"location": tmp_path},
         },
     }
+    applicant.language = "en"
+    applicant.save()
     client.force_login(applicant)
     response = client.post(
         reverse("applications:attachment_upload", args=[application.pk]),

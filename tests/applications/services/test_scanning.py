@@ -179,3 +179,19 @@ def test_with_scanning_off_an_upload_is_recorded_as_not_scanned_and_nothing_is_q
         "Not scanned: no scanner configured",
     )
     assert queued == []
+
+
+def test_the_daily_job_with_scanning_off_scans_nothing_and_says_so(
+    clamd, settings, application, applicant, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():  # uploaded while scanning was on; never scanned
+        attachment = add(application, applicant, docx())
+    settings.CLAMAV_ENABLED = False
+
+    out = io.StringIO()
+    call_command("scan_attachments", stdout=out)
+
+    assert out.getvalue() == "Scanning is off (CLAMAV_ENABLED); 1 attachments pending.\n"
+    attachment.refresh_from_db()
+    assert attachment.scan_status == ScanStatus.PENDING
+    assert scan_entries() == []
