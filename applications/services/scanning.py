@@ -6,6 +6,8 @@ down or slow leaves it pending: the task tries again, and ``manage.py scan_attac
 daily job) scans whatever is still pending.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +17,8 @@ from ..audit import audit_record
 from ..enums import ScanStatus
 from ..models import Attachment
 from ..scanning import ScanResult, Verdict, scan_stream
+
+logger = logging.getLogger(__name__)
 
 # Recorded on an attachment uploaded while scanning is off (the demo): it counts as clean, and
 # the note says it was never scanned. Kept in English in the database, shown translated.
@@ -79,7 +83,14 @@ def attachments_scan_pending() -> dict[str, int]:
         Attachment.objects.filter(scan_status=ScanStatus.PENDING).values_list("pk", flat=True)
     )
     for done, attachment_id in enumerate(pending):
-        result = attachment_scan(attachment_id=attachment_id)
+        try:
+            result = attachment_scan(attachment_id=attachment_id)
+        except Exception:
+            # A file that cannot be read (gone from storage, say) must not keep the others
+            # unscanned: it stays pending, is counted so (the job then fails), and is logged.
+            logger.exception("attachment %s could not be scanned", attachment_id)
+            counts["pending"] += 1
+            continue
         if result is None:
             continue
         if result.verdict is Verdict.UNAVAILABLE:

@@ -1,9 +1,10 @@
 """The daily malware scan of attachments still pending: uploaded while clamd was down (the
 upload's own task gave up), or from before scanning existed.
 
-Exits non-zero when scanning is on and something is still pending (clamd unreachable), so the
-scheduler that runs it reports the outage. Running it twice, or on two machines at once, is
-safe: a verdict is recorded only on a row that is still pending, under its lock.
+Exits non-zero when scanning is on and something is still pending (clamd unreachable, or a
+file that could not be read), so the scheduler that runs it reports the outage. Running it
+twice, or on two machines at once, is safe: a verdict is recorded only on a row that is still
+pending, under its lock.
 """
 
 from django.conf import settings
@@ -31,5 +32,5 @@ class Command(BaseCommand):
         if counts["pending"]:
             raise CommandError(
                 f"{counts['pending']} attachments are still pending: clamd at "
-                f"{scanner_address()} did not answer."
+                f"{scanner_address()} did not answer, or a file could not be read (see the log)."
             )

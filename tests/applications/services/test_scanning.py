@@ -162,7 +162,8 @@ def test_the_daily_job_fails_loudly_while_the_daemon_is_down(
 
     assert out.getvalue() == "Scanned: 0 clean, 0 refused; 2 still pending.\n"
     assert str(failed.value) == (
-        f"2 attachments are still pending: clamd at {tmp_path / 'stopped.sock'} did not answer."
+        f"2 attachments are still pending: clamd at {tmp_path / 'stopped.sock'} did not "
+        "answer, or a file could not be read (see the log)."
     )
     assert set(Attachment.objects.values_list("scan_status", flat=True)) == {ScanStatus.PENDING}
 
@@ -195,3 +196,22 @@ def test_the_daily_job_with_scanning_off_scans_nothing_and_says_so(
     attachment.refresh_from_db()
     assert attachment.scan_status == ScanStatus.PENDING
     assert scan_entries() == []
+
+
+def test_the_daily_job_scans_the_others_when_one_file_cannot_be_read(
+    clamd, application, applicant, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        lost = add(application, applicant, docx(), name="lost.docx")
+        fine = add(application, applicant, docx(), name="fine.docx")
+    lost.file.storage.delete(lost.file.name)  # gone from storage
+
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("scan_attachments", stdout=out)
+
+    assert out.getvalue() == "Scanned: 1 clean, 0 refused; 1 still pending.\n"
+    assert dict(Attachment.objects.values_list("pk", "scan_status")) == {
+        lost.pk: ScanStatus.PENDING,
+        fine.pk: ScanStatus.CLEAN,
+    }
