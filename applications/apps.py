@@ -9,6 +9,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from . import checks  # noqa: F401 (registers the system checks)
         from .login_security import lockout, staff_logins, two_factor  # noqa: F401 (receivers)
         from .rules import is_decision_maker, is_programme_manager
 

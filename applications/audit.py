@@ -65,6 +65,8 @@ ACTIONS = {
     "export.case_list": _("Case list exported"),
     "export.ranking": _("Ranking exported"),
     "export.finance": _("Finance CSV exported"),
+    "attachment.scan_clean": _("Attachment checked: no malware found"),
+    "attachment.scan_refused": _("Attachment refused: malware found"),
     "login.staff": _("Staff login"),
     "login.staff_failed": _("Failed staff login"),
 }
@@ -72,6 +74,7 @@ ACTIONS = {
 # What entries are about, for the audit page's filter.
 OBJECT_TYPES = {
     "applications.application": _("Application"),
+    "applications.attachment": _("Attachment"),
     "applications.decision": _("Decision"),
     "applications.decisionletter": _("Decision letter"),
     "applications.closingletter": _("Closing letter"),

@@ -111,3 +111,11 @@ class ReportStatus(models.TextChoices):
 class ReminderKind(models.TextChoices):
     BEFORE_DUE = "before_due", _("Before the due date")
     OVERDUE = "overdue", _("Overdue")
+
+
+class ScanStatus(models.TextChoices):
+    """Where an attachment stands with the malware scanner; only a clean one is handed out."""
+
+    PENDING = "pending", _("Being checked for malware")
+    CLEAN = "clean", _("Checked")
+    REFUSED = "refused", _("Refused: malware found")

@@ -7,6 +7,7 @@ import runs back up from the services to here. Queued rows store each task's pat
 """
 
 import datetime as dt
+import logging
 
 from django.utils import timezone
 from django_tasks import task
@@ -22,7 +23,11 @@ from .models import (
     ReportReminder,
     User,
 )
+from .scanning import Verdict
 from .services.letters import closing_letter_generate, decision_letter_generate
+from .services.scanning import attachment_scan
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -152,3 +157,27 @@ def send_password_reset(*, user_id: int, protocol: str, domain: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None and user.has_usable_password():
         emails.send_password_reset(user, protocol=protocol, domain=domain)
+
+
+SCAN_ATTEMPTS = 5
+
+
+@task()
+def scan_attachment(*, attachment_id: int, attempt: int = 1) -> None:
+    """Have clamd check an uploaded file. With no answer (clamd down, slow) the file stays
+    pending and the scan is queued again, a few times, later each time; after that the daily
+    ``manage.py scan_attachments`` picks it up. A pending file is never handed out."""
+    result = attachment_scan(attachment_id=attachment_id)
+    if result is None or result.verdict is not Verdict.UNAVAILABLE:
+        return
+    if attempt >= SCAN_ATTEMPTS:
+        logger.warning(
+            "attachment %s still unscanned after %s attempts; the daily scan will retry",
+            attachment_id,
+            attempt,
+        )
+        return
+    retry = scan_attachment
+    if retry.get_backend().supports_defer:
+        retry = retry.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt))
+    retry.enqueue(attachment_id=attachment_id, attempt=attempt + 1)

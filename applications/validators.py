@@ -5,6 +5,7 @@ import zipfile
 from pathlib import PurePath
 
 import filetype
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -90,20 +91,63 @@ def detect_content_type(upload) -> str:
             code="file_mismatch",
         )
     if kind.mime in _ZIP_BASED:
-        # filetype looks at the first bytes only; a truncated or forged archive fails here.
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                broken = archive.testzip()
-        except (zipfile.BadZipFile, OSError, EOFError):
-            broken = True
-        finally:
-            upload.seek(0)
-        if broken:
-            raise ValidationError(
-                _("The file “%(name)s” is damaged and cannot be opened.") % {"name": upload.name},
-                code="file_damaged",
-            )
+        _check_archive(upload)
     return kind.mime
+
+
+# A part this small may be packed as tightly as it likes (repeated XML does): the ratio is a
+# bomb's mark only on a part big enough to matter.
+_RATIO_FROM_BYTES = 1024 * 1024
+
+
+def _check_archive(upload) -> None:
+    """Refuse a damaged archive, or one that would unpack to far more than it weighs.
+
+    Judged from the central directory alone (the sizes each part declares), so nothing is
+    unpacked here: a "zip bomb" costs what reading its table of contents costs. What a part
+    declares is all a reader of the file would unpack (Python's zipfile stops there; ClamAV and
+    office programs have their own limits).
+    """
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        members = None
+    finally:
+        upload.seek(0)
+    if not members:
+        raise ValidationError(
+            _("The file “%(name)s” is damaged and cannot be opened.") % {"name": upload.name},
+            code="file_damaged",
+        )
+    if len(members) > settings.ATTACHMENT_ZIP_MAX_MEMBERS:
+        raise ValidationError(
+            _(
+                "The file “%(name)s” holds more than %(limit)s parts, more than a document "
+                "needs. Save it again as a new file and try again."
+            )
+            % {"name": upload.name, "limit": settings.ATTACHMENT_ZIP_MAX_MEMBERS},
+            code="file_too_many_parts",
+        )
+    unpacked = sum(member.file_size for member in members)
+    packed_too_tightly = any(
+        member.file_size >= _RATIO_FROM_BYTES
+        and member.file_size > settings.ATTACHMENT_ZIP_MAX_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if unpacked > settings.ATTACHMENT_ZIP_MAX_UNPACKED_BYTES or packed_too_tightly:
+        raise ValidationError(
+            _(
+                "The file “%(name)s” would unpack to far more than its size (more than "
+                "%(limit)s MB), so it cannot be accepted. Save it again as a new file, or "
+                "split it, and try again."
+            )
+            % {
+                "name": upload.name,
+                "limit": settings.ATTACHMENT_ZIP_MAX_UNPACKED_BYTES // (1024 * 1024),
+            },
+            code="file_inflates",
+        )
 
 
 def safe_filename(name: str) -> str:

@@ -303,7 +303,27 @@ CONTENT_SECURITY_POLICY = {
 # Limits for attachments: per file and for one application's working copy, in bytes.
 ATTACHMENT_MAX_FILE_BYTES = env.int("ATTACHMENT_MAX_FILE_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=30 * 1024 * 1024)
+# Office files are zip archives: one is refused, from its table of contents alone (nothing is
+# unpacked), when its parts would unpack to more than this in all, when it holds more parts than
+# this, or when one large part is packed more tightly than this ratio (a "zip bomb").
+ATTACHMENT_ZIP_MAX_UNPACKED_BYTES = env.int(
+    "ATTACHMENT_ZIP_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+)
+ATTACHMENT_ZIP_MAX_MEMBERS = env.int("ATTACHMENT_ZIP_MAX_MEMBERS", default=2000)
+ATTACHMENT_ZIP_MAX_RATIO = env.int("ATTACHMENT_ZIP_MAX_RATIO", default=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Malware scanning of attachments by ClamAV's daemon (clamd), after upload, by a task. On by
+# default without debug (production): a file is "pending" until clamd has called it clean, and
+# only a clean file is handed out; clamd down means pending, never clean. With debug (the demo)
+# it is off by default and a file is recorded as clean with the note "no scanner configured".
+# clamd is reached on CLAMD_SOCKET (a unix socket), or on CLAMD_HOST:CLAMD_PORT when a host is
+# set; neither set means Debian's socket. See docs/deploy.md.
+CLAMAV_ENABLED = env.bool("CLAMAV_ENABLED", default=not DEBUG)
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="/var/run/clamav/clamd.ctl")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")

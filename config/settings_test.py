@@ -40,4 +40,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Tests step the clock past deadlines by hours; the idle timeout has its own tests.
 SESSION_COOKIE_AGE = 8 * 60 * 60
 DEBUG = False
+# Malware scanning off by default (attachments recorded as not scanned, as in the demo); the
+# scanning tests turn it on against the clamd of .ci/ensure-services.sh.
+CLAMAV_ENABLED = False
 SITE_URL = "http://testserver"

@@ -138,3 +138,18 @@ def s3_storage(s3_server, settings):
         ],
     }
     return bucket
+
+
+# -- ClamAV's daemon (see tests/clamav.py) ------------------------------------------------------
+
+
+@pytest.fixture
+def clamd(settings):
+    """Malware scanning on, against the test clamd of .ci/ensure-services.sh."""
+    from tests.clamav import require_clamd
+
+    settings.CLAMAV_ENABLED = True
+    settings.CLAMD_SOCKET = require_clamd()
+    settings.CLAMD_HOST = ""
+    settings.CLAMD_TIMEOUT = 10.0
+    return settings.CLAMD_SOCKET

@@ -233,6 +233,7 @@ class Deployment:
     # -- processes --------------------------------------------------------------------------
 
     def _production_environment(self) -> dict:
+        from tests.clamav import SOCKET as CLAMD_SOCKET
         from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
         environment = {
@@ -260,6 +261,9 @@ class Deployment:
                 "AWS_ACCESS_KEY_ID": ACCESS_KEY,
                 "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
                 "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+                # Attachments are scanned by the test clamd (.ci/ensure-services.sh), as
+                # production scans them: the reviewer gets the file only once it is clean.
+                "CLAMD_SOCKET": CLAMD_SOCKET,
                 # Four slashes: django-environ drops the first one of the path.
                 "EMAIL_URL": f"filemail:///{self.directory / 'mail'}",
                 "SITE_URL": self.urls[0],

@@ -6,12 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants.models import Call, Hub
 
-from ..enums import ApplicationState, BudgetCategory, EligibilityItem, Language
+from ..enums import ApplicationState, BudgetCategory, EligibilityItem, Language, ScanStatus
 from .people import Organisation
 
 S = ApplicationState
@@ -342,6 +343,15 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the malware scan after upload (applications/services/scanning.py). Pending until a
+    # scanner has answered; rows from before scanning existed start pending and are scanned by
+    # `manage.py scan_attachments`. The note is the signature found, or why a file counts as
+    # clean without a scan ("no scanner configured", the demo's setting).
+    scan_status = models.CharField(
+        _("malware check"), max_length=10, choices=ScanStatus.choices, default=ScanStatus.PENDING
+    )
+    scan_note = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -350,6 +360,13 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def scan_label(self) -> str:
+        """The malware check's status for the applicant's page; says so when never scanned."""
+        if self.scan_status == ScanStatus.CLEAN and self.scan_note:
+            return gettext(self.scan_note)
+        return self.get_scan_status_display()
 
 
 class ApplicationVersion(models.Model):

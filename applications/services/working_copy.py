@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from applications.selectors.applications import attachments_total_size
 
+from ..enums import ScanStatus
 from ..models import Application, Attachment, BudgetLine, Organisation, User
 from ..validators import detect_content_type, safe_filename
-from ._common import _require
+from ._common import _enqueue_on_commit, _require
+from .scanning import attachment_scan_status_on_upload
 
 
 def _megabytes(size: int) -> str:
@@ -99,7 +101,11 @@ def application_update(
 
 @transaction.atomic
 def attachment_add(*, application: Application, by: User, upload) -> Attachment:
-    """Store an uploaded file under an unguessable key after checking type and size."""
+    """Store an uploaded file under an unguessable key after checking type and size.
+
+    Side effects: the file in storage; with scanning on, the malware scan queued after commit
+    (the attachment is pending until it has run); with scanning off, recorded as not scanned.
+    """
     locked = _lock_editable(application, by)
     if upload.size > settings.ATTACHMENT_MAX_FILE_BYTES:
         raise ValidationError(
@@ -129,8 +135,11 @@ def attachment_add(*, application: Application, by: User, upload) -> Attachment:
         sha256=digest.hexdigest(),
         uploaded_by=by,
     )
+    attachment.scan_status, attachment.scan_note = attachment_scan_status_on_upload()
     attachment.file.save(name, upload, save=False)
     attachment.save()
+    if attachment.scan_status == ScanStatus.PENDING:
+        _enqueue_on_commit("scan_attachment", attachment_id=attachment.pk)
     return attachment
 
 

@@ -22,7 +22,7 @@ from django_fsm import can_proceed
 
 from config.ratelimits import rate_limited
 
-from ..downloads import stored_file_response
+from ..downloads import attachment_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
     ApplicationForm,
@@ -291,7 +291,8 @@ def attachment_download(request, pk, att_pk):
     """Stream a file through the storage API, only to those who may see it.
 
     Applicants get their working copy's files and any file a submitted version lists; agency
-    staff only files that belong to a submitted version.
+    staff only files that belong to a submitted version. Whoever asks, only a file the malware
+    check found clean is handed out; otherwise a page says it is being checked, or refused.
     """
     application = _get_application_for_user(request, pk)
     attachment = get_object_or_404(attachments_of(application), pk=att_pk)
@@ -301,9 +302,7 @@ def attachment_download(request, pk, att_pk):
             raise Http404
     elif not in_a_version:
         raise PermissionDenied
-    return stored_file_response(
-        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
-    )
+    return attachment_response(request, attachment)
 
 
 # -- preview, submit, withdraw ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from applications.downloads import stored_file_response
+from applications.downloads import attachment_response
 from applications.enums import ApplicationState
 from grants.enums import ScoreVisibility
 from grants.models import Call
@@ -320,9 +320,7 @@ def attachment_download(request, pk, att_pk):
     assignment = _get_assignment_for_reviewer(request, pk)
     version = _latest_version(assignment.application)
     attachment = get_object_or_404(version.attachments.all(), pk=att_pk)
-    return stored_file_response(
-        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
-    )
+    return attachment_response(request, attachment)
 
 
 @require_POST

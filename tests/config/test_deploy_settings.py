@@ -75,7 +75,7 @@ def manage(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProc
 def settings_under(monkeypatch, **environment: str) -> dict:
     """``config/settings.py`` run in this process with only these variables set."""
     for name in list(os.environ):
-        if name.startswith(("DJANGO_", "SESSION_", "LOG_", "DATABASE_", "AWS_")):
+        if name.startswith(("DJANGO_", "SESSION_", "LOG_", "DATABASE_", "AWS_", "CLAM")):
             monkeypatch.delenv(name)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -108,6 +108,22 @@ def test_check_deploy_warns_when_debug_is_on(tmp_path):
 
     assert finished.returncode == 1
     assert "security.W018" in finished.stderr
+
+
+def test_check_deploy_fails_when_malware_scanning_is_turned_off(tmp_path):
+    finished = manage(tmp_path, "check", "--deploy", CLAMAV_ENABLED="false")
+
+    assert finished.returncode == 1
+    assert "samverket.E001" in finished.stderr
+    assert "Malware scanning of attachments is off" in finished.stderr
+
+
+def test_malware_scanning_is_on_in_production_and_off_with_debug(monkeypatch):
+    production = settings_under(monkeypatch, DJANGO_SECRET_KEY=KEY)
+    debug = settings_under(monkeypatch, DJANGO_DEBUG="true")
+
+    assert (production["CLAMAV_ENABLED"], debug["CLAMAV_ENABLED"]) == (True, False)
+    assert production["CLAMD_SOCKET"] == "/var/run/clamav/clamd.ctl"
 
 
 def test_the_web_server_refuses_to_start_without_a_secret_key(tmp_path):

@@ -20,11 +20,13 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from tests.clamav import require_clamd
 from tests.deployment import Browser, Deployment
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.multiprocess,
+    pytest.mark.clamav,
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
     ),
@@ -47,6 +49,7 @@ def _redirected_to(response, path: str) -> None:
 
 
 def test_a_case_runs_from_submit_to_letter_across_two_servers_and_a_worker():
+    require_clamd()  # the deployment scans attachments with the test clamd
     # Not a fixture: an exception must pass through the ``with`` for the logs to be kept, and
     # leaving it checks that every process stopped cleanly.
     with Deployment(web_servers=2, web_workers=2, web_threads=2, task_workers=1) as deployment:

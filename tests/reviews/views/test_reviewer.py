@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from applications.emails import site_url
-from applications.enums import ApplicationState, EligibilityItem
-from applications.models import Application
+from applications.enums import ApplicationState, EligibilityItem, ScanStatus
+from applications.models import Application, Attachment
 from applications.services.transitions import (
     application_check_eligibility,
     application_start_review,
@@ -801,6 +801,31 @@ def test_attachment_download_refuses_everyone_but_the_assigned_reviewer(
     ):
         client.force_login(user)
         assert client.get(url).status_code == 404, user
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (ScanStatus.PENDING, "Filen ”plan.pdf” kontrolleras mot skadlig kod."),
+        (ScanStatus.REFUSED, "Filen ”plan.pdf” avvisades: kontrollen mot skadlig kod hittade"),
+    ],
+)
+def test_the_reviewer_gets_only_a_clean_attachment(
+    client, member, with_attachment, status, message
+):
+    application = with_attachment
+    attachment = application.versions.get().attachments.get()
+    # The state the malware check leaves a file in (applications/services/scanning.py).
+    Attachment.objects.filter(pk=attachment.pk).update(scan_status=status)
+    client.force_login(member.user)
+
+    response = client.get(
+        reverse("reviews:attachment_download", args=[application.pk, attachment.pk])
+    )
+
+    assert response.status_code == 409
+    assert message in response.content.decode()
+    assert "Content-Disposition" not in response
 
 
 def test_review_page_and_due_date_use_the_swedish_format(client, assignment, application):
