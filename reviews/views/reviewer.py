@@ -324,7 +324,7 @@ def attachment_download(request, pk, att_pk):
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("invitations/<str:token>/", panel_invitation_accept, name="panel_invitation_accept"),
+    path("invitations/<token:token>/", panel_invitation_accept, name="panel_invitation_accept"),
     path("calls/<slug:slug>/conflicts/", declare, name="declare"),
     path("applications/<int:pk>/", review, name="review"),
     path(
