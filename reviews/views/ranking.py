@@ -186,8 +186,11 @@ def ranking(request, slug):
     return _render_ranking(request, call)
 
 
+@require_POST
 @login_required
 def ranking_export(request, slug, fmt):
+    """The ranking as CSV or XLSX. POST only (the page's buttons), since it writes an audit
+    entry and a GET must change nothing."""
     call = _get_call_for_ranking(request, slug)  # ``fmt`` is csv or xlsx: the URL's converter
     result = ranking_for(call)
     ranking_export_audit(call=call, by=request.user, fmt=fmt, rows=len(result.rows))
