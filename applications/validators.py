@@ -1,11 +1,15 @@
-"""Validation of Swedish organisation numbers and uploaded files."""
+"""Validation of Swedish organisation numbers, uploaded files, and whole numbers that must fit
+the database column they are stored in."""
 
 import unicodedata
 import zipfile
 from pathlib import PurePath
 
 import filetype
+from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
@@ -116,3 +120,41 @@ def safe_filename(name: str) -> str:
         stem, dot, ext = base.rpartition(".")
         base = (stem[: 150 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else base[:150]
     return base
+
+
+# -- whole numbers that fit their column ---------------------------------------------------------
+
+
+def column_range(model_field: models.Field) -> tuple[int, int]:
+    """The values an integer column holds on every database the site runs on.
+
+    PostgreSQL's ranges (Django's portable table): a ``PositiveIntegerField`` holds 0 to
+    2,147,483,647 there, while SQLite stores up to 2**63 - 1 in any integer column and cannot
+    take a larger number at all (an ``OverflowError``, a 500). Using one table for both keeps
+    a value that SQLite accepts from failing in production.
+    """
+    return BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+
+
+class WholeNumberField(forms.IntegerField):
+    """An ``IntegerField`` that refuses, with the usual field message, a number its column
+    cannot hold: ``column`` is the model field the value is stored in (bounds given as well
+    are kept where they are tighter).
+
+    Every form field for a stored whole number is one of these, so that 2147483648 or
+    99999999999999999999 in an amount is a message on the field, never a database error.
+    """
+
+    def __init__(self, *, column: models.Field, min_value=None, max_value=None, **kwargs):
+        low, high = column_range(column)
+        min_value = low if min_value is None else max(min_value, low)
+        max_value = high if max_value is None else min(max_value, high)
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+
+
+def formfield_for_column(db_field: models.Field, **kwargs):
+    """A ModelForm's ``Meta.formfield_callback``: integer fields become ``WholeNumberField``s
+    bounded by their column, every other field is the model's default."""
+    if isinstance(db_field, models.IntegerField) and not db_field.choices:
+        kwargs = {"form_class": WholeNumberField, "column": db_field, **kwargs}
+    return db_field.formfield(**kwargs)
