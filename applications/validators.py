@@ -154,7 +154,51 @@ class WholeNumberField(forms.IntegerField):
 
 def formfield_for_column(db_field: models.Field, **kwargs):
     """A ModelForm's ``Meta.formfield_callback``: integer fields become ``WholeNumberField``s
-    bounded by their column, every other field is the model's default."""
-    if isinstance(db_field, models.IntegerField) and not db_field.choices:
+    bounded by their column, single-line text fields ``SingleLineTextField``s, every other
+    field is the model's default."""
+    if db_field.choices:
+        return db_field.formfield(**kwargs)
+    if isinstance(db_field, models.IntegerField):
         kwargs = {"form_class": WholeNumberField, "column": db_field, **kwargs}
+    elif type(db_field) is models.CharField:  # not its subclasses (EmailField has its own)
+        kwargs = {"form_class": SingleLineTextField, **kwargs}
     return db_field.formfield(**kwargs)
+
+
+# -- bidirectional control characters --------------------------------------------------------------
+
+# The embeddings and overrides (U+202A–U+202E), the isolates (U+2066–U+2069), the marks
+# (U+200E, U+200F) and the Arabic letter mark (U+061C). In a name or a title they make text
+# display in another order than it is stored (an override before "fdp.exe" shows it as
+# "exe.pdf"), in lists,
+# tables, CSV cells, email subjects and letters, where the name sits among other data.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+_BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def strip_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional control characters (``BIDI_CONTROLS``)."""
+    return text.translate(_BIDI_TABLE)
+
+
+class SingleLineTextField(forms.CharField):
+    """A one-line free text (a name, a title, a reference) with the bidirectional control
+    characters removed, then stripped of the spaces that may leave at the ends.
+
+    Every single-line text field of the site's forms is one of these (a test walks the forms).
+    Long texts (Textarea) keep what was typed: there the characters are a legitimate part of
+    writing that mixes Swedish with Arabic or Hebrew, and their effect ends with the paragraph
+    the text is shown in, so they cannot reorder anything around it.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = strip_bidi_controls(value)
+            if self.strip:
+                value = value.strip()
+            if value in self.empty_values:
+                return self.empty_value
+        return value

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..enums import BudgetCategory
 from ..models import Application, BudgetLine
 from ..services.working_copy import EDITABLE_FIELDS
-from ..validators import WholeNumberField, formfield_for_column
+from ..validators import SingleLineTextField, WholeNumberField, formfield_for_column
 
 
 class DateInput(forms.DateInput):
@@ -66,7 +66,7 @@ class BudgetLineForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("Choose a category")), *BudgetCategory.choices]
     )
-    description = forms.CharField(label=_("Description"), max_length=300)
+    description = SingleLineTextField(label=_("Description"), max_length=300)
     amount = WholeNumberField(
         column=BudgetLine._meta.get_field("amount"),
         label=_("Amount (kr)"),

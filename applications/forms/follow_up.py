@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models import Call
 
 from ..models import Report, ReportCost
-from ..validators import WholeNumberField
+from ..validators import SingleLineTextField, WholeNumberField
 from .applicant import DateInput
 
 # The services refuse figures above this; the forms say so on the field first.
@@ -202,7 +202,7 @@ class NotInTheFutureDateField(forms.DateField):
 
 class PaymentPaidForm(forms.Form):
     paid_on = NotInTheFutureDateField(label=_("Paid on"))
-    reference = forms.CharField(
+    reference = SingleLineTextField(
         label=_("Payment reference"),
         required=False,
         max_length=100,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.validators import WholeNumberField
+from applications.validators import SingleLineTextField, WholeNumberField
 from grants.models import Criterion
 
 _column = Criterion._meta.get_field
@@ -45,8 +45,8 @@ class CriterionForm(forms.Form):
         help_text=_("Criteria are shown to reviewers from the lowest number."),
         required=False,
     )
-    name_sv = forms.CharField(label=_("Name (Swedish)"), max_length=200, required=False)
-    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    name_sv = SingleLineTextField(label=_("Name (Swedish)"), max_length=200, required=False)
+    name_en = SingleLineTextField(label=_("Name (English)"), max_length=200, required=False)
     guidance_sv = forms.CharField(
         label=_("Guidance (Swedish)"),
         widget=forms.Textarea(attrs={"rows": 3}),
