@@ -10,9 +10,11 @@ class ApplicationsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from . import checks  # noqa: F401 (registers the system checks)
+        from .converters import register_converters
         from .login_security import lockout, staff_logins, two_factor  # noqa: F401 (receivers)
         from .rules import is_decision_maker, is_programme_manager
 
+        register_converters()
         staff_logins.register_staff_role("superuser", lambda user: user.is_superuser)
         staff_logins.register_staff_role("programme_manager", is_programme_manager.test)
         staff_logins.register_staff_role("decision_maker", is_decision_maker.test)

@@ -1,12 +1,16 @@
-"""Validation of Swedish organisation numbers and uploaded files."""
+"""Validation of Swedish organisation numbers, uploaded files, and whole numbers that must fit
+the database column they are stored in."""
 
 import unicodedata
 import zipfile
 from pathlib import PurePath
 
 import filetype
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
@@ -160,3 +164,85 @@ def safe_filename(name: str) -> str:
         stem, dot, ext = base.rpartition(".")
         base = (stem[: 150 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else base[:150]
     return base
+
+
+# -- whole numbers that fit their column ---------------------------------------------------------
+
+
+def column_range(model_field: models.Field) -> tuple[int, int]:
+    """The values an integer column holds on every database the site runs on.
+
+    PostgreSQL's ranges (Django's portable table): a ``PositiveIntegerField`` holds 0 to
+    2,147,483,647 there, while SQLite stores up to 2**63 - 1 in any integer column and cannot
+    take a larger number at all (an ``OverflowError``, a 500). Using one table for both keeps
+    a value that SQLite accepts from failing in production.
+    """
+    return BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+
+
+class WholeNumberField(forms.IntegerField):
+    """An ``IntegerField`` that refuses, with the usual field message, a number its column
+    cannot hold: ``column`` is the model field the value is stored in (bounds given as well
+    are kept where they are tighter).
+
+    Every form field for a stored whole number is one of these, so that 2147483648 or
+    99999999999999999999 in an amount is a message on the field, never a database error.
+    """
+
+    def __init__(self, *, column: models.Field, min_value=None, max_value=None, **kwargs):
+        low, high = column_range(column)
+        min_value = low if min_value is None else max(min_value, low)
+        max_value = high if max_value is None else min(max_value, high)
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+
+
+def formfield_for_column(db_field: models.Field, **kwargs):
+    """A ModelForm's ``Meta.formfield_callback``: integer fields become ``WholeNumberField``s
+    bounded by their column, single-line text fields ``SingleLineTextField``s, every other
+    field is the model's default."""
+    if db_field.choices:
+        return db_field.formfield(**kwargs)
+    if isinstance(db_field, models.IntegerField):
+        kwargs = {"form_class": WholeNumberField, "column": db_field, **kwargs}
+    elif type(db_field) is models.CharField:  # not its subclasses (EmailField has its own)
+        kwargs = {"form_class": SingleLineTextField, **kwargs}
+    return db_field.formfield(**kwargs)
+
+
+# -- bidirectional control characters --------------------------------------------------------------
+
+# The embeddings and overrides (U+202A–U+202E), the isolates (U+2066–U+2069), the marks
+# (U+200E, U+200F) and the Arabic letter mark (U+061C). In a name or a title they make text
+# display in another order than it is stored (an override before "fdp.exe" shows it as
+# "exe.pdf"), in lists,
+# tables, CSV cells, email subjects and letters, where the name sits among other data.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+_BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def strip_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional control characters (``BIDI_CONTROLS``)."""
+    return text.translate(_BIDI_TABLE)
+
+
+class SingleLineTextField(forms.CharField):
+    """A one-line free text (a name, a title, a reference) with the bidirectional control
+    characters removed, then stripped of the spaces that may leave at the ends.
+
+    Every single-line text field of the site's forms is one of these (a test walks the forms).
+    Long texts (Textarea) keep what was typed: there the characters are a legitimate part of
+    writing that mixes Swedish with Arabic or Hebrew, and their effect ends with the paragraph
+    the text is shown in, so they cannot reorder anything around it.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = strip_bidi_controls(value)
+            if self.strip:
+                value = value.strip()
+            if value in self.empty_values:
+                return self.empty_value
+        return value

@@ -1,4 +1,5 @@
-"""Site-wide middleware: the request id with its log line, and the session's time limits."""
+"""Site-wide middleware: the request id with its log line, the session's time limits, and
+no caching of private pages."""
 
 import logging
 import re
@@ -120,3 +121,43 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if response.get("Content-Type", "").startswith("application/pdf"):
             return response
         return super().process_response(request, response)
+
+
+# Pages that show a person's or a case's data, whoever asks: an anonymous visitor gets a login
+# page or a refusal here, and that must not be cached either (a shared proxy would hand it on).
+PRIVATE_PATH_PREFIXES = (
+    "/applications/",
+    "/account/",
+    "/manage/",
+    "/review/",
+    "/organisations/",
+    "/invitations/",
+    "/admin/",
+)
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
+class PrivateCacheMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a logged-in user and on every
+    response under the private prefixes, so that neither a shared proxy nor the browser's
+    history keeps a case, a person's data or an export.
+
+    A view that set its own ``Cache-Control`` keeps it: the public register's JSON and CSV are
+    meant to be cached for five minutes, a letter's download says ``no-store`` itself. High in
+    MIDDLEWARE, so that the responses of the middleware below it (the two-factor redirect, the
+    lock-out page) get the header too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)  # absent when a middleware above answered first
+        if (user is not None and user.is_authenticated) or request.path.startswith(
+            PRIVATE_PATH_PREFIXES
+        ):
+            response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        return response

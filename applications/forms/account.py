@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from ..enums import Language
 from ..models import User
 from ..services.password_reset import password_reset_email_queue
+from ..validators import SingleLineTextField
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    full_name = SingleLineTextField(label=_("Full name"), max_length=200)
     email = forms.EmailField(
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -62,8 +63,8 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    full_name = SingleLineTextField(label=_("Full name"), max_length=200)
+    phone = SingleLineTextField(label=_("Phone"), max_length=40, required=False)
     language = forms.ChoiceField(label=_("Language for pages and emails"), choices=Language.choices)
 
     def __init__(self, *args, **kwargs):

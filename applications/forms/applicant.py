@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import BudgetCategory
-from ..models import Application
+from ..models import Application, BudgetLine
 from ..services.working_copy import EDITABLE_FIELDS
+from ..validators import SingleLineTextField, WholeNumberField, formfield_for_column
 
 
 class DateInput(forms.DateInput):
@@ -23,6 +24,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
         fields = list(EDITABLE_FIELDS)
+        formfield_callback = formfield_for_column  # amounts that fit their column
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "what_to_try": forms.Textarea(attrs={"rows": 6}),
@@ -64,8 +66,9 @@ class BudgetLineForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("Choose a category")), *BudgetCategory.choices]
     )
-    description = forms.CharField(label=_("Description"), max_length=300)
-    amount = forms.IntegerField(
+    description = SingleLineTextField(label=_("Description"), max_length=300)
+    amount = WholeNumberField(
+        column=BudgetLine._meta.get_field("amount"),
         label=_("Amount (kr)"),
         min_value=0,
         widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),

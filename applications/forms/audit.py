@@ -4,12 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..audit import ACTIONS, OBJECT_TYPES
+from ..models import AuditEntry
+from ..validators import WholeNumberField
 
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     object_type = forms.ChoiceField(label=_("Object"), required=False)
-    object_id = forms.IntegerField(
+    object_id = WholeNumberField(
+        column=AuditEntry._meta.get_field("object_id"),
         label=_("Object id"),
         required=False,
         min_value=1,

@@ -8,13 +8,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import DecisionOutcome, IneligibilityReason
+from ..models import Decision
+from ..validators import WholeNumberField
 
 
 class DecisionProposeForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DecisionOutcome.choices, widget=forms.RadioSelect
     )
-    granted_amount = forms.IntegerField(
+    granted_amount = WholeNumberField(
+        column=Decision._meta.get_field("granted_amount"),
         label=_("Granted amount (kr)"),
         required=False,
         min_value=0,

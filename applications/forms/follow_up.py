@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Call
 
+from ..models import Report, ReportCost
+from ..validators import SingleLineTextField, WholeNumberField
 from .applicant import DateInput
 
 # The services refuse figures above this; the forms say so on the field first.
@@ -22,8 +24,9 @@ MAX_FIGURE = 2_000_000_000
 MAX_MEASURE = Decimal(10**9)
 
 
-def _whole_number(label, *, help_text="", required=False) -> forms.IntegerField:
-    return forms.IntegerField(
+def _whole_number(column, label, *, help_text="", required=False) -> forms.IntegerField:
+    return WholeNumberField(
+        column=column,
         label=label,
         required=required,
         min_value=0,
@@ -100,11 +103,14 @@ class ReportForm(forms.Form):
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    participants = _whole_number(_("Employees taking part"))
+    participants = _whole_number(Report._meta.get_field("participants"), _("Employees taking part"))
     hub_days = _whole_number(
-        _("Days used at the hub"), help_text=_("Working days, all participants together.")
+        Report._meta.get_field("hub_days"),
+        _("Days used at the hub"),
+        help_text=_("Working days, all participants together."),
     )
     total_spent = _whole_number(
+        Report._meta.get_field("total_spent"),
         _("Total spent (kr)"),
         help_text=_("In whole kronor. Must equal the sum of the lines above."),
     )
@@ -129,7 +135,8 @@ class ReportForm(forms.Form):
         for cost in self.costs:
             name = f"spent_{cost.pk}"
             self.fields[name] = _whole_number(
-                _("Spent on “%(line)s” (kr)") % {"line": cost.description}
+                ReportCost._meta.get_field("spent"),
+                _("Spent on “%(line)s” (kr)") % {"line": cost.description},
             )
             self.cost_names.append(name)
         # The total comes after the lines (in the page and in the error summary).
@@ -195,7 +202,7 @@ class NotInTheFutureDateField(forms.DateField):
 
 class PaymentPaidForm(forms.Form):
     paid_on = NotInTheFutureDateField(label=_("Paid on"))
-    reference = forms.CharField(
+    reference = SingleLineTextField(
         label=_("Payment reference"),
         required=False,
         max_length=100,

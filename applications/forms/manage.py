@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models import Call
 
 from ..enums import EligibilityItem
-from ..validators import normalise_orgnr
+from ..validators import SingleLineTextField, normalise_orgnr
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -93,7 +93,7 @@ class LateExceptionLookupForm(forms.Form):
     """Find an organisation's applications to a call, to record a late exception."""
 
     call = forms.ModelChoiceField(label=_("Call"), queryset=Call.objects.none())
-    orgnr = forms.CharField(label=_("Organisation number"), max_length=13)
+    orgnr = SingleLineTextField(label=_("Organisation number"), max_length=13)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,16 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from grants.enums import OrganisationKind
 
 from ..enums import County
-from ..validators import normalise_orgnr, validate_public_sector_orgnr
+from ..validators import SingleLineTextField, normalise_orgnr, validate_public_sector_orgnr
 
 
 class OrganisationRegisterForm(forms.Form):
-    orgnr = forms.CharField(
+    orgnr = SingleLineTextField(
         label=_("Organisation number"),
         max_length=20,
         help_text=_("Ten digits, for example 212000-0142."),
     )
-    name = forms.CharField(label=_("Name of the organisation"), max_length=200)
+    name = SingleLineTextField(label=_("Name of the organisation"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of organisation"), choices=OrganisationKind.choices)
     county = forms.ChoiceField(label=_("County"), choices=County.choices)
     address = forms.CharField(

@@ -24,6 +24,7 @@ from applications.selectors.decisions import decision_letter_data
 
 from ..enums import DecisionOutcome, IneligibilityReason
 from ..models import ClosingLetter, Decision
+from .fetch import letter_url_fetcher
 
 TEMPLATES = {
     DecisionOutcome.APPROVED: "letters/approval.html",
@@ -82,7 +83,7 @@ def _stylesheet():
     from weasyprint import CSS  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     source = get_template("letters/letter.css").template.source
-    return CSS(string=source, font_config=_font_config())
+    return CSS(string=source, font_config=_font_config(), url_fetcher=letter_url_fetcher())
 
 
 def _css_string(text: str) -> str:
@@ -100,11 +101,12 @@ def _page_numbers_stylesheet(language: str):
         string=f'@page {{ @bottom-right {{ content: {page} " " counter(page) " " {of} '
         f'" " counter(pages); }} }}',
         font_config=_font_config(),
+        url_fetcher=letter_url_fetcher(),
     )
 
 
 def _write_pdf(data: dict, json_text: str, *, preview: bool = False) -> bytes:
-    from weasyprint import HTML, Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
+    from weasyprint import Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     attachment = Attachment(
         string=json_text,
@@ -112,8 +114,18 @@ def _write_pdf(data: dict, json_text: str, *, preview: bool = False) -> bytes:
         description="The decision as data",
         relationship="Data",
     )
-    return HTML(string=render_letter_html(data, preview=preview)).write_pdf(
-        stylesheets=[_stylesheet(), _page_numbers_stylesheet(data["language"])],
+    return pdf_from_html(
+        render_letter_html(data, preview=preview), language=data["language"], attachment=attachment
+    )
+
+
+def pdf_from_html(html: str, *, language: str, attachment) -> bytes:
+    """Every letter's PDF: the letter stylesheets, PDF/A, the data attached, and a fetcher
+    that loads only the site's static files (``letters.fetch``)."""
+    from weasyprint import HTML  # noqa: PLC0415 -- WeasyPrint's import is heavy
+
+    return HTML(string=html, url_fetcher=letter_url_fetcher()).write_pdf(
+        stylesheets=[_stylesheet(), _page_numbers_stylesheet(language)],
         font_config=_font_config(),
         pdf_variant=PDF_VARIANT,
         attachments=[attachment],
@@ -160,7 +172,7 @@ def closing_letter_context(data: dict) -> dict:
 def render_closing_letter_pdf(letter: ClosingLetter) -> bytes:
     """The closing letter of a grant, from its frozen ``letter_data``, as PDF/A-3a with the
     data attached inside as ``closure.json``."""
-    from weasyprint import HTML, Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
+    from weasyprint import Attachment  # noqa: PLC0415 -- WeasyPrint's import is heavy
 
     data = letter.letter_data
     with translation.override(data["language"]):
@@ -173,9 +185,4 @@ def render_closing_letter_pdf(letter: ClosingLetter) -> bytes:
         description="The closure as data",
         relationship="Data",
     )
-    return HTML(string=html).write_pdf(
-        stylesheets=[_stylesheet(), _page_numbers_stylesheet(data["language"])],
-        font_config=_font_config(),
-        pdf_variant=PDF_VARIANT,
-        attachments=[attachment],
-    )
+    return pdf_from_html(html, language=data["language"], attachment=attachment)

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from ..validators import SingleLineTextField
+
 
 class CodeForm(forms.Form):
     """The six-digit code from the authenticator app."""
 
-    otp_token = forms.CharField(
+    otp_token = SingleLineTextField(
         label=gettext_lazy("Code from the app"),
         max_length=20,
         help_text=gettext_lazy("Six digits. Spaces do not matter."),
@@ -26,7 +28,7 @@ class CodeForm(forms.Form):
 class RecoveryCodeForm(forms.Form):
     """One of the person's recovery codes: letters and digits, so no numeric keypad."""
 
-    otp_token = forms.CharField(
+    otp_token = SingleLineTextField(
         label=gettext_lazy("Recovery code"),
         max_length=40,
         widget=forms.TextInput(

@@ -524,17 +524,20 @@ def manage_report_return(request, pk, report_pk):
 # -- the finance CSV -----------------------------------------------------------------------------
 
 
+@require_POST
 @login_required
 def finance_csv(request):
     """Payments due and repayments not yet received, one row each, for the finance system.
 
     The same format as the case list's export: UTF-8 with a BOM (so Excel reads å, ä and ö),
-    comma-separated, cells that a spreadsheet would run as formulas defused. ``?call=<pk>``
+    comma-separated, cells that a spreadsheet would run as formulas defused. A posted ``call``
     keeps one call's rows.
+
+    POST only (the button on the follow-up overview), since it writes an audit entry.
     """
     if not rules.has_perm("applications.manage_payments", request.user, None):
         raise PermissionDenied
-    filter_form = FinanceFilterForm(request.GET)
+    filter_form = FinanceFilterForm(request.POST)
     if not filter_form.is_valid():
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]

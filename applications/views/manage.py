@@ -56,8 +56,9 @@ def _require_staff(user) -> None:
         raise PermissionDenied
 
 
-def _filtered_applications(request) -> ApplicationFilter:
-    return ApplicationFilter(request.GET, queryset=case_list(request.user), request=request)
+def _filtered_applications(request, data=None) -> ApplicationFilter:
+    data = request.GET if data is None else data
+    return ApplicationFilter(data, queryset=case_list(request.user), request=request)
 
 
 def _sort_columns(request) -> list[dict]:
@@ -108,11 +109,16 @@ def _export_filters(filterset: ApplicationFilter) -> dict:
     }
 
 
+@require_POST
 @login_required
 def manage_export(request):
-    """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right."""
+    """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right.
+
+    POST only, since it writes an audit entry (a GET must change nothing: a prefetching
+    browser or a crawler would log exports no one made). The list's button posts the list's
+    filters as hidden fields."""
     _require_staff(request.user)
-    filterset = _filtered_applications(request)
+    filterset = _filtered_applications(request, request.POST)
     applications = filterset.qs
     case_list_export_record(
         by=request.user, applications=applications, filters=_export_filters(filterset)

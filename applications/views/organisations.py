@@ -210,5 +210,5 @@ urlpatterns = [
         membership_remove,
         name="membership_remove",
     ),
-    path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path("invitations/<token:token>/", invitation_accept, name="invitation_accept"),
 ]

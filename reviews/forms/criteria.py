@@ -9,6 +9,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.validators import SingleLineTextField, WholeNumberField
+from grants.models import Criterion
+
+_column = Criterion._meta.get_field
+
 
 class DecimalCommaField(forms.DecimalField):
     """A decimal written with a comma, as Swedish writes it, or a point, in either language.
@@ -33,14 +38,15 @@ class DecimalCommaField(forms.DecimalField):
 
 
 class CriterionForm(forms.Form):
-    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    position = forms.IntegerField(
+    id = WholeNumberField(column=_column("id"), widget=forms.HiddenInput, required=False)
+    position = WholeNumberField(
+        column=_column("position"),
         label=_("Order"),
         help_text=_("Criteria are shown to reviewers from the lowest number."),
         required=False,
     )
-    name_sv = forms.CharField(label=_("Name (Swedish)"), max_length=200, required=False)
-    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    name_sv = SingleLineTextField(label=_("Name (Swedish)"), max_length=200, required=False)
+    name_en = SingleLineTextField(label=_("Name (English)"), max_length=200, required=False)
     guidance_sv = forms.CharField(
         label=_("Guidance (Swedish)"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -61,11 +67,17 @@ class CriterionForm(forms.Form):
         initial=1,
         error_messages={"required": _("Enter a weight.")},
     )
-    scale_min = forms.IntegerField(
-        label=_("Lowest score"), initial=1, error_messages={"required": _("Enter a number.")}
+    scale_min = WholeNumberField(
+        column=_column("scale_min"),
+        label=_("Lowest score"),
+        initial=1,
+        error_messages={"required": _("Enter a number.")},
     )
-    scale_max = forms.IntegerField(
-        label=_("Highest score"), initial=7, error_messages={"required": _("Enter a number.")}
+    scale_max = WholeNumberField(
+        column=_column("scale_max"),
+        label=_("Highest score"),
+        initial=7,
+        error_messages={"required": _("Enter a number.")},
     )
     threshold = DecimalCommaField(
         label=_("Threshold"),

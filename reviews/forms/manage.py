@@ -7,7 +7,7 @@ is the service's, so the views, the admin and the demo command agree.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.validators import normalise_orgnr
+from applications.validators import SingleLineTextField, normalise_orgnr
 
 
 class PanelInviteForm(forms.Form):
@@ -21,13 +21,13 @@ class PanelInviteForm(forms.Form):
 class EmployerForm(forms.Form):
     """A panel member's employer: applications from it are a conflict of interest."""
 
-    employer_orgnr = forms.CharField(
+    employer_orgnr = SingleLineTextField(
         label=_("Employer's organisation number"),
         help_text=_("For example 212000-0142. Leave empty if the reviewer has no employer."),
         max_length=20,
         required=False,
     )
-    employer_name = forms.CharField(label=_("Employer"), max_length=200, required=False)
+    employer_name = SingleLineTextField(label=_("Employer"), max_length=200, required=False)
 
     def clean_employer_orgnr(self):
         value = self.cleaned_data["employer_orgnr"].strip()
@@ -82,7 +82,7 @@ class AssignmentAddForm(forms.Form):
 
 
 class AssignmentRemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+    reason = SingleLineTextField(label=_("Reason (optional)"), max_length=2000, required=False)
 
 
 class ConsensusCommentForm(forms.Form):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.validators import normalise_orgnr
+from applications.validators import SingleLineTextField, normalise_orgnr
 
 from ..enums import ConflictGround, Recommendation
 from ..services.conflicts import Declaration
@@ -13,7 +13,7 @@ CONFLICT = "conflict"
 
 
 class PanelJoinForm(forms.Form):
-    employer_orgnr = forms.CharField(
+    employer_orgnr = SingleLineTextField(
         label=_("Your employer's organisation number"),
         max_length=20,
         required=False,
@@ -23,7 +23,9 @@ class PanelJoinForm(forms.Form):
             "are never assigned them. Leave it empty if you have no employer."
         ),
     )
-    employer_name = forms.CharField(label=_("Your employer's name"), max_length=200, required=False)
+    employer_name = SingleLineTextField(
+        label=_("Your employer's name"), max_length=200, required=False
+    )
 
     def clean_employer_orgnr(self) -> str:
         value = self.cleaned_data["employer_orgnr"].strip()

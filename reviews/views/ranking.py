@@ -8,7 +8,6 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import escape
@@ -187,11 +186,12 @@ def ranking(request, slug):
     return _render_ranking(request, call)
 
 
+@require_POST
 @login_required
 def ranking_export(request, slug, fmt):
-    call = _get_call_for_ranking(request, slug)
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
+    """The ranking as CSV or XLSX. POST only (the page's buttons), since it writes an audit
+    entry and a GET must change nothing."""
+    call = _get_call_for_ranking(request, slug)  # ``fmt`` is csv or xlsx: the URL's converter
     result = ranking_for(call)
     ranking_export_audit(call=call, by=request.user, fmt=fmt, rows=len(result.rows))
     if fmt == "csv":
@@ -276,5 +276,9 @@ urlpatterns = [
         decision_propose,
         name="decision_propose",
     ),
-    path("manage/calls/<slug:slug>/ranking.<str:fmt>", ranking_export, name="ranking_export"),
+    path(
+        "manage/calls/<slug:slug>/ranking.<export_format:fmt>",
+        ranking_export,
+        name="ranking_export",
+    ),
 ]

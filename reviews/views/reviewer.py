@@ -348,7 +348,7 @@ def decline(request, pk):
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("invitations/<str:token>/", panel_invitation_accept, name="panel_invitation_accept"),
+    path("invitations/<token:token>/", panel_invitation_accept, name="panel_invitation_accept"),
     path("calls/<slug:slug>/conflicts/", declare, name="declare"),
     path("applications/<int:pk>/", review, name="review"),
     path("applications/<int:pk>/decline/", decline, name="decline"),

@@ -547,12 +547,12 @@ def test_the_case_list_export_is_logged_with_its_filters_but_not_the_search_text
         factories.submitted_application(call)
     client.force_login(programme_manager)
 
-    response = client.get(
+    response = client.post(
         reverse("applications:manage_export"), {"call": call.pk, "q": "Karin Berg"}
     )
     assert response.status_code == 200
     b"".join(response.streaming_content)
-    response = client.get(reverse("applications:manage_export"), {"state": "submitted"})
+    response = client.post(reverse("applications:manage_export"), {"state": "submitted"})
     b"".join(response.streaming_content)
 
     first, second = AuditEntry.objects.filter(action="export.case_list")
@@ -579,7 +579,7 @@ def test_the_ranking_export_is_logged(client, programme_manager, fmt):
     factories.applications_in_review(call, by=programme_manager, count=2)
     client.force_login(programme_manager)
 
-    response = client.get(reverse("reviews:ranking_export", args=[call.slug, fmt]))
+    response = client.post(reverse("reviews:ranking_export", args=[call.slug, fmt]))
 
     assert response.status_code == 200
     entry = only("export.ranking")
@@ -593,8 +593,54 @@ def test_the_ranking_export_is_logged(client, programme_manager, fmt):
 
 def test_a_refused_export_is_not_logged(client, decision_maker, applicant):
     client.force_login(applicant)
-    assert client.get(reverse("applications:manage_export")).status_code == 403
+    assert client.post(reverse("applications:manage_export")).status_code == 403
     assert "export.case_list" not in actions()
+
+
+def test_an_export_by_get_is_refused_and_writes_no_audit_entry(
+    client, programme_manager, decision_maker
+):
+    """Exports are POST only: a GET (a prefetching browser, a crawler, an old bookmark) must
+    not put an export that no one made in the audit log."""
+    call = factories.CallFactory()
+    factories.applications_in_review(call, by=programme_manager, count=1)
+    client.force_login(programme_manager)
+    before = AuditEntry.objects.count()
+
+    for url in (
+        reverse("applications:manage_export"),
+        reverse("applications:finance_csv"),
+        reverse("reviews:ranking_export", args=[call.slug, "csv"]),
+        reverse("reviews:ranking_export", args=[call.slug, "xlsx"]),
+    ):
+        assert client.get(url).status_code == 405
+        assert client.head(url).status_code == 405
+
+    assert AuditEntry.objects.count() == before
+    assert not [action for action in actions() if action.startswith("export.")]
+
+
+def test_the_export_buttons_post_with_a_csrf_token(client, programme_manager):
+    call = factories.CallFactory()
+    factories.applications_in_review(call, by=programme_manager, count=1)
+    client.force_login(programme_manager)
+
+    listing = client.get(reverse("applications:manage_list"), {"state": "in_review", "page": "1"})
+    ranking = client.get(reverse("reviews:ranking", args=[call.slug]))
+    overview = client.get(reverse("applications:follow_up_overview"))
+
+    export = reverse("applications:manage_export")
+    html = listing.content.decode()
+    assert f'<form method="post" action="{export}">' in html
+    assert '<input type="hidden" name="state" value="in_review">' in html
+    assert 'name="page"' not in html.split(export)[1].split("</form>")[0]
+    for fmt in ("csv", "xlsx"):
+        url = reverse("reviews:ranking_export", args=[call.slug, fmt])
+        assert f'<form method="post" action="{url}">' in ranking.content.decode()
+    finance = reverse("applications:finance_csv")
+    assert f'<form method="post" action="{finance}"' in overview.content.decode()
+    for page in (html, ranking.content.decode(), overview.content.decode()):
+        assert 'name="csrfmiddlewaretoken"' in page
 
 
 # -- what is logged: logins ----------------------------------------------------------------------

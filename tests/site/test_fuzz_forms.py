@@ -9,7 +9,9 @@ names. After each post it asserts that
 - the server did not answer 5xx, and logged no error (the client does not raise, so a crash
   shows as a 500 and a log record);
 - the database holds no invalid state: every row of the project's models passes
-  ``full_clean()`` (fields, choices, constraints), and the rules that span rows hold (budget
+  ``full_clean()`` (fields, choices, constraints), every integer fits its column on PostgreSQL
+  too (SQLite would keep 2147483648 in a ``PositiveIntegerField``), and the rules that span rows
+  hold (budget
   lines add up to the amount in every submitted version, granted amounts within what was
   applied for and within the call's budget, four eyes on every confirmed decision, no reviewer
   assigned where they have a conflict, scores on the criterion's scale, an administrator in
@@ -38,7 +40,8 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 from django.urls import reverse
 from django_fsm import FSMField
@@ -211,6 +214,13 @@ ODD_NUMBERS = [
     "-Infinity", "0x10", "+5", "1_000", "²", "١٢٣", "٣", "𝟙𝟚", "9" * 40, "-" + "9" * 40,
     "2147483648", "9223372036854775808", "18446744073709551616", " 42 ",
 ]  # fmt: skip
+# Whole numbers at and past what the database's integer columns hold: a PositiveIntegerField's
+# last value and the one after it, a bigint's last and the one after it (SQLite overflows), far
+# past any, and below zero.
+INTEGER_LIMITS = [
+    "2147483647", "2147483648", "9223372036854775807", "9223372036854775808",
+    "99999999999999999999", "-1", "-2147483649",
+]  # fmt: skip
 ODD_DATES = [
     "2026-02-30", "0000-00-00", "31/12/2026", "12/31/2026", "2026-13-01", "2026-12-01T25:61",
     "99999-01-01", "2026-12-01 12:00", "1900-01-01", "9999-12-31 23:59", "0001-01-01T00:00",
@@ -279,7 +289,7 @@ def plausible(kind: Kind):
         return st.one_of(
             st.integers(-5, 2_000).map(str),
             st.integers(-(10**12), 10**12).map(str),
-            st.sampled_from(["600000", "600001", "2147483647", "4294967296"]),
+            st.sampled_from(["600000", "600001", "4294967296", *INTEGER_LIMITS]),
         )
     if kind.name == "decimal":
         return st.one_of(
@@ -914,6 +924,9 @@ FORMS = [
              lambda w, c: u("applications:autosave", w.draft.pk), _edit_fields,
              valid_content("draft"), then=lambda w: u("applications:submit", w.draft.pk),
              examples=25),
+    FormCase("autosave_submitted", "applicant",
+             lambda w, c: u("applications:autosave", w.submitted.pk), _edit_fields,
+             valid_content("submitted")),
     FormCase("edit_submitted_then_submit", "applicant",
              lambda w, c: u("applications:edit", w.submitted.pk), _edit_fields,
              valid_content("submitted"), then=lambda w: u("applications:submit", w.submitted.pk)),
@@ -928,7 +941,7 @@ FORMS = [
     FormCase("manage_list", "programme_manager", lambda w, c: u("applications:manage_list"),
              _filter_fields, method="GET"),
     FormCase("manage_export", "programme_manager", lambda w, c: u("applications:manage_export"),
-             _filter_fields, method="GET"),
+             _filter_fields),
     FormCase("manage_return", "programme_manager",
              lambda w, c: u("applications:manage_return", w.submitted.pk),
              lambda w: fields_of(ReturnForCompletionForm(prefix="return")),
@@ -1059,7 +1072,7 @@ FORMS = [
              _submitted_report_url("applications:manage_report_return"),
              _fields(ReportReturnForm, prefix="return"), valid_text("return-comment")),
     FormCase("finance_csv", "programme_manager", lambda w, c: u("applications:finance_csv"),
-             _fields(FinanceFilterForm), method="GET"),
+             _fields(FinanceFilterForm)),
     FormCase("audit_log", "programme_manager", lambda w, c: u("applications:audit_log"),
              lambda w: {**fields_of(AuditFilterForm()), "page": Kind("int")}, method="GET"),
     FormCase("register", "anonymous", lambda w, c: u("applications:register"),
@@ -1111,6 +1124,20 @@ def invalid_rows(before: dict, now: dict) -> list[str]:
             for name in states:
                 if getattr(row, name) not in dict(model._meta.get_field(name).choices):
                     problems.append(f"{model.__name__} {row.pk}: {name} {getattr(row, name)}")
+            problems += out_of_column_range(row)
+    return problems
+
+
+def out_of_column_range(row) -> list[str]:
+    """Integers that PostgreSQL's column would not hold (SQLite holds up to 2**63 - 1 in any)."""
+    problems = []
+    for model_field in row._meta.concrete_fields:
+        if not isinstance(model_field, models.IntegerField):
+            continue
+        low, high = BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+        number = getattr(row, model_field.attname)
+        if number is not None and not low <= number <= high:
+            problems.append(f"{type(row).__name__} {row.pk}: {model_field.name} {number}")
     return problems
 
 
@@ -1343,6 +1370,51 @@ def test_form_never_fails_and_never_stores_an_invalid_state(world, case):
     post()
     if os.environ.get("FUZZ_STATS"):
         print(f"\n{case.name}: {dict(seen)}")
+
+
+def _integer_names(case: FormCase, world: World, data: dict) -> list[str]:
+    """The whole-number fields of a well filled-in form, the first row only of a formset (its
+    other rows are the same form) and not its management form (a formset's own limits)."""
+    fields = case.fields(world)
+    return [
+        name
+        for name in data
+        if fields.get(name, Kind("text")).name == "int"
+        and not name.endswith("_FORMS")
+        and not any(f"-{index}-" in name for index in range(1, 60))
+    ]
+
+
+WITH_INTEGERS = [case for case in FORMS if case.valid is not None] + [
+    case for case in FORMS if case.name == "audit_log"
+]
+
+
+@pytest.mark.parametrize("case", WITH_INTEGERS, ids=lambda case: case.name)
+def test_integers_at_the_limits_of_their_column_are_refused_not_a_500(world, case):
+    """Each whole-number field of each form, in a form otherwise filled in well, posted with
+    each value of ``INTEGER_LIMITS``: no 5xx, no error logged, nothing stored out of its
+    column's range (``invalid_state`` checks the ranges as PostgreSQL has them)."""
+    client = logged_in(world, case)
+    url = case.url(world, client)
+    before = snapshot()
+
+    @settings(max_examples=1, deadline=None, database=None, derandomize=True)
+    @given(data=case.valid(world) if case.valid else st.just({}))
+    def post(data):
+        names = _integer_names(case, world, data) or (
+            [name for name, kind in case.fields(world).items() if kind.name == "int"]
+        )
+        if not names:
+            return
+        for name in names:
+            for limit in INTEGER_LIMITS:
+                result = post_once(client, case, world, url, {**data, name: limit}, before)
+                assert all(status < 500 for status in result.statuses), (name, limit, result)
+                assert result.errors == [], (name, limit)
+                assert result.problems == [], (name, limit)
+
+    post()
 
 
 # -- what the fuzz found --------------------------------------------------------------------------

@@ -252,7 +252,8 @@ TABLE: dict[str, Row] = {
         get=" login 403   403   403   403   200   200   403",
     ),
     "applications:manage_export": Row(
-        get=" login 403   403   403   403   200   200   403",
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   200   403",
     ),
     "applications:manage_detail": Row(
         get=" login 404   403   404   404   200   200   404",
@@ -384,7 +385,8 @@ TABLE: dict[str, Row] = {
         args=lambda w: app(w, "granted") + [w.report.pk],
     ),
     "applications:finance_csv": Row(
-        get=" login 403   403   403   403   200   403   403",
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
     ),
     # -- the follow-up overview --------------------------------------------------------------
     "applications:follow_up_overview": Row(
@@ -510,7 +512,8 @@ TABLE: dict[str, Row] = {
         args=lambda w: app(w, "reviewed"),
     ),
     "reviews:ranking_export": Row(
-        get=" login 403   403   403   403   200   200   403",
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   200   403",
         args=lambda w: [w.call.slug, "csv"],
     ),
     "reviews:criteria": Row(

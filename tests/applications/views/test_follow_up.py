@@ -942,7 +942,7 @@ def test_finance_csv_lists_payments_due_and_repayments_not_received(client, gran
     factories.grant_in_follow_up()  # another, its first instalment due too
     login(client, manager)
 
-    response = client.get(reverse("applications:finance_csv"))
+    response = client.post(reverse("applications:finance_csv"))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
@@ -980,21 +980,21 @@ def test_finance_csv_filters_by_call_and_refuses_an_unknown_call(client, grant, 
     other = factories.grant_in_follow_up()
     login(client, manager)
     url = reverse("applications:finance_csv")
-    rows = read_csv(client.get(url, {"call": grant.call.pk}))
+    rows = read_csv(client.post(url, {"call": grant.call.pk}))
     assert [row[1] for row in rows[1:]] == [grant.registration_number]
     assert other.registration_number not in [row[1] for row in rows]
     for bad in ("abc", "999999"):
-        response = client.get(url, {"call": bad})
+        response = client.post(url, {"call": bad})
         assert response.status_code == 400
         assert response.content.decode() == "There is no such call."
 
 
 def test_finance_csv_is_the_programme_managers_only(client, grant, decider, outsider):
     url = reverse("applications:finance_csv")
-    assert client.get(url)["Location"].startswith(reverse("login"))
+    assert client.post(url)["Location"].startswith(reverse("login"))
     for user in (decider, grant.signatory, outsider):
         login(client, user)
-        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
 
 
 @pytest.mark.parametrize("grants", [1, 6])
@@ -1007,7 +1007,7 @@ def test_finance_csv_query_count_does_not_grow_with_rows(
     # session, user, its second-factor device, groups (the rule); the audit entry: both counts,
     # the chain head locked, the entry, the head moved; then payments and repayment claims
     with django_assert_num_queries(11):
-        rows = read_csv(client.get(reverse("applications:finance_csv")))
+        rows = read_csv(client.post(reverse("applications:finance_csv")))
     assert len(rows) == 1 + grants
 
 
@@ -1057,7 +1057,7 @@ def test_finance_csv_export_is_in_the_audit_log(client, grant, manager):
     from applications.models import AuditEntry
 
     login(client, manager)
-    client.get(reverse("applications:finance_csv"), {"call": grant.call.pk})
+    client.post(reverse("applications:finance_csv"), {"call": grant.call.pk})
 
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert (entry.action, entry.actor_id) == ("export.finance", manager.pk)

@@ -98,7 +98,7 @@ def test_applicant_is_refused_the_list(client, applicant, submitted):
     client.force_login(applicant)
 
     assert client.get(LIST_URL).status_code == 403
-    assert client.get(EXPORT_URL).status_code == 403
+    assert client.post(EXPORT_URL).status_code == 403
 
 
 def test_anonymous_is_sent_to_login_from_the_list(client):
@@ -106,7 +106,7 @@ def test_anonymous_is_sent_to_login_from_the_list(client):
 
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next={LIST_URL}"
-    assert client.get(EXPORT_URL).url == f"{reverse('login')}?next={EXPORT_URL}"
+    assert client.post(EXPORT_URL).url == f"{reverse('login')}?next={EXPORT_URL}"
 
 
 def test_staff_member_of_an_applying_organisation_does_not_see_its_draft_in_the_list(
@@ -287,7 +287,7 @@ def test_export_has_the_columns_with_stockholm_times(client, programme_manager):
         )
     client.force_login(programme_manager)
 
-    response = client.get(EXPORT_URL)
+    response = client.post(EXPORT_URL)
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="applications-')
@@ -328,7 +328,7 @@ def test_export_neutralises_formulas_in_cells(client, programme_manager):
     )
     client.force_login(programme_manager)
 
-    row = read_csv(client.get(EXPORT_URL))[1]
+    row = read_csv(client.post(EXPORT_URL))[1]
 
     assert row[2] == "'@SUM(1+1)"
     assert row[6] == '\'=HYPERLINK("http://evil.example","click")'
@@ -348,7 +348,7 @@ def test_export_applies_the_same_filters_as_the_list(
 ):
     client.force_login(programme_manager)
 
-    rows = read_csv(client.get(EXPORT_URL, {"kind": OrganisationKind.REGION}))
+    rows = read_csv(client.post(EXPORT_URL, {"kind": OrganisationKind.REGION}))
 
     assert [row[0] for row in rows[1:]] == [varied_applications["b"].registration_number]
 

@@ -122,7 +122,7 @@ def test_reviewer_on_the_panel_is_refused_the_ranking(client, ranked_call):
     client.force_login(member.user)
     assert client.get(reverse("reviews:ranking", args=[call.slug])).status_code == 403
     export = reverse("reviews:ranking_export", args=[call.slug, "csv"])
-    assert client.get(export).status_code == 403
+    assert client.post(export).status_code == 403
 
 
 def test_applicant_is_refused_the_ranking_and_its_exports(client, ranked_call):
@@ -131,15 +131,15 @@ def test_applicant_is_refused_the_ranking_and_its_exports(client, ranked_call):
     assert client.get(reverse("reviews:ranking", args=[call.slug])).status_code == 403
     for fmt in ("csv", "xlsx"):
         url = reverse("reviews:ranking_export", args=[call.slug, fmt])
-        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
 
 
 def test_anonymous_is_sent_to_login_from_the_ranking_and_its_exports(client, call):
-    for url in (
-        reverse("reviews:ranking", args=[call.slug]),
-        reverse("reviews:ranking_export", args=[call.slug, "xlsx"]),
+    for method, url in (
+        ("get", reverse("reviews:ranking", args=[call.slug])),
+        ("post", reverse("reviews:ranking_export", args=[call.slug, "xlsx"])),
     ):
-        response = client.get(url)
+        response = getattr(client, method)(url)
         assert response.status_code == 302
         assert response["Location"] == f"{reverse('login')}?next={url}"
 
@@ -151,8 +151,9 @@ def test_unknown_call_is_not_found(client, programme_manager):
 
 def test_unknown_export_format_is_not_found(client, programme_manager, call):
     client.force_login(programme_manager)
-    url = reverse("reviews:ranking_export", args=[call.slug, "pdf"])
-    assert client.get(url).status_code == 404
+    # The URL accepts only the formats there are: no name reverses to another one.
+    url = reverse("reviews:ranking_export", args=[call.slug, "csv"]).replace(".csv", ".pdf")
+    assert client.post(url).status_code == 404
 
 
 # -- what it shows ----------------------------------------------------------------------------
@@ -347,7 +348,7 @@ def test_csv_export_has_the_same_rows_with_a_bom_and_decimal_points(
 ):
     call, applications = ranked_call
     client.force_login(programme_manager)
-    response = client.get(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
+    response = client.post(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith(f'attachment; filename="ranking-{call.slug}-')
@@ -366,7 +367,7 @@ def test_xlsx_export_carries_numbers_as_numbers_with_two_decimals(
 ):
     call, applications = ranked_call
     client.force_login(programme_manager)
-    response = client.get(reverse("reviews:ranking_export", args=[call.slug, "xlsx"]))
+    response = client.post(reverse("reviews:ranking_export", args=[call.slug, "xlsx"]))
     assert response.status_code == 200
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -392,11 +393,11 @@ def test_exports_guard_text_against_formula_injection(client, programme_manager)
     factories.CriterionFactory(call=call)
     factories.applications_in_review(call, by=programme_manager, title='=HYPERLINK("http://evil")')
     client.force_login(programme_manager)
-    csv_text = client.get(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
+    csv_text = client.post(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
     rows = list(csv.reader(io.StringIO(csv_text.content.decode("utf-8")[1:])))
     assert rows[1][4] == '\'=HYPERLINK("http://evil")'
 
-    xlsx = client.get(reverse("reviews:ranking_export", args=[call.slug, "xlsx"]))
+    xlsx = client.post(reverse("reviews:ranking_export", args=[call.slug, "xlsx"]))
     cell = load_workbook(io.BytesIO(xlsx.content)).active["E2"]
     assert cell.data_type == "s"
     assert cell.value == '\'=HYPERLINK("http://evil")'
