@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs on the machine: PostgreSQL on 127.0.0.1:5432, Chromium for the
-# browser tests, and Redis on 127.0.0.1:6379 (the RQ queue's tests). Starts what is installed
+# browser tests, Redis on 127.0.0.1:6379 (the RQ queue's tests), and Node.js with the test
+# OpenID Connect provider in .ci/oidc (tests/oidc_provider.py starts it). Starts what is installed
 # but stopped, installs what is missing (Debian packages), and waits until each answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,4 +63,15 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   log "Redis does not answer on 127.0.0.1:6379"
   exit 1
 fi
-log "services ready: PostgreSQL $version, Chromium, Redis"
+# -- The test OpenID Connect provider (npm oidc-provider, exactly as package-lock.json says) ------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  log "Node.js is missing; installing Debian's nodejs and npm"
+  apt_install nodejs npm
+fi
+if [ ! -d .ci/oidc/node_modules/oidc-provider ] \
+  || [ .ci/oidc/package-lock.json -nt .ci/oidc/node_modules/.package-lock.json ]; then
+  log "installing the test OpenID Connect provider (npm ci in .ci/oidc)"
+  (cd .ci/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "services ready: PostgreSQL $version, Chromium, Redis, the test OpenID Connect provider"

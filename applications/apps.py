@@ -9,7 +9,12 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from .login_security import lockout, staff_logins, two_factor  # noqa: F401 (receivers)
+        from .login_security import (  # noqa: F401 (receivers)
+            assurance,
+            lockout,
+            staff_logins,
+            two_factor,
+        )
         from .rules import is_decision_maker, is_programme_manager
 
         staff_logins.register_staff_role("superuser", lambda user: user.is_superuser)
