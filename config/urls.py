@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from applications.login_security import oidc, password_login
+from applications.login_security import oidc, oidc_email, password_login
 from applications.login_security import views as login_security_views
 
 from . import health, views
@@ -14,6 +14,7 @@ urlpatterns = [
     # The two-factor pages belong with Django's login and logout: URL names without a namespace.
     path("", include(login_security_views.urlpatterns)),
     path("", include(oidc.urlpatterns)),
+    path("", include(oidc_email.urlpatterns)),
     # Before Django's own: the login page with the e-ID buttons and the applicants' setting.
     path("", include(password_login.urlpatterns)),
     path("review/", include("reviews.urls")),

@@ -23,6 +23,11 @@ from ..rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 
 logger = logging.getLogger("applications.security")
 
+# A verified e-ID login whose provider gave no email: kept in the session until the person
+# gives one on the email page (``oidc_email.py``), for at most PENDING_SECONDS.
+PENDING_SESSION_KEY = "oidc_pending_identity"
+PENDING_SECONDS = 600
+
 # The groups an SSO login may give or take away; any other group is left as it is.
 MANAGED_GROUPS = frozenset({PROGRAMME_MANAGERS, DECISION_MAKERS})
 
@@ -119,6 +124,61 @@ def external_identity_login(
     identity.save(update_fields=["last_login_at", "personal_number_hash"])
     if provider == ExternalIdentity.Provider.STAFF:
         _roles_set(user, roles_from_groups(claims.get(settings.OIDC_STAFF_GROUPS_CLAIM)))
+    return user
+
+
+def pending_identity(*, provider: str, issuer: str, subject: str, claims: dict) -> dict:
+    """What the email page needs to finish a first login without an email (no claims kept
+    beyond the name, and the keyed hash when matching by personal number is on)."""
+    number_hash = ""
+    if settings.OIDC_EID_PERSONAL_NUMBER_CLAIM:
+        number_hash = personal_number_hash(claims.get(settings.OIDC_EID_PERSONAL_NUMBER_CLAIM, ""))
+    return {
+        "provider": provider,
+        "issuer": issuer,
+        "subject": subject,
+        "name": _name(claims),
+        "number_hash": number_hash,
+        "until": timezone.now().timestamp() + PENDING_SECONDS,
+    }
+
+
+@transaction.atomic
+def external_identity_create_with_email(*, pending: dict, email: str) -> User:
+    """Finish a first e-ID login whose provider gave no email, with the email the person typed.
+
+    Side effects: a new account (no password) with the provider's name, and its
+    ``ExternalIdentity``. Refuses an email that already has an account (the person logs in
+    with it and links the e-ID instead), an identity that meanwhile got an account, and a
+    pending login that has expired.
+    """
+    if not pending or pending.get("until", 0) < timezone.now().timestamp():
+        raise ValidationError(_("The login has expired. Log in again."), code="expired")
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            _(
+                "There is already an account with the email address %(email)s. Log in with its "
+                "password first, then log in with e-legitimation to connect it."
+            )
+            % {"email": email},
+            code="email_taken",
+        )
+    if ExternalIdentity.objects.filter(
+        issuer=pending["issuer"], subject=pending["subject"]
+    ).exists():
+        raise ValidationError(_("The login has expired. Log in again."), code="expired")
+    user = User.objects.create_user(email=email, full_name=pending.get("name", ""))
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    ExternalIdentity.objects.create(
+        user=user,
+        provider=pending["provider"],
+        issuer=pending["issuer"],
+        subject=pending["subject"],
+        personal_number_hash=pending.get("number_hash", ""),
+    )
+    logger.info("account %s made at its first %s login", user.pk, pending["provider"])
     return user
 
 

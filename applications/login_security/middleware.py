@@ -23,6 +23,7 @@ TWO_FACTOR_OPEN_URL_NAMES = frozenset(
         "oidc_eid_callback",
         "oidc_staff_login",
         "oidc_staff_callback",
+        "oidc_email",
         "applications:set_language",
         "grants:call_list",
         "grants:call_detail",

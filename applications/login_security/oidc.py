@@ -29,7 +29,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import assurance
-from .identities import external_identity_login
+from .identities import PENDING_SESSION_KEY, external_identity_login, pending_identity
 
 logger = logging.getLogger("applications.security")
 
@@ -139,18 +139,30 @@ class _Backend(_ProviderSettings, OIDCAuthenticationBackend):
                 current_user=current,
             )
         except ValidationError as error:
+            if error.code == "no_email" and current is None and self.provider == assurance.EID:
+                # Ask for an email on the next page (oidc_email.py) rather than refuse.
+                self.request.session[PENDING_SESSION_KEY] = {
+                    **pending_identity(
+                        provider=self.provider,
+                        issuer=payload["iss"],
+                        subject=payload["sub"],
+                        claims=userinfo,
+                    ),
+                    "assurance": _assurance(payload),
+                }
+                return None
             for message in error.messages:
                 messages.error(self.request, message)
             return None
         if not self.user_can_authenticate(user):
             return None
-        amr = payload.get("amr") or []
-        user.login_assurance = {
-            "method": self.provider,
-            "acr": str(payload.get("acr") or ""),
-            "amr": amr if isinstance(amr, list) else [amr],
-        }
+        user.login_assurance = _assurance(payload)
         return user
+
+
+def _assurance(payload: dict) -> dict:
+    amr = payload.get("amr") or []
+    return {"acr": str(payload.get("acr") or ""), "amr": amr if isinstance(amr, list) else [amr]}
 
 
 class EidBackend(_Backend):
@@ -180,6 +192,7 @@ class _CallbackView(_ProviderSettings, OIDCAuthenticationCallbackView):
     def get(self, request):
         # Only this provider's backend answers the library's ``auth.authenticate(request=...)``.
         request.oidc_provider = self.provider
+        request.session.pop(PENDING_SESSION_KEY, None)
         if request.GET.get("error"):
             messages.error(request, _("The login was cancelled or refused."))
         try:
@@ -192,6 +205,8 @@ class _CallbackView(_ProviderSettings, OIDCAuthenticationCallbackView):
 
     @property
     def failure_url(self):
+        if self.request.session.get(PENDING_SESSION_KEY):
+            return reverse("oidc_email")
         return reverse("login")
 
     def login_success(self):

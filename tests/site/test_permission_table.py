@@ -143,6 +143,11 @@ TABLE: dict[str, Row] = {
         get=" login login login login login login login login",
         post="405   405   405   405   405   405   405   405",
     ),
+    # Without a pending e-ID login (none in these sessions) the email page sends to the login.
+    "oidc_email": Row(
+        get=" login login login login login login login login",
+        post="login login login login login login login login",
+    ),
     "oidc_staff_login": Row(
         get=" 302   302   302   302   302   302   302   302",
         post="405   405   405   405   405   405   405   405",

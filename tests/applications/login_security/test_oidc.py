@@ -128,12 +128,58 @@ def test_an_eid_whose_email_has_an_account_is_not_linked_without_logging_in(
     ]
 
 
-def test_an_eid_without_email_asks_to_log_in_first(client, oidc_settings, oidc_provider):
-    response = _login(client, "cecilia")
+def test_an_eid_without_email_asks_for_one_and_then_makes_the_account(
+    client, oidc_settings, oidc_provider
+):
+    response = _login(client, "cecilia", next_url="/start/")
+
+    assert response["Location"] == reverse("oidc_email")
+    assert "_auth_user_id" not in client.session
+    assert User.objects.count() == 0
+    page = client.get(reverse("oidc_email"))
+    assert "Välkommen, Cecilia Ek." in page.content.decode()
+
+    response = client.post(reverse("oidc_email"), {"email": "Cecilia@Example.se"})
+
+    assert response["Location"] == "/start/"
+    user = User.objects.get()
+    assert (user.email, user.full_name) == ("cecilia@example.se", "Cecilia Ek")
+    assert ExternalIdentity.objects.get(user=user).subject == "cecilia"
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert assurance.is_strong_login(response.wsgi_request)
+    # The pending login is spent: the page now sends to the login page.
+    assert client.get(reverse("oidc_email"))["Location"] == reverse("login")
+
+
+def test_the_email_page_refuses_an_email_that_has_an_account(client, oidc_settings, oidc_provider):
+    factories.UserFactory(email="taken@example.se")
+    _login(client, "cecilia")
+
+    response = client.post(reverse("oidc_email"), {"email": "taken@example.se"})
+    bad = client.post(reverse("oidc_email"), {"email": "not an email"})
+
+    assert response.status_code == 400
+    assert "Det finns redan ett konto med e-postadressen taken@example.se." in (
+        response.content.decode()
+    )
+    assert bad.status_code == 400
+    assert User.objects.count() == 1
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_email_page_without_a_pending_login_sends_to_the_login_page(client):
+    assert client.get(reverse("oidc_email"))["Location"] == reverse("login")
+    assert client.post(reverse("oidc_email"), {"email": "a@b.se"})["Location"] == reverse("login")
+
+
+def test_an_expired_pending_login_makes_no_account(client, oidc_settings, oidc_provider):
+    _login(client, "cecilia")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
+
+    with time_machine.travel(later):
+        response = client.post(reverse("oidc_email"), {"email": "cecilia@example.se"})
 
     assert response["Location"] == reverse("login")
-    assert _messages(response)[0].startswith("Inloggningstjänsten angav ingen e-postadress.")
-    assert "_auth_user_id" not in client.session
     assert User.objects.count() == 0
 
 
