@@ -127,3 +127,21 @@ def test_refusing_at_the_provider_ends_on_the_login_page_with_a_message(
     page.wait_for_url(live_url("login"))
     expect(page.get_by_text("Inloggningen avbröts eller nekades.")).to_be_visible()
     assert not User.objects.exists()
+
+
+def test_a_first_e_id_login_without_an_email_asks_for_one(
+    page, live_url, axe, browser_oidc_provider
+):
+    page.goto(live_url("login"))
+    page.get_by_role("link", name="Logga in med e-legitimation").click()
+    _at_provider(page, browser_oidc_provider, "Cecilia Ek (no email)")
+
+    page.wait_for_url(live_url("oidc_email"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Din e-postadress")
+    axe(page)
+    page.get_by_label("E-postadress").fill("cecilia@example.se")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skapa mitt konto").click()
+
+    page.wait_for_url(live_url("applications:dashboard"))
+    assert User.objects.get(email="cecilia@example.se").full_name == "Cecilia Ek"
