@@ -225,6 +225,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "applications.login_security.lockout.axes_username"
+AXES_WHITELIST_CALLABLE = "applications.login_security.lockout.axes_whitelisted"
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.tuple(
     "AXES_IPWARE_META_PRECEDENCE_ORDER", default=("REMOTE_ADDR",)
 )

@@ -129,7 +129,11 @@ class _Backend(_ProviderSettings, OIDCAuthenticationBackend):
         if userinfo.get("sub") != payload["sub"]:
             # OpenID Connect Core 5.3.2: the userinfo must be about the same person.
             raise SuspiciousOperation("userinfo about another subject")
-        current = self.request.user if self.request.user.is_authenticated else None
+        # The e-ID links to the logged-in account; the agency SSO never does: it logs in the
+        # agency's person (and gives their roles), whoever was logged in before.
+        current = None
+        if self.provider == assurance.EID and self.request.user.is_authenticated:
+            current = self.request.user
         try:
             user = external_identity_login(
                 provider=self.provider,

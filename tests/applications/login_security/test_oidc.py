@@ -14,6 +14,8 @@ import jwt
 import pytest
 import requests
 import time_machine
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
@@ -229,6 +231,18 @@ def test_staff_sso_links_an_existing_staff_account_and_removes_a_role_no_longer_
     assert set(existing.groups.values_list("name", flat=True)) == {PROGRAMME_MANAGERS}
 
 
+def test_staff_sso_never_links_to_whoever_is_logged_in(client, oidc_settings, oidc_provider):
+    applicant = factories.UserFactory(email="someone@example.se")
+    client.force_login(applicant)
+
+    _login(client, "pm", provider="staff")
+
+    petra = User.objects.get(email="petra@agency.example")
+    assert int(client.session["_auth_user_id"]) == petra.pk
+    assert not applicant.groups.exists()
+    assert not applicant.external_identities.exists()
+
+
 def test_refused_consent_is_refused_with_a_message(client, oidc_settings, oidc_provider):
     callback = code_flow(_start(client), None)
     assert parse_qs(urlsplit(callback).query)["error"] == ["access_denied"]
@@ -303,6 +317,24 @@ def test_a_code_is_used_once(client, oidc_settings, oidc_provider):
 
     assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
+
+
+def test_failed_callbacks_do_not_lock_out_the_address(client, oidc_settings, oidc_provider):
+    """django-axes counts password guesses; a failed OIDC callback has no login name and would
+    count against the address alone."""
+    for _attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        callback = code_flow(_start(client), "anna")
+        state = parse_qs(urlsplit(callback).query)["state"][0]
+        session = client.session
+        session["oidc_states"][state]["nonce"] = "another-nonce"
+        session.save()
+        assert client.get(_callback_path(callback))["Location"] == reverse("login")
+
+    response = _login(client, "anna")
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="anna@example.se").exists()
+    assert AccessAttempt.objects.count() == 0
 
 
 def test_an_id_token_signed_with_another_key_is_refused(client, oidc_settings, oidc_provider):
