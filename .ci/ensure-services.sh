@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs on the machine: PostgreSQL on 127.0.0.1:5432, Chromium for the
-# browser tests, Redis on 127.0.0.1:6379 (the RQ queue's tests), and ClamAV's daemon on a unix
-# socket with a test signature database (the malware scanning tests). Starts what is installed
+# browser tests, Redis on 127.0.0.1:6379 (the RQ queue's tests), ClamAV's daemon on a unix
+# socket with a test signature database (the malware scanning tests), and Node.js with the test
+# OpenID Connect provider in .ci/oidc (tests/oidc_provider.py starts it). Starts what is installed
 # but stopped, installs what is missing (Debian packages), and waits until each answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,4 +117,16 @@ if ! clamd_answers; then
   log "clamd does not answer on $CLAMD_SOCKET_PATH (see $CLAMD_DIR/clamd.log)"
   exit 1
 fi
-log "services ready: PostgreSQL $version, Chromium, Redis, clamd"
+
+# -- The test OpenID Connect provider (npm oidc-provider, exactly as package-lock.json says) ------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  log "Node.js is missing; installing Debian's nodejs and npm"
+  apt_install nodejs npm
+fi
+if [ ! -d .ci/oidc/node_modules/oidc-provider ] \
+  || [ .ci/oidc/package-lock.json -nt .ci/oidc/node_modules/.package-lock.json ]; then
+  log "installing the test OpenID Connect provider (npm ci in .ci/oidc)"
+  (cd .ci/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "services ready: PostgreSQL $version, Chromium, Redis, clamd, the test OpenID Connect provider"

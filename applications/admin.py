@@ -17,6 +17,7 @@ from .models import (
     ApplicationTransition,
     ApplicationVersion,
     DeadlineException,
+    ExternalIdentity,
     Invitation,
     Membership,
     Organisation,
@@ -125,6 +126,25 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organisation"]
     autocomplete_fields = ["user", "organisation"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    """Look up or remove (unlink) an e-ID or SSO identity; nothing else is changed here. The
+    personal-number hash is never shown."""
+
+    list_display = ["user", "provider", "issuer", "created_at", "last_login_at"]
+    list_filter = ["provider"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user"]
+    fields = ["user", "provider", "issuer", "subject", "created_at", "last_login_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Invitation)

@@ -11,7 +11,12 @@ class ApplicationsConfig(AppConfig):
 
         from . import checks  # noqa: F401 (registers the system checks)
         from .converters import register_converters
-        from .login_security import lockout, staff_logins, two_factor  # noqa: F401 (receivers)
+        from .login_security import (  # noqa: F401 (receivers)
+            assurance,
+            lockout,
+            staff_logins,
+            two_factor,
+        )
         from .rules import is_decision_maker, is_programme_manager
 
         register_converters()

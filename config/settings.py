@@ -127,6 +127,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # OpenID Connect (applications/login_security/oidc.py): each answers only the callback of
+    # its own provider, and only when that provider is configured below.
+    "applications.login_security.oidc.EidBackend",
+    "applications.login_security.oidc.StaffSsoBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"
@@ -153,6 +157,66 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Samverket Grants")
 # header a client sends is ignored. See docs/deploy.md, "Behind the proxy".
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="HTTP_X_FORWARDED_FOR")
+
+
+def _oidc_provider(prefix: str) -> dict | None:
+    """One OpenID Connect provider from ``<prefix>_*`` variables; None without a client id.
+
+    The keys are mozilla-django-oidc's setting names (each provider's backend and views read
+    their own dict), plus ``ISSUER`` (the ``iss`` every id_token must carry).
+    """
+    client_id = env.str(f"{prefix}_CLIENT_ID", default="")
+    if not client_id:
+        return None
+    return {
+        "ISSUER": env.str(f"{prefix}_ISSUER"),
+        "OIDC_RP_CLIENT_ID": client_id,
+        "OIDC_RP_CLIENT_SECRET": env.str(f"{prefix}_CLIENT_SECRET"),
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": env.str(f"{prefix}_AUTHORIZATION_ENDPOINT"),
+        "OIDC_OP_TOKEN_ENDPOINT": env.str(f"{prefix}_TOKEN_ENDPOINT"),
+        "OIDC_OP_USER_ENDPOINT": env.str(f"{prefix}_USERINFO_ENDPOINT"),
+        "OIDC_OP_JWKS_ENDPOINT": env.str(f"{prefix}_JWKS_ENDPOINT"),
+        "OIDC_RP_SCOPES": env.str(f"{prefix}_SCOPES", default="openid profile email"),
+        "OIDC_RP_SIGN_ALGO": env.str(f"{prefix}_SIGN_ALGO", default="RS256"),
+    }
+
+
+# OpenID Connect logins, both optional (docs/deploy.md): the e-ID broker for applicants
+# (OIDC_EID_*) and the agency's own provider for staff and reviewers (OIDC_STAFF_*).
+OIDC_PROVIDERS = {
+    name: provider
+    for name, provider in (
+        ("eid", _oidc_provider("OIDC_EID")),
+        ("staff", _oidc_provider("OIDC_STAFF")),
+    )
+    if provider
+}
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+# The e-ID login's `acr` values that count as a strong login (signing a grant acceptance).
+OIDC_EID_STRONG_ACR = env.list(
+    "OIDC_EID_STRONG_ACR",
+    default=["http://id.elegnamnden.se/loa/1.0/loa3", "http://id.elegnamnden.se/loa/1.0/loa4"],
+)
+# The claim holding the personal identity number, when the agency may match people by it
+# (e.g. https://id.oidc.se/claim/personalIdentityNumber). Only a keyed hash is stored.
+OIDC_EID_PERSONAL_NUMBER_CLAIM = env.str("OIDC_EID_PERSONAL_NUMBER_CLAIM", default="")
+OIDC_PERSONAL_NUMBER_HASH_KEY = env.str("OIDC_PERSONAL_NUMBER_HASH_KEY", default="")
+# Agency SSO: the claim listing the person's groups there, and which of them give which role
+# here ("agency-pm=programme_managers,agency-dm=decision_makers").
+OIDC_STAFF_GROUPS_CLAIM = env.str("OIDC_STAFF_GROUPS_CLAIM", default="groups")
+OIDC_STAFF_GROUP_MAP = env.dict("OIDC_STAFF_GROUP_MAP", default={})
+# An SSO login that asserts one of these `amr` or `acr` values has passed a second factor
+# there, and is not asked for the TOTP code here.
+OIDC_STAFF_MFA_AMR = env.list("OIDC_STAFF_MFA_AMR", default=["mfa", "otp", "hwk"])
+OIDC_STAFF_MFA_ACR = env.list("OIDC_STAFF_MFA_ACR", default=[])
+# Applicants may log in with email and password (False: only with e-ID; staff keep passwords,
+# with TOTP).
+PASSWORD_LOGIN_FOR_APPLICANTS = env.bool("PASSWORD_LOGIN_FOR_APPLICANTS", default=True)
+# Accepting a grant needs a strong login (e-ID at a strong acr). On by default when an e-ID
+# provider is configured; without one nobody could accept.
+SIGNING_REQUIRES_STRONG_LOGIN = env.bool(
+    "SIGNING_REQUIRES_STRONG_LOGIN", default="eid" in OIDC_PROVIDERS
+)
 
 # Lock-out after repeated failed logins (django-axes), counted in the database so every web
 # process sees the same count. A username is locked after AXES_FAILURE_LIMIT failures from the
@@ -190,6 +254,7 @@ RATELIMITS = {
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://samverket")}
+AXES_WHITELIST_CALLABLE = "applications.login_security.lockout.axes_whitelisted"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]

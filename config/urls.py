@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from applications.login_security import oidc, oidc_email, password_login
 from applications.login_security import views as login_security_views
 
 from . import health, views
@@ -12,6 +13,10 @@ urlpatterns = [
     path("", include("applications.urls")),
     # The two-factor pages belong with Django's login and logout: URL names without a namespace.
     path("", include(login_security_views.urlpatterns)),
+    path("", include(oidc.urlpatterns)),
+    path("", include(oidc_email.urlpatterns)),
+    # Before Django's own: the login page with the e-ID buttons and the applicants' setting.
+    path("", include(password_login.urlpatterns)),
     path("review/", include("reviews.urls")),
     path("account/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

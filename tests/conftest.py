@@ -153,3 +153,33 @@ def clamd(settings):
     settings.CLAMD_HOST = ""
     settings.CLAMD_TIMEOUT = 10.0
     return settings.CLAMD_SOCKET
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The test OpenID Connect provider (tests/oidc_provider.py), for the Django test client."""
+    from tests.oidc_provider import start_provider
+
+    provider = start_provider(
+        [
+            "http://testserver/account/e-id/callback/",
+            "http://testserver/account/sso/callback/",
+        ]
+    )
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc_settings(settings, oidc_provider):
+    """Both providers configured against the test provider, e-ID strong login for signing."""
+    from tests.oidc_provider import GROUP_MAP, PERSONAL_NUMBER_CLAIM
+
+    settings.OIDC_PROVIDERS = {
+        "eid": oidc_provider.settings_for("eid"),
+        "staff": oidc_provider.settings_for("staff"),
+    }
+    settings.OIDC_EID_PERSONAL_NUMBER_CLAIM = PERSONAL_NUMBER_CLAIM
+    settings.OIDC_STAFF_GROUP_MAP = GROUP_MAP
+    settings.SIGNING_REQUIRES_STRONG_LOGIN = True
+    return settings

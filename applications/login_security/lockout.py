@@ -21,6 +21,16 @@ logger = logging.getLogger("applications.security")
 USERNAME_MAX_LENGTH = 254
 
 
+def axes_whitelisted(request, credentials=None) -> bool:
+    """An OpenID Connect callback is not a password guess: the lock counts passwords only.
+
+    Its failures (a refused token, a replayed code) have no login name, so they would all count
+    against the address alone, and five of them from an office behind one address would stop
+    every e-ID login from there. The providers protect their own logins.
+    """
+    return getattr(request, "oidc_provider", None) is not None
+
+
 def axes_username(request, credentials=None) -> str | None:
     """The login name as the lock counts it: email addresses log in whatever their case, so
     ``Anna@…`` and ``anna@…`` are one account and share one count."""

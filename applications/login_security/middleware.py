@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import two_factor
+from . import assurance, two_factor
 
 # URL names a person who must pass the second factor may still reach before passing it: the
 # two-factor pages themselves, logging in and out, the language switch and the public pages.
@@ -19,6 +19,11 @@ TWO_FACTOR_OPEN_URL_NAMES = frozenset(
         "two_factor_recovery_codes",
         "login",
         "logout",
+        "oidc_eid_login",
+        "oidc_eid_callback",
+        "oidc_staff_login",
+        "oidc_staff_callback",
+        "oidc_email",
         "applications:set_language",
         "grants:call_list",
         "grants:call_detail",
@@ -67,6 +72,9 @@ class TwoFactorMiddleware:
         if not user.is_authenticated or user.is_verified():
             return None
         if self._is_open(request, view_func):
+            return None
+        if assurance.second_factor_passed(request):
+            # The login's provider asked for a second factor (docs/architecture.md).
             return None
         if not (
             request.session.get(two_factor.ENROLLED_SESSION_KEY)

@@ -19,6 +19,7 @@ from .follow_up import (
     ReportCost,
     ReportReminder,
 )
+from .identities import ExternalIdentity
 from .people import Invitation, Membership, Organisation, User
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "DecisionLetter",
     "DecisionRelease",
     "EligibilityCheck",
+    "ExternalIdentity",
     "ImmutableAuditEntry",
     "ImmutableDecision",
     "Invitation",

@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -89,14 +90,24 @@ def _report_due_dates(call: Call, period_start, period_end) -> list[tuple[str, i
 
 
 @transaction.atomic
-def application_accept_grant(*, application: Application, by: User, text: str) -> Acceptance:
+def application_accept_grant(
+    *, application: Application, by: User, text: str, strong_login: bool = False
+) -> Acceptance:
     """A signatory accepts the grant's conditions before ``accept_by``.
 
     ``text`` is the text the person was shown and accepted; it must be the one the service
     would show now (a decision corrected in between makes the person read it again).
+    ``strong_login``: the person logged in with e-ID at a strong level in this session
+    (``login_security.assurance.is_strong_login``); required when
+    ``SIGNING_REQUIRES_STRONG_LOGIN`` is on.
     Side effects: the acceptance record, the transition to follow-up with its log row, the
     payment plan (instalments due on acceptance become due today) and the reports owed.
     """
+    if settings.SIGNING_REQUIRES_STRONG_LOGIN and not strong_login:
+        raise ValidationError(
+            _("Accepting a grant needs a login with e-legitimation. Log in with it and try again."),
+            code="strong_login",
+        )
     locked = _lock(application)
     _require(by, "accept_grant", locked)
     if locked.state != S.APPROVED:

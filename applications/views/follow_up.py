@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,6 +38,8 @@ from ..forms.follow_up import (
     ReportForm,
     ReportReturnForm,
 )
+from ..login_security.assurance import is_strong_login, signing_needs_strong_login
+from ..login_security.oidc import eid_login_url
 from ..models import Report
 from ..rules import is_applicant
 from ..selectors.applications import applications_visible_to
@@ -128,16 +130,18 @@ def _grant_context(request, application, *, accept_form=None, accept_errors=()) 
     }
     if application.state == S.APPROVED and decision is not None:
         context.update(
-            _acceptance_context(request.user, application, decision, accept_form, accept_errors)
+            _acceptance_context(request, application, decision, accept_form, accept_errors)
         )
     return context
 
 
-def _acceptance_context(user, application, decision, accept_form, accept_errors) -> dict:
+def _acceptance_context(request, application, decision, accept_form, accept_errors) -> dict:
     """The acceptance part of an approved grant's page: the text, the form, who may sign."""
     text = acceptance_text(application, decision)
-    can_accept = rules.has_perm("applications.accept_grant", user, application)
+    can_accept = rules.has_perm("applications.accept_grant", request.user, application)
     return {
+        "needs_strong_login": signing_needs_strong_login(request),
+        "strong_login_url": eid_login_url(request.path),
         "acceptance_text": text,
         "deadline_passed": timezone.localdate() > application.accept_by,
         "can_accept": can_accept,
@@ -167,6 +171,9 @@ def grant(request, pk):
 @login_required
 def grant_accept(request, pk):
     application = _get_grant_for_user(request, pk, "accept_grant")
+    if signing_needs_strong_login(request):
+        messages.error(request, _("Accepting a grant needs a login with e-legitimation."))
+        return redirect(eid_login_url(reverse("applications:follow_up", args=[application.pk])))
     form = AcceptGrantForm(request.POST, organisation_name=application.organisation.name)
     errors = []
     if form.is_valid():
@@ -176,7 +183,12 @@ def grant_accept(request, pk):
             errors = [_("The conditions have changed since the page was shown. Read them again.")]
         else:
             try:
-                application_accept_grant(application=application, by=request.user, text=text)
+                application_accept_grant(
+                    application=application,
+                    by=request.user,
+                    text=text,
+                    strong_login=is_strong_login(request),
+                )
             except ValidationError as error:
                 errors = error.messages
             else:

@@ -181,6 +181,8 @@ class FollowUpDemo:
                     application=application,
                     by=person,
                     text=acceptance_text(application, effective_decision(application)),
+                    # Demo data: the signatory's e-ID signing is simulated.
+                    strong_login=True,
                 )
         first = application.payments.filter(position=1, status=PaymentStatus.DUE).first()
         if first is not None:

@@ -10,6 +10,7 @@ from applications.models import (
     Application,
     ApplicationTransition,
     ApplicationVersion,
+    ExternalIdentity,
     Invitation,
     Membership,
     Organisation,
@@ -337,3 +338,30 @@ def test_call_admin_saves_eligible_kinds_from_checkboxes(admin_client):
     # Entered in Swedish time, stored in UTC.
     assert call.closes_at == dt.datetime(2027, 3, 10, 13, 0, tzinfo=dt.UTC)
     assert list(call.hubs.all()) == [hub]
+
+
+def test_the_admin_shows_an_external_identity_without_its_hash_and_may_unlink_it(client):
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    person = factories.UserFactory(email="anna@example.se")
+    identity = ExternalIdentity.objects.create(
+        user=person,
+        provider="eid",
+        issuer="https://broker.example",
+        subject="s-1",
+        personal_number_hash="f" * 64,
+    )
+    client.force_login(superuser)
+
+    listing = client.get(reverse("admin:applications_externalidentity_changelist"))
+    page = client.get(reverse("admin:applications_externalidentity_change", args=[identity.pk]))
+    add = client.get(reverse("admin:applications_externalidentity_add"))
+    delete = client.post(
+        reverse("admin:applications_externalidentity_delete", args=[identity.pk]), {"post": "yes"}
+    )
+
+    assert listing.status_code == 200 and "anna@example.se" in listing.content.decode()
+    assert page.status_code == 200
+    assert "s-1" in page.content.decode() and "f" * 64 not in page.content.decode()
+    assert add.status_code == 403
+    assert delete.status_code == 302
+    assert not ExternalIdentity.objects.exists()

@@ -133,6 +133,29 @@ TABLE: dict[str, Row] = {
         get=" 405   405   405   405   405   405   405   405",
         post="302   302   302   302   302   302   302   302",
     ),
+    # OpenID Connect (configured in the test below): the start sends everyone to the provider,
+    # a callback without the provider's code and state ends on the login page.
+    "oidc_eid_login": Row(
+        get=" 302   302   302   302   302   302   302   302",
+        post="405   405   405   405   405   405   405   405",
+    ),
+    "oidc_eid_callback": Row(
+        get=" login login login login login login login login",
+        post="405   405   405   405   405   405   405   405",
+    ),
+    # Without a pending e-ID login (none in these sessions) the email page sends to the login.
+    "oidc_email": Row(
+        get=" login login login login login login login login",
+        post="login login login login login login login login",
+    ),
+    "oidc_staff_login": Row(
+        get=" 302   302   302   302   302   302   302   302",
+        post="405   405   405   405   405   405   405   405",
+    ),
+    "oidc_staff_callback": Row(
+        get=" login login login login login login login login",
+        post="405   405   405   405   405   405   405   405",
+    ),
     "password_change": Row(
         get=" login 200   200   200   200   200   200   200",
         post="login 200   200   200   200   200   200   200",
@@ -639,10 +662,29 @@ def test_the_permission_table_has_no_row_for_a_url_that_is_gone():
     assert sorted(set(TABLE) - names) == []
 
 
+def _oidc_provider(host: str) -> dict:
+    # Never called: the start only redirects there, and a bare callback asks nothing.
+    return {
+        "ISSUER": host,
+        "OIDC_RP_CLIENT_ID": "client",
+        "OIDC_RP_CLIENT_SECRET": "secret",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{host}/auth",
+        "OIDC_OP_TOKEN_ENDPOINT": f"{host}/token",
+        "OIDC_OP_USER_ENDPOINT": f"{host}/me",
+        "OIDC_OP_JWKS_ENDPOINT": f"{host}/jwks",
+        "OIDC_RP_SCOPES": "openid",
+        "OIDC_RP_SIGN_ALGO": "RS256",
+    }
+
+
 def test_every_url_answers_every_role_as_the_table_says(settings):
     # Who may see what, not how often: every role posts to each page here, which the rate
     # limits (tests/config/test_ratelimits.py) would refuse after the first few.
     settings.RATELIMIT_ENABLE = False
+    settings.OIDC_PROVIDERS = {
+        "eid": _oidc_provider("http://127.0.0.1:9"),
+        "staff": _oidc_provider("http://127.0.0.1:9"),
+    }
     world = build_world()
     seen = observe(world, site_url_names())
     if os.environ.get("PERMISSION_TABLE_PRINT"):

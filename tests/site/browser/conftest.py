@@ -81,18 +81,25 @@ def browser(_playwright):
 
 
 @pytest.fixture
-def page(browser, live_server):
+def extra_allowed_hosts():
+    """Hosts besides the live server the test lets the page reach (``host:port``): a test module
+    overrides it for a server it starts itself (the test OpenID Connect provider)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, extra_allowed_hosts):
     """A fresh browser context (no cookies) in Swedish, in Stockholm time, for one test."""
     context = browser.new_context(
         locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
-    allowed_host = urlsplit(live_server.url).netloc
+    allowed_hosts = {urlsplit(live_server.url).netloc, *extra_allowed_hosts}
     outside: list[str] = []
 
     def guard(route):
         url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlsplit(url).netloc == allowed_host:
+        if url.startswith(("data:", "blob:", "about:")) or urlsplit(url).netloc in allowed_hosts:
             route.continue_()
         else:
             outside.append(url)
