@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Call
 
+from ..services.edit_conflicts import version_from_post
 from .applicant import DateInput
 
 # The services refuse figures above this; the forms say so on the field first.
@@ -171,11 +172,7 @@ class ReportForm(forms.Form):
         return [(cost, self[f"spent_{cost.pk}"]) for cost in self.costs]
 
     def clean_edit_version(self) -> int:
-        """-1 (never stored, so refused as stale) when missing or not a number."""
-        value = self.cleaned_data["edit_version"]
-        if value and value.isascii() and value.isdigit() and len(value) <= 18:
-            return int(value)
-        return -1
+        return version_from_post(self.cleaned_data["edit_version"])
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -26,6 +26,15 @@ class StaleEdit(ValidationError):
         self.current = current
 
 
+def version_from_post(value) -> int:
+    """The ``edit_version`` a posted form was read at; -1 (never stored, so refused as stale)
+    when missing or not a plain number, so a post without it never writes over a newer save."""
+    text = str(value or "")
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return -1
+
+
 def refuse_if_stale(current, base_version: int | None) -> None:
     """Raise ``StaleEdit`` unless ``base_version`` is the stored ``edit_version``.
 

@@ -10,10 +10,3 @@ def posted_pk(value: str | None) -> int | None:
     if value and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
-
-
-def posted_version(value: str | None) -> int:
-    """The ``edit_version`` a posted form was read at; -1 (stale, never stored) when missing
-    or not a number, so a post without it is refused rather than written over a newer save."""
-    number = posted_pk(value)
-    return -1 if number is None else number

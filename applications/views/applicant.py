@@ -9,7 +9,7 @@ is one service call; the service checks the right again and is the last word.
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -47,9 +47,9 @@ from ..selectors.applications import (
 )
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
-from ..services.edit_conflicts import StaleEdit
+from ..services.edit_conflicts import StaleEdit, version_from_post
 from ..services.working_copy import EDITABLE_FIELDS
-from . import posted_pk, posted_version
+from . import posted_pk
 
 S = ApplicationState
 SUBMITTABLE = (S.DRAFT, S.RETURNED, S.SUBMITTED)
@@ -205,7 +205,7 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
             by=request.user,
             data={name: form.cleaned_data[name] for name in sent},
             budget_lines=formset.lines() if budget_valid else None,
-            base_version=posted_version(request.POST.get("edit_version")),
+            base_version=version_from_post(request.POST.get("edit_version")),
         )
     except StaleEdit as stale:
         return form, formset, stale
@@ -217,6 +217,22 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
             form.add_error(None, error)
         return form, formset, None
     return form, formset, saved
+
+
+def _whole_form(request, application, form):
+    """The refused form with every field, for the page: a post that sent only some fields is
+    shown with the others as stored (and its errors on the fields it sent)."""
+    if set(form.fields) == set(EDITABLE_FIELDS):
+        return form
+    stored = ApplicationForm(instance=application, call=application.call).initial
+    whole = ApplicationForm(
+        {**stored, **request.POST.dict()}, instance=application, call=application.call
+    )
+    whole.is_valid()
+    for name, errors in form.errors.items():  # the service's, too (say, no longer editable)
+        if name not in whole.errors:
+            whole.add_error(None if name == NON_FIELD_ERRORS else name, list(errors))
+    return whole
 
 
 def _render_conflict(request, form, formset, stale: StaleEdit):
@@ -246,9 +262,9 @@ def application_edit(request, pk):
         return _render_edit(
             request,
             application,
-            form=form,
+            form=_whole_form(request, application, form),
             formset=formset,
-            edit_version=posted_version(request.POST.get("edit_version")),
+            edit_version=version_from_post(request.POST.get("edit_version")),
         )
     messages.success(request, _("Draft saved at %(time)s.") % {"time": _local_time(timezone.now())})
     if request.POST.get("action") == "preview":

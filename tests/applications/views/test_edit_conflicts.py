@@ -239,3 +239,15 @@ def test_a_report_draft_saved_from_an_older_tab_is_refused_and_both_texts_shown(
     assert client.post(url, _report_post(report, 1, lessons="Kept")).status_code == 302
     report.refresh_from_db()
     assert report.lessons == "Kept"
+
+
+def test_a_refused_partial_save_shows_the_whole_page(client, application, member):
+    response = client.post(_edit(application), {"participants": "many", "budget-TOTAL_FORMS": "0"})
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.fields) >= {"title", "summary", "language"}
+    assert form["title"].value() == "First title"
+    assert form.errors == {"participants": ["Enter a whole number."]}
+    application.refresh_from_db()
+    assert application.participants == 20
