@@ -50,7 +50,7 @@ def conflict_rows(form: forms.Form, stored: dict) -> list[dict]:
             rows.append(
                 {
                     "label": field.label,
-                    "field_id": form[name].id_for_label,
+                    "field_id": form[name].auto_id,
                     "stored": now,
                     "sent": sent,
                 }

@@ -1,5 +1,6 @@
-"""Two saves of one text from the same version at the same instant, on PostgreSQL: exactly one
-wins, the other is refused as stale and writes nothing (real connections, real row locks).
+"""Two saves of one text (working copy, report draft, review draft) from the same version at the
+same instant, on PostgreSQL: exactly one wins, the other is refused as stale and writes nothing
+(real connections, real row locks).
 
 SQLite serialises every writer, so it proves nothing here; these run when the suite runs on
 PostgreSQL (``make test`` does both).
@@ -14,8 +15,11 @@ from applications.models import Application, Report
 from applications.services.edit_conflicts import StaleEdit
 from applications.services.follow_up import report_save
 from applications.services.working_copy import application_update
+from reviews.models import Assignment, Review
+from reviews.services.reviewing import review_save
 from tests import factories
 from tests.concurrency import run_together
+from tests.reviews.views.test_reviewer import assign, in_review
 
 pytestmark = [
     pytest.mark.postgres,
@@ -101,3 +105,35 @@ def test_of_two_report_saves_from_the_same_version_exactly_one_wins():
         results[0],
         results[0],
     )
+
+
+def _review_job(assignment_pk: int, user, comment: str):
+    def job():
+        with translation.override("en"):
+            review_save(
+                assignment=Assignment.objects.get(pk=assignment_pk),
+                by=user,
+                scores={},
+                internal_comment=comment,
+                base_version=0,
+            )
+            return comment
+
+    return job
+
+
+def test_of_two_first_review_saves_from_two_tabs_exactly_one_wins():
+    call = factories.CallFactory(reviewers_per_application=1, min_reviews=1)
+    manager = factories.programme_manager()
+    application = in_review(call, manager)[0]
+    member = factories.PanelMemberFactory(call=call)
+    assignment = assign(member, application, manager)
+
+    results, errors = run_together(
+        [_review_job(assignment.pk, member.user, text) for text in ("Tab 1", "Tab 2")]
+    )
+
+    assert len(results) == 1
+    assert [type(error) for error in errors] == [StaleEdit]
+    review = Review.objects.get(assignment=assignment)
+    assert (review.edit_version, review.internal_comment) == (1, results[0])

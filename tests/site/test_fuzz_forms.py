@@ -630,6 +630,10 @@ def valid_review(world):
             "internal_comment": maybe_words(3000),
             "recommendation": st.sampled_from(["", *Recommendation.values]),
             "action": st.sampled_from(["save", "submit"]),
+            # The draft's version as stored: a save from an older page is refused as stale.
+            "edit_version": st.just(
+                str(Assignment.objects.get(pk=world.assignment.pk).review.edit_version)
+            ),
         }
     )
 

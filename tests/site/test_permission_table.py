@@ -416,9 +416,10 @@ TABLE: dict[str, Row] = {
         post="login 404   404   400   302   404   404   404",
         args=lambda w: [w.call.slug],
     ),
+    # An empty POST carries no edit version: refused as a stale draft (409), nothing written.
     "reviews:review": Row(
         get=" login 404   404   200   404   404   404   404",
-        post="login 404   404   302   404   404   404   404",
+        post="login 404   404   409   404   404   404   404",
         args=lambda w: app(w),
     ),
     "reviews:decline": Row(
