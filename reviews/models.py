@@ -204,6 +204,9 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Counts the draft's saves (0: none yet, so no row); a save from a page read at an older
+    # count is refused (reviews.services.reviewing.review_save): two tabs of one reviewer.
+    edit_version = models.PositiveIntegerField(_("edit version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("review")

@@ -42,12 +42,17 @@ class ApplicationForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, call, **kwargs):
+    def __init__(self, *args, call, only=None, **kwargs):
+        """``only``: the names of the fields to keep (the ones a save actually sent), so a
+        partial post changes those fields and leaves the others as stored."""
         super().__init__(*args, **kwargs)
         self.fields["hub"].queryset = call.hubs.all()
         self.fields["hub"].empty_label = _("Choose a hub")
         self.fields["contact_name"].widget.attrs["autocomplete"] = "name"
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
+        if only is not None:
+            for name in set(self.fields) - set(only):
+                del self.fields[name]
 
     def _post_clean(self):
         # The service runs the model's validation on the locked row; running it here too would

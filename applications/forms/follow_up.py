@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models import Call
 
 from ..models import Report, ReportCost
+from ..services.edit_conflicts import version_from_post
 from ..validators import SingleLineTextField, WholeNumberField
 from .applicant import DateInput
 
@@ -114,6 +115,8 @@ class ReportForm(forms.Form):
         _("Total spent (kr)"),
         help_text=_("In whole kronor. Must equal the sum of the lines above."),
     )
+    # The draft's ``edit_version`` when the page was read; a save from an older one is refused.
+    edit_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, report, **kwargs):
         self.report = report
@@ -160,6 +163,7 @@ class ReportForm(forms.Form):
             "participants": report.participants,
             "hub_days": report.hub_days,
             "total_spent": report.total_spent,
+            "edit_version": report.edit_version,
         }
         for key, value in (report.measures or {}).items():
             initial[f"measure_{key}"] = value.replace(".", ",")
@@ -174,9 +178,13 @@ class ReportForm(forms.Form):
         """(cost line, its spent field) in the budget's order, for the financial table."""
         return [(cost, self[f"spent_{cost.pk}"]) for cost in self.costs]
 
+    def clean_edit_version(self) -> int:
+        return version_from_post(self.cleaned_data["edit_version"])
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {
+            "base_version": data["edit_version"],
             "what_was_done": data["what_was_done"],
             "lessons": data["lessons"],
             "participants": data["participants"],

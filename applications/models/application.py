@@ -109,6 +109,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts the working copy's saves (manual and automatic). A form carries the count it was
+    # read at; a save based on an older count is refused, so a second tab or a colleague never
+    # silently writes over a newer save (applications.services.working_copy).
+    edit_version = models.PositiveIntegerField(_("edit version"), default=0, editable=False)
 
     # Set by transitions.
     registration_number = models.CharField(

@@ -144,6 +144,9 @@ class Report(models.Model):
     )
     review_comment = models.TextField(_("comment from the agency"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts the draft's saves; a save from a page read at an older count is refused
+    # (applications.services.follow_up.report_save), as for the application's working copy.
+    edit_version = models.PositiveIntegerField(_("edit version"), default=0, editable=False)
 
     class Meta:
         ordering = ["application", "due_on", "number"]

@@ -45,6 +45,7 @@ from ..models import (
     User,
 )
 from ._common import S, _enqueue_on_commit, _lock, _log, _require, _save_transition
+from .edit_conflicts import refuse_if_stale
 
 
 def split_instalments(amount: int, shares: list[int]) -> list[int]:
@@ -293,15 +294,20 @@ def report_save(
     measures: dict,
     total_spent: int | None,
     spent: dict[int, int | None],
+    base_version: int | None = None,
 ) -> Report:
     """Save a report as a draft (nothing is checked for completeness until it is submitted).
 
-    ``spent`` maps cost line ids to kronor spent. Refused once the report is submitted.
+    ``spent`` maps cost line ids to kronor spent. Refused once the report is submitted, and
+    (``StaleEdit``, nothing written) when ``base_version`` is not the stored ``edit_version``:
+    the draft was saved from another tab or by a colleague since the form was read. Every
+    save counts ``edit_version`` up by one.
     """
     locked = _lock_report(report)
     _require(by, "edit_report", locked)
     if not locked.is_editable:
         raise ValidationError(_("A submitted report cannot be changed."))
+    refuse_if_stale(locked, base_version)
     for value in (participants, hub_days, total_spent, *spent.values()):
         if value is not None and (value < 0 or value > 2_000_000_000):
             raise ValidationError(_("Figures must be whole numbers of zero or more."))
@@ -311,6 +317,7 @@ def report_save(
     locked.hub_days = hub_days
     locked.measures = _clean_measures(locked.application.call, measures)
     locked.total_spent = total_spent
+    locked.edit_version += 1
     locked.save()
     costs = {cost.pk: cost for cost in locked.costs.all()}
     unknown = set(spent) - set(costs)

@@ -15,6 +15,7 @@ from ..enums import ScanStatus
 from ..models import Application, Attachment, BudgetLine, Organisation, User
 from ..validators import detect_content_type, safe_filename
 from ._common import _enqueue_on_commit, _require
+from .edit_conflicts import refuse_if_stale
 from .scanning import attachment_scan_status_on_upload
 
 
@@ -74,20 +75,31 @@ EDITABLE_FIELDS = (
 
 @transaction.atomic
 def application_update(
-    *, application: Application, by: User, data: dict, budget_lines: list[dict] | None = None
+    *,
+    application: Application,
+    by: User,
+    data: dict,
+    budget_lines: list[dict] | None = None,
+    base_version: int | None = None,
 ) -> Application:
     """Save the working copy (a draft save or an autosave).
 
-    ``data`` holds cleaned values of ``EDITABLE_FIELDS``; ``budget_lines``, when given, replaces
-    the budget as a whole, in order. A submitted application stays what was submitted until a
-    new version is submitted.
+    ``data`` holds cleaned values of some of ``EDITABLE_FIELDS``: only those are written, the
+    others stay as stored. ``budget_lines``, when given, replaces the budget as a whole, in
+    order; ``None`` leaves it. ``base_version`` is the ``edit_version`` the form was read at:
+    when another save came in between, ``StaleEdit`` is raised and nothing is written.
+    The check and the write happen on the locked row, so of two saves from the same version
+    exactly one wins. Every save counts ``edit_version`` up by one. A submitted application
+    stays what was submitted until a new version is submitted.
     """
     locked = _lock_editable(application, by)
+    refuse_if_stale(locked, base_version)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     for name, value in data.items():
         setattr(locked, name, value)
+    locked.edit_version += 1
     locked.full_clean(exclude=["call", "organisation", "created_by", "state"])
     locked.save()
     if budget_lines is not None:

@@ -9,7 +9,7 @@ is one service call; the service checks the right again and is the last word.
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -31,6 +31,7 @@ from ..forms.applicant import (
     budget_formset,
     form_errors,
 )
+from ..forms.conflicts import application_conflict_rows
 from ..models import Application
 from ..rules import is_applicant
 from ..selectors.applications import (
@@ -48,6 +49,7 @@ from ..selectors.applications import (
 )
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
+from ..services.edit_conflicts import StaleEdit, version_from_post
 from ..services.working_copy import EDITABLE_FIELDS
 from . import posted_pk
 
@@ -146,8 +148,19 @@ def _refuse_if_not_editable(request, application):
 
 
 def _render_edit(
-    request, application, *, form=None, formset=None, attachment_form=None, status=200
+    request,
+    application,
+    *,
+    form=None,
+    formset=None,
+    attachment_form=None,
+    edit_version=None,
+    conflict=None,
+    status=200,
 ):
+    """The edit page. ``edit_version`` is the version the form carries (the posted one when a
+    refused form is shown again: only a fresh read may hand out a newer one); ``conflict`` the
+    refused save's rows beside the stored values (``forms.conflicts.conflict_rows``)."""
     form = form or ApplicationForm(instance=application, call=application.call)
     formset = formset or budget_formset(application)
     attachment_form = attachment_form or AttachmentForm()
@@ -161,7 +174,9 @@ def _render_edit(
             "formset": formset,
             "attachment_form": attachment_form,
             "attachments": current_attachments(application),
-            "errors": errors,
+            "errors": [] if conflict is not None else errors,
+            "edit_version": application.edit_version if edit_version is None else edit_version,
+            "conflict": conflict,
             "server_saved_ms": int(application.updated_at.timestamp() * 1000),
         },
         status=status,
@@ -169,33 +184,68 @@ def _render_edit(
 
 
 def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
-    """Validate the posted form and budget, then save through the service.
+    """Validate the posted fields and budget, then save through the service.
 
-    Returns ``(form, formset, saved)``. Only type errors stop a save; a ``ValidationError``
-    from the service (say, the application stopped being editable) lands on the form. With
-    ``keep_budget_if_invalid`` (autosave, which runs while a budget line is half typed) the
-    other fields are saved and the stored budget is left as it was.
+    Returns ``(form, formset, outcome)``: ``outcome`` is the saved application, a ``StaleEdit``
+    (another save came in since the form was read: nothing written), or ``None`` (errors on the
+    form). Only the fields that were posted are read and written, and the budget only when it
+    was posted. Only type errors stop a save; a ``ValidationError`` from the service (say, the
+    application stopped being editable) lands on the form. With ``keep_budget_if_invalid``
+    (autosave, which runs while a budget line is half typed) the other fields are saved and the
+    stored budget is left as it was.
     """
-    form = ApplicationForm(request.POST, instance=application, call=application.call)
-    formset = budget_formset(application, request.POST)
-    budget_valid = formset.is_valid()
-    if not form.is_valid() or not (budget_valid or keep_budget_if_invalid):
-        return form, formset, False
+    sent = [name for name in EDITABLE_FIELDS if name in request.POST]
+    form = ApplicationForm(request.POST, instance=application, call=application.call, only=sent)
+    budget_sent = "budget-TOTAL_FORMS" in request.POST
+    formset = budget_formset(application, request.POST if budget_sent else None)
+    budget_valid = budget_sent and formset.is_valid()
+    if not form.is_valid() or (budget_sent and not budget_valid and not keep_budget_if_invalid):
+        return form, formset, None
     try:
-        working_copy.application_update(
+        saved = working_copy.application_update(
             application=application,
             by=request.user,
-            data={name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
+            data={name: form.cleaned_data[name] for name in sent},
             budget_lines=formset.lines() if budget_valid else None,
+            base_version=version_from_post(request.POST.get("edit_version")),
         )
+    except StaleEdit as stale:
+        return form, formset, stale
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, field_errors in error.error_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
             form.add_error(None, error)
-        return form, formset, False
-    return form, formset, True
+        return form, formset, None
+    return form, formset, saved
+
+
+def _whole_form(request, application, form):
+    """The refused form with every field, for the page: a post that sent only some fields is
+    shown with the others as stored (and its errors on the fields it sent)."""
+    if set(form.fields) == set(EDITABLE_FIELDS):
+        return form
+    stored = ApplicationForm(instance=application, call=application.call).initial
+    whole = ApplicationForm(
+        {**stored, **request.POST.dict()}, instance=application, call=application.call
+    )
+    whole.is_valid()
+    for name, errors in form.errors.items():  # the service's, too (say, no longer editable)
+        if name not in whole.errors:
+            whole.add_error(None if name == NON_FIELD_ERRORS else name, list(errors))
+    return whole
+
+
+def _render_conflict(request, form, formset, stale: StaleEdit):
+    """The edit page again with what is stored now, and the refused save's texts beside it."""
+    current = stale.current
+    sent_budget = formset.lines() if formset.is_bound and formset.is_valid() else None
+    conflict = {
+        "message": stale.messages[0],
+        "rows": application_conflict_rows(form, current, sent_budget=sent_budget),
+    }
+    return _render_edit(request, current, conflict=conflict, status=409)
 
 
 @never_cache
@@ -207,9 +257,17 @@ def application_edit(request, pk):
         return refused
     if request.method != "POST":
         return _render_edit(request, application)
-    form, formset, saved = _save_working_copy(request, application)
-    if not saved:
-        return _render_edit(request, application, form=form, formset=formset)
+    form, formset, outcome = _save_working_copy(request, application)
+    if isinstance(outcome, StaleEdit):
+        return _render_conflict(request, form, formset, outcome)
+    if outcome is None:
+        return _render_edit(
+            request,
+            application,
+            form=_whole_form(request, application, form),
+            formset=formset,
+            edit_version=version_from_post(request.POST.get("edit_version")),
+        )
     messages.success(request, _("Draft saved at %(time)s.") % {"time": _local_time(timezone.now())})
     if request.POST.get("action") == "preview":
         return redirect("applications:preview", pk=application.pk)
@@ -220,14 +278,23 @@ def application_edit(request, pk):
 @require_POST
 @rate_limited("autosave", per="user")
 def application_autosave(request, pk):
-    """The edit form posted in the background by autosave.js; answers in JSON."""
+    """The edit form posted in the background by autosave.js; answers in JSON.
+
+    409 when another tab or a colleague saved since the page was read: nothing is written, and
+    the page stops autosaving until the person compares the texts (the Save draft button).
+    """
     application = _get_own_application(request, pk)
     if not rules.has_perm("applications.change_application", request.user, application):
         return JsonResponse(
             {"errors": [_("This application can no longer be changed.")]}, status=400
         )
-    form, formset, saved = _save_working_copy(request, application, keep_budget_if_invalid=True)
-    if not saved:
+    form, formset, outcome = _save_working_copy(request, application, keep_budget_if_invalid=True)
+    if isinstance(outcome, StaleEdit):
+        advice = _("Press Save draft to see the saved text beside yours and keep what you want.")
+        return JsonResponse(
+            {"conflict": True, "errors": [f"{outcome.messages[0]} {advice}"]}, status=409
+        )
+    if outcome is None:
         return JsonResponse(
             {"errors": [message for _id, message in form_errors(form, formset)]}, status=400
         )
@@ -235,7 +302,8 @@ def application_autosave(request, pk):
     return JsonResponse(
         {
             "saved_at": _local_time(timezone.now()),
-            "budget_saved": formset.is_valid(),
+            "budget_saved": not formset.is_bound or formset.is_valid(),
+            "edit_version": outcome.edit_version,
         }
     )
 

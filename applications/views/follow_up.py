@@ -29,6 +29,7 @@ from ..downloads import stored_file_response
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
 from ..exports import finance_outstanding_csv
 from ..forms.applicant import form_errors
+from ..forms.conflicts import report_conflict_rows
 from ..forms.follow_up import (
     AcceptGrantForm,
     FinanceFilterForm,
@@ -59,6 +60,7 @@ from ..selectors.follow_up import (
     stored_closing_letter,
     with_follow_up,
 )
+from ..services.edit_conflicts import StaleEdit
 from ..services.exports import finance_export_record
 from ..services.follow_up import (
     application_accept_grant,
@@ -227,7 +229,9 @@ def closing_letter(request, pk):
 # -- the applicant's report ----------------------------------------------------------------------
 
 
-def _render_report(request, application, report, *, form=None, submit_errors=(), status=200):
+def _render_report(
+    request, application, report, *, form=None, submit_errors=(), conflict=None, status=200
+):
     form = form or ReportForm(report=report)
     return render(
         request,
@@ -241,6 +245,7 @@ def _render_report(request, application, report, *, form=None, submit_errors=(),
             # The summary at the top: what stops the submit, then each field's error.
             "errors": [("", str(message)) for message in submit_errors]
             + (form_errors(form) if form.is_bound else []),
+            "conflict": conflict,  # a save refused as stale (``_report_conflict``)
             "measures": _measure_values(application.call, report),
             "financial": _financial(report),
         },
@@ -269,6 +274,8 @@ def report_edit(request, pk, report_pk):
         return _render_report(request, application, report, form=form, status=400)
     try:
         report_save(report=report, by=request.user, **form.service_arguments())
+    except StaleEdit as stale:
+        return _report_conflict(request, application, form, stale)
     except ValidationError as error:
         form.add_error(None, error)
         return _render_report(request, application, report, form=form, status=400)
@@ -276,6 +283,13 @@ def report_edit(request, pk, report_pk):
         messages.success(request, _("The report was saved as a draft."))
         return redirect("applications:report_edit", pk=application.pk, report_pk=report.pk)
     return _report_submit(request, application, report)
+
+
+def _report_conflict(request, application, form, stale):
+    """The report page again with the stored draft, and the refused save's texts beside it."""
+    current = _report_of(application, stale.current.pk)
+    conflict = {"message": stale.messages[0], "rows": report_conflict_rows(form, current)}
+    return _render_report(request, application, current, conflict=conflict, status=409)
 
 
 def _report_submit(request, application, report):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.services.edit_conflicts import version_from_post
 from applications.validators import SingleLineTextField, normalise_orgnr
 
 from ..enums import ConflictGround, Recommendation
@@ -141,6 +142,8 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    # The draft's ``edit_version`` when the page was read; a save from an older one is refused.
+    edit_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,6 +168,9 @@ class ReviewForm(forms.Form):
             )
         # Scores first, in the criteria's order.
         self.fields = {**score_fields, **self.fields}
+
+    def clean_edit_version(self) -> int:
+        return version_from_post(self.cleaned_data["edit_version"])
 
     def score_rows(self):
         for criterion in self.criteria:

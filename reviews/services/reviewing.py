@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from applications.audit import audit_record
 from applications.enums import ApplicationState
 from applications.models import Application, User
+from applications.services.edit_conflicts import refuse_if_stale
 from applications.services.transitions import application_complete_review
 from grants.models import Criterion
 
@@ -44,9 +45,16 @@ def review_save(
     comment_for_applicant: str = "",
     internal_comment: str = "",
     recommendation: str = "",
+    base_version: int | None = None,
 ) -> Review:
-    """Save a review as a draft. Scores may be missing; those given must be on the scale."""
+    """Save a review as a draft. Scores may be missing; those given must be on the scale.
+
+    ``base_version`` is the draft's ``edit_version`` the form was read at (0 before the first
+    save): when the draft was saved in between (another tab), ``StaleEdit`` is raised and
+    nothing is written. Every save counts ``edit_version`` up by one.
+    """
     assignment, review = _lock_review(assignment, by)
+    refuse_if_stale(review, base_version)  # a draft created just now rolls back with it
     # Locking the call's criteria makes a first score and a change of the criteria
     # (criteria_save, which refuses once any score exists) wait for each other.
     criteria = {
@@ -74,6 +82,7 @@ def review_save(
     review.comment_for_applicant = comment_for_applicant.strip()
     review.internal_comment = internal_comment.strip()
     review.recommendation = recommendation
+    review.edit_version += 1
     review.save()
     for criterion_id, value in scores.items():
         if value is None:

@@ -19,10 +19,12 @@ from django.views.decorators.http import require_POST
 
 from applications.downloads import attachment_response
 from applications.enums import ApplicationState
+from applications.services.edit_conflicts import StaleEdit
 from grants.enums import ScoreVisibility
 from grants.models import Call
 
 from ..enums import ConflictGround
+from ..forms.conflicts import review_conflict_rows
 from ..forms.reviewer import DeclarationForm, DeclineForm, PanelJoinForm, ReviewForm
 from ..models import Assignment
 from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer_with_progress
@@ -215,7 +217,10 @@ def _other_reviews(assignment, criteria):
     return rows
 
 
-def _render_review(request, assignment, *, form=None, errors=(), status=200, decline_form=None):
+def _render_review(
+    request, assignment, *, form=None, errors=(), conflict=None, status=200, decline_form=None
+):
+    """``conflict``: a save refused as stale (``_save_review``), shown above the form."""
     application = assignment.application
     call = application.call
     criteria = criteria_in_order(call)
@@ -241,6 +246,7 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200, dec
             "weighted": round_score(weighted_score(scores, criteria)),
             "form": form if editable else None,
             "errors": list(errors),
+            "conflict": conflict,
             "in_review": in_review,
             "others_visible": visible,
             "others": _other_reviews(assignment, criteria) if visible else [],
@@ -255,6 +261,7 @@ def _render_review(request, assignment, *, form=None, errors=(), status=200, dec
 def _review_form(review, scores, criteria) -> ReviewForm:
     """The form filled in with the draft so far."""
     initial = {f"score_{pk}": value for pk, value in scores.items()}
+    initial["edit_version"] = review.edit_version if review else 0
     if review:
         initial |= {
             "comment_for_applicant": review.comment_for_applicant,
@@ -296,7 +303,11 @@ def _save_review(request, assignment, form, here):
             comment_for_applicant=form.cleaned_data["comment_for_applicant"],
             internal_comment=form.cleaned_data["internal_comment"],
             recommendation=form.cleaned_data["recommendation"],
+            base_version=form.cleaned_data["edit_version"],
         )
+    except StaleEdit as stale:
+        conflict = {"message": stale.messages[0], "rows": review_conflict_rows(form, stale.current)}
+        return _render_review(request, assignment, conflict=conflict, status=409)
     except ValidationError as error:
         for message in _messages_of(error):
             form.add_error(None, message)

@@ -508,6 +508,8 @@ def _application_content(draw, application):
         "contact_phone": draw(st.from_regex(r"\A\+?[0-9 -]{0,30}\Z")),
         "language": draw(st.sampled_from(["sv", "en"])),
         "action": draw(st.sampled_from(["save", "preview"])),
+        # The version the page was read at: a save from an older one is refused as stale.
+        "edit_version": str(Application.objects.get(pk=application.pk).edit_version),
         "budget-TOTAL_FORMS": str(len(lines)),
         "budget-INITIAL_FORMS": "0",
     }
@@ -645,6 +647,10 @@ def valid_review(world):
             "internal_comment": maybe_words(3000),
             "recommendation": st.sampled_from(["", *Recommendation.values]),
             "action": st.sampled_from(["save", "submit"]),
+            # The draft's version as stored: a save from an older page is refused as stale.
+            "edit_version": st.just(
+                str(Assignment.objects.get(pk=world.assignment.pk).review.edit_version)
+            ),
         }
     )
 
@@ -690,6 +696,7 @@ def _edit_fields(world: World) -> dict[str, Kind]:
             budget_formset(application),
         ),
         "action": Kind("choice", ("save", "preview")),
+        "edit_version": Kind("int"),
     }
 
 
@@ -816,6 +823,7 @@ def _report(draw, report):
         "hub_days": str(draw(st.integers(0, 5000))),
         "total_spent": str(sum(spent.values()) + draw(st.sampled_from([0, 0, 0, 1]))),
         "action": draw(st.sampled_from(["save", "submit"])),
+        "edit_version": str(report.edit_version),
     }
     for measure in report.application.call.report_measures or []:
         data[f"measure_{measure['key']}"] = draw(decimal_text("0", "10", places=1))

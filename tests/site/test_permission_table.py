@@ -223,14 +223,15 @@ TABLE: dict[str, Row] = {
         get=" login 404   200   404   404   302   302   404",
         args=lambda w: app(w, "submitted"),
     ),
+    # An empty POST carries no edit version: refused as a stale copy (409), nothing written.
     "applications:edit": Row(
         get=" login 404   200   404   404   404   404   404",
-        post="login 404   200   404   404   404   404   404",
+        post="login 404   409   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
     ),
     "applications:autosave": Row(
         get=" login 405   405   405   405   405   405   405",
-        post="login 404   400   404   404   404   404   404",
+        post="login 404   409   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
     ),
     "applications:attachment_upload": Row(
@@ -371,7 +372,7 @@ TABLE: dict[str, Row] = {
     ),
     "applications:report_edit": Row(
         get=" login 404   200   404   404   302   302   404",
-        post="login 404   302   404   404   403   403   404",
+        post="login 404   409   404   404   403   403   404",
         args=lambda w: app(w, "granted") + [w.report.pk],
     ),
     "applications:manage_follow_up": Row(
@@ -440,9 +441,10 @@ TABLE: dict[str, Row] = {
         post="login 404   404   400   302   404   404   404",
         args=lambda w: [w.call.slug],
     ),
+    # An empty POST carries no edit version: refused as a stale draft (409), nothing written.
     "reviews:review": Row(
         get=" login 404   404   200   404   404   404   404",
-        post="login 404   404   302   404   404   404   404",
+        post="login 404   404   409   404   404   404   404",
         args=lambda w: app(w),
     ),
     "reviews:decline": Row(

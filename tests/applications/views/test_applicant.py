@@ -79,6 +79,7 @@ def edit_payload(application, **overrides) -> dict:
         "contact_email": application.contact_email,
         "contact_phone": application.contact_phone,
         "language": application.language,
+        "edit_version": application.edit_version,
     }
     lines = list(application.budget_lines.all())
     data.update(
@@ -507,7 +508,11 @@ def test_autosave_saves_and_answers_with_the_time(client, application, member):
         edit_payload(application, title="Typed a moment ago"),
     )
     assert response.status_code == 200
-    assert json.loads(response.content) == {"saved_at": "11:00", "budget_saved": True}
+    assert json.loads(response.content) == {
+        "saved_at": "11:00",
+        "budget_saved": True,
+        "edit_version": 1,
+    }
     application.refresh_from_db()
     assert application.title == "Typed a moment ago"
 
@@ -525,7 +530,11 @@ def test_autosave_with_a_half_typed_budget_line_saves_the_rest_and_keeps_the_bud
         ),
     )
     assert response.status_code == 200
-    assert json.loads(response.content) == {"saved_at": "11:00", "budget_saved": False}
+    assert json.loads(response.content) == {
+        "saved_at": "11:00",
+        "budget_saved": False,
+        "edit_version": 1,
+    }
     application.refresh_from_db()
     assert application.title == "Still typing the budget"
     assert budget_of(application) == before

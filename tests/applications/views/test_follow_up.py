@@ -392,6 +392,8 @@ def report_post(report, **overrides) -> dict:
         "total_spent": str(sum(cost.budgeted for cost in costs)),
         **{f"spent_{cost.pk}": str(cost.budgeted) for cost in costs},
         "action": "save",
+        # The version of the page as read now (a post from an older page is refused).
+        "edit_version": str(type(report).objects.get(pk=report.pk).edit_version),
     }
     data.update(overrides)
     return data
@@ -434,7 +436,7 @@ def test_submitting_an_incomplete_report_lists_what_is_missing_and_keeps_the_dra
 ):
     login(client, grant.signatory)
     url = reverse("applications:report_edit", args=[grant.pk, final.pk])
-    data = {"what_was_done": "We started.", "action": "submit"}
+    data = {"what_was_done": "We started.", "action": "submit", "edit_version": "0"}
 
     response = client.post(url, data)
 

@@ -130,6 +130,8 @@ def full_review(criteria, action="submit", **overrides) -> dict:
         "internal_comment": "Strong municipality.",
         "recommendation": "fund",
         "action": action,
+        # The draft's version as the page was read (0: no draft yet); see test_edit_conflicts.
+        "edit_version": "0",
     }
     return {**data, **overrides}
 

@@ -4,7 +4,12 @@
 // - Every ~20 s (when something changed) and when a field loses focus, the form is posted in
 //   the background to its data-autosave-url; the server answers {"saved_at": "HH:MM",
 //   "budget_saved": bool} (false while a budget line is half typed: the other fields are
-//   saved, the budget is not) or 400 {"errors": [...]}. The result is announced in an aria-live region.
+//   saved, the budget is not, and "edit_version": n) or 400 {"errors": [...]}. The result is
+//   announced in an aria-live region.
+// - The form carries the edit_version it was read at, and each save answers the new one, which
+//   is put back into the form. When another tab or a colleague saved in between, the server
+//   answers 409 {"conflict": true, "errors": [...]}, writes nothing, and autosave stops: the
+//   message is announced, and the Save draft button shows the saved text beside this page's.
 // - Every change is also kept in localStorage, so nothing typed is lost if the browser closes
 //   between saves. When the page opens with a local copy newer than the server's last save,
 //   the person is offered to restore it (never restored silently).
@@ -23,8 +28,12 @@
     var serverSaved = parseInt(form.getAttribute("data-server-saved"), 10) || 0;
     var status = document.getElementById("autosave-status");
     var restoreBox = document.getElementById("autosave-restore");
+    var versionField = form.querySelector("input[name=edit_version]");
     var dirty = false;
     var saving = false;
+    var stopped = false; // after a conflict: no more background saves from this page
+    var submitWaiting = false; // a submit waits for a background save to answer
+    var submitButton = null; // ... and the button it was made with
 
     function storage() {
       try {
@@ -70,7 +79,7 @@
     }
 
     function save() {
-      if (!dirty || saving) {
+      if (!dirty || saving || stopped) {
         return;
       }
       saving = true;
@@ -89,6 +98,9 @@
         })
         .then(function (result) {
           if (result.ok && result.data.saved_at) {
+            if (versionField && result.data.edit_version !== undefined) {
+              versionField.value = String(result.data.edit_version);
+            }
             if (result.data.budget_saved === false) {
               // A budget line is half typed: the server kept its old budget, so the local
               // copy stays until the line is complete and saved.
@@ -97,6 +109,11 @@
               dropLocalCopy();
             }
             announce(status.getAttribute("data-saved-text").replace("__TIME__", result.data.saved_at));
+          } else if (result.data && result.data.conflict) {
+            // Keep what was typed (here and in the local copy); never retry over the other save.
+            stopped = true;
+            dirty = true;
+            announce((result.data.errors || []).join(" "));
           } else {
             dirty = true;
             var errors = (result.data && result.data.errors) || [];
@@ -109,6 +126,15 @@
         })
         .then(function () {
           saving = false;
+          if (submitWaiting) {
+            // The form waited for this save so that it carries the version the save answered.
+            submitWaiting = false;
+            if (form.requestSubmit) {
+              form.requestSubmit(submitButton || undefined);
+            } else {
+              form.submit();
+            }
+          }
         });
     }
 
@@ -177,7 +203,15 @@
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     form.addEventListener("focusout", save);
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      if (saving) {
+        // A background save is on its way; submitting now would carry the version from before
+        // it and be refused as a conflict with this very page.
+        event.preventDefault();
+        submitWaiting = true;
+        submitButton = event.submitter || null;
+        return;
+      }
       // The full save is on its way; the local copy would only offer stale data later.
       dropLocalCopy();
     });
