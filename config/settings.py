@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's widget templates, for FORM_RENDERER (TemplatesSetting reads them from TEMPLATES).
+    "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "django_fsm",
     "django_filters",
@@ -87,6 +89,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Every form renders through templates/forms/ (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import FilterForm
+
 from ..audit import ACTIONS, OBJECT_TYPES
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(FilterForm):
     action = forms.ChoiceField(label=_("Action"), required=False)
     object_type = forms.ChoiceField(label=_("Object"), required=False)
     object_id = forms.IntegerField(

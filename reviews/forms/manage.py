@@ -82,7 +82,7 @@ class AssignmentAddForm(forms.Form):
 
 
 class AssignmentRemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
 class ConsensusCommentForm(forms.Form):
