@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import FilterForm
 from grants.enums import OrganisationKind
 from grants.models import Call
 
@@ -33,6 +34,9 @@ class ApplicationOrderingFilter(django_filters.OrderingFilter):
 
 
 class ApplicationFilter(django_filters.FilterSet):
+    class Meta:
+        form = FilterForm  # every filter may be empty, and its label does not say so
+
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
@@ -95,6 +99,9 @@ class ApplicationFilter(django_filters.FilterSet):
 class RegisterFilter(django_filters.FilterSet):
     """The public register's filter: one call, chosen by its short name (``?call=<slug>``), so
     the address of a call's funded projects reads well and stays the same."""
+
+    class Meta:
+        form = FilterForm
 
     call = django_filters.ModelChoiceFilter(
         label=_("Call"),

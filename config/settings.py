@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's widget templates, for FORM_RENDERER (TemplatesSetting reads them from TEMPLATES).
+    "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "django_fsm",
     "django_filters",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Every form renders through templates/forms/ (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 
 ROOT_URLCONF = "config.urls"
 # A refused form (a stale page, cookies off) gets the site's own page, in the person's language.

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import BudgetCategory
 from ..models import Application, BudgetLine
+from ..selectors.applications import REQUIRED_FIELDS
 from ..services.working_copy import EDITABLE_FIELDS
 from ..validators import SingleLineTextField, WholeNumberField, formfield_for_column
 
@@ -21,6 +22,10 @@ class DateInput(forms.DateInput):
 
 
 class ApplicationForm(forms.ModelForm):
+    # A draft may leave these empty, but submitting needs them: their labels do not say
+    # "(optional)" (config/forms.py).
+    unmarked_optional = REQUIRED_FIELDS
+
     class Meta:
         model = Application
         fields = list(EDITABLE_FIELDS)

@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import FilterForm
+
 from ..audit import ACTIONS, OBJECT_TYPES
 from ..models import AuditEntry
 from ..validators import WholeNumberField
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(FilterForm):
     action = forms.ChoiceField(label=_("Action"), required=False)
     object_type = forms.ChoiceField(label=_("Object"), required=False)
     object_id = WholeNumberField(

@@ -13,6 +13,9 @@ from ..validators import WholeNumberField
 
 
 class DecisionProposeForm(forms.Form):
+    # Needed for one outcome (an approval's amount, an ineligibility's reason): not "(optional)".
+    unmarked_optional = ("granted_amount", "reason_code")
+
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DecisionOutcome.choices, widget=forms.RadioSelect
     )

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import ALL_FIELDS, FilterForm
 from grants.models import Call
 
 from ..models import Report, ReportCost
@@ -90,6 +91,9 @@ class ReportForm(forms.Form):
     Every field may be blank in a draft; completeness is checked at submit by
     ``selectors.report_errors``.
     """
+
+    # Submitting needs every field, so none is labelled "(optional)" (config/forms.py).
+    unmarked_optional = ALL_FIELDS
 
     what_was_done = forms.CharField(
         label=_("What was done"),
@@ -224,7 +228,7 @@ class RepaymentReceivedForm(forms.Form):
 
 class ReportApproveForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment to the applicant (optional)"),
+        label=_("Comment to the applicant"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -240,7 +244,7 @@ class ReportReturnForm(forms.Form):
     )
 
 
-class FinanceFilterForm(forms.Form):
+class FinanceFilterForm(FilterForm):
     call = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -30,25 +30,6 @@ def organisation_kind(value) -> str:
 
 
 @register.filter
-def described_widget(field):
-    """Render a bound field's widget linked to its help text and its errors.
-
-    The ids are ``<id>_helptext`` and ``<id>_errors``; the errors get ``aria-invalid`` too, so a
-    screen reader hears what is wrong when it lands on the field.
-    """
-    ids = []
-    if field.help_text:
-        ids.append(f"{field.auto_id}_helptext")
-    attrs = {}
-    if field.errors:
-        ids.append(f"{field.auto_id}_errors")
-        attrs["aria-invalid"] = "true"
-    if ids:
-        attrs["aria-describedby"] = " ".join(ids)
-    return field.as_widget(attrs=attrs)
-
-
-@register.filter
 def score(value) -> str:
     """A score with two decimals and a decimal comma, as Swedish writes it: ``5.25`` → ``5,25``;
     empty stays empty. Called thousands of times on the ranking page, so kept lean."""

@@ -38,6 +38,10 @@ class DecimalCommaField(forms.DecimalField):
 
 
 class CriterionForm(forms.Form):
+    # Empty in a row left blank, but a criterion needs its Swedish name (``clean``).
+    unmarked_optional = ("name_sv",)
+    row_number = None  # set by the formset, for the error summary
+
     id = WholeNumberField(column=_column("id"), widget=forms.HiddenInput, required=False)
     position = WholeNumberField(
         column=_column("position"),
@@ -81,9 +85,7 @@ class CriterionForm(forms.Form):
     )
     threshold = DecimalCommaField(
         label=_("Threshold"),
-        help_text=_(
-            "Optional. An application whose mean score here is below this cannot be funded."
-        ),
+        help_text=_("An application whose mean score here is below this cannot be funded."),
         max_digits=4,
         decimal_places=2,
         required=False,
@@ -100,6 +102,15 @@ class CriterionForm(forms.Form):
             for name in self.FAIRNESS_FIELDS:
                 self.fields[name].widget.attrs["readonly"] = True
 
+    def summary_label(self, field) -> str:
+        """How the page's error summary names a field: with the criterion's number."""
+        if self.row_number is None:
+            return field.label
+        return _("Criterion %(number)s, %(label)s") % {
+            "number": self.row_number,
+            "label": field.label,
+        }
+
 
 class BaseCriterionFormSet(forms.BaseFormSet):
     def __init__(self, *args, locked=False, **kwargs):
@@ -111,6 +122,8 @@ class BaseCriterionFormSet(forms.BaseFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        if index is not None:
+            form.row_number = index + 1
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove this criterion")
 
@@ -137,8 +150,7 @@ class ReviewThresholdsForm(forms.Form):
     total_threshold = DecimalCommaField(
         label=_("Threshold for the total score"),
         help_text=_(
-            "Optional. An application whose aggregated weighted score is below this cannot be "
-            "funded."
+            "An application whose aggregated weighted score is below this cannot be funded."
         ),
         max_digits=4,
         decimal_places=2,

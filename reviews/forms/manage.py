@@ -82,7 +82,7 @@ class AssignmentAddForm(forms.Form):
 
 
 class AssignmentRemoveForm(forms.Form):
-    reason = SingleLineTextField(label=_("Reason (optional)"), max_length=2000, required=False)
+    reason = SingleLineTextField(label=_("Reason"), max_length=2000, required=False)
 
 
 class ConsensusCommentForm(forms.Form):

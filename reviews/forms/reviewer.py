@@ -1,6 +1,8 @@
 """Forms of the reviewer's pages: joining a panel, declaring conflicts, and the review."""
 
 from django import forms
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from applications.services.edit_conflicts import version_from_post
@@ -44,10 +46,15 @@ class DeclarationForm(forms.Form):
     def __init__(self, *args, applications, declared_none=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.applications = list(applications)
+        # An application may be left for later, but one declared a conflict needs its ground:
+        # neither is labelled "(optional)" (config/forms.py).
+        self.unmarked_optional = set()
         for application in self.applications:
             prefix = f"a{application.pk}"
+            self.unmarked_optional |= {f"{prefix}-decision", f"{prefix}-ground"}
             self.fields[f"{prefix}-decision"] = forms.ChoiceField(
-                label=_("Conflict of interest"),
+                label=_("Do you have a conflict of interest with %(number)s?")
+                % {"number": application.registration_number},
                 choices=[
                     (NO_CONFLICT, _("No conflict of interest")),
                     (CONFLICT, _("Conflict of interest")),
@@ -57,7 +64,7 @@ class DeclarationForm(forms.Form):
                 initial=NO_CONFLICT if application.pk in declared_none else None,
             )
             self.fields[f"{prefix}-ground"] = forms.ChoiceField(
-                label=_("Ground"),
+                label=_("Ground, if you have a conflict of interest"),
                 choices=ConflictGround.choices,
                 required=False,
                 widget=forms.RadioSelect,
@@ -87,6 +94,15 @@ class DeclarationForm(forms.Form):
                 _("Declare for at least one application: a conflict of interest or none.")
             )
         return cleaned
+
+    def summary_label(self, field) -> str:
+        """How the error summary names a ground or comment: after its registration number (the
+        decision's label has it already)."""
+        prefix, name = field.name.split("-", 1)
+        application = next(a for a in self.applications if f"a{a.pk}" == prefix)
+        if name == "decision" or not application.registration_number:
+            return field.label
+        return f"{application.registration_number}, {field.label}"
 
     def rows(self):
         """(application, decision field, ground field, comment field) for the template."""
@@ -124,6 +140,10 @@ class ReviewForm(forms.Form):
     Every field may be empty in a draft; the service says what submitting needs.
     """
 
+    # Submitting needs them, so their labels do not say "(optional)" (config/forms.py); the
+    # scores are added to this in ``__init__``.
+    unmarked_optional = ("comment_for_applicant", "recommendation")
+
     comment_for_applicant = forms.CharField(
         label=_("Comment for the applicant"),
         required=False,
@@ -157,8 +177,16 @@ class ReviewForm(forms.Form):
                 "low": criterion.scale_min,
                 "high": criterion.scale_max,
             }
+            hint = _("From %(low)s (lowest) to %(high)s (highest).") % {
+                "low": criterion.scale_min,
+                "high": criterion.scale_max,
+            }
             score_fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
                 label=criterion.name,
+                # The criterion's guidance (the agency's text, escaped) above the scale.
+                help_text=format_html("{}<br>{}", linebreaksbr(criterion.guidance), hint)
+                if criterion.guidance
+                else hint,
                 choices=[(value, str(value)) for value in criterion.scale],
                 coerce=int,
                 empty_value=None,
@@ -168,6 +196,7 @@ class ReviewForm(forms.Form):
             )
         # Scores first, in the criteria's order.
         self.fields = {**score_fields, **self.fields}
+        self.unmarked_optional = (*self.unmarked_optional, *score_fields)
 
     def clean_edit_version(self) -> int:
         return version_from_post(self.cleaned_data["edit_version"])

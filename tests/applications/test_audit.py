@@ -920,7 +920,7 @@ def test_a_bad_filter_is_explained_and_shows_nothing(client):
     assert response.context["rows"] == []
     html = response.content.decode()
     assert "Correct the filters below." in html
-    assert "Enter a whole number." in html
+    assert '<a href="#id_object_id">Object id: Enter a whole number.</a>' in html
     assert 'aria-describedby="id_object_id_helptext id_object_id_error"' in html
 
 

@@ -113,7 +113,9 @@ def test_signup_applies_the_password_validators(client, password, message):
 def test_signup_errors_are_summarised_and_linked_to_the_field(client):
     response = client.post(reverse("applications:signup"), _signup_data(full_name=""))
     html = response.content.decode()
-    assert '<div class="error-summary" role="alert" tabindex="-1">' in html
+    assert '<div class="error-summary" role="alert" tabindex="-1" id="error-summary"' in html
+    assert html.index('class="error-summary"') < html.index("<h1>")
+    assert "<title>Error: " in html
     assert '<a href="#id_full_name">Full name: This field is required.</a>' in html
     assert 'aria-describedby="id_full_name_error"' in html
     assert 'id="id_full_name_error"' in html

@@ -339,7 +339,7 @@ def test_a_non_number_amount_is_shown_as_an_error_and_nothing_is_saved(client, a
     assert response.context["errors"] == [("id_requested_amount", "Enter a whole number.")]
     assert 'class="error-summary"' in html
     assert 'href="#id_requested_amount"' in html
-    assert 'aria-describedby="id_requested_amount_helptext id_requested_amount_errors"' in html
+    assert 'aria-describedby="id_requested_amount_helptext id_requested_amount_error"' in html
     application.refresh_from_db()
     assert application.title != "Changed"
     assert application.requested_amount == 500_000

@@ -225,7 +225,7 @@ def test_files_are_judged_by_their_content_not_their_name(
     assert response.status_code == 200
     assert response.context["attachment_form"].errors == {"file": [message]}
     assert response.context["errors"] == [("id_file", message)]
-    assert 'aria-describedby="id_file_helptext id_file_errors"' in response.content.decode()
+    assert 'aria-describedby="id_file_helptext id_file_error"' in response.content.decode()
     assert Attachment.objects.count() == 0
 
 

@@ -499,10 +499,10 @@ def test_bad_figures_give_field_errors_and_change_nothing(
     assert response.status_code == 400
     form = response.context["form"]
     assert form.errors[field] == [message]
-    assert f'id="id_{field}_errors"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     widget = re.search(rf'<input[^>]* name="{field}"[^>]*>', response.content.decode()).group()
     assert 'aria-invalid="true"' in widget
-    assert f"id_{field}_errors" in re.search(r'aria-describedby="([^"]*)"', widget).group(1)
+    assert f"id_{field}_error" in re.search(r'aria-describedby="([^"]*)"', widget).group(1)
     final.refresh_from_db()
     assert (final.updated_at, final.participants, final.what_was_done) == (before, None, "")
     assert [cost.spent for cost in final.costs.all()] == [None, None]
