@@ -64,6 +64,10 @@ ACTIONS = {
     "export.case_list": _("Case list exported"),
     "export.ranking": _("Ranking exported"),
     "export.finance": _("Finance CSV exported"),
+    "call.create": _("Call created"),
+    "call.copy": _("Call created as a copy"),
+    "call.change": _("Call changed"),
+    "call.publish": _("Call published"),
     "login.staff": _("Staff login"),
     "login.staff_failed": _("Failed staff login"),
 }
