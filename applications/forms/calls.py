@@ -13,6 +13,7 @@ is one more entry in ``SECTIONS``.
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from grants.enums import InstalmentTrigger, OrganisationKind
@@ -41,7 +42,7 @@ def _fields(names, **overrides) -> dict:
 def _datetime(name: str, *, required: bool = True) -> StockholmDateTimeField:
     field = Call._meta.get_field(name)
     return StockholmDateTimeField(
-        label=field.verbose_name.capitalize(), help_text=DATETIME_HELP, required=required
+        label=capfirst(field.verbose_name), help_text=DATETIME_HELP, required=required
     )
 
 
@@ -62,7 +63,7 @@ def _form(name: str, fields: dict) -> type[forms.Form]:
 def _text(name: str, widget=TEXTAREA, help_text=None) -> forms.CharField:
     field = Call._meta.get_field(name)
     return forms.CharField(
-        label=field.verbose_name.capitalize(),
+        label=capfirst(field.verbose_name),
         required=not field.blank,
         widget=widget,
         help_text=help_text if help_text is not None else field.help_text,
@@ -247,7 +248,9 @@ class NewCallForm(CallCreateForm):
 
 class PaymentStepForm(forms.Form):
     share = forms.IntegerField(label=_("Share (%)"), min_value=1, max_value=100)
-    after = forms.ChoiceField(label=_("Paid"), choices=InstalmentTrigger.choices)
+    # An empty first choice, so the empty row for a new instalment stays unchanged (and is
+    # skipped) until someone fills it in.
+    after = forms.ChoiceField(label=_("Paid"), choices=[("", "–"), *InstalmentTrigger.choices])
 
 
 class MeasureForm(forms.Form):

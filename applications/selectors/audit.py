@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -199,7 +200,7 @@ register_key("has_employer", gettext_lazy("Employer recorded"), yes_no)
 
 def _call_field_label(name: str) -> str:
     try:
-        return str(Call._meta.get_field(name).verbose_name).capitalize()
+        return str(capfirst(Call._meta.get_field(name).verbose_name))
     except LookupError:  # a field since removed: its name, as recorded
         return name
 
