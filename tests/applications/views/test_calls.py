@@ -185,3 +185,17 @@ def test_every_section_page_answers(client, manager):
             == 200
         )
     assert client.get(reverse("applications:call_edit", args=[call.pk, "nope"])).status_code == 404
+
+
+def test_the_call_list_does_not_grow_in_queries_with_its_rows(
+    client, manager, django_assert_num_queries
+):
+    client.force_login(manager)
+    factories.CallFactory()
+    url = reverse("applications:call_list")
+    client.get(url)  # warm caches (sessions, content types)
+    with django_assert_num_queries(6) as captured:
+        client.get(url)
+    factories.CallFactory.create_batch(5)
+    with django_assert_num_queries(len(captured.captured_queries)):
+        client.get(url)
