@@ -294,6 +294,8 @@ def _wanted(entries: list[AuditEntry]) -> dict[str, set[int]]:
             wanted["application"].add(application_id)
         if entry.object_type == "applications.user" and entry.object_id is not None:
             wanted["user"].add(entry.object_id)
+        if entry.object_type == "grants.call" and entry.object_id is not None:
+            wanted["call"].add(entry.object_id)
         for key, value in entry.data.items():
             kind = _KEY_REFERENCES.get(key)
             if kind and isinstance(value, int):
@@ -317,6 +319,9 @@ def _subject(entry: AuditEntry, refs: References) -> str:
     if entry.object_type == "applications.user":
         name = refs.name("user", entry.object_id)
         return f"{label}: {name}" if name else label
+    if entry.object_type == "grants.call":
+        title = refs.name("call", entry.object_id)
+        return f"{label}: {title}" if title else label
     return label
 
 

@@ -23,6 +23,7 @@ def test_a_calls_history_reads_as_labels_and_values():
         [row] = audit_log_rows(call_history(call))
         details = {detail.label: detail.value for detail in row.details}
     assert row.action == "Call changed"
+    assert row.subject == f"Call: {call.title_en}"
     assert details["Changed"] == (
         "Budget (kr): 6\u00a0000\u00a0000\u00a0kr → 5\u00a0000\u00a0000\u00a0kr; "
         "Hold decisions until released: No → Yes"

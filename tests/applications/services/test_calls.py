@@ -202,6 +202,32 @@ def test_a_published_call_needs_a_reason_to_change_what_applicants_rely_on():
     assert not CallChange.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"budget": 7_000_000},
+        {"max_amount": 500_000},
+        {"eligible_kinds": ["municipality"]},
+    ],
+    ids=["budget", "maximum", "eligibility"],
+)
+def test_every_change_that_touches_applicants_needs_a_reason(values):
+    call = CallFactory(is_published=True)
+    before = snapshot(call)
+    with pytest.raises(ValidationError) as error:
+        call_update(call=call, by=programme_manager(), values=values)
+    assert list(error.value.message_dict) == ["reason"]
+    assert snapshot(call) == before
+    assert entries(call, "call.change") == []
+
+
+def test_other_changes_to_a_published_call_need_no_reason():
+    call = CallFactory(is_published=True)
+    call_update(call=call, by=programme_manager(), values={"acceptance_days": 14})
+    assert Call.objects.get(pk=call.pk).acceptance_days == 14
+    assert not CallChange.objects.exists()
+
+
 def test_a_published_call_change_with_a_reason_is_on_the_public_history():
     call = CallFactory(is_published=True, budget=6_000_000, max_amount=600_000)
     later = call.closes_at + dt.timedelta(days=3)
