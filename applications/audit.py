@@ -67,6 +67,10 @@ ACTIONS = {
     "export.finance": _("Finance CSV exported"),
     "attachment.scan_clean": _("Attachment checked: no malware found"),
     "attachment.scan_refused": _("Attachment refused: malware found"),
+    "call.create": _("Call created"),
+    "call.copy": _("Call created as a copy"),
+    "call.change": _("Call changed"),
+    "call.publish": _("Call published"),
     "login.staff": _("Staff login"),
     "login.staff_failed": _("Failed staff login"),
 }

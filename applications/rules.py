@@ -119,3 +119,17 @@ rules.add_perm("applications.edit_report", is_applicant_of_report)
 rules.add_perm("applications.review_report", is_programme_manager)
 rules.add_perm("applications.manage_payments", is_programme_manager)
 rules.add_perm("applications.view_follow_up_overview", is_agency_staff)
+
+
+# -- calls ----------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_call_author(user, call) -> bool:
+    """Created the call or changed it last: the one pair of eyes a publication needs besides."""
+    return call is not None and user.pk in (call.created_by_id, call.changed_by_id)
+
+
+rules.add_perm("applications.manage_calls", is_programme_manager)
+# Four eyes: another programme manager or a decision maker publishes (docs/architecture.md).
+rules.add_perm("applications.publish_call", is_agency_staff & ~is_call_author)

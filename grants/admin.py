@@ -90,9 +90,19 @@ class CallAdmin(admin.ModelAdmin):
     date_hierarchy = "closes_at"
     prepopulated_fields = {"slug": ["title_sv"]}
     filter_horizontal = ["hubs"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Publishing is the call editor's four-eyes step (applications/services/calls.py), so the
+    # admin shows who published but cannot publish.
+    readonly_fields = [
+        "is_published",
+        "published_at",
+        "published_by",
+        "created_by",
+        "changed_by",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["slug", "is_published"]}),
+        (None, {"fields": ["slug", "is_published", "published_at", "published_by"]}),
         (
             _("Texts"),
             {
@@ -139,5 +149,11 @@ class CallAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            _("Record"),
+            {
+                "fields": ["created_by", "changed_by", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
     ]

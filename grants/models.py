@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -171,6 +173,49 @@ class Call(models.Model):
     )
     letter_wording_sv = models.TextField(_("letter wording (Swedish)"), blank=True)
     letter_wording_en = models.TextField(_("letter wording (English)"), blank=True)
+    # Empty: the letters say what they said before these fields existed (the agency's standard
+    # appeal paragraph, no legal basis), so letters of existing calls stay the same.
+    appeal_text_sv = models.TextField(
+        _("how to appeal (Swedish)"),
+        blank=True,
+        help_text=_("Leave empty for the standard text about appealing within three weeks."),
+    )
+    appeal_text_en = models.TextField(_("how to appeal (English)"), blank=True)
+    legal_basis_sv = models.TextField(
+        _("legal basis (Swedish)"),
+        blank=True,
+        help_text=_(
+            "The ordinance or regulation the grants are decided under, as the letters name it."
+        ),
+    )
+    legal_basis_en = models.TextField(_("legal basis (English)"), blank=True)
+
+    # Four eyes: whoever created or last changed a call never publishes it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -300,6 +345,53 @@ class Call(models.Model):
             raise ValidationError(
                 {"max_amount": _("The maximum per application cannot exceed the budget.")}
             )
+
+
+class CallChange(models.Model):
+    """A change to a published call that touches applicants, with its reason: the call's public
+    change history. ``changes`` holds ``{"field", "before", "after"}`` as the page shows them."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("changed at"))
+    reason = models.TextField(_("reason"))
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("change to a call")
+        verbose_name_plural = _("changes to calls")
+
+    def __str__(self) -> str:
+        return f"{self.call} {self.at:%Y-%m-%d}"
+
+    @property
+    def rows(self) -> list[dict]:
+        """Each change as ``{"label", "before", "after"}`` in the reader's language."""
+        return [
+            {
+                "label": Call._meta.get_field(item["field"]).verbose_name,
+                "before": shown_value(item["field"], item["before"]),
+                "after": shown_value(item["field"], item["after"]),
+            }
+            for item in self.changes
+        ]
+
+
+def shown_value(field: str, value) -> str:
+    """A stored value of a call field as its page shows it (kronor, local time, kind labels)."""
+    if value is None or value == "":
+        return "–"
+    if field in ("budget", "max_amount"):
+        return f"{int(value):,}".replace(",", "\u00a0") + "\u00a0kr"
+    if field in ("opens_at", "closes_at"):
+        moment = parse_datetime(str(value))
+        return formats.date_format(timezone.localtime(moment), "j F Y H:i") if moment else value
+    if field == "eligible_kinds":
+        return ", ".join(
+            str(OrganisationKind(kind).label) if kind in OrganisationKind.values else kind
+            for kind in value
+        )
+    return str(value)
 
 
 class Criterion(models.Model):

@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from .models import Call
+from .models import Call, CallChange
 
 
 def call_list(request):
@@ -14,6 +14,12 @@ def call_list(request):
 
 def call_detail(request, slug):
     call = get_object_or_404(Call.objects.published().prefetch_related("hubs"), slug=slug)
+    return render(request, "grants/call_detail.html", call_page_context(request, call))
+
+
+def call_page_context(request, call: Call, *, preview: bool = False) -> dict:
+    """What the public call page shows; the programme manager's preview passes ``preview``
+    (a draft too, and no apply form)."""
     now = timezone.now()
     # grants imports no other app: the person's organisations are reached through the user's
     # own relation, and the "Apply" form posts to the applications app by URL name.
@@ -24,15 +30,13 @@ def call_detail(request, slug):
             (organisations if organisation.kind in call.eligible_kinds else ineligible).append(
                 organisation
             )
-    return render(
-        request,
-        "grants/call_detail.html",
-        {
-            "call": call,
-            "now": now,
-            "is_open": call.is_open(now),
-            "has_closed": call.has_closed(now),
-            "organisations": organisations,
-            "ineligible_organisations": ineligible,
-        },
-    )
+    return {
+        "call": call,
+        "now": now,
+        "is_open": call.is_open(now),
+        "has_closed": call.has_closed(now),
+        "organisations": organisations,
+        "ineligible_organisations": ineligible,
+        "changes": list(CallChange.objects.filter(call=call)),
+        "preview": preview,
+    }

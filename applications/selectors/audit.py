@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants.models import Call
+from grants.models import Call, shown_value
 
 from ..audit import ACTIONS, OBJECT_TYPES
 from ..enums import (
@@ -202,6 +203,53 @@ register_key("roles", gettext_lazy("Roles"), _roles)
 register_key("has_employer", gettext_lazy("Employer recorded"), yes_no)
 
 
+def _call_field_label(name: str) -> str:
+    try:
+        return str(capfirst(Call._meta.get_field(name).verbose_name))
+    except LookupError:  # a field since removed: its name, as recorded
+        return name
+
+
+def _call_value(name: str, value) -> str:
+    if isinstance(value, bool):
+        return yes_no(value)[0]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "; ".join(", ".join(f"{k} {v}" for k, v in item.items()) for item in value)
+    return shown_value(name, value)
+
+
+def _call_changes(value, refs) -> Shown | None:
+    """A call's changed fields: ``Budget (kr): 1 000 kr → 900 kr; …``."""
+    if not isinstance(value, dict) or not value:
+        return None
+    return "; ".join(
+        f"{_call_field_label(name)}: {_call_value(name, change.get('before'))} → "
+        f"{_call_value(name, change.get('after'))}"
+        for name, change in value.items()
+    ), False
+
+
+def _call_texts(value, refs) -> Shown | None:
+    return (", ".join(_call_field_label(name) for name in value), False) if value else None
+
+
+def _hub_ids(value, refs) -> Shown | None:
+    if isinstance(value, dict):
+        return _("%(before)s → %(after)s") % {
+            "before": ", ".join(str(pk) for pk in value.get("before") or []) or "–",
+            "after": ", ".join(str(pk) for pk in value.get("after") or []) or "–",
+        }, False
+    return _plain(value, refs)
+
+
+register_key("changes", gettext_lazy("Changed"), _call_changes)
+register_key("texts_changed", gettext_lazy("Texts changed"), _call_texts)
+register_key("reason_given", gettext_lazy("Reason given"), yes_no)
+register_key("hubs", gettext_lazy("Hubs (ids)"), _hub_ids)
+register_key("copied_from", gettext_lazy("Copy of"), reference("call"))
+register_key("created_by", gettext_lazy("Created by"), reference("user"))
+
+
 def _application_labels(ids: set[int]) -> dict[int, str]:
     return {
         pk: number or title or _("draft no. %(id)s") % {"id": pk}
@@ -230,7 +278,7 @@ register_reference("user", _user_names)
 # -- a page of entries -----------------------------------------------------------------------
 
 # Which reference kind a data key's value is an id of, for the page's bulk lookups.
-_KEY_REFERENCES = {"call_id": "call"}
+_KEY_REFERENCES = {"call_id": "call", "copied_from": "call", "created_by": "user"}
 
 
 def register_key_reference(name: str, kind: str) -> None:
@@ -251,6 +299,8 @@ def _wanted(entries: list[AuditEntry]) -> dict[str, set[int]]:
             wanted["application"].add(application_id)
         if entry.object_type == "applications.user" and entry.object_id is not None:
             wanted["user"].add(entry.object_id)
+        if entry.object_type == "grants.call" and entry.object_id is not None:
+            wanted["call"].add(entry.object_id)
         for key, value in entry.data.items():
             kind = _KEY_REFERENCES.get(key)
             if kind and isinstance(value, int):
@@ -274,6 +324,9 @@ def _subject(entry: AuditEntry, refs: References) -> str:
     if entry.object_type == "applications.user":
         name = refs.name("user", entry.object_id)
         return f"{label}: {name}" if name else label
+    if entry.object_type == "grants.call":
+        title = refs.name("call", entry.object_id)
+        return f"{label}: {title}" if title else label
     return label
 
 

@@ -51,6 +51,12 @@ def effective_decision(application):
     )
 
 
+def _in_language(call, field: str, language: str) -> str:
+    """A call text in the letter's language, the Swedish one when there is no English."""
+    english = getattr(call, f"{field}_en")
+    return english if language == "en" and english else getattr(call, f"{field}_sv")
+
+
 def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
     """Everything the letter shows, frozen into the decision when it is confirmed.
 
@@ -90,6 +96,10 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         "justification": decision.justification,
         "feedback": decision.feedback,
         "appealable": call.decision_appealable,
+        # Empty: the letter's standard appeal paragraph and no legal basis, as before calls had
+        # their own texts (letters frozen before then have neither key, and read the same).
+        "appeal_text": _in_language(call, "appeal_text", decision.language),
+        "legal_basis": _in_language(call, "legal_basis", decision.language),
         "letter_wording": call.letter_wording_en
         if decision.language == "en" and call.letter_wording_en
         else call.letter_wording_sv,

@@ -4,6 +4,7 @@ from django import template
 
 from applications.enums import BudgetCategory
 from applications.formatting import format_kronor
+from config.markdown import render_markdown
 from grants.enums import OrganisationKind
 
 register = template.Library()
@@ -47,3 +48,9 @@ def page_title(value) -> str:
     """A page's own title followed by the site's name; the site's name alone when it has none."""
     text = " ".join(str(value).split())
     return f"{text} – Samverket Grants" if text else "Samverket Grants"
+
+
+@register.filter(is_safe=True)
+def markdown(value) -> str:
+    """A call text written in Markdown, as cleaned HTML (``config.markdown.render_markdown``)."""
+    return render_markdown(str(value or ""))

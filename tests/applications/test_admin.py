@@ -338,6 +338,8 @@ def test_call_admin_saves_eligible_kinds_from_checkboxes(admin_client):
     # Entered in Swedish time, stored in UTC.
     assert call.closes_at == dt.datetime(2027, 3, 10, 13, 0, tzinfo=dt.UTC)
     assert list(call.hubs.all()) == [hub]
+    # Publishing is the call editor's four-eyes step: the admin's "published" is read only.
+    assert call.is_published is False
 
 
 def test_the_admin_shows_an_external_identity_without_its_hash_and_may_unlink_it(client):

@@ -160,6 +160,31 @@ def test_decision_of_a_call_without_appeal_says_it_cannot_be_appealed(
     assert "If you want to appeal" not in text
 
 
+def test_a_calls_own_appeal_text_and_legal_basis_replace_the_standard_paragraph(
+    presenter, decider, django_capture_on_commit_callbacks
+):
+    call = factories.CallFactory(
+        decision_appealable=True,
+        appeal_text_sv="Överklaga till förvaltningsrätten.",
+        appeal_text_en="Appeal to the administrative court within three weeks.",
+        legal_basis_sv="Förordning (2026:1) om stöd till samverkan.",
+        legal_basis_en="Ordinance (2026:1) on support for collaboration.",
+    )
+    decision = _confirmed(
+        django_capture_on_commit_callbacks,
+        _application(call, presenter),
+        presenter,
+        decider,
+        outcome=DecisionOutcome.REJECTED,
+    )
+    text = _text(_stored_pdf(decision))
+
+    assert "Legal basis Ordinance (2026:1) on support for collaboration." in text
+    assert "How to appeal Appeal to the administrative court within three weeks." in text
+    assert "If you want to appeal" not in text
+    assert decision.letter_data["appeal_text"] == call.appeal_text_en
+
+
 def test_rejection_letter_gives_the_reasons_and_no_amount(
     call, presenter, decider, django_capture_on_commit_callbacks
 ):

@@ -314,6 +314,42 @@ TABLE: dict[str, Row] = {
     "applications:audit_log": Row(
         get=" login 403   403   403   403   200   403   403",
     ),
+    # -- the call editor ------------------------------------------------------------------------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:call_list": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
+    "applications:call_new": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+    ),
+    "applications:call_manage": Row(
+        get=" login 403   403   403   403   200   200   403",
+        args=lambda w: [w.open_call.pk],
+    ),
+    "applications:call_copy": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk],
+    ),
+    "applications:call_edit": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk, "texts"],
+    ),
+    "applications:call_preview": Row(
+        get=" login 403   403   403   403   200   200   403",
+        args=lambda w: [w.open_call.pk],
+    ),
+    "applications:call_publish": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   302   403",
+        args=lambda w: [w.open_call.pk],
+    ),
+    "applications:call_history": Row(
+        get=" login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk],
+    ),
     # -- decisions ------------------------------------------------------------------------------
     #         anon  other appl  rev   confl pm    dm    super
     "applications:decisions": Row(

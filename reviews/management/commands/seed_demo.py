@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,6 +99,7 @@ class Command(FollowUpDemo, BaseCommand):
         self._review(call, pilot, people)
         self._decisions(pilot, people)
         self._follow_up(people, hubs)
+        self._publication(people)
         self._two_factor(people)
         self._print_logins(people)
 
@@ -164,6 +166,16 @@ class Command(FollowUpDemo, BaseCommand):
         if created:
             call.hubs.set(hubs.values())
         return call
+
+    def _publication(self, people) -> None:
+        """Four eyes on the demo calls too: the programme manager made them, the decision maker
+        published them when they opened (a run over an older demo database fills them in)."""
+        Call.objects.filter(published_by__isnull=True, is_published=True).update(
+            created_by=people["manager"],
+            changed_by=people["manager"],
+            published_by=people["decider"],
+            published_at=F("opens_at"),
+        )
 
     def _pilot_call(self, hubs) -> Call:
         """An earlier, already closed round, so the demo has an application in review."""

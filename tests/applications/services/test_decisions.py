@@ -483,6 +483,8 @@ def test_letter_data_freezes_what_the_letter_shows(appealable, programme_manager
         "justification": "Strong plan.",
         "feedback": "Clear budget.",
         "appealable": appealable,
+        "appeal_text": "",
+        "legal_basis": "",
         "letter_wording": call.letter_wording_sv,
         "reporting": {"final_report_due": "2028-02-29"},
         "decided_by": "Dag Decider",

@@ -350,3 +350,17 @@ def test_seed_demo_follow_up_is_made_once_and_shows_in_the_register_and_the_over
         ("Region Jämtland Härjedalen", "granted"),
         ("Östersunds kommun", "accepted"),
     ]
+
+
+def test_seed_demo_calls_were_published_by_a_second_person_and_the_manager_can_edit_them(client):
+    _seed()
+    manager = User.objects.get(email="maria.ek@agency.example.se")
+    decider = User.objects.get(email="lars.strom@agency.example.se")
+    calls = list(Call.objects.all())
+    assert len(calls) >= 2
+    for call in calls:
+        assert (call.created_by, call.published_by) == (manager, decider)
+        assert call.published_at == call.opens_at
+    client.force_login(manager)
+    page = client.get(reverse("applications:call_edit", args=[calls[0].pk, "texts"]))
+    assert page.status_code == 200
