@@ -21,9 +21,11 @@ def call_detail(request, slug):
     ineligible = []
     if request.user.is_authenticated:
         for organisation in request.user.organisations.order_by("name"):
-            (organisations if organisation.kind in call.eligible_kinds else ineligible).append(
-                organisation
-            )
+            (
+                organisations
+                if organisation.provisional_kind in call.eligible_kinds
+                else ineligible
+            ).append(organisation)
     return render(
         request,
         "grants/call_detail.html",

@@ -19,7 +19,7 @@ from .follow_up import (
     ReportCost,
     ReportReminder,
 )
-from .people import Invitation, Membership, Organisation, User
+from .people import Invitation, Membership, Organisation, OrganisationClaim, User
 
 __all__ = [
     "Acceptance",
@@ -46,6 +46,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Organisation",
+    "OrganisationClaim",
     "RegistrationCounter",
     "User",
 ]
