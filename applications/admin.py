@@ -93,7 +93,7 @@ class UserAdmin(DjangoUserAdmin):
 class OrganisationAdminForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["orgnr", "name", "kind", "county", "address"]
+        fields = ["orgnr", "name", "declared_kind", "county", "address"]
 
     def clean_orgnr(self):
         return normalise_orgnr(self.cleaned_data["orgnr"])
@@ -110,11 +110,31 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     form = OrganisationAdminForm
-    list_display = ["name", "orgnr", "kind", "county", "created_at"]
-    list_filter = ["kind", "county"]
+    list_display = ["name", "orgnr", "verification_status", "verified_kind", "county", "created_at"]
+    list_filter = ["verification_status", "verified_kind", "county"]
     search_fields = ["name", "orgnr"]
-    readonly_fields = ["created_at"]
-    fields = ["orgnr", "name", "kind", "county", "address", "created_at"]
+    # The check is the programme manager's, on its own page with its audit entry.
+    readonly_fields = [
+        "verification_status",
+        "verified_kind",
+        "verified_at",
+        "verified_by",
+        "verification_note",
+        "created_at",
+    ]
+    fields = [
+        "orgnr",
+        "name",
+        "declared_kind",
+        "county",
+        "address",
+        "verification_status",
+        "verified_kind",
+        "verified_at",
+        "verified_by",
+        "verification_note",
+        "created_at",
+    ]
     inlines = [MembershipInline]
 
 
@@ -246,7 +266,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "last_submitted_at",
     ]
     list_display_links = ["registration_number", "title"]
-    list_filter = ["state", "call", "organisation__kind", "organisation__county"]
+    list_filter = ["state", "call", "organisation__verified_kind", "organisation__county"]
     search_fields = ["registration_number", "title", "organisation__name", "organisation__orgnr"]
     list_select_related = ["call", "organisation"]
     date_hierarchy = "last_submitted_at"

@@ -8,9 +8,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
-from .models import Application, ApplicationVersion, DeadlineException, Invitation
+from .models import (
+    Application,
+    ApplicationVersion,
+    DeadlineException,
+    Invitation,
+    OrganisationClaim,
+    User,
+)
+from .selectors.organisations import programme_manager_addresses
 
 
 def site_url(path: str) -> str:
@@ -202,3 +210,58 @@ def send_password_reset(user, *, protocol: str, domain: str) -> None:
     message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def _with_next(path: str, next_path: str) -> str:
+    return f"{path}?{urlencode({'next': next_path})}" if next_path else path
+
+
+def send_email_verification(user: User, token: str, next_path: str = "") -> None:
+    """The link that confirms a new account's email address (leading on to ``next_path``)."""
+    path = reverse("applications:email_verify", args=[token])
+    send_email(
+        "email_verification",
+        to=[user.email],
+        language=user.language,
+        context={"user": user, "url": site_url(_with_next(path, next_path))},
+    )
+
+
+def send_signup_existing_account(user: User, next_path: str = "") -> None:
+    """Someone signed up with an address that has an account: tell its owner, nothing more."""
+    send_email(
+        "signup_existing_account",
+        to=[user.email],
+        language=user.language,
+        context={
+            "user": user,
+            "login_url": site_url(_with_next(reverse("login"), next_path)),
+            "reset_url": site_url(reverse("password_reset")),
+        },
+    )
+
+
+def send_organisation_claim(claim: OrganisationClaim) -> None:
+    """A claim to a registered organisation number, to every programme manager."""
+    send_email(
+        "organisation_claim",
+        to=programme_manager_addresses(),
+        language=settings.LANGUAGE_CODE,
+        context={
+            "claim": claim,
+            "url": site_url(reverse("applications:organisation_checks")),
+        },
+    )
+
+
+def send_organisation_claim_decided(claim: OrganisationClaim) -> None:
+    """The claimant is told how the agency decided their claim."""
+    send_email(
+        "organisation_claim_decided",
+        to=[claim.claimant.email],
+        language=claim.claimant.language,
+        context={
+            "claim": claim,
+            "url": site_url(reverse("applications:dashboard")),
+        },
+    )

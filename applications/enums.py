@@ -119,3 +119,19 @@ class ScanStatus(models.TextChoices):
     PENDING = "pending", _("Being checked for malware")
     CLEAN = "clean", _("Checked")
     REFUSED = "refused", _("Refused: malware found")
+
+
+class VerificationStatus(models.TextChoices):
+    """Whether the agency has checked an organisation against what it knows."""
+
+    PENDING = "pending", _("Waiting for the agency's check")
+    VERIFIED = "verified", _("Verified by the agency")
+    REFUSED = "refused", _("Refused by the agency")
+
+
+class ClaimStatus(models.TextChoices):
+    """A claim that a registered organisation number belongs to someone else."""
+
+    OPEN = "open", _("Open")
+    TRANSFERRED = "transferred", _("Administrator role transferred")
+    DISMISSED = "dismissed", _("Dismissed")

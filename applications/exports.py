@@ -80,7 +80,7 @@ def _case_list_rows(header: list[str], applications) -> Iterator[list]:
                 application.call.title,
                 organisation.name,
                 organisation.orgnr,
-                organisation.get_kind_display(),
+                organisation.get_verified_kind_display(),
                 organisation.get_county_display(),
                 application.submitted_title,
                 application.submitted_amount,

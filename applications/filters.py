@@ -53,7 +53,7 @@ class ApplicationFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind of organisation"),
-        field_name="organisation__kind",
+        field_name="organisation__verified_kind",
         choices=OrganisationKind.choices,
         empty_label=_("All kinds"),
     )

@@ -101,6 +101,8 @@ rules.add_perm("applications.propose_decision", is_programme_manager)
 rules.add_perm("applications.confirm_decision", is_decision_maker & ~is_proposer)
 rules.add_perm("applications.release_decisions", is_programme_manager)
 rules.add_perm("applications.view_audit_log", is_programme_manager)
+# Checking who an organisation is (and deciding claims to its number) is the agency's.
+rules.add_perm("applications.verify_organisation", is_programme_manager)
 rules.add_perm(
     "applications.view_decision",
     is_agency_staff | (is_applicant_of_decision & is_released_to_applicant),

@@ -19,11 +19,13 @@ from .models import (
     DeadlineException,
     Decision,
     Invitation,
+    OrganisationClaim,
     Report,
     ReportReminder,
     User,
 )
 from .scanning import Verdict
+from .services.email_verification import email_verification_token
 from .services.letters import closing_letter_generate, decision_letter_generate
 from .services.scanning import attachment_scan
 
@@ -181,3 +183,30 @@ def scan_attachment(*, attachment_id: int, attempt: int = 1) -> None:
     if retry.get_backend().supports_defer:
         retry = retry.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt))
     retry.enqueue(attachment_id=attachment_id, attempt=attempt + 1)
+
+
+@task()
+def send_email_verification(*, user_id: int, next_path: str = "") -> None:
+    # The token is made when the email is written, so it names the address as it is then.
+    user = User.objects.get(pk=user_id)
+    if user.email_verified_at is None:
+        emails.send_email_verification(user, email_verification_token(user), next_path)
+
+
+@task()
+def send_signup_existing_account(*, user_id: int, next_path: str = "") -> None:
+    emails.send_signup_existing_account(User.objects.get(pk=user_id), next_path)
+
+
+@task()
+def send_organisation_claim(*, claim_id: int) -> None:
+    emails.send_organisation_claim(
+        OrganisationClaim.objects.select_related("organisation", "claimant").get(pk=claim_id)
+    )
+
+
+@task()
+def send_organisation_claim_decided(*, claim_id: int) -> None:
+    emails.send_organisation_claim_decided(
+        OrganisationClaim.objects.select_related("organisation", "claimant").get(pk=claim_id)
+    )

@@ -225,7 +225,7 @@ def seed(count: int) -> tuple[int, list[dict]]:
     from django.utils import timezone
     from stdnum import luhn
 
-    from applications.enums import BudgetCategory, County
+    from applications.enums import BudgetCategory, County, VerificationStatus
     from applications.models import Application, BudgetLine, Membership, Organisation, User
     from grants.enums import OrganisationKind
     from grants.models import Call, Hub
@@ -262,7 +262,9 @@ def seed(count: int) -> tuple[int, list[dict]]:
         Organisation(
             orgnr=orgnr(i),
             name=f"Kommun {i}",
-            kind=OrganisationKind.MUNICIPALITY,
+            declared_kind=OrganisationKind.MUNICIPALITY,
+            verified_kind=OrganisationKind.MUNICIPALITY,
+            verification_status=VerificationStatus.VERIFIED,
             county=County.JAMTLAND,
         )
         for i in range(count)

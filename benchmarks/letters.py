@@ -108,7 +108,7 @@ def seed(count: int):
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from applications.enums import BudgetCategory, EligibilityItem
+    from applications.enums import BudgetCategory, EligibilityItem, VerificationStatus
     from applications.models import Application, BudgetLine, Membership, Organisation, User
     from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
     from applications.services.decisions import decision_propose
@@ -152,7 +152,9 @@ def seed(count: int):
         organisation = Organisation.objects.create(
             orgnr=f"{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}",
             name=f"Kommun {i:04d}",
-            kind=OrganisationKind.MUNICIPALITY,
+            declared_kind=OrganisationKind.MUNICIPALITY,
+            verified_kind=OrganisationKind.MUNICIPALITY,
+            verification_status=VerificationStatus.VERIFIED,
             address=f"Storgatan {i % 90 + 1}\n831 82 Östersund",
         )
         applicant = User.objects.create(email=f"applicant{i}@bench.example", full_name=f"A {i}")

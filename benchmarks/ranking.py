@@ -118,7 +118,7 @@ def seed(rng: random.Random):
     from django.db import transaction
     from django.utils import timezone
 
-    from applications.enums import ApplicationState, County
+    from applications.enums import ApplicationState, County, VerificationStatus
     from applications.models import Application, ApplicationVersion, Organisation, User
     from applications.rules import PROGRAMME_MANAGERS
     from grants.enums import OrganisationKind
@@ -169,7 +169,9 @@ def seed(rng: random.Random):
             Organisation(
                 orgnr=_orgnr(i),
                 name=f"Kommun {i:04d}",
-                kind=OrganisationKind.MUNICIPALITY,
+                declared_kind=OrganisationKind.MUNICIPALITY,
+                verified_kind=OrganisationKind.MUNICIPALITY,
+                verification_status=VerificationStatus.VERIFIED,
                 county=County.JAMTLAND,
             )
             for i in range(APPLICATIONS)
@@ -207,7 +209,7 @@ def seed(rng: random.Random):
                 "organisation": {
                     "orgnr": application.organisation.orgnr,
                     "name": application.organisation.name,
-                    "kind": application.organisation.kind,
+                    "kind": application.organisation.eligibility_kind,
                     "county": application.organisation.county,
                 },
                 "title": application.title,

@@ -27,9 +27,11 @@ def call_page_context(request, call: Call, *, preview: bool = False) -> dict:
     ineligible = []
     if request.user.is_authenticated:
         for organisation in request.user.organisations.order_by("name"):
-            (organisations if organisation.kind in call.eligible_kinds else ineligible).append(
-                organisation
-            )
+            (
+                organisations
+                if organisation.provisional_kind in call.eligible_kinds
+                else ineligible
+            ).append(organisation)
     return {
         "call": call,
         "now": now,

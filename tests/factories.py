@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from stdnum import luhn
 
-from applications.enums import BudgetCategory, County
+from applications.enums import BudgetCategory, County, VerificationStatus
 from applications.models import Application, BudgetLine, Membership, Organisation, User
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from applications.selectors.decisions import effective_decision
@@ -32,6 +32,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.se")
     full_name = factory.Sequence(lambda n: f"Person {n}")
     language = "sv"
+    # Verified unless a test says otherwise (``email_verified_at=None``): the unverified
+    # account is the exception that its own tests make.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
@@ -57,9 +60,21 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
 
+    class Params:
+        # ``kind=...`` sets both the declared and the verified kind; a pending organisation
+        # is ``verification_status=VerificationStatus.PENDING`` (its verified kind then empty).
+        kind = OrganisationKind.MUNICIPALITY
+
     orgnr = factory.LazyFunction(orgnr)
     name = factory.Sequence(lambda n: f"Kommun {n}")
-    kind = OrganisationKind.MUNICIPALITY
+    declared_kind = factory.SelfAttribute("kind")
+    verification_status = VerificationStatus.VERIFIED
+    verified_kind = factory.LazyAttribute(
+        lambda o: o.kind if o.verification_status == VerificationStatus.VERIFIED else ""
+    )
+    verified_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.verification_status == VerificationStatus.VERIFIED else None
+    )
     county = County.JAMTLAND
 
 

@@ -36,16 +36,9 @@ class SignupForm(forms.Form):
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "An account with this email address already exists. "
-                    "Log in, or reset your password."
-                ),
-                code="duplicate_email",
-            )
-        return email
+        # No "already has an account" here: the page must not tell who has one (the service
+        # sends the owner a note instead).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()

@@ -20,7 +20,7 @@ from .follow_up import (
     ReportReminder,
 )
 from .identities import ExternalIdentity
-from .people import Invitation, Membership, Organisation, User
+from .people import Invitation, Membership, Organisation, OrganisationClaim, User
 
 __all__ = [
     "Acceptance",
@@ -48,6 +48,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Organisation",
+    "OrganisationClaim",
     "RegistrationCounter",
     "User",
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.enums import OrganisationKind
 
-from ..enums import County, Language
+from ..enums import ClaimStatus, County, Language, VerificationStatus
 
 
 class UserManager(BaseUserManager):
@@ -52,6 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person opened the link sent to ``email``; an account without it may not
+    # register an organisation, invite anyone or accept an invitation.
+    email_verified_at = models.DateTimeField(_("email address verified"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -72,13 +75,43 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
 
 class Organisation(models.Model):
-    """A legal entity that applies, identified by its Swedish organisation number."""
+    """A legal entity that applies, identified by its Swedish organisation number.
+
+    Whoever registers it only *declares* its kind; the agency checks number, name and kind
+    against what it knows and records the verified kind, which is the one eligibility asks.
+    Until then the organisation may draft but not submit.
+    """
 
     orgnr = models.CharField(_("organisation number"), max_length=11, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    declared_kind = models.CharField(
+        _("kind (as declared)"), max_length=20, choices=OrganisationKind.choices
+    )
+    verified_kind = models.CharField(
+        _("kind (as verified)"), max_length=20, choices=OrganisationKind.choices, blank=True
+    )
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=10,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.PENDING,
+    )
+    verified_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    verification_note = models.TextField(_("note on the check"), blank=True)
     county = models.CharField(_("county"), max_length=2, choices=County.choices)
     address = models.TextField(_("postal address"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -98,6 +131,20 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.orgnr})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def eligibility_kind(self) -> str:
+        """The kind that decides eligibility: the verified one, none before the check."""
+        return self.verified_kind if self.is_verified else ""
+
+    @property
+    def provisional_kind(self) -> str:
+        """The kind to start a draft with: the verified one, else the declared one."""
+        return self.verified_kind if self.is_verified else self.declared_kind
 
 
 class Membership(models.Model):
@@ -163,3 +210,37 @@ class Invitation(models.Model):
 
     def is_usable(self, at=None) -> bool:
         return self.accepted_at is None and (at or timezone.now()) < self.expires_at
+
+
+class OrganisationClaim(models.Model):
+    """Someone says a registered organisation number is theirs; a programme manager decides."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="claims")
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_claims"
+    )
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.TextField(_("note on the decision"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("claim to an organisation")
+        verbose_name_plural = _("claims to organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "claimant"],
+                condition=Q(status="open"),
+                name="one_open_claim_per_person_and_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant} → {self.organisation}"

@@ -14,7 +14,7 @@ from ..enums import ApplicationState
 from ..formatting import format_kronor
 from ..models import Application, ApplicationTransition, ApplicationVersion, Attachment
 from ..rules import is_agency_staff
-from .organisations import organisations_of
+from .organisations import organisation_unverified_message, organisations_of
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -269,7 +269,12 @@ def submission_errors(application: Application) -> list[SubmissionError]:
             "period_end",
             _("The project must end by %(date)s.") % {"date": call.project_end_latest.isoformat()},
         )
-    if application.organisation.kind not in call.eligible_kinds:
+    organisation = application.organisation
+    if not organisation.is_verified:
+        # The agency has not yet checked who the organisation is (or refused it): a draft is
+        # fine, a submission is not, since the verified kind decides eligibility.
+        refuse(None, organisation_unverified_message(organisation))
+    elif organisation.eligibility_kind not in call.eligible_kinds:
         refuse(None, _("Your kind of organisation may not apply to this call."))
     return errors
 
@@ -281,7 +286,7 @@ def snapshot_content(application: Application) -> dict:
         "organisation": {
             "orgnr": application.organisation.orgnr,
             "name": application.organisation.name,
-            "kind": application.organisation.kind,
+            "kind": application.organisation.eligibility_kind,
             "county": application.organisation.county,
         },
         "title": application.title,

@@ -7,9 +7,38 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..audit import audit_record
 from ..models import Invitation, Membership, Organisation, User
 from ..validators import normalise_orgnr, validate_public_sector_orgnr
 from ._common import _enqueue_on_commit, _require
+
+# The code of the "already registered" refusal, so the page can offer a claim instead.
+ORGNR_TAKEN = "orgnr_taken"
+
+
+def require_verified_email(user: User) -> None:
+    """Refuse (with a message) a person whose email address is not yet verified."""
+    if not user.email_verified:
+        raise ValidationError(
+            _(
+                "First confirm your email address with the link we sent to %(email)s. "
+                "You can have a new link sent from your details page."
+            )
+            % {"email": user.email},
+            code="email_unverified",
+        )
+
+
+def _require_verified_organisation_for_signing(organisation: Organisation) -> None:
+    if not organisation.is_verified:
+        raise ValidationError(
+            _(
+                "Signing right can be given once the agency has verified %(name)s. The agency "
+                "confirms the first signatory when it verifies the organisation."
+            )
+            % {"name": organisation.name}
+        )
+
 
 INVITATION_VALID_FOR = timedelta(days=14)
 
@@ -27,30 +56,47 @@ def organisation_register(
 ) -> Organisation:
     """Register an organisation; the person registering becomes its administrator.
 
+    The organisation is pending until a programme manager verifies it (number, name and kind);
+    the kind given here is only declared. The administrator gets no signing right: the agency
+    confirms the first signatory when it verifies the organisation. Needs a verified email
+    address. Side effect: an audit entry.
+
     Validation of the number (a legal entity in the public sector) is the form's job; the
-    number is normalised again here and the unique constraint is the last word.
+    number is normalised again here and the unique constraint is the last word. A number
+    already registered is refused with code ``ORGNR_TAKEN``: the page then offers a claim.
     """
+    require_verified_email(by)
     validate_public_sector_orgnr(orgnr)
     normalised = normalise_orgnr(orgnr)
-    if Organisation.objects.filter(orgnr=normalised).exists():
-        raise ValidationError(
-            _(
-                "An organisation with number %(orgnr)s is already registered. Ask its "
-                "administrator to invite you."
-            )
-            % {"orgnr": normalised}
+    taken = ValidationError(
+        _(
+            "An organisation with number %(orgnr)s is already registered. If you work there, "
+            "ask its administrator to invite you. If you think someone registered your "
+            "organisation who should not have, tell the agency below."
         )
+        % {"orgnr": normalised},
+        code=ORGNR_TAKEN,
+    )
+    if Organisation.objects.filter(orgnr=normalised).exists():
+        raise taken
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(
-                orgnr=normalised, name=name, kind=kind, county=county, address=address
+                orgnr=normalised,
+                name=name,
+                declared_kind=kind,
+                county=county,
+                address=address,
             )
     except IntegrityError:
-        raise ValidationError(
-            _("An organisation with number %(orgnr)s is already registered.")
-            % {"orgnr": normalised}
-        ) from None
-    Membership.objects.create(user=by, organisation=organisation, is_admin=True, is_signatory=True)
+        raise taken from None
+    Membership.objects.create(user=by, organisation=organisation, is_admin=True, is_signatory=False)
+    audit_record(
+        action="organisation.register",
+        actor=by,
+        target=organisation,
+        data={"declared_kind": organisation.declared_kind},
+    )
     return organisation
 
 
@@ -58,8 +104,15 @@ def organisation_register(
 def invitation_create(
     *, organisation: Organisation, by: User, email: str, is_admin: bool, is_signatory: bool
 ) -> Invitation:
-    """Invite a colleague by email. Side effect: the invitation email, after commit."""
+    """Invite a colleague by email. Side effect: the invitation email, after commit.
+
+    The inviter needs a verified email address; signing right can be part of an invitation
+    only once the agency has verified the organisation.
+    """
     _require(by, "manage_organisation", organisation)
+    require_verified_email(by)
+    if is_signatory:
+        _require_verified_organisation_for_signing(organisation)
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member.") % {"email": email})
@@ -77,7 +130,9 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, by: User) -> Membership:
-    """Join the organisation with the invited roles. The invitation works once."""
+    """Join the organisation with the invited roles. The invitation works once, and only for
+    an account whose email address is verified."""
+    require_verified_email(by)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable():
         raise ValidationError(_("This invitation has expired or has already been used."))
@@ -105,9 +160,24 @@ def invitation_accept(*, invitation: Invitation, by: User) -> Membership:
 def membership_update(
     *, membership: Membership, by: User, is_admin: bool, is_signatory: bool
 ) -> Membership:
-    """Change a member's roles. An organisation always keeps at least one administrator."""
+    """Change a member's roles. An organisation always keeps at least one administrator.
+
+    Signing right is given by an administrator of a verified organisation to someone else,
+    never to oneself (the first signatory is confirmed by the agency at verification).
+    Side effect: an audit entry when signing right is given or taken away.
+    """
     _require(by, "manage_organisation", membership.organisation)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    signing_changed = membership.is_signatory != is_signatory
+    if signing_changed and is_signatory:
+        _require_verified_organisation_for_signing(membership.organisation)
+        if membership.user_id == by.pk:
+            raise ValidationError(
+                _(
+                    "You cannot give yourself signing right. Another administrator can, or "
+                    "the agency when it verifies the organisation."
+                )
+            )
     if membership.is_admin and not is_admin:
         admins = Membership.objects.select_for_update().filter(
             organisation=membership.organisation, is_admin=True
@@ -117,6 +187,13 @@ def membership_update(
     membership.is_admin = is_admin
     membership.is_signatory = is_signatory
     membership.save(update_fields=["is_admin", "is_signatory"])
+    if signing_changed:
+        audit_record(
+            action="membership.signing_right",
+            actor=by,
+            target=membership,
+            data={"user": membership.user_id, "signing_right": is_signatory},
+        )
     return membership
 
 
@@ -131,21 +208,6 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         if not others.exists():
             raise ValidationError(_("An organisation must keep at least one administrator."))
     membership.delete()
-
-
-@transaction.atomic
-def user_register(*, email: str, full_name: str, password: str, language: str) -> User:
-    """Create a person's account (sign-up). The email address is unique whatever its case."""
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(_("An account with this email address already exists."))
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(
-                email=email, password=password, full_name=full_name.strip(), language=language
-            )
-    except IntegrityError:
-        raise ValidationError(_("An account with this email address already exists.")) from None
 
 
 def user_update_profile(*, user: User, full_name: str, phone: str, language: str) -> User:

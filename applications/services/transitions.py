@@ -9,6 +9,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 
 from applications.hashing import content_sha256
 from applications.selectors.applications import latest_version, snapshot_content, submission_errors
+from applications.selectors.organisations import organisation_unverified_message
 
 from ..audit import audit_record
 from ..enums import EligibilityItem
@@ -81,6 +82,9 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
     )
     if now >= locked.deadline:
         raise late
+    if not locked.organisation.is_verified:
+        # Who the organisation is, and so its kind, is the agency's to confirm first.
+        raise ValidationError(organisation_unverified_message(locked.organisation))
     source = locked.state
     name = "submit_new_version" if source == S.SUBMITTED else "submit"
     try:

@@ -29,7 +29,7 @@ def application_create(*, call, organisation: Organisation, by: User) -> Applica
     _require(by, "create_application", organisation)
     if not call.is_open():
         raise ValidationError(_("This call is not open for applications."))
-    if organisation.kind not in call.eligible_kinds:
+    if organisation.provisional_kind not in call.eligible_kinds:
         raise ValidationError(_("Your kind of organisation may not apply to this call."))
     return Application.objects.create(
         call=call,

@@ -1,14 +1,14 @@
-"""A person's own account: sign-up, profile, language, and Django's password reset."""
+"""A person's own account: sign-up and its email check, profile, language, and Django's
+password reset."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -17,10 +17,13 @@ from config.ratelimits import rate_limited
 
 from ..forms.account import LocalisedPasswordResetForm, ProfileForm, SignupForm
 from ..login_security import lockout, two_factor
-from ..services.people import user_register, user_set_language, user_update_profile
-
-# Sign-up logs the new person in; with two authentication backends Django must be told which.
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
+from ..services.email_verification import (
+    email_verification_resend,
+    email_verify,
+    user_for_verification_token,
+    user_sign_up,
+)
+from ..services.people import user_set_language, user_update_profile
 
 
 def _safe_next(request, value: str | None) -> str | None:
@@ -49,19 +52,16 @@ def signup(request):
         form = SignupForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                user = user_register(
-                    email=data["email"],
-                    full_name=data["full_name"],
-                    password=data["password1"],
-                    language=data["language"],
-                )
-            except ValidationError as error:
-                form.add_error("email", error)
-            else:
-                login(request, user, backend=_BACKEND)
-                messages.success(request, _("Welcome! Your account has been created."))
-                return redirect(next_url or reverse("applications:dashboard"))
+            # The same answer whether or not the address has an account (one email either way),
+            # so the page tells nobody who has one. Nobody is logged in here.
+            user_sign_up(
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                language=data["language"],
+                next_path=next_url or "",
+            )
+            return redirect("applications:signup_done")
     else:
         form = SignupForm(
             initial={
@@ -72,6 +72,44 @@ def signup(request):
     return render(
         request, "applications/account/signup.html", {"form": form, "next": next_url or ""}
     )
+
+
+def signup_done(request):
+    return render(request, "applications/account/signup_done.html")
+
+
+def email_verify_page(request, token):
+    """The link from the email: a page with a button (a GET changes nothing, so a mail
+    program that opens links to check them verifies nobody); the button POSTs."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    template = "applications/account/email_verify.html"
+    try:
+        user = (email_verify if request.method == "POST" else user_for_verification_token)(
+            token=token
+        )
+    except ValidationError as error:
+        return render(request, template, {"error": error.messages[0]}, status=400)
+    if request.method != "POST":
+        return render(request, template, {"token": token, "next": next_url or ""})
+    messages.success(request, _("Thank you. Your email address is confirmed."))
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect(next_url or reverse("applications:dashboard"))
+    login_url = reverse("login")
+    return redirect(f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url)
+
+
+@require_POST
+@login_required
+def email_verification_send_again(request):
+    email_verification_resend(user=request.user)
+    if request.user.email_verified:
+        messages.info(request, _("Your email address is already confirmed."))
+    else:
+        messages.success(
+            request,
+            _("A new link has been sent to %(email)s.") % {"email": request.user.email},
+        )
+    return redirect("applications:profile")
 
 
 @login_required
@@ -125,6 +163,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 urlpatterns = [
     path("account/signup/", signup, name="signup"),
+    path("account/signup/sent/", signup_done, name="signup_done"),
+    path("account/verify/resend/", email_verification_send_again, name="email_verification_resend"),
+    path("account/verify/<str:token>/", email_verify_page, name="email_verify"),
     path("account/profile/", profile, name="profile"),
     path("account/language/", set_language, name="set_language"),
     # Same path as django.contrib.auth.urls' "password_reset", which config/urls.py includes

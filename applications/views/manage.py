@@ -30,6 +30,7 @@ from ..selectors.applications import (
     case_list,
     transitions_of,
 )
+from ..selectors.organisations import signatories_of
 from ..services.exports import case_list_export_record
 from ..services.transitions import (
     application_check_eligibility,
@@ -171,6 +172,7 @@ def _render_detail(request, application, **forms):
             for item in EligibilityItem
         ],
         "transitions": transitions_of(application),
+        "signatories": signatories_of(application.organisation),
         "actions": actions,
         "return_form": forms.get("return_form") or ReturnForCompletionForm(prefix="return"),
         "exception_form": forms.get("exception_form") or DeadlineExceptionForm(prefix="exception"),

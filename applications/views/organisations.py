@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from config.ratelimits import rate_limited
 
+from ..forms.organisation_checks import OrganisationClaimForm
 from ..forms.organisations import InvitationForm, MembershipForm, OrganisationRegisterForm
 from ..models import Membership, Organisation
 from ..selectors.applications import organisation_applications
@@ -21,9 +22,11 @@ from ..selectors.organisations import (
     membership_of,
     memberships_of,
     open_invitations_of,
+    organisation_by_orgnr,
     organisations_visible_to,
 )
 from ..services import people
+from ..services.organisation_checks import organisation_claim_create
 
 
 def _get_organisation_for_user(user, pk: int, perm: str | None = None) -> Organisation:
@@ -40,23 +43,65 @@ def _error_messages(error: ValidationError) -> list[str]:
 
 @login_required
 def organisation_register(request):
+    claim_form = None
     if request.method == "POST":
         form = OrganisationRegisterForm(request.POST)
         if form.is_valid():
             try:
                 organisation = people.organisation_register(by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error("orgnr", error)
+                orgnr = form.cleaned_data["orgnr"]
+                form.add_error("orgnr", error)  # takes "orgnr" out of cleaned_data
+                if error.code == people.ORGNR_TAKEN:
+                    # Not a dead end: the person can tell the agency the number is theirs.
+                    claim_form = OrganisationClaimForm(initial={"orgnr": orgnr})
             else:
                 messages.success(
                     request,
-                    _("%(name)s is registered, and you are its administrator.")
+                    _(
+                        "%(name)s is registered, and you are its administrator. The agency "
+                        "will now check the organisation; until then you can write drafts."
+                    )
                     % {"name": organisation.name},
                 )
                 return redirect("applications:organisation_detail", pk=organisation.pk)
     else:
         form = OrganisationRegisterForm()
-    return render(request, "applications/organisations/register.html", {"form": form})
+    return render(
+        request,
+        "applications/organisations/register.html",
+        {"form": form, "claim_form": claim_form},
+    )
+
+
+@require_POST
+@login_required
+def organisation_claim(request):
+    """ "This is our number": a claim to a registered organisation, for the agency to decide."""
+    form = OrganisationClaimForm(request.POST)
+    if form.is_valid():
+        organisation = organisation_by_orgnr(form.cleaned_data["orgnr"])
+        if organisation is None:
+            form.add_error(
+                "orgnr", _("No organisation with this number is registered. Register it instead.")
+            )
+        else:
+            try:
+                organisation_claim_create(
+                    organisation=organisation,
+                    by=request.user,
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Your message has been sent to the agency, which will contact you."),
+                )
+                return redirect("applications:dashboard")
+    context = {"form": OrganisationRegisterForm(), "claim_form": form}
+    return render(request, "applications/organisations/register.html", context, status=400)
 
 
 def _detail_context(request, organisation: Organisation, invite_form=None) -> dict:
@@ -78,6 +123,7 @@ def _detail_context(request, organisation: Organisation, invite_form=None) -> di
             for m in memberships
         ],
         "invitations": [(i, i.expires_at > now) for i in invitations],
+        "signatories": [m for m in memberships if m.is_signatory],
         "applications": applications,
         "is_admin": is_admin,
         "invite_form": invite_form or (InvitationForm() if is_admin else None),
@@ -198,6 +244,7 @@ def invitation_accept(request, token):
 
 urlpatterns = [
     path("organisations/new/", organisation_register, name="organisation_register"),
+    path("organisations/claim/", organisation_claim, name="organisation_claim"),
     path("organisations/<int:pk>/", organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/invite/", organisation_invite, name="organisation_invite"),
     path(

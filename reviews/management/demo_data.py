@@ -8,6 +8,7 @@ from stdnum import luhn
 from applications.enums import (
     BudgetCategory,
     County,
+    VerificationStatus,
 )
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.enums import OrganisationKind
@@ -151,6 +152,17 @@ PEOPLE = [
         False,
     ),
     ("admin", "admin@agency.example.se", "Agnes Admin", None, False, False, [], True),
+    # Registered Bräcke kommun, which waits for the agency's check (not a printed login).
+    (
+        "pending_admin",
+        "stina.olsson@bracke.example.se",
+        "Stina Olsson",
+        "bracke",
+        True,
+        False,
+        [],
+        False,
+    ),
     ("reviewer2", "per.nilsson@reviewer.example.se", "Per Nilsson", None, False, False, [], False),
     (
         "reviewer3",
@@ -175,6 +187,27 @@ ORGANISATIONS = {
     ),
     "norrtalje": ("Norrtälje kommun", "212000015", OrganisationKind.MUNICIPALITY, County.STOCKHOLM),
 }
+
+# Registered, not yet checked by the agency: the programme manager's verification queue.
+PENDING_ORGANISATIONS = {
+    "bracke": ("Bräcke kommun", "212000248", OrganisationKind.MUNICIPALITY, County.JAMTLAND),
+}
+
+DEMO_VERIFICATION_NOTE = "Demo organisation: verified when the demo was seeded."
+
+
+def organisation_defaults(name: str, kind: str, county: str, *, verified: bool, at) -> dict:
+    """An organisation's fields: verified by the agency (as declared), or waiting for it."""
+    defaults = {"name": name, "declared_kind": kind, "county": county}
+    if verified:
+        defaults.update(
+            verification_status=VerificationStatus.VERIFIED,
+            verified_kind=kind,
+            verified_at=at,
+            verification_note=DEMO_VERIFICATION_NOTE,
+        )
+    return defaults
+
 
 LOGIN_LABELS = {
     "applicant": "applicant (administrator and signatory, Östersunds kommun)",

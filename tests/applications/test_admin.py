@@ -280,7 +280,7 @@ def test_admin_organisation_number_is_normalised(admin_client):
         {
             "orgnr": "2120000142",
             "name": "Testkommun",
-            "kind": OrganisationKind.MUNICIPALITY,
+            "declared_kind": OrganisationKind.MUNICIPALITY,
             "county": "Z",
             "address": "",
             "memberships-TOTAL_FORMS": "0",

@@ -1535,7 +1535,7 @@ def test_confirming_selected_decisions_skips_ids_that_are_no_numbers(client):
 
 
 @pytest.mark.parametrize("posted", ["0", "dashboard", "applications:dashboard", "//evil.example"])
-def test_signing_up_with_a_next_that_is_no_path_goes_to_the_dashboard(client, posted):
+def test_signing_up_with_a_next_that_is_no_path_answers_check_your_email(client, posted):
     response = client.post(
         reverse("applications:signup"),
         {
@@ -1549,7 +1549,7 @@ def test_signing_up_with_a_next_that_is_no_path_goes_to_the_dashboard(client, po
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("applications:dashboard")
+    assert response["Location"] == reverse("applications:signup_done")
 
 
 def test_a_login_name_longer_than_any_email_is_refused_and_counted_not_a_500(client):

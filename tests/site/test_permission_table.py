@@ -35,6 +35,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from applications.enums import VerificationStatus
+from applications.models import OrganisationClaim
+from tests import factories
 from tests.world import ROLES, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +64,19 @@ def app(w: World, name: str = "in_review") -> list:
     return [getattr(w, name).pk]
 
 
+def pending_organisation(w: World):
+    """An organisation waiting for the agency's check (the world's are all verified)."""
+    organisation = factories.OrganisationFactory(verification_status=VerificationStatus.PENDING)
+    factories.MembershipFactory(organisation=organisation, is_admin=True)
+    return organisation
+
+
+def open_claim(w: World):
+    return OrganisationClaim.objects.create(
+        organisation=w.organisation, claimant=w.other_applicant, message="This is our number."
+    )
+
+
 # Columns, in ``ROLES`` order: anon(ymous), other (applicant of another organisation), appl(icant,
 # a member of the owning organisation), rev(iewer assigned, no conflict), confl(icted reviewer,
 # declared), pm (programme manager), dm (decision maker), super(user).
@@ -80,6 +96,19 @@ TABLE: dict[str, Row] = {
     "applications:signup": Row(
         get=" 200   302   302   302   302   302   302   302",
         post="200   302   302   302   302   302   302   302",
+    ),
+    "applications:signup_done": Row(
+        get=" 200   200   200   200   200   200   200   200",
+    ),
+    # A link that is not genuine: refused with a message, whoever opens it.
+    "applications:email_verify": Row(
+        get=" 400   400   400   400   400   400   400   400",
+        post="400   400   400   400   400   400   400   400",
+        args=lambda w: ["not-a-signed-token"],
+    ),
+    "applications:email_verification_resend": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 302   302   302   302   302   302   302",
     ),
     "applications:profile": Row(
         get=" login 200   200   200   200   200   200   200",
@@ -349,6 +378,30 @@ TABLE: dict[str, Row] = {
     "applications:call_history": Row(
         get=" login 403   403   403   403   200   403   403",
         args=lambda w: [w.open_call.pk],
+    ),
+    # Who speaks for an organisation: the agency's check and claims are the programme
+    # manager's (an empty form is refused with 400); anyone logged in may send a claim.
+    "applications:organisation_claim": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 400   400   400   400   400   400   400",
+    ),
+    "applications:organisation_checks": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "applications:organisation_verify": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: [pending_organisation(w).pk],
+    ),
+    "applications:organisation_refuse": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: [pending_organisation(w).pk],
+    ),
+    "applications:organisation_claim_resolve": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: [open_claim(w).pk],
     ),
     # -- decisions ------------------------------------------------------------------------------
     #         anon  other appl  rev   confl pm    dm    super

@@ -60,6 +60,7 @@ from ..demo_data import (
     LOGIN_LABELS,
     ORGANISATIONS,
     PASSWORD,
+    PENDING_ORGANISATIONS,
     PEOPLE,
     PILOT_APPLICATIONS,
     PILOT_CALL_SLUG,
@@ -68,6 +69,7 @@ from ..demo_data import (
     REVIEW_SCORES,
     REVIEWER_EMPLOYERS,
     _content,
+    organisation_defaults,
     public_orgnr,
 )
 from ..demo_follow_up import FollowUpDemo
@@ -107,9 +109,16 @@ class Command(FollowUpDemo, BaseCommand):
 
     def _people(self) -> dict[str, User]:
         organisations = {}
+        now = timezone.now()
         for key, (name, body, kind, county) in ORGANISATIONS.items():
             organisations[key], _ = Organisation.objects.get_or_create(
-                orgnr=public_orgnr(body), defaults={"name": name, "kind": kind, "county": county}
+                orgnr=public_orgnr(body),
+                defaults=organisation_defaults(name, kind, county, verified=True, at=now),
+            )
+        for key, (name, body, kind, county) in PENDING_ORGANISATIONS.items():
+            organisations[key], _ = Organisation.objects.get_or_create(
+                orgnr=public_orgnr(body),
+                defaults=organisation_defaults(name, kind, county, verified=False, at=now),
             )
         people = {}
         for key, email, name, org, is_admin, is_signatory, groups, superuser in PEOPLE:
@@ -118,6 +127,7 @@ class Command(FollowUpDemo, BaseCommand):
                 user = User(email=email, full_name=name, is_staff=superuser, is_superuser=superuser)
             # The password is reset on every run so the printed logins always work.
             user.set_password(PASSWORD)
+            user.email_verified_at = user.email_verified_at or now
             user.save()
             for group in groups:
                 user.groups.add(Group.objects.get(name=group))

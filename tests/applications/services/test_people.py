@@ -50,14 +50,17 @@ def organisation(admin):
 # -- registration -------------------------------------------------------------------------------
 
 
-def test_register_stores_the_number_normalised_and_makes_the_registrant_admin_and_signatory():
+def test_register_stores_the_number_normalised_and_makes_the_registrant_admin_not_signatory():
     user = factories.UserFactory()
 
     organisation = _register(user, orgnr=" 2120000142 ")
 
     assert organisation.orgnr == "212000-0142"
     membership = Membership.objects.get(organisation=organisation)
-    assert (membership.user, membership.is_admin, membership.is_signatory) == (user, True, True)
+    # Signing right is confirmed by the agency when it verifies the organisation.
+    assert (membership.user, membership.is_admin, membership.is_signatory) == (user, True, False)
+    assert organisation.verification_status == "pending"
+    assert (organisation.declared_kind, organisation.verified_kind) == ("municipality", "")
 
 
 @pytest.mark.parametrize("again", ["212000-0142", "2120000142"])
@@ -69,8 +72,9 @@ def test_registering_a_registered_number_again_is_refused(again):
         _register(second, orgnr=again)
 
     assert refused.value.messages == [
-        "An organisation with number 212000-0142 is already registered. Ask its administrator "
-        "to invite you."
+        "An organisation with number 212000-0142 is already registered. If you work there, "
+        "ask its administrator to invite you. If you think someone registered your "
+        "organisation who should not have, tell the agency below."
     ]
     assert Organisation.objects.count() == 1
     assert not second.memberships.exists()

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -44,44 +45,161 @@ def test_signup_page_prefills_the_email_from_the_invitation_link(client):
     assert b'<label for="id_email">Email address</label>' in response.content
 
 
-def test_signup_creates_the_account_logs_in_and_goes_to_the_dashboard(client):
-    response = client.post(reverse("applications:signup"), _signup_data())
+def _sign_up(client, capture, **overrides):
+    with capture(execute=True):
+        return client.post(reverse("applications:signup"), _signup_data(**overrides))
+
+
+def _link(message, path: str) -> str:
+    return re.search(rf"http://testserver({path}\S*)", message.body).group(1)
+
+
+def test_signup_creates_an_unverified_account_and_emails_the_link(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    response = _sign_up(client, django_capture_on_commit_callbacks)
     assert response.status_code == 302
-    assert response.url == reverse("applications:dashboard")
+    assert response.url == reverse("applications:signup_done")
     user = User.objects.get()
-    assert user.email == "karin.berg@ostersund.se"
-    assert user.full_name == "Karin Berg"
-    assert user.language == "en"
+    assert (user.email, user.full_name, user.language) == (
+        "karin.berg@ostersund.se",
+        "Karin Berg",
+        "en",
+    )
     assert user.check_password("sunny hub days 2027")
-    assert client.session["_auth_user_id"] == str(user.pk)
-
-
-def test_signup_follows_a_safe_next_url(client):
-    next_url = "/invitations/abc/"
-    response = client.post(reverse("applications:signup"), {**_signup_data(), "next": next_url})
-    assert response.status_code == 302
-    assert response.url == next_url
-
-
-def test_signup_ignores_a_next_url_on_another_site(client):
-    response = client.post(
-        reverse("applications:signup") + "?next=https://evil.example/steal",
-        _signup_data(),
-    )
-    assert response.status_code == 302
-    assert response.url == reverse("applications:dashboard")
-
-
-def test_signup_refuses_an_email_taken_in_another_case(client):
-    factories.UserFactory(email="karin.berg@ostersund.se")
-    response = client.post(reverse("applications:signup"), _signup_data())
-    assert response.status_code == 200
-    assert (
-        "An account with this email address already exists. Log in, or reset your password."
-        in response.content.decode()
-    )
-    assert User.objects.count() == 1
+    assert user.email_verified_at is None
+    # Nobody is logged in by sign-up: the answer must not differ from a taken address's.
     assert "_auth_user_id" not in client.session
+    [message] = mailoutbox
+    assert message.to == ["karin.berg@ostersund.se"]
+    assert message.subject == "Confirm your email address for Samverket Grants"
+    assert "/account/verify/" in message.body
+
+
+def _page_without_tokens(client, url) -> str:
+    html = client.get(url).content.decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_signup_with_a_taken_address_answers_the_same_and_emails_the_owner(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = factories.UserFactory(email="karin.berg@ostersund.se", full_name="Karin Berg")
+    new, taken = Client(), Client()
+    for browser in (new, taken):
+        browser.cookies["samverket_language"] = "en"
+    answer_new = _sign_up(new, django_capture_on_commit_callbacks, email="someone@ostersund.se")
+    answer_taken = _sign_up(taken, django_capture_on_commit_callbacks)
+
+    assert (answer_taken.status_code, answer_taken.url) == (
+        answer_new.status_code,
+        answer_new.url,
+    )
+    done = reverse("applications:signup_done")
+    assert _page_without_tokens(taken, done) == _page_without_tokens(new, done)
+    assert "Check your email" in _page_without_tokens(taken, done)
+    # One email each; the owner's says someone tried, and changes nothing in the account.
+    assert [m.to for m in mailoutbox] == [["someone@ostersund.se"], ["karin.berg@ostersund.se"]]
+    assert mailoutbox[1].subject == "Someone tried to create an account with your address"
+    assert "/account/login/" in mailoutbox[1].body
+    assert "/account/password_reset/" in mailoutbox[1].body
+    assert "/account/verify/" not in mailoutbox[1].body
+    assert User.objects.filter(email__iexact="karin.berg@ostersund.se").count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+    assert owner.full_name == "Karin Berg"
+
+
+def test_signup_carries_a_safe_next_url_into_the_link_and_drops_another_sites(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("applications:signup"), {**_signup_data(), "next": "/invitations/abc/"})
+        Client().post(
+            reverse("applications:signup") + "?next=https://evil.example/steal",
+            _signup_data(email="other@ostersund.se"),
+        )
+    assert _link(mailoutbox[0], "/account/verify/").endswith("?next=%2Finvitations%2Fabc%2F")
+    assert "?next" not in _link(mailoutbox[1], "/account/verify/")
+    assert "evil" not in mailoutbox[1].body
+
+
+def test_the_link_confirms_the_address_on_post_only(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    link = _link(mailoutbox[0], "/account/verify/")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Confirm my email address" in page.content.decode()
+    user = User.objects.get()
+    assert user.email_verified_at is None  # a mail program opening the link verifies nobody
+    response = client.post(link)
+    assert response.status_code == 302
+    assert response.url == reverse("login")
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
+    # Again: still confirmed, the first time kept.
+    first = user.email_verified_at
+    client.post(link)
+    user.refresh_from_db()
+    assert user.email_verified_at == first
+
+
+def test_an_expired_link_is_refused_and_changes_nothing(
+    client, mailoutbox, django_capture_on_commit_callbacks, time_machine
+):
+    start = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start, tick=False)
+    _sign_up(client, django_capture_on_commit_callbacks)
+    link = _link(mailoutbox[0], "/account/verify/")
+    time_machine.move_to(start + dt.timedelta(days=3, seconds=1), tick=False)
+    response = client.post(link)
+    assert response.status_code == 400
+    assert (
+        "This link is not valid or has expired. Log in and ask for a new link from your "
+        "details page." in response.content.decode()
+    )
+    assert User.objects.get().email_verified_at is None
+
+
+@pytest.mark.parametrize("change", ["tamper", "email_changed"])
+def test_a_tampered_link_or_one_for_an_old_address_is_refused(
+    client, mailoutbox, django_capture_on_commit_callbacks, change
+):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    link = _link(mailoutbox[0], "/account/verify/")
+    user = User.objects.get()
+    if change == "tamper":
+        link = link.replace("/account/verify/", "/account/verify/x")
+    else:
+        User.objects.filter(pk=user.pk).update(email="new@ostersund.se")
+    response = client.post(link)
+    assert response.status_code == 400
+    assert User.objects.get().email_verified_at is None
+
+
+def test_an_unverified_person_can_have_a_new_link_sent(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = factories.UserFactory(email_verified_at=None, language="en")
+    client.force_login(user)
+    assert "Send a new link" in client.get(reverse("applications:profile")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("applications:email_verification_resend"))
+    assert response.url == reverse("applications:profile")
+    [message] = mailoutbox
+    assert message.to == [user.email]
+    client.post(_link(message, "/account/verify/"))
+    user.refresh_from_db()
+    assert user.email_verified
+
+
+def test_a_verified_person_gets_no_new_link(client, mailoutbox, django_capture_on_commit_callbacks):
+    client.force_login(factories.UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("applications:email_verification_resend"))
+    assert mailoutbox == []
 
 
 def test_signup_refuses_two_different_passwords(client):

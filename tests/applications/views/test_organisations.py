@@ -1,12 +1,13 @@
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Invitation, Membership, Organisation
+from applications.models import Invitation, Membership, Organisation, User
 from applications.services.people import (
     invitation_accept,
     invitation_create,
@@ -103,7 +104,7 @@ def test_registering_creates_the_organisation_with_the_person_as_administrator(c
     assert response.status_code == 302
     assert response.url == _detail_url(organisation)
     assert organisation.orgnr == "212000-0142"
-    assert (organisation.name, organisation.kind, organisation.county) == (
+    assert (organisation.name, organisation.declared_kind, organisation.county) == (
         "Östersunds kommun",
         "municipality",
         "Z",
@@ -111,7 +112,9 @@ def test_registering_creates_the_organisation_with_the_person_as_administrator(c
     assert organisation.address == "Rådhusgatan 42\n831 82 Östersund"
     membership = Membership.objects.get()
     assert (membership.user, membership.organisation) == (user, organisation)
-    assert (membership.is_admin, membership.is_signatory) == (True, True)
+    # Signing right is the agency's to confirm, and the organisation waits for its check.
+    assert (membership.is_admin, membership.is_signatory) == (True, False)
+    assert (organisation.verification_status, organisation.verified_kind) == ("pending", "")
 
 
 @pytest.mark.parametrize(
@@ -153,10 +156,15 @@ def test_registering_a_number_already_registered_is_refused_and_nothing_is_creat
         reverse("applications:organisation_register"), _register_data(orgnr="2120000142")
     )
     assert response.status_code == 200
+    page = response.content.decode()
     assert (
-        "An organisation with number 212000-0142 is already registered. Ask its administrator "
-        "to invite you." in response.content.decode()
+        "An organisation with number 212000-0142 is already registered. If you work there, "
+        "ask its administrator to invite you. If you think someone registered your "
+        "organisation who should not have, tell the agency below." in page
     )
+    # Not a dead end: the claim form, with the number filled in, posts to the agency.
+    assert f'action="{reverse("applications:organisation_claim")}"' in page
+    assert 'value="212000-0142"' in page
     assert Organisation.objects.count() == 1
     assert Membership.objects.count() == 1
 
@@ -589,19 +597,30 @@ def test_a_new_person_follows_the_invitation_through_sign_up(
     signup_page = client.get(signup_href).content.decode()
     assert 'value="karin@ostersund.se"' in signup_page
     assert f'<input type="hidden" name="next" value="{link}">' in signup_page
-    response = client.post(
-        signup_href,
-        {
-            "full_name": "Karin Berg",
-            "email": "karin@ostersund.se",
-            "password1": "sunny hub days 2027",
-            "password2": "sunny hub days 2027",
-            "language": "en",
-            "next": link,
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            signup_href,
+            {
+                "full_name": "Karin Berg",
+                "email": "karin@ostersund.se",
+                "password1": "sunny hub days 2027",
+                "password2": "sunny hub days 2027",
+                "language": "en",
+                "next": link,
+            },
+        )
     assert response.status_code == 302
-    assert response.url == link
+    assert response.url == reverse("applications:signup_done")
+    # The address is confirmed first, through the link in the email, which leads on to the
+    # invitation after logging in.
+    verify = re.search(r"http://testserver(/account/verify/\S+)", mailoutbox[1].body).group(1)
+    verify_page = client.get(verify).content.decode()
+    assert f'<input type="hidden" name="next" value="{link}">' in verify_page
+    response = client.post(verify, {"next": link})
+    assert response.url == f"{reverse('login')}?next={quote(link, safe='')}"
+    karin = User.objects.get(email="karin@ostersund.se")
+    assert karin.email_verified and karin.check_password("sunny hub days 2027")
+    client.force_login(karin)
     response = client.post(link)
     assert response.url == _detail_url(organisation)
     membership = Membership.objects.get(user__email="karin@ostersund.se")

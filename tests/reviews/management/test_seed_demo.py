@@ -73,7 +73,16 @@ def test_seed_demo_twice_changes_nothing():
         Organisation.objects.count(),
         Call.objects.count(),
     )
-    assert counts == (13, 13, 11, 4, 3)
+    # Bräcke kommun and its administrator wait for the agency's check.
+    assert counts == (13, 13, 12, 5, 3)
+
+
+def test_seed_demo_organisations_are_verified_but_one_waits_for_the_check():
+    _seed()
+    pending = Organisation.objects.exclude(verification_status="verified")
+    assert [(o.name, o.verification_status) for o in pending] == [("Bräcke kommun", "pending")]
+    assert Organisation.objects.filter(verified_kind="").count() == 1
+    assert not User.objects.filter(email_verified_at__isnull=True).exists()
 
 
 def test_seed_demo_open_call_offers_600000_kr_and_is_open():

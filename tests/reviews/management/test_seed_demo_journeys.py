@@ -22,8 +22,9 @@ from applications.enums import (
     PaymentStatus,
     ReportKind,
     ReportStatus,
+    VerificationStatus,
 )
-from applications.models import Application, Decision, Membership, Report, User
+from applications.models import Application, Decision, Membership, Organisation, Report, User
 from grants.models import Call
 from reviews.management.demo_data import LOGIN_LABELS, PASSWORD
 from reviews.models import Assignment, ConflictDeclaration, PanelMember
@@ -190,6 +191,13 @@ def maria_final_report(user):
     assert rules.has_perm("applications.manage_payments", user, report.application)
 
 
+def maria_verify_organisation(user):
+    organisation = Organisation.objects.get(name="Bräcke kommun")
+    assert organisation.verification_status == VerificationStatus.PENDING
+    assert organisation.memberships.filter(is_admin=True, is_signatory=False).exists()
+    assert rules.has_perm("applications.verify_organisation", user, organisation)
+
+
 def lars_confirm(user):
     decision = _one(
         Decision.objects.filter(application__call__slug=PILOT_CALL, status=DecisionStatus.PROPOSED)
@@ -271,6 +279,11 @@ JOURNEYS = {
         "maria.ek@agency.example.se",
         "approve or return the final report waiting, and mark instalments paid",
     ): maria_final_report,
+    (
+        "maria.ek@agency.example.se",
+        "verify Bräcke kommun, registered and waiting for the agency's check, and confirm its "
+        "first signatory",
+    ): maria_verify_organisation,
     (
         "lars.strom@agency.example.se",
         "confirm or send back the rejection proposed in the pilot call",

@@ -6,8 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from applications.enums import ApplicationState
-from applications.models import Application, Organisation
+from applications.enums import ApplicationState, VerificationStatus
+from applications.models import Application, Organisation, User
+from applications.services.organisation_checks import organisation_verify
+from grants.enums import OrganisationKind
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +30,7 @@ def _submit(page, name: str):
 
 
 def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
-    page, live_url, axe, call, mailoutbox, tmp_path
+    page, live_url, axe, call, mailoutbox, tmp_path, login
 ):
     # The public call page, in Swedish.
     page.goto(live_url("grants:call_detail", call.slug))
@@ -43,7 +45,16 @@ def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     _submit(page, "Skapa konto")
+    expect(page.locator("h1")).to_have_text("Titta i din e-post")
     axe(page)
+
+    # The address is confirmed through the link in the email, then the person logs in.
+    verification = next(m for m in mailoutbox if "/account/verify/" in m.body)
+    token = re.search(r"/account/verify/([^/\s]+)/", verification.body).group(1)
+    page.goto(live_url("applications:email_verify", token))
+    axe(page)
+    _submit(page, "Bekräfta min e-postadress")
+    login(User.objects.get(email="anna@ostersund.example.se"), password=PASSWORD)
 
     # Register the organisation: a personal identity number is refused first.
     page.goto(live_url("applications:organisation_register"))
@@ -60,7 +71,15 @@ def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
     _submit(page, "Registrera organisationen")
     organisation = Organisation.objects.get()
     assert organisation.orgnr == "212000-2411"
+    assert organisation.verification_status == VerificationStatus.PENDING
     axe(page)
+    # The agency checks the organisation (its own pages are tested elsewhere); until then the
+    # application could be drafted but not submitted.
+    organisation_verify(
+        organisation=organisation,
+        by=factories.programme_manager(),
+        verified_kind=OrganisationKind.MUNICIPALITY,
+    )
 
     # Start an application from the call page.
     page.goto(live_url("grants:call_detail", call.slug))
