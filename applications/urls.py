@@ -5,6 +5,7 @@ from .views import (
     calls,
     decisions,
     follow_up,
+    follow_up_manage,
     late_exceptions,
     letters,
     manage,
@@ -30,6 +31,7 @@ urlpatterns = [
     *audit.urlpatterns,
     *calls.urlpatterns,
     *follow_up.urlpatterns,
+    *follow_up_manage.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
 ]

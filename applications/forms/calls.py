@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from grants.enums import InstalmentTrigger, OrganisationKind
 from grants.models import Call, Hub
 
+from ..validators import SingleLineTextField
 from .manage import DATETIME_HELP, StockholmDateTimeField
 
-TEXTAREA = forms.Textarea(attrs={"rows": 4})
-LONG_TEXTAREA = forms.Textarea(attrs={"rows": 12})
+LONG_TEXT_ROWS = 12
 MARKDOWN_HELP = _(
     "Markdown: a line starting with ## is a heading, - starts a list item, "
     "[text](https://…) is a link. Other HTML is removed."
@@ -60,12 +60,12 @@ def _form(name: str, fields: dict) -> type[forms.Form]:
     return type(name, (forms.Form,), dict(fields))
 
 
-def _text(name: str, widget=TEXTAREA, help_text=None) -> forms.CharField:
+def _text(name: str, rows: int = 4, help_text=None) -> forms.CharField:
     field = Call._meta.get_field(name)
     return forms.CharField(
         label=capfirst(field.verbose_name),
         required=not field.blank,
-        widget=widget,
+        widget=forms.Textarea(attrs={"rows": rows}),
         help_text=help_text if help_text is not None else field.help_text,
     )
 
@@ -75,8 +75,8 @@ TEXT_FIELDS = {
     "title_en": None,
     "summary_sv": _text("summary_sv"),
     "summary_en": _text("summary_en"),
-    "description_sv": _text("description_sv", LONG_TEXTAREA, MARKDOWN_HELP),
-    "description_en": _text("description_en", LONG_TEXTAREA, MARKDOWN_HELP),
+    "description_sv": _text("description_sv", LONG_TEXT_ROWS, MARKDOWN_HELP),
+    "description_en": _text("description_en", LONG_TEXT_ROWS, MARKDOWN_HELP),
 }
 
 
@@ -233,15 +233,15 @@ class CallCreateForm(forms.Form):
             "Letters, digits and hyphens, e.g. samverket-2027. It cannot be changed later."
         ),
     )
-    title_sv = forms.CharField(label=_("Title (Swedish)"), max_length=200)
+    title_sv = SingleLineTextField(label=_("Title (Swedish)"), max_length=200)
     opens_at = _datetime("opens_at")
     closes_at = _datetime("closes_at")
 
 
 class NewCallForm(CallCreateForm):
-    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+    title_en = SingleLineTextField(label=_("Title (English)"), max_length=200, required=False)
     summary_sv = _text("summary_sv")
-    description_sv = _text("description_sv", LONG_TEXTAREA, MARKDOWN_HELP)
+    description_sv = _text("description_sv", LONG_TEXT_ROWS, MARKDOWN_HELP)
     budget = forms.IntegerField(label=_("Budget (kr)"), min_value=1)
     max_amount = forms.IntegerField(label=_("Maximum per application (kr)"), min_value=1)
 
@@ -261,8 +261,8 @@ class MeasureForm(forms.Form):
         help_text=_("Letters, digits and underscores, e.g. satisfaction."),
         error_messages={"invalid": _("Use letters, digits and underscores only.")},
     )
-    label_sv = forms.CharField(label=_("Label (Swedish)"), max_length=200)
-    label_en = forms.CharField(label=_("Label (English)"), max_length=200, required=False)
+    label_sv = SingleLineTextField(label=_("Label (Swedish)"), max_length=200)
+    label_en = SingleLineTextField(label=_("Label (English)"), max_length=200, required=False)
 
 
 PaymentPlanFormSet = forms.formset_factory(PaymentStepForm, extra=1, can_delete=True)

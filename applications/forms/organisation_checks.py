@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.enums import OrganisationKind
 
-from ..validators import normalise_orgnr, validate_public_sector_orgnr
+from ..validators import SingleLineTextField, normalise_orgnr, validate_public_sector_orgnr
 
 
 class OrganisationVerifyForm(forms.Form):
@@ -47,7 +47,7 @@ class OrganisationRefuseForm(forms.Form):
 
 
 class OrganisationClaimForm(forms.Form):
-    orgnr = forms.CharField(label=_("Organisation number"), max_length=20)
+    orgnr = SingleLineTextField(label=_("Organisation number"), max_length=20)
     message = forms.CharField(
         label=_("Your message to the agency"),
         help_text=_("Who you are at the organisation, and how the agency can check it."),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..models import ExternalIdentity, User
 from ..rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+from ..services._common import _enqueue_on_commit
 
 logger = logging.getLogger("applications.security")
 
@@ -171,6 +172,8 @@ def external_identity_create_with_email(*, pending: dict, email: str) -> User:
     user = User.objects.create_user(email=email, full_name=pending.get("name", ""))
     user.set_unusable_password()
     user.save(update_fields=["password"])
+    # Typed by the person, not asserted by the provider: confirmed by the usual link.
+    _enqueue_on_commit("send_email_verification", user_id=user.pk)
     ExternalIdentity.objects.create(
         user=user,
         provider=pending["provider"],
@@ -214,6 +217,13 @@ def _match_or_create(provider: str, claims: dict, number_hash: str) -> User:
         )
     user = User.objects.create_user(email=email, full_name=_name(claims))
     user.set_unusable_password()
-    user.save(update_fields=["password"])
+    # The provider vouches for the address it asserts as verified (the agency's own SSO for
+    # every address it gives): no link to click. Anything else is verified as at sign-up.
+    if provider == ExternalIdentity.Provider.STAFF or claims.get("email_verified") is True:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["password", "email_verified_at"])
+    else:
+        user.save(update_fields=["password"])
+        _enqueue_on_commit("send_email_verification", user_id=user.pk)
     logger.info("account %s made at its first %s login", user.pk, provider)
     return user

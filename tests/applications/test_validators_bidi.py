@@ -59,6 +59,7 @@ def test_the_application_title_and_contact_name_are_cleaned_and_long_texts_kept(
             "contact_name": "\u2067Karin\u2069 Berg",
             "contact_phone": "\u200e070-123 45 67",
             "language": "sv",
+            "edit_version": str(application.edit_version),
             "budget-TOTAL_FORMS": "0",
             "budget-INITIAL_FORMS": "0",
         },

@@ -1433,6 +1433,7 @@ def _budget_post(application, lines: int) -> dict:
         "title": application.title,
         "language": "en",
         "requested_amount": str(lines * 100),
+        "edit_version": str(Application.objects.get(pk=application.pk).edit_version),
         "budget-TOTAL_FORMS": str(lines),
         "budget-INITIAL_FORMS": "0",
     }

@@ -41,6 +41,8 @@ def edit_payload(application, **overrides) -> dict:
         "contact_email": application.contact_email,
         "contact_phone": application.contact_phone,
         "language": application.language,
+        # The version the page was read at (a save from an older copy is refused).
+        "edit_version": str(type(application).objects.get(pk=application.pk).edit_version),
         "budget-TOTAL_FORMS": "1",
         "budget-INITIAL_FORMS": "0",
         "budget-0-category": "hub",

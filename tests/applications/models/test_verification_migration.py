@@ -1,4 +1,4 @@
-"""Migration 0008: accounts and organisations made before the checks existed keep working."""
+"""Migration 0012: accounts and organisations made before the checks existed keep working."""
 
 import pytest
 from django.db import connection
@@ -6,8 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("applications", "0007_audit_entry")]
-AFTER = [("applications", "0008_who_speaks_for_an_organisation")]
+BEFORE = [("applications", "0011_edit_versions")]
+AFTER = [("applications", "0012_who_speaks_for_an_organisation")]
 
 
 def _migrate(targets):

@@ -84,7 +84,9 @@ def _page_without_tokens(client, url) -> str:
 def test_signup_with_a_taken_address_answers_the_same_and_emails_the_owner(
     mailoutbox, django_capture_on_commit_callbacks
 ):
-    owner = factories.UserFactory(email="karin.berg@ostersund.se", full_name="Karin Berg")
+    owner = factories.UserFactory(
+        email="karin.berg@ostersund.se", full_name="Karin Berg", language="en"
+    )
     new, taken = Client(), Client()
     for browser in (new, taken):
         browser.cookies["samverket_language"] = "en"

@@ -145,3 +145,58 @@ def test_a_first_e_id_login_without_an_email_asks_for_one(
 
     page.wait_for_url(live_url("applications:dashboard"))
     assert User.objects.get(email="cecilia@example.se").full_name == "Cecilia Ek"
+
+
+def test_an_e_id_applicant_registers_an_organisation_the_agency_verifies_and_signs_its_grant(
+    page, live_url, axe, login, browser_oidc_provider
+):
+    """The whole of "who speaks for an organisation": Anna logs in with e-ID (the address the
+    provider asserts counts as verified), registers her municipality, which stays pending; a
+    programme manager verifies it and confirms her as its first signatory; she accepts the
+    grant after a strong login."""
+    page.goto(live_url("login"))
+    page.get_by_role("link", name="Logga in med e-legitimation").click()
+    _at_provider(page, browser_oidc_provider, "Anna Andersson")
+    page.wait_for_url(live_url("applications:dashboard"))
+    anna = User.objects.get(email="anna@example.se")
+    assert anna.email_verified
+
+    page.goto(live_url("applications:organisation_register"))
+    page.locator("#id_orgnr").fill("212000-2379")
+    page.locator("#id_name").fill("Ånge kommun")
+    page.locator("#id_kind").select_option("municipality")
+    page.locator("#id_county").select_option(index=1)
+    with page.expect_navigation():
+        page.locator("main form").first.locator("button[type=submit]").click()
+    organisation = anna.organisations.get()
+    assert organisation.verification_status == "pending"
+    expect(page.locator("main")).to_contain_text("Ånge kommun")
+    axe(page)
+
+    manager = factories.programme_manager()
+    page.context.clear_cookies()
+    login(manager, next_url=urlsplit(live_url("applications:organisation_checks")).path)
+    page.goto(live_url("applications:organisation_checks"))
+    axe(page)
+    verify = page.locator(f"form[action$='/{organisation.pk}/verify/']")
+    verify.get_by_role("checkbox").check()  # Anna, its administrator, may sign
+    verify.locator("textarea").fill("Checked against the organisation register.")
+    with page.expect_navigation():
+        verify.locator("button[type=submit]").click()
+    organisation.refresh_from_db()
+    assert organisation.verification_status == "verified"
+    assert organisation.memberships.get(user=anna).is_signatory
+
+    approved = factories.approved_grant(organisation=organisation)
+    grant_path = urlsplit(live_url("applications:follow_up", approved.pk)).path
+    page.context.clear_cookies()
+    page.goto(live_url("login", query=f"next={grant_path}"))
+    page.get_by_role("link", name="Logga in med e-legitimation").click()
+    _at_provider(page, browser_oidc_provider, "Anna Andersson")
+    page.wait_for_url(live_url("applications:follow_up", approved.pk))
+    axe(page)
+    page.get_by_role("checkbox").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tacka ja till bidraget").click()
+    approved.refresh_from_db()
+    assert approved.state == ApplicationState.FOLLOW_UP
