@@ -128,6 +128,8 @@ def _run_case(deployment: Deployment) -> None:
             "internal_comment": "Strong support from management.",
             "recommendation": "fund",
             "action": "submit",
+            # The draft's version as the page showed it (a save from an older copy is refused).
+            "edit_version": re.search(r'name="edit_version" value="(\d+)"', page.text).group(1),
         },
     )
     _redirected_to(response, review)
