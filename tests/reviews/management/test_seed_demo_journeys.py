@@ -198,6 +198,11 @@ def maria_verify_organisation(user):
     assert rules.has_perm("applications.verify_organisation", user, organisation)
 
 
+def maria_edit_calls(user):
+    assert Call.objects.count() >= 2
+    assert rules.has_perm("applications.manage_calls", user)
+
+
 def lars_confirm(user):
     decision = _one(
         Decision.objects.filter(application__call__slug=PILOT_CALL, status=DecisionStatus.PROPOSED)
@@ -254,6 +259,10 @@ JOURNEYS = {
     ),
     (
         "karin.sjoberg@reviewer.example.se",
+        "decline a pilot assignment with a reason, which the programme manager sees",
+    ): karin_reviews_waiting,
+    (
+        "karin.sjoberg@reviewer.example.se",
         "declare conflicts of interest in the open call's panel",
     ): karin_declare_open_call,
     (
@@ -284,6 +293,10 @@ JOURNEYS = {
         "verify Bräcke kommun, registered and waiting for the agency's check, and confirm its "
         "first signatory",
     ): maria_verify_organisation,
+    (
+        "maria.ek@agency.example.se",
+        "create, copy or edit a call at `/manage/calls/`; a second person publishes a new one",
+    ): maria_edit_calls,
     (
         "lars.strom@agency.example.se",
         "confirm or send back the rejection proposed in the pilot call",
