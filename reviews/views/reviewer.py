@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from applications.downloads import attachment_response
 from applications.enums import ApplicationState
 from applications.services.edit_conflicts import StaleEdit
+from config.ratelimits import rate_limited
 from grants.enums import ScoreVisibility
 from grants.models import Call
 
@@ -66,6 +67,7 @@ def _latest_version(application):
 # -- joining the panel ---------------------------------------------------------------------------
 
 
+@rate_limited("invitation_accept", methods=("GET", "POST"))
 def panel_invitation_accept(request, token):
     """Anyone with the link sees the call; accepting needs the invited address's account."""
     invitation = get_object_or_404(invitations_with_call(), token=token)

@@ -107,13 +107,16 @@ def test_sending_invitations_is_limited_per_person():
     assert client.post(url, {"email": "kollega@example.se"}).status_code == 429
 
 
-def test_guessing_invitation_links_is_limited():
+@pytest.mark.parametrize(
+    "name", ["applications:invitation_accept", "reviews:panel_invitation_accept"]
+)
+def test_guessing_invitation_links_is_limited(name):
     client = _client()
     for number in range(2):
-        url = reverse("applications:invitation_accept", args=[f"guess{number}"])
+        url = reverse(name, args=[f"guess{number}"])
         assert client.get(url).status_code == 404
 
-    url = reverse("applications:invitation_accept", args=["guess3"])
+    url = reverse(name, args=["guess3"])
     assert client.get(url).status_code == 429
 
 
