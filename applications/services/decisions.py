@@ -27,6 +27,7 @@ from grants.models import Call
 from ..audit import audit_record
 from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
+from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
 from .follow_up import payments_replan
 from .transitions import application_decide
@@ -159,14 +160,14 @@ def _check_state_for(application: Application, outcome: str) -> None:
     if outcome != DecisionOutcome.REJECTED_INELIGIBLE:
         allowed = application.state == S.REVIEWED
     elif application.state == S.RETURNED:
-        deadline = application.completion_deadline
-        if deadline is not None and timezone.now() < deadline:
+        # The state machine's own condition decides; the service only says why.
+        if not completion_deadline_passed_if_returned(application):
             raise ValidationError(
                 _(
                     "The applicant has until %(deadline)s to complete the application. It can "
                     "be rejected as ineligible once that has passed."
                 )
-                % {"deadline": _local(deadline)}
+                % {"deadline": _local(application.completion_deadline)}
             )
         allowed = True
     else:

@@ -91,12 +91,13 @@ def test_a_rejection_below_the_threshold_needs_no_reason(pm):
     assert decision.threshold_override == ""
 
 
-def test_an_approval_above_the_thresholds_needs_no_reason_and_keeps_none(pm):
+def test_an_approval_above_the_thresholds_needs_no_reason(pm):
     application, _criterion = _reviewed_with_score(pm, 4)
 
-    decision = factories.proposed_decision(application, by=pm, threshold_override="Not needed")
+    decision = factories.proposed_decision(application, by=pm)
 
-    assert decision.threshold_override == "Not needed"  # kept, though not required
+    assert decision.threshold_override == ""
+    assert AuditEntry.objects.get(action="decision.propose").data["below_threshold"] is False
 
 
 def test_confirming_refuses_an_approval_that_fell_below_a_threshold_after_it_was_proposed(pm, dm):
