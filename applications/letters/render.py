@@ -41,8 +41,9 @@ def _date(value: str | None) -> dt.date | None:
 def letter_context(data: dict) -> dict:
     """The template's view of ``letter_data``: ISO dates turned back into dates.
 
-    Letters frozen before the acceptance, the reports, the payment plan and the case officer
-    were stated have none of those keys, and read as they did.
+    ``letter_data`` frozen before letters stated the acceptance, the reports, the payment plan,
+    the case officer and the agency's address has none of those keys: those parts are left out
+    (and the final report's date is shown on its own, as it was).
     """
     acceptance = data.get("acceptance")
     return {
