@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from applications.enums import DecisionOutcome, IneligibilityReason
+from applications.letters.render import render_letter_html
 from applications.models import Decision, DecisionLetter
 from applications.selectors.follow_up import acceptance_text
 from applications.services.decisions import decision_confirm, decision_release
@@ -266,6 +267,33 @@ def test_correction_of_an_accepted_grant_asks_for_no_new_acceptance_nor_restates
     assert "Tacka ja till bidraget senast" not in text
     assert "Delutbetalning Belopp" not in text
     assert "Utbetalningsplan Det som redan har betalats ut ligger fast." in text
+    correction_email = [m for m in mail.outbox if m.subject.startswith("Beslut om")][-1]
+    body = " ".join(correction_email.body.split())
+    assert "med 400 000 kr. Beslutet rättar och ersätter det tidigare beslutet" in body
+    grant_url = "http://testserver" + reverse(
+        "applications:follow_up", args=[approval.application_id]
+    )
+    assert (
+        "Vad du behöver göra nu På bidragets sida finns utbetalningsplanen och de rapporter som "
+        f"ska lämnas in. {grant_url}" in body
+    )
+    assert "senast" not in body
+
+
+def test_letter_data_frozen_before_these_contents_still_renders_as_it_was(
+    presenter, decider, django_capture_on_commit_callbacks
+):
+    approval = _confirmed(django_capture_on_commit_callbacks, presenter, decider, language="en")
+    new_keys = ("agency_address", "terms_url", "acceptance", "payment_plan", "case_officer")
+    old = {key: value for key, value in approval.letter_data.items() if key not in new_keys}
+    old["reporting"] = {"final_report_due": "2028-02-29"}
+
+    html = render_letter_html(old)
+
+    assert "Final report due</th><td>2028-02-29</td>" in html
+    assert "The grant must be accepted in Samverket Grants" in html
+    for left_out in ("Last day to accept", "Payment plan", "Case officer", "general terms"):
+        assert left_out not in html
 
 
 # -- approval, in English ---------------------------------------------------------------------
