@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
+from .enums import ApplicationState, DecisionOutcome
 from .models import (
     Application,
     ApplicationVersion,
@@ -108,8 +109,13 @@ def send_deadline_exception_notice(exception: DeadlineException) -> None:
 
 
 def send_decision_ready(decision) -> None:
-    """The applicant is told a decision has been made and the letter can be read."""
+    """The applicant is told what was decided (approved with the amount, not granted, or
+    rejected as ineligible), what to do next (accept an approval by its last day, with the link)
+    and where to read the letter."""
     application = decision.application
+    # The last day to accept is set when the decision is released, just before this is sent; a
+    # correction of a grant already accepted has nothing to accept.
+    to_accept = application.state == ApplicationState.APPROVED and application.accept_by
     send_email(
         "decision_ready",
         to=[application.contact_email]
@@ -118,6 +124,15 @@ def send_decision_ready(decision) -> None:
         context={
             "application": application,
             "decision": decision,
+            "approved": decision.outcome == DecisionOutcome.APPROVED,
+            "ineligible": decision.outcome == DecisionOutcome.REJECTED_INELIGIBLE,
+            "appealable": (decision.letter_data or {}).get("appealable", False),
+            "accept_by": application.accept_by if to_accept else None,
+            "accept_url": site_url(reverse("applications:accept_grant", args=[application.pk])),
+            "grant_url": site_url(reverse("applications:follow_up", args=[application.pk])),
+            "letter_url": site_url(
+                reverse("applications:decision_letter", args=[application.pk, decision.pk])
+            ),
             "url": site_url(reverse("applications:detail", args=[application.pk])),
         },
     )

@@ -398,6 +398,10 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# The agency's postal address and its general terms for grants, stated in every decision letter
+# (an empty address or link is left out of the letter).
+AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="Box 100, 101 23 Stockholm (demo)")
+AGENCY_TERMS_URL = env.str("AGENCY_TERMS_URL", default="https://bidrag.example.se/allmanna-villkor")
 # Reviewers are reminded this many days before a call's review due date (and once when overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
 # Where people write when something went wrong (the error pages name it; empty: not shown).
