@@ -152,6 +152,7 @@ def decision_propose(
         threshold_override=threshold_override,
     )
     _audit_decision("decision.propose", decision, by=by)
+    _enqueue_on_commit("send_decision_proposed", decision_id=decision.pk)
     return decision
 
 
@@ -304,6 +305,7 @@ def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decisio
     locked.sent_back_comment = comment
     locked.save()
     _audit_decision("decision.send_back", locked, by=by)
+    _enqueue_on_commit("send_decision_sent_back", decision_id=locked.pk)
     return locked
 
 
