@@ -10,7 +10,6 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
-from .enums import DeadlineKind, PaymentStatus
 from .models import (
     Application,
     ApplicationVersion,
@@ -23,6 +22,7 @@ from .selectors.organisations import programme_manager_addresses
 from .selectors.recipients import (
     case_officers_of,
     decision_makers_for,
+    due_payments_of,
     next_payment_of,
     next_report_of,
     open_payments_of,
@@ -375,7 +375,7 @@ def send_grant_accepted_notice(acceptance) -> None:
         context={
             "application": application,
             "acceptance": acceptance,
-            "due": [p for p in open_payments_of(application) if p.status == PaymentStatus.DUE],
+            "due": due_payments_of(application),
             "url": site_url(reverse("applications:manage_follow_up", args=[application.pk])),
         },
     )
@@ -398,17 +398,27 @@ def send_payment_paid(payment) -> None:
     )
 
 
-def send_deadline_reminder(reminder) -> None:
-    """A deadline draws near: a returned application's completion deadline (``completion``),
-    or the last day to accept a grant (``acceptance``)."""
+def send_completion_reminder(reminder) -> None:
+    """A returned application's completion deadline draws near and it is not submitted again."""
     application = reminder.application
-    if reminder.kind == DeadlineKind.COMPLETION:
-        url = site_url(reverse("applications:detail", args=[application.pk]))
-    else:
-        url = _grant_url(application)
     send_email(
-        f"{reminder.kind}_reminder",
+        "completion_reminder",
         to=_organisation_recipients(application),
         language=application.language,
-        context={"application": application, "reminder": reminder, "url": url},
+        context={
+            "application": application,
+            "reminder": reminder,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )
+
+
+def send_acceptance_reminder(reminder) -> None:
+    """The last day to accept an approved grant draws near and it is not accepted."""
+    application = reminder.application
+    send_email(
+        "acceptance_reminder",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "reminder": reminder, "url": _grant_url(application)},
     )

@@ -281,8 +281,8 @@ def send_payment_paid(*, payment_id: int) -> None:
 
 @task()
 def send_deadline_reminder(*, reminder_id: int) -> None:
-    emails.send_deadline_reminder(
-        DeadlineReminder.objects.select_related(
-            "application__organisation", "application__call"
-        ).get(pk=reminder_id)
-    )
+    """The reminder's own email: ``send_completion_reminder`` or ``send_acceptance_reminder``."""
+    reminder = DeadlineReminder.objects.select_related(
+        "application__organisation", "application__call"
+    ).get(pk=reminder_id)
+    getattr(emails, f"send_{reminder.kind}_reminder")(reminder)

@@ -58,6 +58,11 @@ def open_payments_of(application: Application) -> list[Payment]:
     )
 
 
+def due_payments_of(application: Application) -> list[Payment]:
+    """The grant's instalments due for payment now, in order."""
+    return list(application.payments.filter(status=PaymentStatus.DUE).order_by("position"))
+
+
 def next_report_of(application: Application) -> Report | None:
     """The first report the grantee still has to hand in (not submitted, or returned)."""
     return (
