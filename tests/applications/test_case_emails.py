@@ -21,6 +21,7 @@ from applications.services.follow_up import (
     payment_mark_paid,
     report_approve,
 )
+from reviews.services.decisions import decisions_propose_from_ranking
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +412,56 @@ def test_the_last_instalment_says_it_was_the_last_in_swedish(
     assert "Det här var bidragets sista delutbetalning." in email.body
     assert "Betalningsreferens" not in email.body
     assert "Nästa rapport" not in email.body
+
+
+# -- proposals from the ranking ----------------------------------------------------------------
+
+
+def test_proposals_from_the_ranking_send_each_decision_maker_one_email_listing_them(
+    programme_manager, django_capture_on_commit_callbacks
+):
+    call = factories.CallFactory(budget=600_000, title_en="Hybrid work 2027")
+    applications = factories.reviewed_applications(call, by=programme_manager, count=2)
+    english = factories.decision_maker(language="en")
+    swedish = factories.decision_maker(language="sv")
+    result = []
+
+    emails = _after_commit(
+        django_capture_on_commit_callbacks,
+        lambda: result.append(
+            decisions_propose_from_ranking(
+                call=call,
+                by=programme_manager,
+                approve_justification="Above the line.",
+                reject_justification="Below the line.",
+            )
+        ),
+    )
+
+    assert len(emails) == 2  # one each, not one per proposal
+    by_recipient = _by_recipient(emails)
+    assert sorted(by_recipient) == sorted([english.email, swedish.email])
+    lines = sorted(
+        f"- {d.application.registration_number}, {d.application.organisation.name}: "
+        + (f"Approved, 500{NBSP}000{NBSP}kr" if d.outcome == "approved" else "Rejected")
+        for d in result[0].proposed
+    )
+    assert len(lines) == 2
+    email = by_recipient[english.email]
+    assert email.subject == "2 proposed decisions in Hybrid work 2027 are waiting for you"
+    assert (
+        "A programme manager has proposed 2 decisions from the ranking of Hybrid work 2027."
+        in email.body
+    )
+    for line in lines:
+        assert line + "\n" in email.body
+    assert "http://testserver/manage/decisions/" in email.body
+    email = by_recipient[swedish.email]
+    assert email.subject == f"2 förslag till beslut i {call.title_sv} väntar på dig"
+    swedish_outcome = {"approved": f"Beviljad, 500{NBSP}000{NBSP}kr", "rejected": "Avslagen"}
+    for d in result[0].proposed:
+        assert (
+            f"- {d.application.registration_number}, {d.application.organisation.name}: "
+            f"{swedish_outcome[d.outcome]}\n" in email.body
+        )
+    assert {a.pk for a in applications} == {d.application_id for d in result[0].proposed}
