@@ -404,6 +404,10 @@ AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="Box 100, 101 23 Stockholm (d
 AGENCY_TERMS_URL = env.str("AGENCY_TERMS_URL", default="https://bidrag.example.se/allmanna-villkor")
 # Reviewers are reminded this many days before a call's review due date (and once when overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
+# Applicants are reminded this many days before a returned application's completion deadline
+# and before the last day to accept a grant (once per deadline, by send_follow_up_reminders).
+COMPLETION_REMINDER_DAYS_BEFORE = env.int("COMPLETION_REMINDER_DAYS_BEFORE", default=3)
+ACCEPTANCE_REMINDER_DAYS_BEFORE = env.int("ACCEPTANCE_REMINDER_DAYS_BEFORE", default=7)
 # Where people write when something went wrong (the error pages name it; empty: not shown).
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 # Where grantees pay back money not spent (shown with each repayment claim).
