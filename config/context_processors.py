@@ -5,6 +5,16 @@ from django.utils.functional import SimpleLazyObject
 from applications.login_security.two_factor import requires_two_factor
 from reviews.rules import is_reviewer
 
+from .middleware import session_seconds_left
+
+
+def _session_timeout(request) -> dict:
+    """For the session warning (templates/_session_timeout.html): how long this session has."""
+    return {
+        "SESSION_SECONDS_LEFT": session_seconds_left(request),
+        "SESSION_WARNING_BEFORE": settings.SESSION_WARNING_BEFORE,
+    }
+
 
 def site(request):
     user = getattr(request, "user", None)
@@ -15,8 +25,10 @@ def site(request):
             "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
             "perms_staff": False,
             "is_reviewer": False,
+            **_session_timeout(request),
         }
     return {
+        **_session_timeout(request),
         "AGENCY_NAME": settings.AGENCY_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         # Whether to show the agency's case-handling menu entry.

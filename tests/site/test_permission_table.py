@@ -93,6 +93,12 @@ TABLE: dict[str, Row] = {
     "start": Row(
         get=" login 302   302   302   302   302   302   302",
     ),
+    # The session warning's "Stay logged in": an ended session is told so ({"authenticated":
+    # false}), a live one starts its idle time again.
+    "session_keep_alive": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="200   200   200   200   200   200   200   200",
+    ),
     "applications:signup": Row(
         get=" 200   302   302   302   302   302   302   302",
         post="200   302   302   302   302   302   302   302",
