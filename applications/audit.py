@@ -64,7 +64,7 @@ ACTIONS = {
     "review.submit": _("Review submitted"),
     "export.case_list": _("Case list exported"),
     "export.ranking": _("Ranking exported"),
-    "export.finance": _("Finance CSV exported"),
+    "export.finance": _("Finance file exported"),
     "attachment.scan_clean": _("Attachment checked: no malware found"),
     "attachment.scan_refused": _("Attachment refused: malware found"),
     "call.create": _("Call created"),

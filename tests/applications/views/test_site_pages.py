@@ -269,3 +269,16 @@ def test_a_text_sent_with_browser_line_endings_is_stored_with_plain_ones(client,
     client.post(edit_url("contact"), values(body_sv="Rad ett\r\n\r\nRad två"))
 
     assert SitePage.objects.get(slug="contact").body_sv == "Rad ett\n\nRad två"
+
+
+def test_the_footer_links_the_editor_for_programme_managers_only(
+    client, programme_manager, decision_maker
+):
+    manage = reverse("applications:site_pages_manage")
+    client.force_login(programme_manager)
+    assert f'<a href="{manage}">Redigera de här sidorna</a>' in client.get("/").content.decode()
+
+    client.force_login(decision_maker)
+    assert manage not in client.get("/").content.decode()
+    client.logout()
+    assert manage not in client.get("/").content.decode()

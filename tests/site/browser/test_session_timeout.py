@@ -90,3 +90,26 @@ def test_an_anonymous_page_clears_local_copies_left_behind(page, live_url):
 
     assert stored(page, LOCAL_COPY) is None
     assert stored(page, OTHER_KEY) == "kept"
+
+
+def test_the_pages_about_the_service_and_their_editor_are_accessible(page, live_url, login, axe):
+    from django.core.management import call_command
+
+    # A browser test's database is emptied between tests: the data migration's rows are put
+    # back by running it again (it only adds what is missing).
+    call_command("migrate", "grants", "0007", verbosity=0)
+    call_command("migrate", "grants", verbosity=0)
+    for slug in ("accessibility", "privacy", "cookies", "contact"):
+        page.goto(live_url("applications:site_page", slug))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        axe(page)
+    login(factories.programme_manager())
+    page.goto(live_url("applications:site_pages_manage"))
+    axe(page)
+    page.goto(live_url("applications:site_page_edit", "accessibility"))
+    axe(page)
+    page.fill("#id_body_sv", "")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Spara").click()
+    expect(page).to_have_title("Fel: Redigera: Tillgänglighetsredogörelse – Samverket Grants")
+    axe(page)
