@@ -25,6 +25,7 @@ def site(request):
             "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
             "perms_staff": False,
             "is_reviewer": False,
+            "can_edit_site_pages": False,
             **_session_timeout(request),
         }
     return {
@@ -33,6 +34,11 @@ def site(request):
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
+        # The footer's link to the editor of the pages about the service (the group is read
+        # once, for both: rules keeps the user's group names).
+        "can_edit_site_pages": bool(
+            user and rules.has_perm("applications.manage_site_pages", user)
+        ),
         # Whether to show the reviewer's menu entry: evaluated (one query) only when used, and
         # not again when the two-factor middleware has asked already.
         "is_reviewer": SimpleLazyObject(
