@@ -255,6 +255,7 @@ RATELIMITS = {
     "invitation_send": env.str("RATELIMIT_INVITATION_SEND", default="30/h"),
     "invitation_accept": env.str("RATELIMIT_INVITATION_ACCEPT", default="20/h"),
     "autosave": env.str("RATELIMIT_AUTOSAVE", default="60/m"),
+    "session_keep_alive": env.str("RATELIMIT_SESSION_KEEP_ALIVE", default="30/h"),
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
@@ -337,6 +338,9 @@ if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# How long before the idle timeout a logged-in page warns, with a button to stay logged in
+# (WCAG 2.2.1; config/static/samverket/js/session.js).
+SESSION_WARNING_BEFORE = env.int("SESSION_WARNING_BEFORE", default=5 * 60)
 
 # HTTPS and headers: secure by default without debug (`manage.py check --deploy` is clean);
 # each can be turned off from the environment, e.g. plain HTTP on loopback in a test.
