@@ -11,7 +11,12 @@ from ..enums import BudgetCategory
 from ..models import Application, BudgetLine
 from ..selectors.applications import REQUIRED_FIELDS
 from ..services.working_copy import EDITABLE_FIELDS
-from ..validators import SingleLineTextField, WholeNumberField, formfield_for_column
+from ..validators import (
+    SingleLineTextField,
+    WholeNumberField,
+    WholeNumberInput,
+    formfield_for_column,
+)
 
 
 class DateInput(forms.DateInput):
@@ -37,7 +42,7 @@ class ApplicationForm(forms.ModelForm):
             "period_start": DateInput(),
             "period_end": DateInput(),
             "participants": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
-            "requested_amount": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "requested_amount": WholeNumberInput(),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
         help_texts = {
@@ -81,7 +86,7 @@ class BudgetLineForm(forms.Form):
         column=BudgetLine._meta.get_field("amount"),
         label=_("Amount (kr)"),
         min_value=0,
-        widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        widget=WholeNumberInput(attrs={"data-budget-amount": ""}),
     )
 
 

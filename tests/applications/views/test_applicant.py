@@ -228,7 +228,8 @@ def test_edit_page_shows_the_form_with_budget_lines_and_attachments(client, appl
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_title"' in html
-    assert 'name="budget-0-amount" value="300000"' in html
+    # Amounts in text boxes (type=number would refuse "300 000"), thousands apart.
+    assert 'name="budget-0-amount" value="300\u00a0000"' in html
     assert 'name="budget-4-DELETE"' in html  # two lines and three empty ones
     assert reverse("applications:attachment_upload", args=[application.pk]) in html
     assert reverse("applications:autosave", args=[application.pk]) in html
