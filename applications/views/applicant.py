@@ -1,5 +1,6 @@
-"""The applicant's journey: dashboard, start, edit (with autosave), attachments, preview,
-submit, withdraw, and the submitted versions.
+"""The applicant's journey: dashboard, start, edit (with autosave), attachments, check answers
+(the preview), submit with its declaration, the confirmation page, withdraw, and the submitted
+versions.
 
 Every view fetches its application through ``_get_application_for_user``: an application the
 user cannot see is a 404 whatever the URL, one they can see but not act on is a 403. Each write
@@ -7,6 +8,7 @@ is one service call; the service checks the right again and is the last word.
 """
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -27,6 +29,7 @@ from ..enums import ApplicationState
 from ..forms.applicant import (
     ApplicationForm,
     AttachmentForm,
+    SubmitForm,
     WithdrawForm,
     budget_formset,
     form_errors,
@@ -41,11 +44,13 @@ from ..selectors.applications import (
     attachment_in_a_version,
     attachments_of,
     current_attachments,
+    latest_version,
     published_calls,
     snapshot_content,
     submission_errors,
     transitions_of,
     versions_of,
+    with_unsent_changes,
 )
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
@@ -118,7 +123,9 @@ def application_create(request, slug):
 
 @login_required
 def application_detail(request, pk):
-    application = _get_application_for_user(request, pk, queryset=application_for_detail)
+    application = _get_application_for_user(
+        request, pk, queryset=lambda visible: with_unsent_changes(application_for_detail(visible))
+    )
     if not is_applicant(request.user, application):
         # Agency staff reach this address from emails; their page is the case-handling one.
         return redirect(reverse("applications:manage_detail", args=[application.pk]))
@@ -178,6 +185,7 @@ def _render_edit(
             "edit_version": application.edit_version if edit_version is None else edit_version,
             "conflict": conflict,
             "server_saved_ms": int(application.updated_at.timestamp() * 1000),
+            "budget_total": sum(line.amount for line in application.budget_lines.all()),
         },
         status=status,
     )
@@ -388,48 +396,114 @@ def _error_links(application, errors) -> list[tuple[str, str]]:
     ]
 
 
-@never_cache
-@login_required
-def application_preview(request, pk):
-    application = _get_own_application(request, pk, queryset=application_for_detail)
+def _check_answers_parts(application) -> list[tuple[str, str]]:
+    """The parts of the application, each with the place on the edit page where it is changed
+    (the "Change" links of the check-answers page)."""
+    edit_url = reverse("applications:edit", args=[application.pk])
+    return [
+        (_("The project"), f"{edit_url}#section-project"),
+        (_("Hub, participants and period"), f"{edit_url}#section-trial"),
+        (_("Amount and budget"), f"{edit_url}#budget"),
+        (_("Contact person"), f"{edit_url}#section-contact"),
+        (_("Attachments"), f"{edit_url}#attachments"),
+    ]
+
+
+def _budget_totals(content: dict) -> dict:
+    """The budget lines' total beside the requested amount, for the check-answers page. The
+    page only shows them; ``submission_errors`` judges whether they agree."""
+    total = sum(line["amount"] for line in content["budget_lines"])
+    requested = content["requested_amount"]
+    difference = None if requested is None else requested - total
+    return {
+        "total": total,
+        "requested": requested,
+        "difference": difference,  # > 0: not yet in the budget; < 0: budgeted beyond it
+        "difference_size": None if difference is None else abs(difference),
+    }
+
+
+def _render_preview(request, application, *, submit_form=None, status=200):
     errors = submission_errors(application)
+    content = snapshot_content(application)
     return render(
         request,
         "applications/applicant/preview.html",
         {
             "application": application,
-            "content": snapshot_content(application),
+            "content": content,
+            "parts": _check_answers_parts(application),
+            "budget": _budget_totals(content),
             "errors": _error_links(application, errors),
+            "submit_form": submit_form or SubmitForm(),
             "deadline_passed": timezone.now() >= application.deadline,
             "can_submit": application.state in SUBMITTABLE,
         },
+        status=status,
     )
+
+
+@never_cache
+@login_required
+def application_preview(request, pk):
+    """Check answers: the content as it would be submitted, a "Change" link per part, the
+    budget's total, and the declaration before the submit button."""
+    application = _get_own_application(request, pk, queryset=application_for_detail)
+    return _render_preview(request, application)
 
 
 @login_required
 @require_POST
 def application_submit(request, pk):
-    application = _get_own_application(request, pk)
+    """Submit after the declaration. Without it the check-answers page is shown again with the
+    error, and nothing is submitted. Then the confirmation page, not a flash message."""
+    application = _get_own_application(request, pk, queryset=application_for_detail)
+    submit_form = SubmitForm(request.POST)
+    if not submit_form.is_valid():
+        return _render_preview(request, application, submit_form=submit_form)
     try:
-        version = transitions.application_submit(application=application, by=request.user)
+        transitions.application_submit(application=application, by=request.user)
     except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
         return redirect("applications:preview", pk=application.pk)
-    application = version.application  # as the service saved it, with its number
-    messages.success(
+    return redirect("applications:submitted", pk=application.pk)
+
+
+def _receipt_addresses(version) -> list[str]:
+    """Where the receipt went (``emails.send_submission_receipt``), each address once."""
+    addresses = [version.submitted_by.email, version.application.contact_email]
+    return list(dict.fromkeys(address for address in addresses if address))
+
+
+@never_cache
+@login_required
+def application_submitted(request, pk):
+    """The confirmation after submitting: the registration number, where the receipt went,
+    what happens next and when, and whom to ask. The application's people only: agency staff
+    have the case page."""
+    application = _get_own_application(request, pk, queryset=application_for_detail)
+    version = latest_version(application)
+    if version is None or not application.registration_number:
+        raise Http404
+    call = application.call
+    # A new version can still be sent (before the deadline, until review starts).
+    can_change = application.state == S.SUBMITTED and rules.has_perm(
+        "applications.change_application", request.user, application
+    )
+    return render(
         request,
-        _(
-            "Your application has been received: registration number %(number)s, received "
-            "%(time)s, SHA-256 %(hash)s. A receipt has been sent by email."
-        )
-        % {
-            "number": application.registration_number,
-            "time": date_format(timezone.localtime(version.submitted_at), "Y-m-d H:i:s"),
-            "hash": version.sha256,
+        "applications/applicant/submitted.html",
+        {
+            "application": application,
+            "version": version,
+            "receipt_to": _receipt_addresses(version),
+            "call": call,
+            "can_change": can_change,
+            "review_due_at": call.review_due_at,
+            "support_email": settings.SUPPORT_EMAIL,
         },
     )
-    return redirect("applications:version_detail", pk=application.pk, number=version.number)
 
 
 @login_required
@@ -497,6 +571,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/preview/", application_preview, name="preview"),
     path("applications/<int:pk>/submit/", application_submit, name="submit"),
+    path("applications/<int:pk>/submitted/", application_submitted, name="submitted"),
     path("applications/<int:pk>/withdraw/", application_withdraw, name="withdraw"),
     path("applications/<int:pk>/versions/<int:number>/", version_detail, name="version_detail"),
 ]
