@@ -7,16 +7,19 @@ user cannot see is a 404 whatever the URL, one they can see but not act on is a 
 is one service call; the service checks the right again and is the last word.
 """
 
+import json
+
 import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -552,6 +555,36 @@ def version_detail(request, pk, number):
     )
 
 
+@login_required
+def version_download(request, pk, number):
+    """A submitted version as a JSON file, with its SHA-256: the applicant's copy of what was
+    received (the pages leave the hash out; the receipt and this file carry it).
+
+    ``sha256`` is the hash of ``content`` written as canonical JSON (keys sorted, no spaces,
+    UTF-8: ``applications.hashing.content_sha256``), so anyone can check the file against the
+    receipt. A version whose personal fields were redacted says so (``redacted_at``); its hash
+    stays that of what was received.
+    """
+    application = _get_application_for_user(request, pk)
+    version = get_object_or_404(versions_of(application), number=number)
+    document = {
+        "registration_number": application.registration_number,
+        "version": version.number,
+        "submitted_at": timezone.localtime(version.submitted_at).isoformat(),
+        "submitted_by": version.submitted_by.full_name,
+        "sha256": version.sha256,
+        "redacted_at": version.redacted_at.isoformat() if version.redacted_at else None,
+        "content": version.content,
+    }
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"{application.registration_number}-v{version.number}.json"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 urlpatterns = [
     path("applications/", dashboard, name="dashboard"),
     path("calls/<slug:slug>/apply/", application_create, name="application_create"),
@@ -574,4 +607,9 @@ urlpatterns = [
     path("applications/<int:pk>/submitted/", application_submitted, name="submitted"),
     path("applications/<int:pk>/withdraw/", application_withdraw, name="withdraw"),
     path("applications/<int:pk>/versions/<int:number>/", version_detail, name="version_detail"),
+    path(
+        "applications/<int:pk>/versions/<int:number>/download/",
+        version_download,
+        name="version_download",
+    ),
 ]

@@ -302,6 +302,10 @@ TABLE: dict[str, Row] = {
         get=" login 404   200   404   404   200   200   404",
         args=lambda w: app(w) + [1],
     ),
+    "applications:version_download": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w) + [1],
+    ),
     "applications:decision_letter": Row(
         get=" login 404   200   404   404   200   200   404",
         args=lambda w: app(w, "decided") + [w.decision.pk],

@@ -3,6 +3,7 @@ the confirmation page, the banner for changes not submitted, and a returned appl
 completion request on the edit page."""
 
 import datetime as dt
+import json
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from applications.enums import ApplicationState
+from applications.hashing import content_sha256
 from applications.services.transitions import (
     application_return_for_completion,
     application_submit,
@@ -295,3 +297,36 @@ def test_the_edit_page_carries_the_budget_script_and_its_row_template(client, ap
     assert 'name="requested_amount" value="500\u00a0000"' in html
     assert 'inputmode="numeric"' in html
     assert "The saved budget lines add up to 500\u00a0000\u00a0kr." in html
+
+
+# -- the version download ------------------------------------------------------------------------
+
+
+def test_the_version_download_carries_the_content_and_the_hash_that_verifies_it(
+    client, application, member
+):
+    version = application_submit(application=application, by=member)
+    page = _html(client.get(reverse("applications:version_detail", args=[application.pk, 1])))
+    download = reverse("applications:version_download", args=[application.pk, 1])
+    assert f'href="{download}"' in page
+    response = client.get(download)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="2027-00001-v1.json"'
+    document = json.loads(response.content)
+    assert document["sha256"] == version.sha256
+    assert content_sha256(document["content"]) == version.sha256
+    assert document["registration_number"] == "2027-00001"
+    assert document["version"] == 1
+    assert document["submitted_at"] == "2027-01-15T11:00:00+01:00"
+
+
+def test_the_version_download_refuses_others(client, application, applicant, other_applicant):
+    application_submit(application=application, by=applicant)
+    url = reverse("applications:version_download", args=[application.pk, 1])
+    assert client.get(url).url == f"{reverse('login')}?next={url}"
+    client.force_login(other_applicant)
+    assert client.get(url).status_code == 404
+    client.force_login(applicant)
+    missing = reverse("applications:version_download", args=[application.pk, 2])
+    assert client.get(missing).status_code == 404
