@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
@@ -29,6 +30,7 @@ from config.ratelimits import rate_limited
 
 from ..downloads import attachment_response
 from ..enums import ApplicationState
+from ..formatting import format_kronor
 from ..forms.applicant import (
     ApplicationForm,
     AttachmentForm,
@@ -399,16 +401,43 @@ def _error_links(application, errors) -> list[tuple[str, str]]:
     ]
 
 
-def _check_answers_parts(application) -> list[tuple[str, str]]:
-    """The parts of the application, each with the place on the edit page where it is changed
-    (the "Change" links of the check-answers page)."""
+def _check_answers_parts(application, content: dict) -> list[dict]:
+    """The parts of the application, each with a line of what it holds (from the core fields
+    every call has) and the place on the edit page where it is changed: the rows of the
+    check-answers page, with their "Change" links."""
     edit_url = reverse("applications:edit", args=[application.pk])
+    period = " – ".join(filter(None, [content.get("period_start"), content.get("period_end")]))
+    contact = content.get("contact") or {}
+    files = len(content.get("attachments") or [])
+    requested = content.get("requested_amount")
     return [
-        (_("The project"), f"{edit_url}#section-project"),
-        (_("Hub, participants and period"), f"{edit_url}#section-trial"),
-        (_("Amount and budget"), f"{edit_url}#budget"),
-        (_("Contact person"), f"{edit_url}#section-contact"),
-        (_("Attachments"), f"{edit_url}#attachments"),
+        {
+            "title": _("The project"),
+            "summary": content.get("title") or "–",
+            "url": f"{edit_url}#section-project",
+        },
+        {
+            "title": _("Hub, participants and period"),
+            "summary": ", ".join(filter(None, [content.get("hub"), period])) or "–",
+            "url": f"{edit_url}#section-trial",
+        },
+        {
+            "title": _("Amount and budget"),
+            "summary": "–" if requested is None else f"{format_kronor(requested)}\u00a0kr",
+            "url": f"{edit_url}#budget",
+        },
+        {
+            "title": _("Contact person"),
+            "summary": ", ".join(filter(None, [contact.get("name"), contact.get("email")])) or "–",
+            "url": f"{edit_url}#section-contact",
+        },
+        {
+            "title": _("Attachments"),
+            "summary": ngettext("%(count)s file", "%(count)s files", files) % {"count": files}
+            if files
+            else _("No attachments."),
+            "url": f"{edit_url}#attachments",
+        },
     ]
 
 
@@ -435,7 +464,7 @@ def _render_preview(request, application, *, submit_form=None, status=200):
         {
             "application": application,
             "content": content,
-            "parts": _check_answers_parts(application),
+            "parts": _check_answers_parts(application, content),
             "budget": _budget_totals(content),
             "errors": _error_links(application, errors),
             "submit_form": submit_form or SubmitForm(),

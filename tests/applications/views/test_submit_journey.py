@@ -82,6 +82,17 @@ def test_check_answers_has_a_change_link_per_part_to_its_place_on_the_edit_page(
         ) in html
 
 
+def test_check_answers_says_in_a_line_what_each_part_holds(client, application, member):
+    response = client.get(reverse("applications:preview", args=[application.pk]))
+    assert [(part["title"], part["summary"]) for part in response.context["parts"]] == [
+        ("The project", application.title),
+        ("Hub, participants and period", f"{application.hub}, 2027-02-01 – 2027-12-31"),
+        ("Amount and budget", "500\u00a0000\u00a0kr"),
+        ("Contact person", "Anna Andersson, anna@example.se"),
+        ("Attachments", "No attachments."),
+    ]
+
+
 def test_check_answers_shows_the_budget_total_and_that_it_agrees(client, application, member):
     response = client.get(reverse("applications:preview", args=[application.pk]))
     assert response.context["budget"] == {
