@@ -532,6 +532,7 @@ def application_submitted(request, pk):
             "receipt_to": _receipt_addresses(version),
             "call": call,
             "can_change": can_change,
+            "call_has_closed": call.has_closed(),
             "review_due_at": call.review_due_at,
             "support_email": settings.SUPPORT_EMAIL,
         },

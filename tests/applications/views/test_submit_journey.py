@@ -191,6 +191,27 @@ def test_the_confirmation_names_the_receipt_address_once_when_both_are_the_same(
     assert "We have sent a receipt to <strong>lena@example.se</strong>." in html
 
 
+def test_the_confirmation_after_completing_a_returned_application_says_the_call_has_closed(
+    client, application, member, programme_manager, frozen
+):
+    application_submit(application=application, by=member)
+    frozen.move_to(CLOSES + dt.timedelta(hours=1))
+    application_return_for_completion(
+        application=application,
+        by=programme_manager,
+        message="Bifoga hubbens offert.",
+        deadline=CLOSES + dt.timedelta(days=7),
+    )
+    application.refresh_from_db()
+    application_update(application=application, by=member, data={"summary": "Kompletterad."})
+    application_submit(application=application, by=member)
+    client.force_login(member)  # sessions outlive the hour
+    html = _html(client.get(reverse("applications:submitted", args=[application.pk])))
+    assert "<h1>New version submitted</h1>" in html
+    assert "The call closed 15 January 2027 12:00." in html
+    assert "you may change the application" not in html
+
+
 def test_the_confirmation_of_a_draft_never_submitted_is_404(client, application, member):
     assert client.get(reverse("applications:submitted", args=[application.pk])).status_code == 404
 

@@ -138,6 +138,9 @@
         child.hidden = true;
       });
       cell.appendChild(button);
+      if (checkbox.checked) {
+        row.hidden = true; // removed before a refused save: it stays removed
+      }
       button.addEventListener("click", function () {
         checkbox.checked = true;
         checkbox.dispatchEvent(new Event("change", { bubbles: true }));
