@@ -14,6 +14,7 @@ from .views import (
     overview,
     privacy,
     register,
+    submitting,
 )
 
 app_name = "applications"
@@ -23,6 +24,7 @@ urlpatterns = [
     *privacy.urlpatterns,
     *organisations.urlpatterns,
     *applicant.urlpatterns,
+    *submitting.urlpatterns,
     *manage.urlpatterns,
     *late_exceptions.urlpatterns,
     *organisation_checks.urlpatterns,
