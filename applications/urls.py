@@ -15,6 +15,7 @@ from .views import (
     privacy,
     register,
     site_pages,
+    submitting,
 )
 
 app_name = "applications"
@@ -24,6 +25,7 @@ urlpatterns = [
     *privacy.urlpatterns,
     *organisations.urlpatterns,
     *applicant.urlpatterns,
+    *submitting.urlpatterns,
     *manage.urlpatterns,
     *late_exceptions.urlpatterns,
     *organisation_checks.urlpatterns,

@@ -114,6 +114,7 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
         sha256=digest,
         submitted_at=now,
         submitted_by=by,
+        edit_version=locked.edit_version,
     )
     attachment_ids = [attachment["id"] for attachment in content["attachments"]]
     if attachment_ids:

@@ -287,10 +287,17 @@ TABLE: dict[str, Row] = {
         get=" login 404   200   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
     ),
+    # With the declaration ticked; without it the applicant gets the check-answers page again.
     "applications:submit": Row(
         get=" login 405   405   405   405   405   405   405",
         post="login 404   302   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
+        body=lambda w: {"declaration": "on"},
+    ),
+    # The confirmation after submitting: the application's people only.
+    "applications:submitted": Row(
+        get=" login 404   200   404   404   403   403   404",
+        args=lambda w: app(w, "submitted"),
     ),
     "applications:withdraw": Row(
         get=" login 404   200   404   404   403   403   404",
@@ -298,6 +305,10 @@ TABLE: dict[str, Row] = {
         args=lambda w: app(w, "submitted"),
     ),
     "applications:version_detail": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w) + [1],
+    ),
+    "applications:version_download": Row(
         get=" login 404   200   404   404   200   200   404",
         args=lambda w: app(w) + [1],
     ),
