@@ -398,8 +398,6 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
-# Reviewers are reminded this many days before a call's review due date (and once when overdue).
-REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
 # Where people write when something went wrong (the error pages name it; empty: not shown).
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 # Where grantees pay back money not spent (shown with each repayment claim).

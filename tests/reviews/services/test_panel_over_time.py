@@ -219,10 +219,11 @@ def _due(call, day: dt.date):
 
 
 def test_reminders_go_once_before_the_due_date_and_once_when_overdue(
-    panel, mailoutbox, django_capture_on_commit_callbacks, settings
+    panel, mailoutbox, django_capture_on_commit_callbacks
 ):
     call, criterion, application, (anna, bo, _cecilia) = panel
-    settings.REVIEW_REMINDER_DAYS_BEFORE = 3
+    call.review_reminder_days_before = 3
+    call.save(update_fields=["review_reminder_days_before"])
     Assignment.objects.exclude(application=application).delete()  # one application is enough
     _due(call, dt.date(2026, 3, 10))
     factories.submit_review(
