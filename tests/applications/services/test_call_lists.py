@@ -345,3 +345,16 @@ def test_only_a_programme_manager_changes_the_lists():
     with pytest.raises(PermissionDenied):
         call_lists_update(call=call, by=decision_maker(), **todays(call))
     assert listed(call) == ([], [])
+
+
+def test_the_migrations_lists_are_todays_defaults_as_the_catalogue_reads_them():
+    """The data migration wrote today's labels out; they are the ones a call without rows
+    reads, so existing and new calls start alike."""
+    import importlib
+
+    from grants.enums import EligibilityItem, IneligibilityReason
+    from grants.models import default_list_labels
+
+    migration = importlib.import_module("grants.migrations.0007_call_eligibility_lists")
+    assert default_list_labels(EligibilityItem) == migration.CHECKLIST
+    assert default_list_labels(IneligibilityReason) == migration.REASONS

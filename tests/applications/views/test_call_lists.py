@@ -325,3 +325,18 @@ def test_the_proposal_offers_the_calls_reasons_only(client, manager):
         {"outcome": "rejected_ineligible", "reason_code": "no-rooms", "justification": "No."},
     )
     assert application.decisions.get().reason_code == "no-rooms"
+
+
+def test_the_admin_shows_a_calls_lists_but_cannot_change_them(admin_client, manager):
+    call = factories.CallFactory()
+    call_lists_update(
+        call=call,
+        by=manager,
+        checklist=[{"key": "rooms", "label_sv": "Rum finns", "label_en": ""}],
+        reasons=[{"key": "aim", "label_sv": "Utanför syftet", "label_en": ""}],
+    )
+    response = admin_client.get(reverse("admin:grants_call_change", args=[call.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Rum finns" in page and "Utanför syftet" in page
+    assert 'name="checklist_items-0-label_sv"' not in page
