@@ -117,6 +117,7 @@ def _check_rules(call: Call) -> None:
     covers closing after opening, the maximum within the budget, the payment plan and the
     report measures); and the budget never below what is committed."""
     call.full_clean(exclude=["hubs"])
+    _check_settings(call)
     if call.pk and remaining_budget(budget=call.budget, committed=call_committed_amount(call)) < 0:
         raise ValidationError(
             {
@@ -127,6 +128,32 @@ def _check_rules(call: Call) -> None:
                 % {"committed": f"{call_committed_amount(call):,}".replace(",", "\u00a0")}
             }
         )
+
+
+def _check_settings(call: Call) -> None:
+    """Settings that would make the call unworkable, each refused on its field: a project
+    period that ends before it may start, reviews due before the call closes, no reviewer or
+    no review needed, no day to accept a grant, personal data kept less than a year."""
+    errors = {}
+    start, end = call.project_start_earliest, call.project_end_latest
+    if start and end and end <= start:
+        errors["project_end_latest"] = _(
+            "The latest project end must be after the earliest project start."
+        )
+    if call.review_due_at and call.closes_at and call.review_due_at <= call.closes_at:
+        errors["review_due_at"] = _("Reviews can only be due after the call closes.")
+    if call.reviewers_per_application is not None and call.reviewers_per_application < 1:
+        errors["reviewers_per_application"] = _("Each application needs at least one reviewer.")
+    if call.min_reviews is not None and call.min_reviews < 1:
+        errors["min_reviews"] = _("At least one review is needed to complete review.")
+    if call.acceptance_days is not None and call.acceptance_days < 1:
+        errors["acceptance_days"] = _("A grantee needs at least one day to accept a grant.")
+    if call.personal_data_retention_years is not None and call.personal_data_retention_years < 1:
+        errors["personal_data_retention_years"] = _(
+            "Personal data is kept at least one year after a case is closed."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _record(call: Call, *, by: User, action: str, data: dict) -> None:

@@ -4,6 +4,7 @@ the call's lists: the eligibility check on the case page and the proposal's reas
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.enums import DecisionOutcome
 from applications.models import AuditEntry, EligibilityCheck
@@ -340,3 +341,23 @@ def test_the_admin_shows_a_calls_lists_but_cannot_change_them(admin_client, mana
     page = response.content.decode()
     assert "Rum finns" in page and "Utanför syftet" in page
     assert 'name="checklist_items-0-label_sv"' not in page
+
+
+def test_reviews_due_before_the_call_closes_are_refused_on_the_page_with_nothing_changed(
+    client, manager
+):
+    call = factories.CallFactory(is_published=False)
+    client.force_login(manager)
+    page = client.get(edit_url(call, "review"))
+    data = {
+        name: ("" if value is None else value)
+        for name, value in page.context["form"].initial.items()
+    }
+    data["review_due_at"] = timezone.localtime(
+        call.closes_at - timezone.timedelta(days=1)
+    ).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(edit_url(call, "review"), data)
+    assert refused.status_code == 200
+    assert "Reviews can only be due after the call closes." in refused.content.decode()
+    assert Call.objects.get(pk=call.pk).review_due_at is None
+    assert not AuditEntry.objects.filter(action="call.change").exists()
