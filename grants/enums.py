@@ -60,3 +60,17 @@ class IneligibilityReason(models.TextChoices):
     PERIOD = "period", _("The project period is outside the call's limits")
     AIM = "aim", _("The project is outside the call's aim")
     INCOMPLETE = "incomplete", _("The application was not completed in time")
+
+
+class SitePageSlug(models.TextChoices):
+    """The agency's institutional pages, each linked from every page's footer.
+
+    A fixed set: the footer names them, and the law asks for each (the accessibility statement
+    by the Act on accessibility to digital public services, the privacy notice by the GDPR's
+    articles 13 and 14), so programme managers edit their texts but never add or remove one.
+    """
+
+    ACCESSIBILITY = "accessibility", _("Accessibility statement")
+    PRIVACY = "privacy", _("Privacy notice")
+    COOKIES = "cookies", _("Cookies")
+    CONTACT = "contact", _("Contact")

@@ -1,4 +1,4 @@
-"""Migration grants 0007: every existing call gets today's checklist and reasons as its own,
+"""Migration grants 0009: every existing call gets today's checklist and reasons as its own,
 with today's labels, and the review reminder lead time the environment set."""
 
 import pytest
@@ -8,8 +8,8 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("grants", "0006_call_editor")]
-AFTER = [("grants", "0007_call_eligibility_lists")]
+BEFORE = [("grants", "0008_site_page_default_texts")]
+AFTER = [("grants", "0009_call_eligibility_lists")]
 
 
 def _migrate(targets):

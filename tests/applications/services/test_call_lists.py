@@ -355,6 +355,6 @@ def test_the_migrations_lists_are_todays_defaults_as_the_catalogue_reads_them():
     from grants.enums import EligibilityItem, IneligibilityReason
     from grants.models import default_list_labels
 
-    migration = importlib.import_module("grants.migrations.0007_call_eligibility_lists")
+    migration = importlib.import_module("grants.migrations.0009_call_eligibility_lists")
     assert default_list_labels(EligibilityItem) == migration.CHECKLIST
     assert default_list_labels(IneligibilityReason) == migration.REASONS

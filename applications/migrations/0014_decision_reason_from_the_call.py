@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0012_who_speaks_for_an_organisation'),
+        ('applications', '0013_deadline_reminder'),
     ]
 
     operations = [

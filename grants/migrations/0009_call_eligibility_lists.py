@@ -58,7 +58,7 @@ def no_lists(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0006_call_editor'),
+        ('grants', '0008_site_page_default_texts'),
     ]
 
     operations = [
