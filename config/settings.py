@@ -406,8 +406,6 @@ AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
 # (an empty address or link is left out of the letter).
 AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="Box 100, 101 23 Stockholm (demo)")
 AGENCY_TERMS_URL = env.str("AGENCY_TERMS_URL", default="https://bidrag.example.se/allmanna-villkor")
-# Reviewers are reminded this many days before a call's review due date (and once when overdue).
-REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
 # Applicants are reminded this many days before a returned application's completion deadline
 # and before the last day to accept a grant (once per deadline, by send_follow_up_reminders).
 COMPLETION_REMINDER_DAYS_BEFORE = env.int("COMPLETION_REMINDER_DAYS_BEFORE", default=3)

@@ -40,6 +40,28 @@ class InstalmentTrigger(models.TextChoices):
     FINAL_REPORT = "final_report", _("when the final report is approved")
 
 
+class EligibilityItem(models.TextChoices):
+    """The eligibility checklist a call has unless its programme manager changes it (the
+    call's ``checklist_items``): what is checked before review starts."""
+
+    ORGANISATION = "organisation", _("The organisation is of a kind that may apply")
+    AMOUNT = "amount", _("The requested amount is within the call's maximum")
+    BUDGET = "budget", _("The budget is reasonable and adds up")
+    PERIOD = "period", _("The project period is within the call's limits")
+    CONTENT = "content", _("The application is complete and within the call's aim")
+
+
+class IneligibilityReason(models.TextChoices):
+    """The reasons for rejecting an application as ineligible a call has unless its programme
+    manager changes them (the call's ``ineligibility_reasons``)."""
+
+    ORGANISATION = "organisation", _("The organisation may not apply to this call")
+    AMOUNT = "amount", _("The requested amount is outside the call's limits")
+    PERIOD = "period", _("The project period is outside the call's limits")
+    AIM = "aim", _("The project is outside the call's aim")
+    INCOMPLETE = "incomplete", _("The application was not completed in time")
+
+
 class SitePageSlug(models.TextChoices):
     """The agency's institutional pages, each linked from every page's footer.
 

@@ -64,8 +64,12 @@ class DecisionProposeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, outcomes=None, below_threshold=False, **kwargs):
+    def __init__(self, *args, outcomes=None, below_threshold=False, reasons=None, **kwargs):
+        """``reasons``: the call's reasons for ineligibility as ``(key, label)`` pairs (today's
+        defaults unless given)."""
         super().__init__(*args, **kwargs)
+        if reasons is not None:
+            self.fields["reason_code"].choices = [("", _("(not ineligible)")), *reasons]
         if not below_threshold:
             del self.fields["threshold_override"]
         if outcomes is not None:

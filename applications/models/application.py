@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants.models import Call, Hub
 
-from ..enums import ApplicationState, BudgetCategory, EligibilityItem, Language, ScanStatus
+from ..enums import ApplicationState, BudgetCategory, Language, ScanStatus
 from .people import Organisation
 
 S = ApplicationState
@@ -483,7 +483,9 @@ class EligibilityCheck(models.Model):
 
     @property
     def passed(self) -> bool:
-        return all(self.items.get(item) is True for item in EligibilityItem.values)
+        """Every item the call's checklist asks now is ticked (items added since the check was
+        recorded are not, so the check is made again; items taken off no longer count)."""
+        return all(self.items.get(item.key) is True for item in self.application.call.checklist())
 
 
 class RegistrationCounter(models.Model):

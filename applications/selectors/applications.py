@@ -62,9 +62,9 @@ def application_for_detail(queryset: QuerySet[Application]) -> QuerySet[Applicat
 
 def application_for_staff_detail(user) -> QuerySet[Application]:
     """The applications the user sees, with what the case page needs (``application_for_detail``)
-    and who granted each late exception and who checked eligibility."""
+    and who granted each late exception, who checked eligibility and the call's checklist."""
     queryset = application_for_detail(applications_visible_to(user)).prefetch_related(
-        "deadline_exceptions__granted_by"
+        "deadline_exceptions__granted_by", "call__checklist_items"
     )
     return queryset.select_related("eligibility_check__checked_by")
 

@@ -25,7 +25,7 @@ from applications.selectors.decisions import (
 from grants.models import Call
 
 from ..audit import audit_record
-from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
+from ..enums import DecisionOutcome, DecisionStatus
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
 from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
@@ -115,9 +115,8 @@ def decision_propose(
             )
         if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
             raise ValidationError(_("A proposed decision is already waiting for confirmation."))
-    if (
-        outcome == DecisionOutcome.REJECTED_INELIGIBLE
-        and reason_code not in IneligibilityReason.values
+    if outcome == DecisionOutcome.REJECTED_INELIGIBLE and reason_code not in _reason_keys(
+        locked.call, keep=supersedes.reason_code if supersedes is not None else None
     ):
         raise ValidationError(_("Choose the reason the application is ineligible."))
     if outcome == DecisionOutcome.APPROVED:
@@ -157,6 +156,13 @@ def decision_propose(
     if notify:
         _enqueue_on_commit("send_decision_proposed", decision_id=decision.pk)
     return decision
+
+
+def _reason_keys(call, *, keep: str | None) -> set[str]:
+    """The reasons for ineligibility the call offers now; a correction may keep the reason of
+    the decision it corrects even if the call no longer offers it."""
+    keys = {reason.key for reason in call.reasons_for_ineligibility()}
+    return keys | {keep} if keep else keys
 
 
 def _check_state_for(application: Application, outcome: str) -> None:

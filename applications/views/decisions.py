@@ -93,6 +93,17 @@ def _proposal_setup(application) -> dict:
     }
 
 
+def _reasons(application, supersedes=None) -> list[tuple[str, str]]:
+    """The reasons for ineligibility the application's call offers now, and the reason of the
+    decision a correction replaces (it may keep it when the call no longer offers it)."""
+    kept = supersedes.reason_code if supersedes is not None else ""
+    return [
+        (reason.key, reason.label)
+        for reason in application.call.reasons_for_ineligibility(with_inactive=True)
+        if reason.is_active or reason.key == kept
+    ]
+
+
 def _requested_amount(application) -> int:
     version = latest_version(application)
     return (version.content.get("requested_amount") if version else None) or 0
@@ -174,7 +185,12 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
     if "blocked" not in setup:
         outcomes, below = setup["outcomes"], bool(setup.get("shortfalls"))
         if request.method == "POST":
-            form = DecisionProposeForm(request.POST, outcomes=outcomes, below_threshold=below)
+            form = DecisionProposeForm(
+                request.POST,
+                outcomes=outcomes,
+                below_threshold=below,
+                reasons=_reasons(application, setup.get("supersedes")),
+            )
             if form.is_valid():
                 errors = _propose_posted(request, application, setup, form)
                 if errors is None:
@@ -184,6 +200,7 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
                 initial=_initial(application, setup, suggested_feedback),
                 outcomes=outcomes,
                 below_threshold=below,
+                reasons=_reasons(application, setup.get("supersedes")),
             )
     return _render_propose_page(
         request,
@@ -248,7 +265,10 @@ def decision_preview(request, pk):
             back_url=reverse("applications:manage_detail", args=[application.pk]),
         )
     form = DecisionProposeForm(
-        request.POST, outcomes=setup["outcomes"], below_threshold=bool(setup.get("shortfalls"))
+        request.POST,
+        outcomes=setup["outcomes"],
+        below_threshold=bool(setup.get("shortfalls")),
+        reasons=_reasons(application, setup.get("supersedes")),
     )
     if not form.is_valid():
         return _render_propose_page(
