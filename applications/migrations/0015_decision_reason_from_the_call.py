@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0013_deadline_reminder'),
+        ('applications', '0014_version_made_from_edit_version'),
     ]
 
     operations = [
