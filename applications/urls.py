@@ -14,6 +14,7 @@ from .views import (
     overview,
     privacy,
     register,
+    start,
 )
 
 app_name = "applications"
@@ -34,4 +35,5 @@ urlpatterns = [
     *follow_up_manage.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
+    *start.urlpatterns,
 ]

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -46,6 +46,7 @@ from ..services.follow_up import (
     report_approve,
     report_return,
 )
+from .confirm import asks_confirmation, render_confirm
 from .follow_up import _financial, _get_grant_for_staff, _measure_values, _report_of
 
 S = ApplicationState
@@ -161,6 +162,21 @@ def manage_repayment_received(request, pk, claim_pk):
 @login_required
 def manage_close(request, pk):
     application = _get_grant_for_staff(request, pk, "applications.close_application")
+    if asks_confirmation(request):
+        return render_confirm(
+            request,
+            title=_("Close the grant %(number)s?") % {"number": application.registration_number},
+            consequences=[
+                _(
+                    "A closed grant cannot be reopened: no more payments, reports or "
+                    "repayments are recorded on it."
+                ),
+                _("The closing letter is made and the applicant is emailed."),
+            ],
+            action_url=request.path,
+            button=_("Yes, close the grant"),
+            cancel_url=reverse("applications:manage_follow_up", args=[application.pk]),
+        )
     try:
         application_close(application=application, by=request.user)
     except ValidationError as error:
