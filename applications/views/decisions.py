@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState, DecisionOutcome
+from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..letters.render import render_letter_preview
 from ..models import Decision
@@ -334,7 +334,8 @@ def decisions(request):
 @login_required
 def decision_confirm(request, decision_pk):
     decision = _get_decision(request, decision_pk, "applications.confirm_decision")
-    if asks_confirmation(request):
+    # A decision no longer waiting gets the service's answer at once, not a question.
+    if asks_confirmation(request) and decision.status == DecisionStatus.PROPOSED:
         return _confirm_page(request, [decision], action_url=request.path)
     try:
         decision_services.decision_confirm(decision=decision, by=request.user)
