@@ -106,6 +106,13 @@ def test_a_grant_is_accepted_reported_settled_and_closed(page, live_url, login, 
     expect(page.get_by_text("The repayment was recorded as received.")).to_be_visible()
     axe(page)
     _click(page, "Close the grant")
+    # Closing cannot be undone: a confirm page first, and nothing closed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Close the grant {application.registration_number}?"
+    )
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.FOLLOW_UP
+    axe(page)
+    _click(page, "Yes, close the grant")
     expect(page.get_by_text("The grant is closed.")).to_be_visible()
     expect(page.get_by_role("link", name="Download the closing letter (PDF)")).to_be_visible()
     axe(page)
