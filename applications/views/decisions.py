@@ -319,6 +319,8 @@ def _render_decisions(request, *, send_back_failed=None, status=200):
                 item["may_confirm"] for group in groups for item in group["items"]
             ),
             "is_decision_maker": rules.has_perm("applications.decide_application", user),
+            # The outbox is the programme manager's: no link to it for anyone else.
+            "may_release": rules.has_perm("applications.release_decisions", user),
         },
         status=status,
     )
