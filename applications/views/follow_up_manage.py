@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState, PaymentStatus, ReportStatus
+from ..enums import ApplicationState, PaymentStatus, ReportKind, ReportStatus
 from ..exports import finance_outstanding_csv
 from ..forms.follow_up import (
     FinanceFilterForm,
@@ -46,7 +46,7 @@ from ..services.follow_up import (
     report_approve,
     report_return,
 )
-from .confirm import asks_confirmation, render_confirm
+from .confirm import asks_confirmation, carried_fields, render_confirm
 from .follow_up import _financial, _get_grant_for_staff, _measure_values, _report_of
 
 S = ApplicationState
@@ -231,6 +231,28 @@ def manage_report_approve(request, pk, report_pk):
     application = _get_grant_for_staff(request, pk, "applications.review_report")
     report = _report_of(application, report_pk)
     form = ReportApproveForm(request.POST, prefix="approve")
+    if form.is_valid() and asks_confirmation(request):
+        return render_confirm(
+            request,
+            title=_("Approve %(report)s of %(number)s?")
+            % {"report": report.title, "number": application.registration_number},
+            consequences=[
+                _(
+                    "An approved report cannot be returned or changed, and the applicant is "
+                    "emailed."
+                ),
+                _(
+                    "The grant is settled: what is still to pay is lowered to what was spent, "
+                    "and a repayment claim is made if less was spent than was paid."
+                )
+                if report.kind == ReportKind.FINAL
+                else _("Its instalment becomes due for payment."),
+            ],
+            action_url=request.path,
+            carry=carried_fields(request.POST),
+            button=_("Yes, approve the report"),
+            cancel_url=reverse("applications:manage_report", args=[application.pk, report.pk]),
+        )
     if form.is_valid():
         try:
             report_approve(report=report, by=request.user, comment=form.cleaned_data["comment"])

@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from applications.enums import ApplicationState, DecisionStatus, PaymentStatus, ReportKind
+from applications.enums import (
+    ApplicationState,
+    DecisionStatus,
+    PaymentStatus,
+    ReportKind,
+    ReportStatus,
+)
 from applications.models import Decision, DecisionRelease
 from applications.services.decisions import decision_confirm
 from applications.services.follow_up import payment_mark_paid, report_approve
@@ -326,3 +332,39 @@ def test_asking_with_a_bad_score_shows_the_form_again(client, assignment):
     assert response.status_code == 400
     assert "Submit your review of" not in text_of(response)
     assert not Review.objects.exists()
+
+
+# -- approving a report --------------------------------------------------------------------------
+
+
+def test_approving_a_report_asks_first_then_approves(client, manager):
+    grant = factories.grant_in_follow_up(language="en")
+    report = grant.reports.get(kind=ReportKind.FINAL)
+    factories.complete_report(report, by=grant.signatory)
+    client.force_login(manager)
+    page = client.get(
+        reverse("applications:manage_report", args=[grant.pk, report.pk])
+    ).content.decode()
+    assert '<input type="hidden" name="confirm_step" value="ask">' in page
+    url = reverse("applications:manage_report_approve", args=[grant.pk, report.pk])
+
+    asked = client.post(url, {**ASK, "approve-comment": "Thank you."})
+
+    assert asked.status_code == 200
+    assert f"Approve Final report of {grant.registration_number}?" in text_of(asked)
+    assert "The grant is settled" in text_of(asked)
+    assert confirm_form(asked) == (
+        url,
+        [("approve-comment", "Thank you.")],
+        [("button button--warning", "Yes, approve the report")],
+    )
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+
+    _action, hidden, _buttons = confirm_form(asked)
+    response = client.post(url, dict(hidden))
+    assert follow_messages(client, response) == [
+        "Final report was approved. The applicant is emailed."
+    ]
+    report.refresh_from_db()
+    assert (report.status, report.review_comment) == (ReportStatus.APPROVED, "Thank you.")
