@@ -9,8 +9,10 @@ fixed number of queries whatever the number of rows.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,21 +116,30 @@ def applicant_worklist(user, now) -> list[dict]:
         .select_related("application__organisation")
         .order_by("due_on", "pk")
     )
+    every = reverse("applications:dashboard")
     return [
-        section("drafts", _("Drafts to finish and submit"), drafts, empty=_("No drafts.")),
+        section(
+            "drafts",
+            _("Drafts to finish and submit"),
+            drafts,
+            empty=_("No drafts."),
+            more_url=every,
+        ),
         section(
             "returned",
             _("Returned for completion"),
             returned,
             empty=_("No application is waiting for your completion."),
+            more_url=every,
         ),
         section(
             "accept",
             _("Grants to accept"),
             to_accept,
             empty=_("No grant is waiting for your acceptance."),
+            more_url=every,
         ),
-        section("reports", _("Reports due"), reports, empty=_("No report is due.")),
+        section("reports", _("Reports due"), reports, empty=_("No report is due."), more_url=every),
     ]
 
 
@@ -180,12 +191,14 @@ def programme_manager_worklist(user, now) -> list[dict]:
             _("New submissions waiting for the eligibility check"),
             new,
             empty=_("No submission is waiting for the eligibility check."),
+            more_url=f"{reverse('applications:manage_list')}?{urlencode({'state': S.SUBMITTED})}",
         ),
         section(
             "reports",
             _("Reports to review"),
             reports,
             empty=_("No report is waiting for your review."),
+            more_url=reverse("applications:follow_up_overview"),
         ),
         section(
             "sent_back",
@@ -222,6 +235,7 @@ def decision_maker_worklist(user, now) -> list[dict]:
             _("Proposals waiting for your decision"),
             decisions_waiting(),
             empty=_("No proposal is waiting for a decision."),
+            more_url=reverse("applications:decisions"),
         )
     ]
 

@@ -3,6 +3,7 @@
 manager's late reviews across every call."""
 
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors.applications import latest_version_summary
@@ -49,12 +50,14 @@ def reviewer_worklist(user, now) -> list[dict]:
             _("Late reviews"),
             late,
             empty=_("No review is late."),
+            more_url=reverse("reviews:dashboard"),
         ),
         section(
             "due",
             _("Reviews to do"),
             due,
             empty=_("No review is waiting for you."),
+            more_url=reverse("reviews:dashboard"),
         ),
     ]
 

@@ -371,6 +371,7 @@ def test_a_section_shows_the_first_rows_and_counts_them_all():
     factories.ApplicationFactory.create_batch(LIMIT + 2, organisation=organisation, call=call)
     drafts = next(s for s in worklists_for(applicant)[0]["sections"] if s["key"] == "drafts")
     assert (drafts["count"], len(drafts["rows"]), drafts["more"]) == (LIMIT + 2, LIMIT, True)
+    assert drafts["more_url"] == reverse("applications:dashboard")
 
 
 # -- the query counts do not grow with the rows --------------------------------------------------
