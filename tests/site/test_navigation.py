@@ -64,6 +64,27 @@ def test_staff_and_reviewers_are_not_invited_to_register_an_organisation():
         assert [h for h, _l, _c in nav_links(client.get("/home/")) if h == MINE] == [], role
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        factories.programme_manager,
+        factories.decision_maker,
+        lambda: factories.PanelMemberFactory().user,
+    ],
+    ids=["programme manager", "decision maker", "reviewer"],
+)
+def test_my_applications_opened_by_address_does_not_invite_staff_to_register(client, make):
+    client.force_login(make())
+    page = client.get(MINE).content.decode()
+    assert "/organisations/new/" not in page
+    assert "Du är inte medlem i någon sökande organisation." in page
+
+
+def test_my_applications_invites_a_new_account_to_register(client):
+    client.force_login(factories.UserFactory())
+    assert 'href="/organisations/new/"' in client.get(MINE).content.decode()
+
+
 def test_a_reviewer_who_also_applies_sees_my_applications():
     member = factories.PanelMemberFactory()
     factories.MembershipFactory(user=member.user)
