@@ -11,6 +11,8 @@ from applications.selectors.worklists import section
 
 from ..enums import ReviewStatus
 from ..models import Assignment
+from .conflicts import declaration_progress
+from .panel import panel_seats_of
 from .scope import REVIEW_STATES
 
 
@@ -33,9 +35,32 @@ def _late(now) -> Q:
     return Q(application__call__review_due_at__lt=now)
 
 
+def _declarations_section(user) -> dict:
+    """The panels where the reviewer has conflicts of interest left to declare (which come
+    before any assignment), in three queries whatever the number of seats."""
+    members = list(panel_seats_of(user))
+    progress = declaration_progress(members)
+    rows = []
+    for member in members:
+        declared, in_scope = progress[member.pk]
+        if declared < in_scope:
+            member.declared, member.in_scope = declared, in_scope
+            rows.append(member)
+    return {
+        "key": "declarations",
+        "title": _("Conflicts of interest to declare"),
+        "count": len(rows),
+        "rows": rows,
+        "empty": _("No declaration is waiting for you."),
+        "more": False,
+        "more_url": "",
+    }
+
+
 def reviewer_worklist(user, now) -> list[dict]:
-    """The reviewer's reviews not yet submitted: those past the call's due date, then the
-    others by due date (a call without a due date last)."""
+    """The panels with conflicts of interest to declare, and the reviewer's reviews not yet
+    submitted: those past the call's due date, then the others by due date (a call without a
+    due date last)."""
     mine = _open_assignments().filter(member__user=user)
     late = mine.filter(_late(now)).order_by(
         "application__call__review_due_at", "application__registration_number"
@@ -45,6 +70,7 @@ def reviewer_worklist(user, now) -> list[dict]:
         "application__registration_number",
     )
     return [
+        _declarations_section(user),
         section(
             "late",
             _("Late reviews"),

@@ -255,7 +255,26 @@ def _reviewer_world():
 
 def test_the_reviewer_sees_reviews_late_and_due():
     user, _manager, late, due = _reviewer_world()
-    assert sections(user) == {"reviewer/late": [late], "reviewer/due": [due]}
+    assert sections(user) == {
+        "reviewer/declarations": [],
+        "reviewer/late": [late],
+        "reviewer/due": [due],
+    }
+
+
+def test_the_reviewer_sees_the_panels_with_conflicts_left_to_declare(client):
+    call = factories.CallFactory()
+    member = factories.PanelMemberFactory(call=call)
+    first, _second = factories.submitted_application(call), factories.submitted_application(call)
+    factories.declare_none(member, [first])
+    declarations = sections(member.user)["reviewer/declarations"]
+    assert [(m.pk, m.declared, m.in_scope) for m in declarations] == [(member.pk, 1, 2)]
+    client.force_login(member.user)
+    response = client.get(START_PAGE)
+    assert page_links(response, "reviewer", "declarations") == [
+        reverse("reviews:declare", args=[call.slug])
+    ]
+    assert client.get(reverse("reviews:declare", args=[call.slug])).status_code == 200
 
 
 def test_the_reviewers_start_page_links_to_each_review(client):
@@ -379,7 +398,7 @@ def test_a_section_shows_the_first_rows_and_counts_them_all():
 
 # The session, the user, the menu's roles, then a count and a page of rows per section.
 APPLICANT_QUERIES = 13
-REVIEWER_QUERIES = 10
+REVIEWER_QUERIES = 13
 PROGRAMME_MANAGER_QUERIES = 15
 DECISION_MAKER_QUERIES = 8
 
