@@ -461,31 +461,36 @@ def decisions_release(request):
     )
 
 
+def _release_confirm_page(request, call):
+    """Before releasing: how many decisions go out, and that a released one stays out."""
+    ready = next(row["ready"] for row in decision_release_overview() if row["call"] == call)
+    return render_confirm(
+        request,
+        title=ngettext(
+            "Release %(count)s decision of %(call)s?",
+            "Release %(count)s decisions of %(call)s?",
+            ready,
+        )
+        % {"count": ready, "call": call.title},
+        consequences=[
+            _(
+                "Each decision's letter and email go to its applicant now. A released "
+                "decision cannot be called back."
+            )
+        ],
+        action_url=request.path,
+        button=_("Yes, release the decisions"),
+        cancel_url=reverse("applications:decisions_release"),
+    )
+
+
 @require_POST
 @login_required
 def decisions_release_call(request, slug):
     _require_release(request.user)
     call = get_object_or_404(calls_holding_decisions(), slug=slug)
     if asks_confirmation(request):
-        ready = next(row["ready"] for row in decision_release_overview() if row["call"] == call)
-        return render_confirm(
-            request,
-            title=ngettext(
-                "Release %(count)s decision of %(call)s?",
-                "Release %(count)s decisions of %(call)s?",
-                ready,
-            )
-            % {"count": ready, "call": call.title},
-            consequences=[
-                _(
-                    "Each decision's letter and email go to its applicant now. A released "
-                    "decision cannot be called back."
-                )
-            ],
-            action_url=request.path,
-            button=_("Yes, release the decisions"),
-            cancel_url=reverse("applications:decisions_release"),
-        )
+        return _release_confirm_page(request, call)
     released, waiting = decision_services.decisions_release_for_call(call=call, by=request.user)
     messages.success(
         request,

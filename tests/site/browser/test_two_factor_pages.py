@@ -57,7 +57,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     assert shown == sorted(StaticToken.objects.values_list("token", flat=True))
     axe(page)
     page.get_by_role("link", name="I have saved my codes, continue").click()
-    expect(page).to_have_url(live_url("applications:manage_list"))
+    expect(page).to_have_url(live_url("applications:start_page"))
 
     # Next time: the verify page, where a recovery code works too.
     page.get_by_role("button", name="Log out").click()
@@ -66,7 +66,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     axe(page)
     page.get_by_label("Recovery code").fill(shown[0])
     page.get_by_role("button", name="Use recovery code").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start page")
     expect(page.locator(".messages")).to_contain_text("You used a recovery code. You have 9 left")
 
     page.get_by_role("button", name="Log out").click()
@@ -76,7 +76,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     totp.time = max(totp.time, (device.last_t + 1 - device.drift) * device.step)
     page.get_by_label("Code from the app").fill(f"{totp.token():06d}")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start page")
 
 
 def test_the_lock_out_page(page, live_url, axe):
