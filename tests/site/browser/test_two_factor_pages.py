@@ -57,7 +57,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     assert shown == sorted(StaticToken.objects.values_list("token", flat=True))
     axe(page)
     page.get_by_role("link", name="I have saved my codes, continue").click()
-    expect(page).to_have_url(live_url("applications:start_page"))
+    expect(page).to_have_url(live_url("applications:manage_list"))
 
     # Next time: the verify page, where a recovery code works too.
     page.get_by_role("button", name="Log out").click()
