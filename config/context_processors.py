@@ -86,9 +86,7 @@ def shows_my_applications(user) -> bool:
     reviewer = is_reviewer(user)
     if belongs_to_an_organisation(user):
         return True
-    return not (
-        reviewer or user.is_staff or rules.has_perm("applications.list_applications", user)
-    )
+    return not (reviewer or user.is_staff or rules.has_perm("applications.list_applications", user))
 
 
 def nav_entries(user) -> list[tuple[str, str, tuple[str, ...]]]:
