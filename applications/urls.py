@@ -16,6 +16,7 @@ from .views import (
     register,
     site_pages,
     submitting,
+    start,
 )
 
 app_name = "applications"
@@ -38,4 +39,5 @@ urlpatterns = [
     *overview.urlpatterns,
     *register.urlpatterns,
     *site_pages.urlpatterns,
+    *start.urlpatterns,
 ]

@@ -13,8 +13,9 @@ from ..validators import WholeNumberField
 
 
 class DecisionProposeForm(forms.Form):
-    # Needed for one outcome (an approval's amount, an ineligibility's reason): not "(optional)".
-    unmarked_optional = ("granted_amount", "reason_code")
+    # Needed for one outcome (an approval's amount, an ineligibility's reason), and the reason
+    # for approving below a threshold whenever the form has that field: not "(optional)".
+    unmarked_optional = ("granted_amount", "reason_code", "threshold_override")
 
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DecisionOutcome.choices, widget=forms.RadioSelect

@@ -99,6 +99,10 @@ TABLE: dict[str, Row] = {
         get=" 405   405   405   405   405   405   405   405",
         post="200   200   200   200   200   200   200   200",
     ),
+    # The start page: anyone logged in, each seeing the parts of their own roles.
+    "applications:start_page": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
     "applications:signup": Row(
         get=" 200   302   302   302   302   302   302   302",
         post="200   302   302   302   302   302   302   302",
