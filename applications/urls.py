@@ -15,8 +15,8 @@ from .views import (
     privacy,
     register,
     site_pages,
-    submitting,
     start,
+    submitting,
 )
 
 app_name = "applications"
