@@ -227,3 +227,43 @@ def axe():
         return results
 
     return check
+
+
+def assert_no_horizontal_overflow(page):
+    """Fail when the document is wider than the viewport (the page scrolls sideways).
+
+    A table that scrolls inside its own box (``.table-wrap``) is fine; the document itself may
+    not. Names the elements that stick out furthest past the right edge, to say what to fix.
+    """
+    widths = page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            const limit = window.innerWidth;
+            const culprits = [];
+            if (root.scrollWidth > limit) {
+                for (const el of document.body.querySelectorAll("*")) {
+                    const box = el.getBoundingClientRect();
+                    if (box.right > limit + 1 && box.width > 0) {
+                        const name = el.tagName.toLowerCase()
+                            + (el.id ? "#" + el.id : "")
+                            + (el.classList.length ? "." + [...el.classList].join(".") : "");
+                        const edge = Math.round(box.right);
+                        culprits.push([box.right, `${name} (right edge ${edge} px)`]);
+                    }
+                }
+            }
+            culprits.sort((a, b) => b[0] - a[0]);
+            const named = culprits.slice(0, 8).map((c) => c[1]);
+            return {scroll: root.scrollWidth, inner: limit, culprits: named};
+        }"""
+    )
+    assert widths["scroll"] <= widths["inner"], (
+        f"{page.url}: the document is {widths['scroll']} px wide in a {widths['inner']} px "
+        f"viewport; sticking out: {widths['culprits']}"
+    )
+
+
+@pytest.fixture(name="assert_no_horizontal_overflow")
+def assert_no_horizontal_overflow_fixture():
+    """The same check as a fixture: ``assert_no_horizontal_overflow(page)`` in a test."""
+    return assert_no_horizontal_overflow
