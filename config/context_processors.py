@@ -11,14 +11,12 @@ def site(request):
     if user is not None and user.is_authenticated and _waiting_for_second_factor(user):
         # Before the second factor the person is not yet who they say: no staff menu.
         return {
-            "AGENCY_NAME": settings.AGENCY_NAME,
-            "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+            **_brand(),
             "perms_staff": False,
             "is_reviewer": False,
         }
     return {
-        "AGENCY_NAME": settings.AGENCY_NAME,
-        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        **_brand(),
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
         # Whether to show the reviewer's menu entry: evaluated (one query) only when used, and
@@ -26,6 +24,16 @@ def site(request):
         "is_reviewer": SimpleLazyObject(
             lambda: bool(user and user.is_authenticated and is_reviewer(user))
         ),
+    }
+
+
+def _brand() -> dict:
+    """The agency's name, logo and support address, for the header and footer of every page."""
+    return {
+        "AGENCY_NAME": settings.AGENCY_NAME,
+        "AGENCY_LOGO": settings.AGENCY_LOGO,
+        "AGENCY_LOGO_HAS_NAME": settings.AGENCY_LOGO_HAS_NAME,
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
     }
 
 

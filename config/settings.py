@@ -398,6 +398,11 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# The agency's logo in the page header: a path under the static files (docs/deploy.md). The
+# default is a neutral emblem beside the agency's name; a logo that spells the name itself sets
+# AGENCY_LOGO_HAS_NAME, and the name is then the image's text alternative instead.
+AGENCY_LOGO = env.str("AGENCY_LOGO", default="samverket/img/agency-logo.svg")
+AGENCY_LOGO_HAS_NAME = env.bool("AGENCY_LOGO_HAS_NAME", default=False)
 # Reviewers are reminded this many days before a call's review due date (and once when overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
 # Where people write when something went wrong (the error pages name it; empty: not shown).

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("start/", views.start, name="start"),
     path("health/", health.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("applications.urls")),
     # The two-factor pages belong with Django's login and logout: URL names without a namespace.
     path("", include(login_security_views.urlpatterns)),

@@ -3,6 +3,7 @@
 import rules
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.templatetags.static import static
 
 from reviews.rules import is_reviewer
 
@@ -16,3 +17,9 @@ def start(request):
     if is_reviewer(user) and not user.memberships.exists():
         return redirect("reviews:dashboard")
     return redirect("applications:dashboard")
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and bookmark tools ask for without reading the page: the
+    static copy (its hashed name changes with its content, so the redirect is not permanent)."""
+    return redirect(static("samverket/img/favicon.ico"))
