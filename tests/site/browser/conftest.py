@@ -267,3 +267,36 @@ def assert_no_horizontal_overflow(page):
 def assert_no_horizontal_overflow_fixture():
     """The same check as a fixture: ``assert_no_horizontal_overflow(page)`` in a test."""
     return assert_no_horizontal_overflow
+
+
+@pytest.fixture
+def demo_world(live_server):
+    """The demo's world (``manage.py seed_demo``): three calls, applications in every state,
+    each role's people. ``demo_world.people["manager"]`` is a user (keys as in
+    reviews/management/demo_data.py's PEOPLE); log in with ``login(user,
+    password=demo_world.password)``. ``demo_world.application("2026-00001")`` finds one by its
+    registration number; ``demo_world.calls`` are the calls by slug."""
+    import io
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from applications.models import Application, User
+    from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+    from grants.models import Call
+    from reviews.management.demo_data import PASSWORD, PEOPLE
+
+    # The groups come from a data migration, which a transactional test's flush has removed
+    # after the first live-server test.
+    for name in (PROGRAMME_MANAGERS, DECISION_MAKERS):
+        Group.objects.get_or_create(name=name)
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    emails = {key: email for key, email, *_rest in PEOPLE}
+    users = {user.email: user for user in User.objects.filter(email__in=emails.values())}
+    return SimpleNamespace(
+        password=PASSWORD,
+        people={key: users[email] for key, email in emails.items()},
+        calls={call.slug: call for call in Call.objects.all()},
+        application=lambda number: Application.objects.get(registration_number=number),
+    )
