@@ -271,6 +271,9 @@ LANGUAGE_COOKIE_NAME = "samverket_language"
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# A directory of the agency's own static files (its logo, AGENCY_LOGO), outside the checkout:
+# collectstatic gathers it with the site's own (docs/deploy.md).
+STATICFILES_DIRS = [path for path in [env.str("AGENCY_STATIC_DIR", default="")] if path]
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 
