@@ -94,7 +94,8 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
 
     def render_row(row: RankingRow) -> str:
         status = exports.funding_status(row)
-        reviews = ", ".join(score(value) for value in row.review_scores) or parts["none_yet"]
+        # One score a line: a comma would read as the decimal comma in Swedish.
+        reviews = "<br>".join(score(value) for value in row.review_scores) or parts["none_yet"]
         cells = exports.criterion_cells(row, criteria)
         means = "".join(
             f"<dt>{label}</dt><dd>{score(mean) or '–'}{parts['below'] if failed else ''}</dd>"

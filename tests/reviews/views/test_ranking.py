@@ -178,18 +178,18 @@ def test_ranking_shows_the_hand_computed_rows_and_the_funding_line(
     details = "Details of the scores"
     assert _rows(html) == [
         f"1 {n[0]} Trial 1 {applications[0].organisation.name} 500{nbsp}000{nbsp}kr 5,00 "
-        f"{details} {weighted} 5,00, 5,00 Spread 0,00 {relevance} 5,50 {feasibility} 4,00 "
+        f"{details} {weighted} 5,00 5,00 Spread 0,00 {relevance} 5,50 {feasibility} 4,00 "
         "Reviews in / assigned 2 / 2 tied Fits Propose",
         f"2 {n[1]} Trial 2 {applications[1].organisation.name} 600{nbsp}000{nbsp}kr 5,00 "
-        f"{details} {weighted} 7,00, 3,00 Spread 4,00 {relevance} 5,50 {feasibility} 4,00 "
+        f"{details} {weighted} 7,00 3,00 Spread 4,00 {relevance} 5,50 {feasibility} 4,00 "
         "Reviews in / assigned 2 / 2 tied disagreement Does not fit Propose",
         f"3 {n[2]} Trial 3 {applications[2].organisation.name} 400{nbsp}000{nbsp}kr 4,50 "
-        f"{details} {weighted} 4,00, 5,00 Spread 1,00 {relevance} 4,00 {feasibility} 5,50 "
+        f"{details} {weighted} 4,00 5,00 Spread 1,00 {relevance} 4,00 {feasibility} 5,50 "
         "Reviews in / assigned 2 / 2 Fits Propose",
         f"Funding line: 900{nbsp}000{nbsp}kr of 1{nbsp}000{nbsp}000{nbsp}kr committed, "
         f"100{nbsp}000{nbsp}kr left. The applications above fit; those below do not.",
         f"4 {n[3]} Trial 4 {applications[3].organisation.name} 100{nbsp}000{nbsp}kr 3,67 "
-        f"{details} {weighted} 3,67, 3,67 Spread 0,00 {relevance} 2,00 {below} "
+        f"{details} {weighted} 3,67 3,67 Spread 0,00 {relevance} 2,00 {below} "
         f"{feasibility} 7,00 Reviews in / assigned 2 / 2 {below} Not fundable Propose",
         f"– {n[4]} Trial 5 {applications[4].organisation.name} 100{nbsp}000{nbsp}kr "
         f"{details} {weighted} none yet Spread – {relevance} – {feasibility} – "
