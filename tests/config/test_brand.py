@@ -57,3 +57,34 @@ def test_staff_pages_use_the_wide_layout_and_applicant_pages_the_readable_column
 
     client.force_login(applicant)
     assert '<body class="">' in client.get(reverse("applications:dashboard")).content.decode()
+
+
+def test_the_agency_logo_comes_from_the_agencys_own_static_directory(tmp_path, monkeypatch):
+    from tests.config.test_deploy_settings import KEY, manage, settings_under
+
+    own = tmp_path / "agency-static"
+    (own / "agency").mkdir(parents=True)
+    (own / "agency" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    values = settings_under(
+        monkeypatch,
+        DJANGO_SECRET_KEY=KEY,
+        AGENCY_STATIC_DIR=str(own),
+        AGENCY_LOGO="agency/logo.svg",
+        AGENCY_LOGO_HAS_NAME="true",
+    )
+    assert values["STATICFILES_DIRS"] == [str(own)]
+    assert values["AGENCY_LOGO"] == "agency/logo.svg"
+    assert values["AGENCY_LOGO_HAS_NAME"] is True
+
+    found = manage(tmp_path, "findstatic", "agency/logo.svg", AGENCY_STATIC_DIR=str(own))
+    assert found.returncode == 0, found.stderr
+    assert str(own / "agency" / "logo.svg") in found.stdout
+
+
+def test_without_a_directory_of_its_own_the_site_has_only_its_own_static_files(monkeypatch):
+    from tests.config.test_deploy_settings import KEY, settings_under
+
+    values = settings_under(monkeypatch, DJANGO_SECRET_KEY=KEY)
+    assert values["STATICFILES_DIRS"] == []
+    assert values["AGENCY_LOGO"] == "samverket/img/agency-logo.svg"
+    assert values["AGENCY_LOGO_HAS_NAME"] is False
