@@ -14,6 +14,7 @@ from .views import (
     overview,
     privacy,
     register,
+    site_pages,
 )
 
 app_name = "applications"
@@ -34,4 +35,5 @@ urlpatterns = [
     *follow_up_manage.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
+    *site_pages.urlpatterns,
 ]

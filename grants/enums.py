@@ -38,3 +38,17 @@ class InstalmentTrigger(models.TextChoices):
     ACCEPTANCE = "acceptance", _("when the grant is accepted")
     INTERIM_REPORT = "interim_report", _("when an interim report is approved")
     FINAL_REPORT = "final_report", _("when the final report is approved")
+
+
+class SitePageSlug(models.TextChoices):
+    """The agency's institutional pages, each linked from every page's footer.
+
+    A fixed set: the footer names them, and the law asks for each (the accessibility statement
+    by the Act on accessibility to digital public services, the privacy notice by the GDPR's
+    articles 13 and 14), so programme managers edit their texts but never add or remove one.
+    """
+
+    ACCESSIBILITY = "accessibility", _("Accessibility statement")
+    PRIVACY = "privacy", _("Privacy notice")
+    COOKIES = "cookies", _("Cookies")
+    CONTACT = "contact", _("Contact")
