@@ -271,14 +271,16 @@ def assert_no_horizontal_overflow_fixture():
 
 @pytest.fixture
 def demo_world(live_server):
-    """The demo's world (``manage.py seed_demo``): three calls, applications in every state,
-    each role's people. ``demo_world.people["manager"]`` is a user (keys as in
-    reviews/management/demo_data.py's PEOPLE); log in with ``login(user,
-    password=demo_world.password)``. ``demo_world.application("2026-00001")`` finds one by its
+    """The demo's world (``manage.py seed_demo``, and the pages about the service): three
+    calls, applications in every state, each role's people. ``demo_world.people["manager"]``
+    is a user (keys as in reviews/management/demo_data.py's PEOPLE); log in with
+    ``login(user, password=demo_world.password)``. ``demo_world.application("2026-00001")`` finds one by its
     registration number; ``demo_world.calls`` are the calls by slug."""
+    import importlib
     import io
     from types import SimpleNamespace
 
+    from django.apps import apps as django_apps
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
@@ -287,10 +289,13 @@ def demo_world(live_server):
     from grants.models import Call
     from reviews.management.demo_data import PASSWORD, PEOPLE
 
-    # The groups come from a data migration, which a transactional test's flush has removed
-    # after the first live-server test.
+    # The groups and the pages about the service come from data migrations, which a
+    # transactional test's flush has removed after the first live-server test.
     for name in (PROGRAMME_MANAGERS, DECISION_MAKERS):
         Group.objects.get_or_create(name=name)
+    migrations = Path(importlib.import_module("grants.migrations").__file__).parent
+    (texts,) = migrations.glob("*_site_page_default_texts.py")
+    importlib.import_module(f"grants.migrations.{texts.stem}").seed_pages(django_apps, None)
     call_command("seed_demo", "--force", stdout=io.StringIO())
     emails = {key: email for key, email, *_rest in PEOPLE}
     users = {user.email: user for user in User.objects.filter(email__in=emails.values())}

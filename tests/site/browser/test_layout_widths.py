@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from applications.enums import ReportStatus
 from applications.models import Report
+from grants.enums import SitePageSlug
 from reviews.models import Assignment
 
 from .conftest import assert_no_horizontal_overflow
@@ -40,6 +41,7 @@ def _applicant_pages(w):
         ("grants:call_list",),
         ("grants:call_detail", DEMO_CALL),
         ("applications:register",),
+        *[("applications:site_page", slug) for slug in SitePageSlug.values],
     ]
     if report is not None:
         pages.append(("applications:report_edit", grant.pk, report.pk))
@@ -65,6 +67,7 @@ def _manager_pages(w):
         ("applications:call_history", call.pk),
         ("applications:follow_up_overview",),
         ("applications:manage_follow_up", grant.pk),
+        ("applications:site_pages_manage",),
         ("reviews:manage_calls",),
         ("reviews:panel", PILOT_CALL),
         ("reviews:conflicts", PILOT_CALL),
