@@ -24,8 +24,7 @@ def site(request):
     if user is not None and user.is_authenticated and _waiting_for_second_factor(user):
         # Before the second factor the person is not yet who they say: no staff menu.
         return {
-            "AGENCY_NAME": settings.AGENCY_NAME,
-            "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+            **_brand(),
             "perms_staff": False,
             "is_reviewer": False,
             "can_edit_site_pages": False,
@@ -34,8 +33,7 @@ def site(request):
         }
     return {
         **_session_timeout(request),
-        "AGENCY_NAME": settings.AGENCY_NAME,
-        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        **_brand(),
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
         # The footer's link to the editor of the pages about the service (the group is read
@@ -50,6 +48,16 @@ def site(request):
         ),
         # The main menu: only the pages this person may open (config/context_processors.py).
         "nav_links": SimpleLazyObject(lambda: _nav_links(request, user)),
+    }
+
+
+def _brand() -> dict:
+    """The agency's name, logo and support address, for the header and footer of every page."""
+    return {
+        "AGENCY_NAME": settings.AGENCY_NAME,
+        "AGENCY_LOGO": settings.AGENCY_LOGO,
+        "AGENCY_LOGO_HAS_NAME": settings.AGENCY_LOGO_HAS_NAME,
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
     }
 
 

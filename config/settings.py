@@ -272,6 +272,9 @@ LANGUAGE_COOKIE_NAME = "samverket_language"
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# A directory of the agency's own static files (its logo, AGENCY_LOGO), outside the checkout:
+# collectstatic gathers it with the site's own (docs/deploy.md).
+STATICFILES_DIRS = [path for path in [env.str("AGENCY_STATIC_DIR", default="")] if path]
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 
@@ -402,6 +405,11 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# The agency's logo in the page header: a path under the static files (docs/deploy.md). The
+# default is a neutral emblem beside the agency's name; a logo that spells the name itself sets
+# AGENCY_LOGO_HAS_NAME, and the name is then the image's text alternative instead.
+AGENCY_LOGO = env.str("AGENCY_LOGO", default="samverket/img/agency-logo.svg")
+AGENCY_LOGO_HAS_NAME = env.bool("AGENCY_LOGO_HAS_NAME", default=False)
 # The agency's postal address and its general terms for grants, stated in every decision letter
 # (an empty address or link is left out of the letter).
 AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="Box 100, 101 23 Stockholm (demo)")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("start/", views.start, name="start"),
     path("health/", health.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Under account/: a private path, never cached (config/middleware.py).
     path("account/session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("", include("applications.urls")),

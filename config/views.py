@@ -4,6 +4,7 @@ import rules
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from .middleware import session_keep_active, session_seconds_left
@@ -21,6 +22,12 @@ def start(request):
     ):
         return redirect("applications:decisions")
     return redirect("applications:start_page")
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and bookmark tools ask for without reading the page: the
+    static copy (its hashed name changes with its content, so the redirect is not permanent)."""
+    return redirect(static("samverket/img/favicon.ico"))
 
 
 @require_POST

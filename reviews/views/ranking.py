@@ -82,31 +82,57 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
     engine spent over a second on the ~40,000 variables of the rows, where this takes a few
     tens of milliseconds. The markup is the page's own (see ranking.html); every text from
     the data or a translation is escaped here.
+
+    The row keeps to the columns a decision meeting reads across (rank, application,
+    organisation, amount, score, flags, funding, decision) so the table fits a 1280 px screen;
+    each review's score, the spread and the criterion means are behind a disclosure in the
+    score cell.
     """
-    before_pk, after_pk, tied, disagreement, below, none_yet, labels = _row_fragments()
+    parts = _row_fragments(ranking)
+    before_pk, after_pk = parts["before_pk"], parts["after_pk"]
+    tied, disagreement, below, none_yet = (
+        parts["tied"],
+        parts["disagreement"],
+        parts["below"],
+        parts["none_yet"],
+    )
+    mean_labels, labels = parts["mean_labels"], parts["labels"]
+    # The score details' fixed markup, joined once for all rows.
+    details_open = (
+        f'<details class="ranking-details"><summary>{parts["summary"]}</summary>'
+        f"<dl>{parts['reviews_label']}<dd>"
+    )
+    spread_open = f"</dd>{parts['spread_label']}<dd>"
+    in_open = f"{parts['in_label']}<dd>"
     criteria = ranking.criteria
 
     def render_row(row: RankingRow) -> str:
         status = exports.funding_status(row)
+        # One score a line: a comma would read as the decimal comma in Swedish.
         reviews = "<br>".join(score(value) for value in row.review_scores) or none_yet
+        cells = exports.criterion_cells(row, criteria)
         means = "".join(
-            f'<td class="num">{score(mean)}{below if failed else ""}</td>'
-            for mean, failed in exports.criterion_cells(row, criteria)
+            f"<dt>{label}</dt><dd>{score(mean) or '–'}{below if failed else ''}</dd>"
+            for label, (mean, failed) in zip(mean_labels, cells, strict=True)
         )
-        below_total = below if exports.below_total_threshold(row, ranking) else ""
+        below_any = exports.below_total_threshold(row, ranking) or any(c[1] for c in cells)
+        flags = (
+            (tied if row.tied else "")
+            + (disagreement if row.disagreement else "")
+            + (below if below_any else "")
+        )
         return (
             f'<tr class="ranking-row ranking-row--{status}">'
-            f'<td class="num">{row.rank or "–"}{tied if row.tied else ""}</td>'
+            f'<td class="num">{row.rank or "–"}</td>'
             f'<th scope="row"><a href="{before_pk}{row.application_id}{after_pk}">'
-            f"{escape(row.registration_number)}</a></th>"
+            f"{escape(row.registration_number)}</a>"
+            f' <span class="ranking__title">{escape(row.title)}</span></th>'
             f"<td>{escape(row.organisation_name)}</td>"
-            f"<td>{escape(row.title)}</td>"
             f'<td class="num">{kronor(row.requested_amount)}</td>'
-            f'<td class="num">{reviews}</td>'
-            f'<td class="num">{score(row.aggregate)}{below_total}</td>'
-            f'<td class="num">{score(row.spread)}{disagreement if row.disagreement else ""}</td>'
-            f"{means}"
-            f'<td class="num">{len(row.review_scores)} / {row.assigned}</td>'
+            f'<td class="num ranking__score">{score(row.aggregate)}'
+            f"{details_open}{reviews}{spread_open}{score(row.spread) or '–'}</dd>{means}"
+            f"{in_open}{len(row.review_scores)} / {row.assigned}</dd></dl></details></td>"
+            f'<td class="ranking__flags">{flags}</td>'
             f'<td><span class="tag tag--{status}">{labels[status]}</span></td>'
             f"{decision_cell(row) if decision_cell else ''}"
             "</tr>\n"
@@ -115,21 +141,43 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
     return render_row
 
 
-def _row_fragments():
+def _row_fragments(ranking: Ranking) -> dict:
     """The pieces of markup every row shares, escaped and translated once for all rows: the
-    reviews link around the application id, the tags, and the funding labels."""
+    reviews link around the application id, the flags, the labels of the score details, and
+    the funding labels."""
     placeholder = 999_999_999
     reviews_url = reverse("reviews:application_reviews", args=[placeholder])
     before_pk, after_pk = reviews_url.split(str(placeholder))
-    tied = f' <span class="tag">{escape(_("tied"))}</span>'
-    disagreement = f'<br><span class="tag tag--warning">{escape(_("disagreement"))}</span>'
-    below = f'<br><span class="tag tag--warning">{escape(_("below threshold"))}</span>'
-    none_yet = f'<span class="muted">{escape(_("none yet"))}</span>'
-    labels = {
-        status: escape(exports.funding_status_label(status))
-        for status in (exports.FITS, exports.DOES_NOT_FIT, exports.NOT_FUNDABLE)
+    mean_labels = []
+    for criterion in ranking.criteria:
+        label = escape(_("Mean: %(name)s") % {"name": criterion.name})
+        if criterion.threshold is not None:
+            threshold = _("threshold %(threshold)s") % {"threshold": score(criterion.threshold)}
+            label += f' <span class="muted">({escape(threshold)})</span>'
+        mean_labels.append(str(label))
+    # Plain strings (escaped above): formatting SafeStrings into every row costs time at
+    # 2,000 rows.
+    fragments = {
+        "before_pk": before_pk,
+        "after_pk": after_pk,
+        "tied": f'<span class="tag">{escape(_("tied"))}</span> ',
+        "disagreement": f'<span class="tag tag--warning">{escape(_("disagreement"))}</span> ',
+        "below": f' <span class="tag tag--warning">{escape(_("below threshold"))}</span>',
+        "none_yet": f'<span class="muted">{escape(_("none yet"))}</span>',
+        "summary": escape(_("Details of the scores")),
+        "reviews_label": "<dt>" + escape(_("Reviews' weighted scores")) + "</dt>",
+        "spread_label": f"<dt>{escape(_('Spread'))}</dt>",
+        "in_label": f"<dt>{escape(_('Reviews in / assigned'))}</dt>",
+        "mean_labels": mean_labels,
+        "labels": {
+            status: str(escape(exports.funding_status_label(status)))
+            for status in (exports.FITS, exports.DOES_NOT_FIT, exports.NOT_FUNDABLE)
+        },
     }
-    return before_pk, after_pk, tied, disagreement, below, none_yet, labels
+    return {
+        key: value if isinstance(value, list | dict) else str(value)
+        for key, value in fragments.items()
+    }
 
 
 def _rendered_rows(ranking: Ranking, decision_cell=None) -> tuple[str, str]:
@@ -167,7 +215,7 @@ def _render_ranking(request, call, *, propose_form=None, status=200):
             "used": used,
             "left_over": remaining_budget(budget=result.budget, committed=used),
             "aggregate_label": exports.aggregate_label(result),
-            "column_count": 11 + len(result.criteria),
+            "column_count": 8,
             "may_propose": may_propose,
             "reviewed_count": sum(
                 1

@@ -132,6 +132,10 @@ TABLE: dict[str, Row] = {
     "health": Row(
         get=" 200   200   200   200   200   200   200   200",
     ),
+    # /favicon.ico: a redirect to the static copy, for everyone.
+    "favicon": Row(
+        get=" 302   302   302   302   302   302   302   302",
+    ),
     "applications:password_reset_confirm": Row(
         get=" 200   200   200   200   200   200   200   200",
         post="200   200   200   200   200   200   200   200",

@@ -20,6 +20,7 @@ import csv
 import io
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -94,8 +95,9 @@ def _rows(html: str) -> list[str]:
 
 
 def _text(html: str) -> str:
-    """Tags dropped and runs of ordinary whitespace collapsed (no-break spaces kept)."""
-    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    """Tags dropped, entities read, runs of ordinary whitespace collapsed (no-break spaces
+    kept)."""
+    return unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
 
 
 # -- who may see it ---------------------------------------------------------------------------
@@ -169,19 +171,29 @@ def test_ranking_shows_the_hand_computed_rows_and_the_funding_line(
     n = [application.registration_number for application in applications]
     nbsp = "\u00a0"
 
+    # Each row: rank, application, organisation, amount, score with its details (the reviews'
+    # scores, the spread, the criterion means, reviews in / assigned), flags, funding, decision.
+    relevance, feasibility = "Mean: Relevance (threshold 3,00)", "Mean: Feasibility"
+    weighted, below = "Reviews' weighted scores", "below threshold"
+    details = "Details of the scores"
     assert _rows(html) == [
-        f"1 tied {n[0]} {applications[0].organisation.name} Trial 1 500{nbsp}000{nbsp}kr "
-        "5,00 5,00 5,00 0,00 5,50 4,00 2 / 2 Fits Propose",
-        f"2 tied {n[1]} {applications[1].organisation.name} Trial 2 600{nbsp}000{nbsp}kr "
-        "7,00 3,00 5,00 4,00 disagreement 5,50 4,00 2 / 2 Does not fit Propose",
-        f"3 {n[2]} {applications[2].organisation.name} Trial 3 400{nbsp}000{nbsp}kr "
-        "4,00 5,00 4,50 1,00 4,00 5,50 2 / 2 Fits Propose",
+        f"1 {n[0]} Trial 1 {applications[0].organisation.name} 500{nbsp}000{nbsp}kr 5,00 "
+        f"{details} {weighted} 5,00 5,00 Spread 0,00 {relevance} 5,50 {feasibility} 4,00 "
+        "Reviews in / assigned 2 / 2 tied Fits Propose",
+        f"2 {n[1]} Trial 2 {applications[1].organisation.name} 600{nbsp}000{nbsp}kr 5,00 "
+        f"{details} {weighted} 7,00 3,00 Spread 4,00 {relevance} 5,50 {feasibility} 4,00 "
+        "Reviews in / assigned 2 / 2 tied disagreement Does not fit Propose",
+        f"3 {n[2]} Trial 3 {applications[2].organisation.name} 400{nbsp}000{nbsp}kr 4,50 "
+        f"{details} {weighted} 4,00 5,00 Spread 1,00 {relevance} 4,00 {feasibility} 5,50 "
+        "Reviews in / assigned 2 / 2 Fits Propose",
         f"Funding line: 900{nbsp}000{nbsp}kr of 1{nbsp}000{nbsp}000{nbsp}kr committed, "
         f"100{nbsp}000{nbsp}kr left. The applications above fit; those below do not.",
-        f"4 {n[3]} {applications[3].organisation.name} Trial 4 100{nbsp}000{nbsp}kr "
-        "3,67 3,67 3,67 0,00 2,00 below threshold 7,00 2 / 2 Not fundable Propose",
-        f"– {n[4]} {applications[4].organisation.name} Trial 5 100{nbsp}000{nbsp}kr "
-        "none yet 0 / 2 Not fundable none",
+        f"4 {n[3]} Trial 4 {applications[3].organisation.name} 100{nbsp}000{nbsp}kr 3,67 "
+        f"{details} {weighted} 3,67 3,67 Spread 0,00 {relevance} 2,00 {below} "
+        f"{feasibility} 7,00 Reviews in / assigned 2 / 2 {below} Not fundable Propose",
+        f"– {n[4]} Trial 5 {applications[4].organisation.name} 100{nbsp}000{nbsp}kr "
+        f"{details} {weighted} none yet Spread – {relevance} – {feasibility} – "
+        "Reviews in / assigned 0 / 2 Not fundable none",
     ]
 
 
@@ -252,7 +264,7 @@ def test_a_removed_reviewer_does_not_count_in_the_ranking(client, programme_mana
     assignment_remove(assignment=assignment, by=programme_manager, reason="Ill")
     client.force_login(programme_manager)
     rows = _rows(client.get(reverse("reviews:ranking", args=[call.slug])).content.decode())
-    assert rows[-1].endswith("none yet 0 / 1 Not fundable none")
+    assert rows[-1].endswith("Reviews in / assigned 0 / 1 Not fundable none")
 
 
 # -- query count ------------------------------------------------------------------------------

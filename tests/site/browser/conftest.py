@@ -227,3 +227,81 @@ def axe():
         return results
 
     return check
+
+
+def assert_no_horizontal_overflow(page):
+    """Fail when the document is wider than the viewport (the page scrolls sideways).
+
+    A table that scrolls inside its own box (``.table-wrap``) is fine; the document itself may
+    not. Names the elements that stick out furthest past the right edge, to say what to fix.
+    """
+    widths = page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            const limit = window.innerWidth;
+            const culprits = [];
+            if (root.scrollWidth > limit) {
+                for (const el of document.body.querySelectorAll("*")) {
+                    const box = el.getBoundingClientRect();
+                    if (box.right > limit + 1 && box.width > 0) {
+                        const name = el.tagName.toLowerCase()
+                            + (el.id ? "#" + el.id : "")
+                            + (el.classList.length ? "." + [...el.classList].join(".") : "");
+                        const edge = Math.round(box.right);
+                        culprits.push([box.right, `${name} (right edge ${edge} px)`]);
+                    }
+                }
+            }
+            culprits.sort((a, b) => b[0] - a[0]);
+            const named = culprits.slice(0, 8).map((c) => c[1]);
+            return {scroll: root.scrollWidth, inner: limit, culprits: named};
+        }"""
+    )
+    assert widths["scroll"] <= widths["inner"], (
+        f"{page.url}: the document is {widths['scroll']} px wide in a {widths['inner']} px "
+        f"viewport; sticking out: {widths['culprits']}"
+    )
+
+
+@pytest.fixture(name="assert_no_horizontal_overflow")
+def assert_no_horizontal_overflow_fixture():
+    """The same check as a fixture: ``assert_no_horizontal_overflow(page)`` in a test."""
+    return assert_no_horizontal_overflow
+
+
+@pytest.fixture
+def demo_world(live_server):
+    """The demo's world (``manage.py seed_demo``, and the pages about the service): three
+    calls, applications in every state, each role's people. ``demo_world.people["manager"]``
+    is a user (keys as in reviews/management/demo_data.py's PEOPLE); log in with
+    ``login(user, password=demo_world.password)``. ``demo_world.application("2026-00001")``
+    finds one by its registration number; ``demo_world.calls`` are the calls by slug."""
+    import importlib
+    import io
+    from types import SimpleNamespace
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from applications.models import Application, User
+    from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
+    from grants.models import Call
+    from reviews.management.demo_data import PASSWORD, PEOPLE
+
+    # The groups and the pages about the service come from data migrations, which a
+    # transactional test's flush has removed after the first live-server test.
+    for name in (PROGRAMME_MANAGERS, DECISION_MAKERS):
+        Group.objects.get_or_create(name=name)
+    migrations = Path(importlib.import_module("grants.migrations").__file__).parent
+    (texts,) = migrations.glob("*_site_page_default_texts.py")
+    importlib.import_module(f"grants.migrations.{texts.stem}").seed_pages(django_apps, None)
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    emails = {key: email for key, email, *_rest in PEOPLE}
+    users = {user.email: user for user in User.objects.filter(email__in=emails.values())}
+    return SimpleNamespace(
+        password=PASSWORD,
+        people={key: users[email] for key, email in emails.items()},
+        calls={call.slug: call for call in Call.objects.all()},
+        application=lambda number: Application.objects.get(registration_number=number),
+    )

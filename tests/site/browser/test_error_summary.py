@@ -50,6 +50,4 @@ def test_a_refused_return_on_the_long_staff_case_page_opens_on_the_summary(
 
     _assert_opens_on_the_summary(page)
     expect(page.locator("#error-summary a")).to_have_count(2)
-    # The transition log's scrolling table wrapper is not focusable: a fault of that table, not
-    # of the form (reported to the lead); every other rule holds.
-    axe(page, disable=("scrollable-region-focusable",))
+    axe(page)
