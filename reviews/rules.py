@@ -1,6 +1,7 @@
 """Who may do what in review, as named ``rules`` predicates and permissions."""
 
 import rules
+from django.apps import apps
 
 from applications.rules import is_agency_staff, is_programme_manager
 
@@ -29,6 +30,19 @@ def is_reviewer(user) -> bool:
         seats = user.panel_memberships.filter(deactivated_at__isnull=True)
         cached = user._is_reviewer_cache = seats.exists()
     return cached
+
+
+def active_seats(user_ref):
+    """The active panel seats of the user ``user_ref`` points to: what makes a reviewer. The
+    two-factor check asks it in the same query as the person's groups (``preload``)."""
+    # By name: this module is imported while the apps load, before their models may be.
+    seats = apps.get_model("reviews", "PanelMember").objects
+    return seats.filter(user=user_ref, deactivated_at__isnull=True)
+
+
+def remember_is_reviewer(user, answer: bool) -> None:
+    """Keep ``is_reviewer``'s answer on the user for the request (asked elsewhere already)."""
+    user._is_reviewer_cache = bool(answer)
 
 
 @rules.predicate
