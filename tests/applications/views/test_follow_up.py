@@ -372,7 +372,7 @@ def test_grant_page_query_count_does_not_grow_with_instalments_and_reports(
     # session, user, groups, the reviewer check (for the second factor and the menu),
     # application, its payments, claims and reports (prefetched), memberships (the rule), the
     # effective decision (twice: the page and the money), the acceptance, the closing letter
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert len(response.context["payments"]) == len(plan[0])
     assert len(response.context["reports"]) == plan[1] + 1
