@@ -2,6 +2,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The defaults of a call's eligibility checklist and ineligibility reasons live with the call;
+# imported here too, where they were before calls had their own.
+from grants.enums import EligibilityItem, IneligibilityReason  # noqa: F401
+
 
 class ApplicationState(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -51,16 +55,6 @@ class County(models.TextChoices):
     NORRBOTTEN = "BD", _("Norrbotten County")
 
 
-class EligibilityItem(models.TextChoices):
-    """The programme manager's eligibility checklist before review starts."""
-
-    ORGANISATION = "organisation", _("The organisation is of a kind that may apply")
-    AMOUNT = "amount", _("The requested amount is within the call's maximum")
-    BUDGET = "budget", _("The budget is reasonable and adds up")
-    PERIOD = "period", _("The project period is within the call's limits")
-    CONTENT = "content", _("The application is complete and within the call's aim")
-
-
 class Language(models.TextChoices):
     SWEDISH = "sv", "Svenska"
     ENGLISH = "en", "English"
@@ -76,16 +70,6 @@ class DecisionStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     SENT_BACK = "sent_back", _("Sent back")
     CONFIRMED = "confirmed", _("Confirmed")
-
-
-class IneligibilityReason(models.TextChoices):
-    """Reason codes for rejecting an application as ineligible (straight from submitted)."""
-
-    ORGANISATION = "organisation", _("The organisation may not apply to this call")
-    AMOUNT = "amount", _("The requested amount is outside the call's limits")
-    PERIOD = "period", _("The project period is outside the call's limits")
-    AIM = "aim", _("The project is outside the call's aim")
-    INCOMPLETE = "incomplete", _("The application was not completed in time")
 
 
 class PaymentStatus(models.TextChoices):
@@ -135,3 +119,10 @@ class ClaimStatus(models.TextChoices):
     OPEN = "open", _("Open")
     TRANSFERRED = "transferred", _("Administrator role transferred")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+class DeadlineKind(models.TextChoices):
+    """The deadlines an applicant is reminded of before they pass (``DeadlineReminder``)."""
+
+    COMPLETION = "completion", _("Completion deadline")
+    ACCEPTANCE = "acceptance", _("Last day to accept")

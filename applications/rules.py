@@ -25,6 +25,23 @@ def _memberships(user) -> dict:
     return cache
 
 
+def belongs_to_an_organisation(user) -> bool:
+    """Whether the person is a member of any organisation (an applicant), asked once per request.
+
+    From the memberships already read for this request when there are, else from the answer
+    ``reviews.rules.is_reviewer`` keeps beside its own, else one query.
+    """
+    if not user.is_authenticated:
+        return False
+    cache = getattr(user, "_membership_cache", None)
+    if cache is not None:
+        return bool(cache)
+    known = getattr(user, "_has_organisation_cache", None)
+    if known is None:
+        known = user._has_organisation_cache = user.memberships.exists()
+    return known
+
+
 @rules.predicate
 def is_organisation_member(user, organisation) -> bool:
     return organisation is not None and organisation.pk in _memberships(user)
@@ -135,3 +152,7 @@ def is_call_author(user, call) -> bool:
 rules.add_perm("applications.manage_calls", is_programme_manager)
 # Four eyes: another programme manager or a decision maker publishes (docs/architecture.md).
 rules.add_perm("applications.publish_call", is_agency_staff & ~is_call_author)
+
+# -- the institutional pages (accessibility statement, privacy notice, cookies, contact) ---------
+
+rules.add_perm("applications.manage_site_pages", is_programme_manager)

@@ -14,6 +14,9 @@ from .views import (
     overview,
     privacy,
     register,
+    site_pages,
+    start,
+    submitting,
 )
 
 app_name = "applications"
@@ -23,6 +26,7 @@ urlpatterns = [
     *privacy.urlpatterns,
     *organisations.urlpatterns,
     *applicant.urlpatterns,
+    *submitting.urlpatterns,
     *manage.urlpatterns,
     *late_exceptions.urlpatterns,
     *organisation_checks.urlpatterns,
@@ -34,4 +38,6 @@ urlpatterns = [
     *follow_up_manage.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
+    *site_pages.urlpatterns,
+    *start.urlpatterns,
 ]

@@ -1,6 +1,7 @@
 """Validation of Swedish organisation numbers, uploaded files, and whole numbers that must fit
 the database column they are stored in."""
 
+import re
 import unicodedata
 import zipfile
 from pathlib import PurePath
@@ -180,6 +181,51 @@ def column_range(model_field: models.Field) -> tuple[int, int]:
     return BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
 
 
+# The spaces people (and the site itself, see ``format_kronor``) put between thousands: the
+# normal space, the no-break space, the narrow no-break space and the thin space.
+_GROUP_SPACES = " \u00a0\u202f\u2009"
+# "600 000", "600000", "1 250 000", with "kr", "kr." or "SEK" after it, and a sign before it
+# (the field's bounds judge a negative number, with their own message).
+_WHOLE_NUMBER = re.compile(
+    rf"^(?P<sign>[-\u2212]?)[{_GROUP_SPACES}]*"
+    rf"(?P<digits>\d{{1,3}}(?:[{_GROUP_SPACES}]\d{{3}})+|\d+)"
+    rf"[{_GROUP_SPACES}]*(?:kr\.?|sek)?$",
+    re.IGNORECASE,
+)
+_UNIT = r"(?:kr\.?|sek)?"
+_ZERO_DECIMALS = re.compile(rf"[.,]0{{1,2}}(?=[{_GROUP_SPACES}]*{_UNIT}$)", re.IGNORECASE)
+_POINT_GROUPS = re.compile(r"\d[.,]\d{3}(?!\d)")
+_DECIMALS = re.compile(rf"^[-\u2212]?[\d{_GROUP_SPACES}]+[.,]\d+[{_GROUP_SPACES}]*{_UNIT}$", re.I)
+_SPACED_DIGITS = re.compile(rf"^[-\u2212]?[\d{_GROUP_SPACES}]+{_UNIT}$", re.IGNORECASE)
+
+
+def parse_whole_number(value: str) -> str | None:
+    """``value`` as the plain digits ``int()`` reads ("600 000 kr" → "600000"), or ``None``
+    when it is not a whole number written the Swedish way. Zero decimals ("600000,00") are
+    whole kronor too; "600,000" and "600.000" are not read as anything (a point or comma
+    before three digits is an English or German thousands separator, never 600)."""
+    text = _ZERO_DECIMALS.sub("", value.strip())
+    match = _WHOLE_NUMBER.match(text)
+    if not match:
+        return None
+    sign = "-" if match["sign"] else ""
+    return sign + re.sub(f"[{_GROUP_SPACES}]", "", match["digits"])
+
+
+class WholeNumberInput(forms.TextInput):
+    """A text box for a whole number or an amount (``type=text inputmode=numeric``: a
+    ``type=number`` box refuses "600 000" in the browser and hides what was typed), showing a
+    stored number with its thousands apart: 600 000."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", "\u00a0")
+        return super().format_value(value)
+
+
 class WholeNumberField(forms.IntegerField):
     """An ``IntegerField`` that refuses, with the usual field message, a number its column
     cannot hold: ``column`` is the model field the value is stored in (bounds given as well
@@ -187,13 +233,44 @@ class WholeNumberField(forms.IntegerField):
 
     Every form field for a stored whole number is one of these, so that 2147483648 or
     99999999999999999999 in an amount is a message on the field, never a database error.
+
+    It reads numbers as people write them in Swedish: "600 000", "600 000 kr" (normal,
+    no-break or narrow spaces between the thousands), "600000 SEK", "600000,00". Decimals
+    other than zeros are refused with a message saying so, and spaces in the wrong places
+    ("60 0000") with one showing how to write the number.
     """
+
+    default_error_messages = {
+        "decimals": _("Enter a whole number, without decimals."),
+        "grouping": _(
+            "Enter the number with a space between each group of three digits, for example "
+            "600 000, or without spaces."
+        ),
+    }
 
     def __init__(self, *, column: models.Field, min_value=None, max_value=None, **kwargs):
         low, high = column_range(column)
         min_value = low if min_value is None else max(min_value, low)
         max_value = high if max_value is None else min(max_value, high)
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            parsed = parse_whole_number(value)
+            if parsed is None:
+                self._refuse_as_written(value.strip())
+            else:
+                value = parsed
+        return super().to_python(value)
+
+    def _refuse_as_written(self, text: str) -> None:
+        """A message that says what is wrong with a number that almost is one; anything else
+        gets the field's own "Enter a whole number"."""
+        if _POINT_GROUPS.search(text) or _SPACED_DIGITS.match(text):
+            raise ValidationError(self.error_messages["grouping"], code="grouping")
+        if _DECIMALS.match(text):
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 def formfield_for_column(db_field: models.Field, **kwargs):

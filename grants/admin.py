@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind
-from .models import Call, Criterion, Hub
+from .models import Call, Criterion, EligibilityCheckItem, Hub, IneligibilityReasonItem
 
 
 class CallAdminForm(forms.ModelForm):
@@ -72,10 +72,42 @@ class CriterionInline(admin.StackedInline):
     ]
 
 
+class CallListInline(admin.TabularInline):
+    """A call's checklist or reasons, shown only: they are changed in the call editor, which
+    keeps an entry in use (taken off the list, never deleted) and audits each change."""
+
+    extra = 0
+    fields = ["position", "key", "label_sv", "label_en", "is_active"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EligibilityCheckItemInline(CallListInline):
+    model = EligibilityCheckItem
+
+
+class IneligibilityReasonItemInline(CallListInline):
+    model = IneligibilityReasonItem
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     form = CallAdminForm
-    inlines = [CriterionInline]
+    inlines = [CriterionInline, EligibilityCheckItemInline, IneligibilityReasonItemInline]
+
+    def get_inlines(self, request, obj):
+        # A new call has no lists to show yet (it reads today's defaults until the editor saves).
+        return self.inlines if obj is not None else [CriterionInline]
+
     list_display = [
         "title_sv",
         "slug",

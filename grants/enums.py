@@ -38,3 +38,39 @@ class InstalmentTrigger(models.TextChoices):
     ACCEPTANCE = "acceptance", _("when the grant is accepted")
     INTERIM_REPORT = "interim_report", _("when an interim report is approved")
     FINAL_REPORT = "final_report", _("when the final report is approved")
+
+
+class EligibilityItem(models.TextChoices):
+    """The eligibility checklist a call has unless its programme manager changes it (the
+    call's ``checklist_items``): what is checked before review starts."""
+
+    ORGANISATION = "organisation", _("The organisation is of a kind that may apply")
+    AMOUNT = "amount", _("The requested amount is within the call's maximum")
+    BUDGET = "budget", _("The budget is reasonable and adds up")
+    PERIOD = "period", _("The project period is within the call's limits")
+    CONTENT = "content", _("The application is complete and within the call's aim")
+
+
+class IneligibilityReason(models.TextChoices):
+    """The reasons for rejecting an application as ineligible a call has unless its programme
+    manager changes them (the call's ``ineligibility_reasons``)."""
+
+    ORGANISATION = "organisation", _("The organisation may not apply to this call")
+    AMOUNT = "amount", _("The requested amount is outside the call's limits")
+    PERIOD = "period", _("The project period is outside the call's limits")
+    AIM = "aim", _("The project is outside the call's aim")
+    INCOMPLETE = "incomplete", _("The application was not completed in time")
+
+
+class SitePageSlug(models.TextChoices):
+    """The agency's institutional pages, each linked from every page's footer.
+
+    A fixed set: the footer names them, and the law asks for each (the accessibility statement
+    by the Act on accessibility to digital public services, the privacy notice by the GDPR's
+    articles 13 and 14), so programme managers edit their texts but never add or remove one.
+    """
+
+    ACCESSIBILITY = "accessibility", _("Accessibility statement")
+    PRIVACY = "privacy", _("Privacy notice")
+    COOKIES = "cookies", _("Cookies")
+    CONTACT = "contact", _("Contact")

@@ -2,12 +2,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Aggregation, InstalmentTrigger, OrganisationKind, ScoreVisibility
+from .enums import (
+    Aggregation,
+    EligibilityItem,
+    IneligibilityReason,
+    InstalmentTrigger,
+    OrganisationKind,
+    ScoreVisibility,
+    SitePageSlug,
+)
 
 
 def default_payment_plan() -> list[dict]:
@@ -163,6 +171,11 @@ class Call(models.Model):
     reminder_days_before = models.PositiveSmallIntegerField(
         _("days before a report is due that a reminder is sent"), default=14
     )
+    review_reminder_days_before = models.PositiveSmallIntegerField(
+        _("days before reviews are due that reviewers are reminded"),
+        default=3,
+        help_text=_("Reviewers are reminded once then, and once more when a review is overdue."),
+    )
     personal_data_retention_years = models.PositiveSmallIntegerField(
         _("years after closure that personal data is kept"),
         default=10,
@@ -316,6 +329,34 @@ class Call(models.Model):
                 }
             )
 
+    def checklist(self, *, with_inactive: bool = False) -> list["EligibilityCheckItem"]:
+        """The call's eligibility checklist in order (only what is asked now, unless
+        ``with_inactive``); today's default checklist, unsaved, for a call that never had its
+        own (one made in the admin or a test)."""
+        rows = list(self.checklist_items.all())
+        if not rows:
+            return _defaults(EligibilityCheckItem, self, EligibilityItem)
+        return [row for row in rows if with_inactive or row.is_active]
+
+    def reasons_for_ineligibility(
+        self, *, with_inactive: bool = False
+    ) -> list["IneligibilityReasonItem"]:
+        """The call's reasons for rejecting an application as ineligible, as ``checklist``."""
+        rows = list(self.ineligibility_reasons.all())
+        if not rows:
+            return _defaults(IneligibilityReasonItem, self, IneligibilityReason)
+        return [row for row in rows if with_inactive or row.is_active]
+
+    def reason_label(self, key: str, language: str | None = None) -> str:
+        """An ineligibility reason's label (one no longer offered too) in the reader's
+        language or ``language``; an unknown key reads as itself."""
+        for row in self.reasons_for_ineligibility(with_inactive=True):
+            if row.key == key:
+                if language is None:
+                    return row.label
+                return (row.label_en or row.label_sv) if language == "en" else row.label_sv
+        return key
+
     def eligible_kind_labels(self) -> list[str]:
         return [str(OrganisationKind(kind).label) for kind in self.eligible_kinds]
 
@@ -394,6 +435,82 @@ def shown_value(field: str, value) -> str:
     return str(value)
 
 
+class CallListItem(models.Model):
+    """One entry of a list the call defines for its programme managers: a key that is stored
+    where the entry is used (an eligibility check, a decision), its label in both languages and
+    its place in the list.
+
+    An entry in use is never deleted: taking it off the list makes it inactive, so what was
+    recorded with it still reads with its label. The key never changes.
+    """
+
+    key = models.SlugField(_("key"), max_length=20)
+    label_sv = models.CharField(_("label (Swedish)"), max_length=300)
+    label_en = models.CharField(_("label (English)"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("on the list"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["call", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.label_sv}"
+
+    @property
+    def label(self) -> str:
+        return _localised(self, "label")
+
+
+class EligibilityCheckItem(CallListItem):
+    """An item of a call's eligibility checklist; review starts when every active one is
+    ticked. ``EligibilityCheck.items`` stores the keys."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="checklist_items")
+
+    class Meta(CallListItem.Meta):
+        verbose_name = _("eligibility checklist item")
+        verbose_name_plural = _("eligibility checklist items")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "key"], name="checklist_item_key_per_call")
+        ]
+
+
+class IneligibilityReasonItem(CallListItem):
+    """A reason a call offers for rejecting an application as ineligible; ``Decision.reason_code``
+    stores the key."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="ineligibility_reasons")
+
+    class Meta(CallListItem.Meta):
+        verbose_name = _("reason for ineligibility")
+        verbose_name_plural = _("reasons for ineligibility")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "key"], name="ineligibility_reason_key_per_call"
+            )
+        ]
+
+
+def default_list_labels(choices) -> list[tuple[str, str, str]]:
+    """Today's entries of a default list as ``(key, Swedish label, English label)``."""
+    entries = []
+    for value, label in choices.choices:
+        with translation.override("sv"):
+            label_sv = str(label)
+        with translation.override("en"):
+            label_en = str(label)
+        entries.append((value, label_sv, label_en))
+    return entries
+
+
+def _defaults(model, call: Call, choices) -> list:
+    return [
+        model(call=call, key=key, label_sv=label_sv, label_en=label_en, position=position)
+        for position, (key, label_sv, label_en) in enumerate(default_list_labels(choices))
+    ]
+
+
 class Criterion(models.Model):
     """What reviewers score an application of a call on.
 
@@ -453,3 +570,44 @@ class Criterion(models.Model):
     @property
     def scale(self) -> range:
         return range(self.scale_min, self.scale_max + 1)
+
+
+class SitePage(models.Model):
+    """One of the agency's institutional pages (accessibility statement, privacy notice, cookies,
+    contact): a title and a Markdown body in Swedish and English, written by programme managers.
+
+    Seeded with default texts by a data migration; the body is shown through
+    ``config.markdown.render_markdown`` (the ``markdown`` filter), so whatever is written, the
+    page never runs a script or loads from another host.
+    """
+
+    slug = models.SlugField(_("page"), max_length=40, unique=True, choices=SitePageSlug.choices)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    body_sv = models.TextField(_("text (Swedish)"), help_text=_("Markdown."))
+    body_en = models.TextField(_("text (English)"), blank=True, help_text=_("Markdown."))
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
+
+    def __str__(self) -> str:
+        return self.title_sv
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def body(self) -> str:
+        return _localised(self, "body")

@@ -62,3 +62,30 @@ class ReviewsConfig(AppConfig):
         from .selectors.ranking import threshold_shortfalls
 
         register_funding_check(threshold_shortfalls)
+
+        # The start page's parts for review work (applications/selectors/worklists.py).
+        from applications.rules import is_programme_manager
+        from applications.selectors.worklists import WorklistPart, register_worklist
+
+        from .selectors.worklists import late_reviews_worklist, reviewer_worklist
+
+        register_worklist(
+            WorklistPart(
+                key="reviewer",
+                title=_("Your reviews"),
+                position=20,
+                applies=is_reviewer,
+                build=reviewer_worklist,
+                templates="reviews/start/reviewer/",
+            )
+        )
+        register_worklist(
+            WorklistPart(
+                key="late_reviews",
+                title=_("Review"),
+                position=35,
+                applies=is_programme_manager.test,
+                build=late_reviews_worklist,
+                templates="reviews/start/late_reviews/",
+            )
+        )

@@ -1,9 +1,13 @@
 """Who may do what in review, as named ``rules`` predicates and permissions."""
 
 import rules
-from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 
+from applications.models import Membership
 from applications.rules import is_agency_staff, is_programme_manager
+
+from .models import PanelMember
 
 
 def _seats(user) -> dict:
@@ -27,17 +31,32 @@ def is_reviewer(user) -> bool:
     """
     cached = getattr(user, "_is_reviewer_cache", None)
     if cached is None:
-        seats = user.panel_memberships.filter(deactivated_at__isnull=True)
-        cached = user._is_reviewer_cache = seats.exists()
+        # The same query answers whether the person also belongs to an applying organisation:
+        # the menu asks that next (applications.rules.belongs_to_an_organisation), so a page
+        # costs no more queries for showing "My applications" only to those who apply.
+        row = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(
+                seat=Exists(
+                    PanelMember.objects.filter(user=OuterRef("pk"), deactivated_at__isnull=True)
+                ),
+                member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+            )
+            .values_list("seat", "member")
+            .first()
+        )
+        seat, member = row or (False, False)
+        cached = user._is_reviewer_cache = seat
+        if getattr(user, "_has_organisation_cache", None) is None:
+            user._has_organisation_cache = member
     return cached
 
 
 def active_seats(user_ref):
     """The active panel seats of the user ``user_ref`` points to: what makes a reviewer. The
     two-factor check asks it in the same query as the person's groups (``preload``)."""
-    # By name: this module is imported while the apps load, before their models may be.
-    seats = apps.get_model("reviews", "PanelMember").objects
-    return seats.filter(user=user_ref, deactivated_at__isnull=True)
+    return PanelMember.objects.filter(user=user_ref, deactivated_at__isnull=True)
 
 
 def remember_is_reviewer(user, answer: bool) -> None:

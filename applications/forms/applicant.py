@@ -11,7 +11,12 @@ from ..enums import BudgetCategory
 from ..models import Application, BudgetLine
 from ..selectors.applications import REQUIRED_FIELDS
 from ..services.working_copy import EDITABLE_FIELDS
-from ..validators import SingleLineTextField, WholeNumberField, formfield_for_column
+from ..validators import (
+    SingleLineTextField,
+    WholeNumberField,
+    WholeNumberInput,
+    formfield_for_column,
+)
 
 
 class DateInput(forms.DateInput):
@@ -37,7 +42,7 @@ class ApplicationForm(forms.ModelForm):
             "period_start": DateInput(),
             "period_end": DateInput(),
             "participants": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
-            "requested_amount": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "requested_amount": WholeNumberInput(),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
         help_texts = {
@@ -81,11 +86,16 @@ class BudgetLineForm(forms.Form):
         column=BudgetLine._meta.get_field("amount"),
         label=_("Amount (kr)"),
         min_value=0,
-        widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        widget=WholeNumberInput(attrs={"data-budget-amount": ""}),
     )
 
 
 class BaseBudgetLineFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Every row's, the empty template row's too (budget.js copies it for a new line).
+        form.fields["DELETE"].label = _("Remove this line")
+
     def lines(self) -> list[dict]:
         """The rows to keep, in order: filled in and not marked for removal."""
         lines = []
@@ -120,12 +130,9 @@ def budget_formset(application, data=None) -> BaseBudgetLineFormSet:
     # Initial values only for showing the form. A posted budget is read as posted: compared
     # with the lines stored now, rows equal to them would count as "unchanged extra rows" and
     # be dropped, so an autosave racing a save (or a second tab) would wipe the budget.
-    formset = BudgetLineFormSet(
+    return BudgetLineFormSet(
         data=data, initial=None if data is not None else initial, prefix="budget"
     )
-    for form in formset.forms:
-        form.fields["DELETE"].label = _("Remove this line")
-    return formset
 
 
 class AttachmentForm(forms.Form):
@@ -161,3 +168,22 @@ def form_errors(*forms_) -> list[tuple[str, str]]:
                 field_id = f[name].id_for_label if name in f.fields else ""
                 errors.extend((field_id, message) for message in messages)
     return errors
+
+
+class SubmitForm(forms.Form):
+    """The declaration before submitting: the person confirms the content and their right to
+    submit for the organisation. The server checks it; the browser's own check is off
+    (``novalidate``), so the message is the site's, in the person's language."""
+
+    declaration = forms.BooleanField(
+        label=_(
+            "I confirm that the information is correct and that I may submit on behalf of "
+            "the organisation"
+        ),
+        error_messages={
+            "required": _(
+                "Tick the box to confirm that the information is correct and that you may "
+                "submit on behalf of the organisation."
+            )
+        },
+    )

@@ -7,7 +7,8 @@ budget not below what is committed, a reason for a published call's change) is t
 (``applications.services.calls``), so nothing typed here can get round it.
 
 A section is a name, its title and its form; a later section (the application form per call)
-is one more entry in ``SECTIONS``.
+is one more entry in ``SECTIONS``. The checklist section is two formsets only: the call's
+eligibility checklist and its reasons for ineligibility (``call_lists_update``).
 """
 
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ def _review() -> dict:
             "total_threshold",
             "disagreement_spread",
             "review_due_at",
+            "review_reminder_days_before",
         ],
         review_due_at=_datetime("review_due_at", required=False),
     )
@@ -184,6 +186,7 @@ class Section:
     title: object  # a lazy translation
     form: type[forms.Form]
     formsets: bool = False  # the payment plan and the measures come with it
+    lists: bool = False  # the eligibility checklist and the reasons for ineligibility
 
 
 SECTIONS = {
@@ -193,6 +196,12 @@ SECTIONS = {
         Section("dates", _("Dates and money"), _form("CallDatesForm", _dates_money())),
         Section(
             "eligibility", _("Eligibility and hubs"), _form("CallEligibilityForm", _eligibility())
+        ),
+        Section(
+            "checklist",
+            _("Eligibility checklist and reasons for ineligibility"),
+            _form("CallListsForm", {}),
+            lists=True,
         ),
         Section("project", _("Project period"), _form("CallProjectForm", _project())),
         Section("review", _("Review settings"), _form("CallReviewForm", _review())),
@@ -282,6 +291,8 @@ def follow_up_formsets(call: Call, data=None) -> tuple:
     measures = MeasureFormSet(
         data, prefix="measures", initial=None if data else call.report_measures
     )
+    plan.legend = _("Payment plan: instalments in order, adding up to 100 per cent")
+    measures.legend = _("Measures asked for in reports, besides participants and days at the hub")
     return plan, measures
 
 
@@ -292,5 +303,65 @@ def follow_up_values(plan, measures) -> dict:
         "report_measures": [
             {"key": row["key"], "label_sv": row["label_sv"], "label_en": row["label_en"]}
             for row in _rows(measures)
+        ],
+    }
+
+
+class ListEntryForm(forms.Form):
+    """One entry of the call's checklist or reasons. The key of an entry already on the list
+    is shown but cannot be changed: checks and decisions store it."""
+
+    key = forms.RegexField(
+        label=_("Key"),
+        regex=r"^[a-z0-9_-]+$",
+        max_length=20,
+        help_text=_(
+            "Small letters, digits, hyphens and underscores, e.g. budget. Stored with each "
+            "check or decision; it cannot be changed later."
+        ),
+        error_messages={"invalid": _("Use small letters, digits, hyphens and underscores only.")},
+    )
+    label_sv = SingleLineTextField(label=_("Label (Swedish)"), max_length=300)
+    label_en = SingleLineTextField(label=_("Label (English)"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("key"):
+            self.fields["key"].disabled = True
+            self.fields["key"].help_text = _("Stored with each check or decision: it stays.")
+
+
+ListFormSet = forms.formset_factory(ListEntryForm, extra=1, can_delete=True)
+
+
+def _entries(rows) -> list[dict]:
+    return [{"key": r.key, "label_sv": r.label_sv, "label_en": r.label_en} for r in rows]
+
+
+def call_lists_formsets(call: Call, data=None) -> tuple:
+    """The checklist and the reasons as formsets (only the entries on the lists; one taken off
+    comes back by listing its key again)."""
+    checklist = ListFormSet(data, prefix="checklist", initial=_entries(call.checklist()))
+    reasons = ListFormSet(
+        data, prefix="reasons", initial=_entries(call.reasons_for_ineligibility())
+    )
+    checklist.legend = _("Eligibility checklist: every item is ticked before review starts")
+    reasons.legend = _("Reasons for rejecting an application as ineligible")
+    checklist.inactive = call.checklist(with_inactive=True)
+    reasons.inactive = call.reasons_for_ineligibility(with_inactive=True)
+    for formset in (checklist, reasons):
+        formset.inactive = [row for row in formset.inactive if not row.is_active]
+    return checklist, reasons
+
+
+def call_lists_values(checklist, reasons) -> dict:
+    return {
+        "checklist": [
+            {"key": row["key"], "label_sv": row["label_sv"], "label_en": row["label_en"]}
+            for row in _rows(checklist)
+        ],
+        "reasons": [
+            {"key": row["key"], "label_sv": row["label_sv"], "label_en": row["label_en"]}
+            for row in _rows(reasons)
         ],
     }

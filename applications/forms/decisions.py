@@ -13,8 +13,9 @@ from ..validators import WholeNumberField
 
 
 class DecisionProposeForm(forms.Form):
-    # Needed for one outcome (an approval's amount, an ineligibility's reason): not "(optional)".
-    unmarked_optional = ("granted_amount", "reason_code")
+    # Needed for one outcome (an approval's amount, an ineligibility's reason), and the reason
+    # for approving below a threshold whenever the form has that field: not "(optional)".
+    unmarked_optional = ("granted_amount", "reason_code", "threshold_override")
 
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DecisionOutcome.choices, widget=forms.RadioSelect
@@ -64,8 +65,12 @@ class DecisionProposeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, outcomes=None, below_threshold=False, **kwargs):
+    def __init__(self, *args, outcomes=None, below_threshold=False, reasons=None, **kwargs):
+        """``reasons``: the call's reasons for ineligibility as ``(key, label)`` pairs (today's
+        defaults unless given)."""
         super().__init__(*args, **kwargs)
+        if reasons is not None:
+            self.fields["reason_code"].choices = [("", _("(not ineligible)")), *reasons]
         if not below_threshold:
             del self.fields["threshold_override"]
         if outcomes is not None:

@@ -59,7 +59,8 @@ class DeadlineExceptionForm(forms.Form):
 
 
 class EligibilityCheckForm(forms.Form):
-    """One checkbox per item of the checklist, and a comment."""
+    """One checkbox per item of the call's checklist (``items``: ``(key, label)`` pairs, today's
+    default checklist unless given), and a comment."""
 
     comment = forms.CharField(
         label=_("Comment"),
@@ -68,25 +69,24 @@ class EligibilityCheckForm(forms.Form):
         max_length=5000,
     )
 
-    def __init__(self, *args, check=None, **kwargs):
+    def __init__(self, *args, check=None, items=None, **kwargs):
         super().__init__(*args, **kwargs)
         ticked = check.items if check else {}
-        items = {
-            item.value: forms.BooleanField(
-                label=item.label, required=False, initial=ticked.get(item.value) is True
-            )
-            for item in EligibilityItem
+        self.item_keys = [key for key, _label in (items or EligibilityItem.choices)]
+        fields = {
+            key: forms.BooleanField(label=label, required=False, initial=ticked.get(key) is True)
+            for key, label in (items or EligibilityItem.choices)
         }
         # Checkboxes first, in the checklist's order, then the comment.
-        self.fields = {**items, "comment": self.fields["comment"]}
+        self.fields = {**fields, "comment": self.fields["comment"]}
         if check and not self.is_bound:
             self.initial.setdefault("comment", check.comment)
 
     def item_fields(self):
-        return [self[item] for item in EligibilityItem.values]
+        return [self[key] for key in self.item_keys]
 
     def cleaned_items(self) -> dict[str, bool]:
-        return {item: bool(self.cleaned_data.get(item)) for item in EligibilityItem.values}
+        return {key: bool(self.cleaned_data.get(key)) for key in self.item_keys}
 
 
 class LateExceptionLookupForm(forms.Form):

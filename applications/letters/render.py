@@ -38,6 +38,17 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _reason_label(data: dict) -> str:
+    """The label frozen with the decision; letters frozen before calls had their own reasons
+    hold only the key, one of today's default reasons, read in the letter's language."""
+    code = data.get("reason_code")
+    if not code:
+        return ""
+    if data.get("reason_label"):
+        return data["reason_label"]
+    return str(IneligibilityReason(code).label) if code in IneligibilityReason.values else code
+
+
 def letter_context(data: dict) -> dict:
     """The template's view of ``letter_data``: ISO dates turned back into dates.
 
@@ -59,9 +70,7 @@ def letter_context(data: dict) -> dict:
         if acceptance
         else None,
         "corrects_decided_on": _date((data.get("corrects") or {}).get("decided_on")),
-        "reason_label": IneligibilityReason(data["reason_code"]).label
-        if data.get("reason_code")
-        else "",
+        "reason_label": _reason_label(data),
     }
 
 

@@ -27,6 +27,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ..models import Membership
 from ..rules import is_agency_staff
 
 # Set at login: the person has an authenticator app, so this session must pass it too, even
@@ -60,9 +61,10 @@ def register_two_factor_role(
 
 
 def _load_roles(user) -> None:
-    """The person's group names and every preloaded role, in one query, kept on the user for
-    the request: where the ``rules`` group predicates (``_group_names_cache``) and each role's
-    test look for them, so none of them asks the database again.
+    """The person's group names, whether they belong to an organisation, and every preloaded
+    role, in one query, kept on the user for the request: where the ``rules`` group predicates
+    (``_group_names_cache``), ``belongs_to_an_organisation`` and each role's test look for them,
+    so none of them asks the database again.
 
     Every request of someone who needs no second factor (an applicant) asks this; asking it in
     one query instead of one per role is most of what that request pays beyond its session.
@@ -73,17 +75,22 @@ def _load_roles(user) -> None:
         get_user_model()
         .objects.filter(pk=user.pk)
         .annotate(
+            _member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
             **{
                 key: Exists(holdings(OuterRef("pk")))
                 for key, (holdings, _remember) in zip(keys, preloads, strict=True)
-            }
+            },
         )
-        .values_list("groups__name", *keys)
+        .values_list("groups__name", "_member", *keys)
     )
     # One row per group, or one with no name when there is none (the join is an outer one).
     user._group_names_cache = {row[0] for row in rows if row[0] is not None}
     if rows:
-        for position, (_holdings, remember) in enumerate(preloads, start=1):
+        # Whether the person belongs to an organisation: the menu asks it next
+        # (``rules.belongs_to_an_organisation``), answered from here.
+        if getattr(user, "_has_organisation_cache", None) is None:
+            user._has_organisation_cache = rows[0][1]
+        for position, (_holdings, remember) in enumerate(preloads, start=2):
             remember(user, rows[0][position])
 
 

@@ -19,6 +19,7 @@ from .decision import (
 from .follow_up import (
     Acceptance,
     ClosingLetter,
+    DeadlineReminder,
     Payment,
     RepaymentClaim,
     Report,
@@ -31,6 +32,7 @@ from .people import Invitation, Membership, Organisation, OrganisationClaim, Use
 __all__ = [
     "Acceptance",
     "ClosingLetter",
+    "DeadlineReminder",
     "Payment",
     "RepaymentClaim",
     "Report",

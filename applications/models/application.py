@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants.models import Call, Hub
 
-from ..enums import ApplicationState, BudgetCategory, EligibilityItem, Language, ScanStatus
+from ..enums import ApplicationState, BudgetCategory, Language, ScanStatus
 from .people import Organisation
 
 S = ApplicationState
@@ -389,6 +389,10 @@ class ApplicationVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     attachments = models.ManyToManyField(Attachment, related_name="versions", blank=True)
+    # The working copy's ``edit_version`` this version was made from: a later save counts it
+    # up, so "changes not yet submitted" is one comparison of two integers
+    # (``selectors.applications.with_unsent_changes``). Empty for versions from before it.
+    edit_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Set once by the retention job when the personal fields inside ``content`` were blanked;
     # ``sha256`` stays the hash of what was received, so the submission is still provable.
     redacted_at = models.DateTimeField(_("personal data redacted"), null=True, blank=True)
@@ -479,7 +483,9 @@ class EligibilityCheck(models.Model):
 
     @property
     def passed(self) -> bool:
-        return all(self.items.get(item) is True for item in EligibilityItem.values)
+        """Every item the call's checklist asks now is ticked (items added since the check was
+        recorded are not, so the check is made again; items taken off no longer count)."""
+        return all(self.items.get(item.key) is True for item in self.application.call.checklist())
 
 
 class RegistrationCounter(models.Model):

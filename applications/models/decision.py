@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason, Language
+from ..enums import DecisionOutcome, DecisionStatus, Language
 from .application import Application
 
 
@@ -43,9 +43,9 @@ class Decision(models.Model):
     granted_amount = models.PositiveIntegerField(_("granted amount (kr)"), default=0)
     conditions = models.TextField(_("conditions"), blank=True)
     justification = models.TextField(_("justification"))
-    reason_code = models.CharField(
-        _("reason code"), max_length=20, choices=IneligibilityReason.choices, blank=True
-    )
+    # The key of one of the call's reasons for ineligibility (``grants.IneligibilityReasonItem``);
+    # a reason taken off the call's list later stays, inactive, so this still reads.
+    reason_code = models.CharField(_("reason code"), max_length=20, blank=True)
     feedback = models.TextField(_("feedback for the applicant"), blank=True)
     # Why an approval goes ahead although the application is below a threshold of the call
     # (a criterion's or the total score's). Required for such an approval; on the decision pages.
@@ -136,6 +136,15 @@ class Decision(models.Model):
         if self._stored_status() == DecisionStatus.CONFIRMED:
             raise ImmutableDecision("A confirmed decision is never deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def reason_label(self) -> str:
+        """The reason for ineligibility as the reader reads it: the label the letter froze, else
+        the call's label for the key (a reason no longer offered too)."""
+        if not self.reason_code:
+            return ""
+        frozen = (self.letter_data or {}).get("reason_label")
+        return frozen or self.application.call.reason_label(self.reason_code)
 
     @property
     def is_confirmed(self) -> bool:

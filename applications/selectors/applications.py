@@ -3,7 +3,19 @@ contain."""
 
 from typing import NamedTuple
 
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -50,9 +62,9 @@ def application_for_detail(queryset: QuerySet[Application]) -> QuerySet[Applicat
 
 def application_for_staff_detail(user) -> QuerySet[Application]:
     """The applications the user sees, with what the case page needs (``application_for_detail``)
-    and who granted each late exception and who checked eligibility."""
+    and who granted each late exception, who checked eligibility and the call's checklist."""
     queryset = application_for_detail(applications_visible_to(user)).prefetch_related(
-        "deadline_exceptions__granted_by"
+        "deadline_exceptions__granted_by", "call__checklist_items"
     )
     return queryset.select_related("eligibility_check__checked_by")
 
@@ -91,15 +103,18 @@ def published_calls() -> QuerySet[Call]:
 
 def applicant_dashboard(user) -> dict:
     """The applicant's start page: their organisations by name, and those organisations'
-    applications that the user sees, newest first."""
+    applications that the user sees, newest first, each with ``has_unsent_changes``, and
+    those with changes that can still be submitted (``unsent_changes``, for the banner)."""
     organisations = organisations_of(user).order_by("name")
-    applications = (
+    applications = with_unsent_changes(
         applications_visible_to(user)
         .filter(organisation__in=organisations)
         .prefetch_related("deadline_exceptions")
         .order_by("-created_at")
     )
-    return {"organisations": organisations, "applications": applications}
+    # Iterating fills the queryset's cache: the page's table reads the same rows again.
+    unsent = [a for a in applications if a.has_unsent_changes and a.is_editable]
+    return {"organisations": organisations, "applications": applications, "unsent_changes": unsent}
 
 
 def organisation_applications(user, organisation) -> QuerySet[Application]:
@@ -190,6 +205,40 @@ def with_latest_version_summary(queryset: QuerySet[Application]) -> QuerySet[App
     working copy, which the applicant may be editing. Subqueries, so the count stays fixed.
     """
     return queryset.annotate(**latest_version_summary("pk"))
+
+
+def with_unsent_changes(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``has_unsent_changes``: a submitted or returned application whose working copy
+    was saved, or had a file added or removed, after its latest version was submitted.
+
+    Judged by markers, not by content: each version records the working copy's
+    ``edit_version`` it was made from, and every save counts that up; files have their upload
+    and removal times. Two integers and two indexed lookups per row, in the list's own query,
+    where comparing content would build every working copy's snapshot (its budget lines and
+    files) and read every latest version's JSON. The price: a save that changed nothing (Save
+    draft pressed twice) counts as a change, and the submit page then says "Nothing has
+    changed since then". Versions from before the marker have none and never show changes.
+    """
+    submitted_at = OuterRef("last_submitted_at")
+    file_added = Attachment.objects.filter(
+        application=OuterRef("pk"), removed_at__isnull=True, uploaded_at__gt=submitted_at
+    )
+    file_removed = Attachment.objects.filter(
+        application=OuterRef("pk"), uploaded_at__lte=submitted_at, removed_at__gt=submitted_at
+    )
+    changed = (
+        Q(edit_version__gt=F("submitted_edit_version")) | Exists(file_added) | Exists(file_removed)
+    )
+    return queryset.annotate(
+        submitted_edit_version=Subquery(latest_version_subquery("pk").values("edit_version")[:1])
+    ).annotate(
+        has_unsent_changes=ExpressionWrapper(
+            Q(state__in=[ApplicationState.SUBMITTED, ApplicationState.RETURNED])
+            & Q(submitted_edit_version__isnull=False)
+            & changed,
+            output_field=BooleanField(),
+        )
+    )
 
 
 REQUIRED_FIELDS = [

@@ -242,7 +242,28 @@ def _hub_ids(value, refs) -> Shown | None:
     return _plain(value, refs)
 
 
+def _call_list(value, refs) -> Shown | None:
+    """A call's checklist or reasons before and after: ``key (label); … → …``, an entry taken
+    off the list marked so."""
+
+    def entries(rows) -> str:
+        return (
+            "; ".join(
+                f"{row.get('key')} ({row.get('label_sv')})"
+                + ("" if row.get("active", True) else f" [{_('off the list')}]")
+                for row in rows or []
+            )
+            or "–"
+        )
+
+    if not isinstance(value, dict):
+        return _plain(value, refs)
+    return f"{entries(value.get('before'))} → {entries(value.get('after'))}", False
+
+
 register_key("changes", gettext_lazy("Changed"), _call_changes)
+register_key("checklist", gettext_lazy("Eligibility checklist"), _call_list)
+register_key("reasons", gettext_lazy("Reasons for ineligibility"), _call_list)
 register_key("texts_changed", gettext_lazy("Texts changed"), _call_texts)
 register_key("reason_given", gettext_lazy("Reason given"), yes_no)
 register_key("hubs", gettext_lazy("Hubs (ids)"), _hub_ids)

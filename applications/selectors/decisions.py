@@ -136,6 +136,10 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         "granted_amount": decision.granted_amount,
         "requested_amount": content.get("requested_amount"),
         "reason_code": decision.reason_code,
+        # The call's label for it, in the letter's language, as it read at confirmation.
+        "reason_label": call.reason_label(decision.reason_code, decision.language)
+        if decision.reason_code
+        else "",
         "organisation": {
             "name": application.organisation.name,
             "orgnr": application.organisation.orgnr,
@@ -250,7 +254,8 @@ def waiting_by_call(decisions) -> list[dict]:
 
 def decisions_waiting() -> QuerySet:
     """Proposed decisions waiting for a decision maker, oldest call first, in a fixed number of
-    queries: each with its application, organisation, call, presenter, the decision it corrects,
+    queries: each with its application, organisation, call (and the call's reasons for
+    ineligibility, which a rejection as ineligible names), presenter, the decision it corrects,
     and the submitted version's title and requested amount (``submitted_title``,
     ``submitted_amount``)."""
 
@@ -259,6 +264,7 @@ def decisions_waiting() -> QuerySet:
         .select_related(
             "application__call", "application__organisation", "proposed_by", "supersedes"
         )
+        .prefetch_related("application__call__ineligibility_reasons")
         .annotate(**latest_version_summary("application_id"))
         .order_by(
             "application__call__closes_at",

@@ -5,7 +5,9 @@
 created the call or changed it last). Every change goes to the audit chain with the fields'
 values before and after (texts only by name: the log holds no free text). A published call's
 changes that touch applicants (``APPLICANT_FIELDS``) need a reason and are kept in
-``grants.CallChange``, the call's public change history.
+``grants.CallChange``, the call's public change history. ``call_lists_update`` changes the
+call's eligibility checklist and its reasons for ineligibility (an entry in use is taken off the
+list, never deleted, so what was recorded with it still reads).
 
 The rules are checked here, under the call's row lock (the lock ``decision_confirm`` takes, so
 a budget cut and a decision cannot pass each other): the call closes after it opens, the maximum
@@ -14,6 +16,7 @@ is never above the budget, and the budget is never below what the call has commi
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,10 +24,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Call, CallChange, Criterion, Hub
+from grants.models import (
+    Call,
+    CallChange,
+    CallListItem,
+    Criterion,
+    EligibilityCheckItem,
+    Hub,
+    IneligibilityReasonItem,
+)
 
 from ..audit import audit_record
-from ..models import User
+from ..models import Decision, EligibilityCheck, User
 from ..selectors.decisions import call_committed_amount, remaining_budget
 from ._common import _require
 
@@ -75,6 +86,7 @@ COPIED_FIELDS = tuple(
         "payment_plan",
         "report_measures",
         "reminder_days_before",
+        "review_reminder_days_before",
         "personal_data_retention_years",
         *TEXT_FIELDS,
     )
@@ -105,6 +117,7 @@ def _check_rules(call: Call) -> None:
     covers closing after opening, the maximum within the budget, the payment plan and the
     report measures); and the budget never below what is committed."""
     call.full_clean(exclude=["hubs"])
+    _check_settings(call)
     if call.pk and remaining_budget(budget=call.budget, committed=call_committed_amount(call)) < 0:
         raise ValidationError(
             {
@@ -117,6 +130,32 @@ def _check_rules(call: Call) -> None:
         )
 
 
+def _check_settings(call: Call) -> None:
+    """Settings that would make the call unworkable, each refused on its field: a project
+    period that ends before it may start, reviews due before the call closes, no reviewer or
+    no review needed, no day to accept a grant, personal data kept less than a year."""
+    errors = {}
+    start, end = call.project_start_earliest, call.project_end_latest
+    if start and end and end <= start:
+        errors["project_end_latest"] = _(
+            "The latest project end must be after the earliest project start."
+        )
+    if call.review_due_at and call.closes_at and call.review_due_at <= call.closes_at:
+        errors["review_due_at"] = _("Reviews can only be due after the call closes.")
+    if call.reviewers_per_application is not None and call.reviewers_per_application < 1:
+        errors["reviewers_per_application"] = _("Each application needs at least one reviewer.")
+    if call.min_reviews is not None and call.min_reviews < 1:
+        errors["min_reviews"] = _("At least one review is needed to complete review.")
+    if call.acceptance_days is not None and call.acceptance_days < 1:
+        errors["acceptance_days"] = _("A grantee needs at least one day to accept a grant.")
+    if call.personal_data_retention_years is not None and call.personal_data_retention_years < 1:
+        errors["personal_data_retention_years"] = _(
+            "Personal data is kept at least one year after a case is closed."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _record(call: Call, *, by: User, action: str, data: dict) -> None:
     audit_record(action=action, actor=by, target=call, data=data)
 
@@ -125,13 +164,15 @@ def _record(call: Call, *, by: User, action: str, data: dict) -> None:
 def call_create(*, by: User, values: dict, hubs=()) -> Call:
     """A new draft call from the values given (at least slug, titles, texts, dates and money).
 
-    Side effects: the call, its audit entry (``call.create``).
+    Side effects: the call, today's eligibility checklist and reasons for ineligibility as its
+    own (``grants.enums``), its audit entry (``call.create``).
     """
     _require(by, "manage_calls")
     call = Call(**values, is_published=False, created_by=by, changed_by=by)
     _check_rules(call)
     call.save()
     call.hubs.set(hubs)
+    _copy_lists(call, checklist=call.checklist(), reasons=call.reasons_for_ineligibility())
     _record(
         call,
         by=by,
@@ -159,10 +200,11 @@ def call_copy(
     opens_at: dt.datetime,
     closes_at: dt.datetime,
 ) -> Call:
-    """A draft that repeats ``source``: every setting and text, its hubs and its criteria, with
-    its own slug, Swedish title and dates.
+    """A draft that repeats ``source``: every setting and text, its hubs, its criteria, its
+    eligibility checklist and reasons for ineligibility (those on its lists), with its own slug,
+    Swedish title and dates.
 
-    Side effects: the call, its criteria, its audit entry (``call.copy``).
+    Side effects: the call, its criteria and lists, its audit entry (``call.copy``).
     """
     _require(by, "manage_calls")
     values = {name: getattr(source, name) for name in COPIED_FIELDS}
@@ -183,6 +225,7 @@ def call_copy(
         Criterion(call=call, **{name: getattr(c, name) for name in CRITERION_FIELDS})
         for c in source.criteria.all()
     )
+    _copy_lists(call, checklist=source.checklist(), reasons=source.reasons_for_ineligibility())
     _record(
         call,
         by=by,
@@ -305,4 +348,160 @@ def call_publish(*, call: Call, by: User) -> Call:
     locked.published_by = by
     locked.save(update_fields=["is_published", "published_at", "published_by", "updated_at"])
     _record(locked, by=by, action="call.publish", data={"created_by": locked.created_by_id})
+    return locked
+
+
+# -- the eligibility checklist and the reasons for ineligibility ----------------------------
+
+LIST_KEY = re.compile(r"^[a-z0-9_-]{1,20}$")
+
+
+def _copy_lists(call: Call, *, checklist, reasons) -> None:
+    """Give a new call these entries (active ones, in order) as its own lists."""
+    for model, entries in ((EligibilityCheckItem, checklist), (IneligibilityReasonItem, reasons)):
+        model.objects.bulk_create(
+            model(
+                call=call,
+                key=entry.key,
+                label_sv=entry.label_sv,
+                label_en=entry.label_en,
+                position=position,
+            )
+            for position, entry in enumerate(entries)
+        )
+
+
+def _list_rows(rows: list[CallListItem]) -> list[dict]:
+    """A list as the audit chain takes it: each entry's key, labels and whether it is on it."""
+    return [
+        {
+            "key": row.key,
+            "label_sv": row.label_sv,
+            "label_en": row.label_en,
+            "active": row.is_active,
+        }
+        for row in rows
+    ]
+
+
+def _check_entries(entries: list[dict], *, field: str, empty_message: str) -> None:
+    if not entries:
+        raise ValidationError({field: empty_message})
+    keys = [entry["key"] for entry in entries]
+    bad = [key for key in keys if not LIST_KEY.match(key or "")]
+    if bad:
+        raise ValidationError(
+            {
+                field: _(
+                    "A key is 1 to 20 small letters, digits, hyphens or underscores: "
+                    "%(keys)s is not."
+                )
+                % {"keys": ", ".join(bad)}
+            }
+        )
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ValidationError(
+            {field: _("Each key can be on the list once: %(keys)s.") % {"keys": ", ".join(twice)}}
+        )
+    if not all((entry.get("label_sv") or "").strip() for entry in entries):
+        raise ValidationError({field: _("Each entry needs its Swedish label.")})
+
+
+def _apply_list(current: list[CallListItem], entries: list[dict], *, in_use: set[str], model):
+    """Make the stored list read as ``entries`` (in order): change labels and order, add new
+    keys, take an entry no longer listed off the list when something recorded uses it and
+    delete it otherwise. ``current`` may be today's defaults, unsaved."""
+    by_key = {row.key: row for row in current}
+    listed = set()
+    for position, entry in enumerate(entries):
+        row = by_key.get(entry["key"]) or model(call=entry["call"], key=entry["key"])
+        row.label_sv = entry["label_sv"].strip()
+        row.label_en = (entry.get("label_en") or "").strip()
+        row.position = position
+        row.is_active = True
+        row.save()
+        listed.add(row.key)
+    for row in current:
+        if row.key in listed:
+            continue
+        if row.key in in_use:
+            row.is_active = False
+            row.position = len(entries) + row.position
+            row.save()
+        elif row.pk:
+            row.delete()
+
+
+@transaction.atomic
+def call_lists_update(*, call: Call, by: User, checklist: list[dict], reasons: list[dict]) -> Call:
+    """Set the call's eligibility checklist and its reasons for ineligibility, each a list of
+    ``{"key", "label_sv", "label_en"}`` in order.
+
+    Labels and order may change and entries may be added at any time. An entry left out is
+    deleted, unless an eligibility check (an item) or a decision (a reason) of the call uses
+    its key: then it is taken off the list (inactive), so those still read with its label, and
+    listing its key again puts it back. A check recorded before an item was added does not
+    pass until it is made again. Refused with a message, nothing changed: an empty list, a key
+    that is not 1-20 small letters, digits, hyphens or underscores, a key twice, an entry
+    without its Swedish label. Side effects: the lists, who changed the call last, one audit
+    entry (``call.change``) with both lists before and after, or nothing when nothing changed.
+    """
+    _require(by, "manage_calls", call)
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    _check_entries(
+        checklist,
+        field="checklist",
+        empty_message=_("The eligibility checklist needs at least one item."),
+    )
+    _check_entries(
+        reasons,
+        field="reasons",
+        empty_message=_("Give at least one reason for rejecting an application as ineligible."),
+    )
+    items_before = locked.checklist(with_inactive=True)
+    reasons_before = locked.reasons_for_ineligibility(with_inactive=True)
+    checks_use = {
+        key
+        for items in EligibilityCheck.objects.filter(application__call=locked).values_list(
+            "items", flat=True
+        )
+        for key in (items or {})
+    }
+    decisions_use = set(
+        Decision.objects.filter(application__call=locked)
+        .exclude(reason_code="")
+        .values_list("reason_code", flat=True)
+    )
+    before = {"checklist": _list_rows(items_before), "reasons": _list_rows(reasons_before)}
+    _apply_list(
+        items_before,
+        [{**entry, "call": locked} for entry in checklist],
+        in_use=checks_use,
+        model=EligibilityCheckItem,
+    )
+    _apply_list(
+        reasons_before,
+        [{**entry, "call": locked} for entry in reasons],
+        in_use=decisions_use,
+        model=IneligibilityReasonItem,
+    )
+    after = {
+        "checklist": _list_rows(locked.checklist(with_inactive=True)),
+        "reasons": _list_rows(locked.reasons_for_ineligibility(with_inactive=True)),
+    }
+    if before == after:
+        return locked
+    locked.changed_by = by
+    locked.save(update_fields=["changed_by", "updated_at"])
+    _record(
+        locked,
+        by=by,
+        action="call.change",
+        data={
+            name: {"before": before[name], "after": after[name]}
+            for name in ("checklist", "reasons")
+            if before[name] != after[name]
+        },
+    )
     return locked

@@ -25,7 +25,7 @@ from applications.selectors.decisions import (
 from grants.models import Call
 
 from ..audit import audit_record
-from ..enums import DecisionOutcome, DecisionStatus, IneligibilityReason
+from ..enums import DecisionOutcome, DecisionStatus
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
 from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
@@ -71,6 +71,7 @@ def decision_propose(
     reason_code: str = "",
     supersedes: Decision | None = None,
     threshold_override: str = "",
+    notify: bool = True,
 ) -> Decision:
     """Propose a decision (or, with ``supersedes``, a correction of a confirmed one).
 
@@ -80,7 +81,8 @@ def decision_propose(
     requested. An approval of an application below one of the call's thresholds ("cannot be
     funded") needs ``threshold_override``, the reason, on record. ``feedback`` is the text for
     the applicant (the consensus comment or the reviewers' comments), copied in so the letter
-    never depends on the review app.
+    never depends on the review app. The decision makers are emailed after commit, unless
+    ``notify`` is false (a batch of proposals sends one email of its own).
     """
     _require(by, "propose_decision")
     locked = _lock(application)
@@ -114,9 +116,8 @@ def decision_propose(
             )
         if locked.decisions.filter(status=DecisionStatus.PROPOSED).exists():
             raise ValidationError(_("A proposed decision is already waiting for confirmation."))
-    if (
-        outcome == DecisionOutcome.REJECTED_INELIGIBLE
-        and reason_code not in IneligibilityReason.values
+    if outcome == DecisionOutcome.REJECTED_INELIGIBLE and reason_code not in _reason_keys(
+        locked.call, keep=supersedes.reason_code if supersedes is not None else None
     ):
         raise ValidationError(_("Choose the reason the application is ineligible."))
     if outcome == DecisionOutcome.APPROVED:
@@ -153,7 +154,16 @@ def decision_propose(
         threshold_override=threshold_override,
     )
     _audit_decision("decision.propose", decision, by=by)
+    if notify:
+        _enqueue_on_commit("send_decision_proposed", decision_id=decision.pk)
     return decision
+
+
+def _reason_keys(call, *, keep: str | None) -> set[str]:
+    """The reasons for ineligibility the call offers now; a correction may keep the reason of
+    the decision it corrects even if the call no longer offers it."""
+    keys = {reason.key for reason in call.reasons_for_ineligibility()}
+    return keys | {keep} if keep else keys
 
 
 def _check_state_for(application: Application, outcome: str) -> None:
@@ -314,6 +324,7 @@ def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decisio
     locked.sent_back_comment = comment
     locked.save()
     _audit_decision("decision.send_back", locked, by=by)
+    _enqueue_on_commit("send_decision_sent_back", decision_id=locked.pk)
     return locked
 
 

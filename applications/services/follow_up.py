@@ -119,6 +119,8 @@ def application_accept_grant(
                 for i, line in enumerate(granted_budget_lines(locked))
             ]
         )
+    _enqueue_on_commit("send_grant_accepted", acceptance_id=acceptance.pk)
+    _enqueue_on_commit("send_grant_accepted_notice", acceptance_id=acceptance.pk)
     return acceptance
 
 
@@ -319,6 +321,8 @@ def report_submit(*, report: Report, by: User) -> Report:
         target=locked,
         data={"application_id": locked.application_id, "total_spent": locked.total_spent},
     )
+    _enqueue_on_commit("send_report_submitted", report_id=locked.pk)
+    _enqueue_on_commit("send_report_submitted_notice", report_id=locked.pk)
     return locked
 
 
@@ -444,6 +448,7 @@ def payment_mark_paid(*, payment: Payment, by: User, paid_on, reference: str = "
         target=locked,
         data={"application_id": locked.application_id, "amount": locked.amount},
     )
+    _enqueue_on_commit("send_payment_paid", payment_id=locked.pk)
     return locked
 
 

@@ -12,7 +12,6 @@ from applications.selectors.applications import latest_version, snapshot_content
 from applications.selectors.organisations import organisation_unverified_message
 
 from ..audit import audit_record
-from ..enums import EligibilityItem
 from ..models import (
     Application,
     ApplicationVersion,
@@ -114,6 +113,7 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
         sha256=digest,
         submitted_at=now,
         submitted_by=by,
+        edit_version=locked.edit_version,
     )
     attachment_ids = [attachment["id"] for attachment in content["attachments"]]
     if attachment_ids:
@@ -212,12 +212,13 @@ def application_record_deadline_exception(
 def application_check_eligibility(
     *, application: Application, by: User, items: dict[str, bool], comment: str = ""
 ) -> EligibilityCheck:
-    """Record the eligibility checklist. Review can start only when every item is ticked."""
+    """Record the eligibility checklist: the items the application's call asks now (its
+    ``checklist``), each ticked or not. Review can start only when every item is ticked."""
     locked = _lock(application)
     _require(by, "check_eligibility", locked)
     if locked.state != S.SUBMITTED:
         raise ValidationError(_("Eligibility is checked while the application is submitted."))
-    cleaned = {item: bool(items.get(item)) for item in EligibilityItem.values}
+    cleaned = {item.key: bool(items.get(item.key)) for item in locked.call.checklist()}
     check, _created = EligibilityCheck.objects.update_or_create(
         application=locked,
         defaults={

@@ -1,5 +1,5 @@
-"""The applicant's journey: dashboard, start, edit (with autosave), attachments, preview,
-submit, withdraw, and the submitted versions.
+"""The applicant's journey: dashboard, start, edit (with autosave), attachments, withdraw, and
+the submitted versions. Check answers, submitting and the confirmation are in ``submitting``.
 
 Every view fetches its application through ``_get_application_for_user``: an application the
 user cannot see is a 404 whatever the URL, one they can see but not act on is a 403. Each write
@@ -42,10 +42,9 @@ from ..selectors.applications import (
     attachments_of,
     current_attachments,
     published_calls,
-    snapshot_content,
-    submission_errors,
     transitions_of,
     versions_of,
+    with_unsent_changes,
 )
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
@@ -118,7 +117,9 @@ def application_create(request, slug):
 
 @login_required
 def application_detail(request, pk):
-    application = _get_application_for_user(request, pk, queryset=application_for_detail)
+    application = _get_application_for_user(
+        request, pk, queryset=lambda visible: with_unsent_changes(application_for_detail(visible))
+    )
     if not is_applicant(request.user, application):
         # Agency staff reach this address from emails; their page is the case-handling one.
         return redirect(reverse("applications:manage_detail", args=[application.pk]))
@@ -178,6 +179,7 @@ def _render_edit(
             "edit_version": application.edit_version if edit_version is None else edit_version,
             "conflict": conflict,
             "server_saved_ms": int(application.updated_at.timestamp() * 1000),
+            "budget_total": sum(line.amount for line in application.budget_lines.all()),
         },
         status=status,
     )
@@ -373,7 +375,7 @@ def attachment_download(request, pk, att_pk):
     return attachment_response(request, attachment)
 
 
-# -- preview, submit, withdraw ------------------------------------------------------------------
+# -- preview (views/submitting.py) and withdraw ---------------------------------------------------
 
 
 def _error_links(application, errors) -> list[tuple[str, str]]:
@@ -386,50 +388,6 @@ def _error_links(application, errors) -> list[tuple[str, str]]:
         )
         for e in errors
     ]
-
-
-@never_cache
-@login_required
-def application_preview(request, pk):
-    application = _get_own_application(request, pk, queryset=application_for_detail)
-    errors = submission_errors(application)
-    return render(
-        request,
-        "applications/applicant/preview.html",
-        {
-            "application": application,
-            "content": snapshot_content(application),
-            "errors": _error_links(application, errors),
-            "deadline_passed": timezone.now() >= application.deadline,
-            "can_submit": application.state in SUBMITTABLE,
-        },
-    )
-
-
-@login_required
-@require_POST
-def application_submit(request, pk):
-    application = _get_own_application(request, pk)
-    try:
-        version = transitions.application_submit(application=application, by=request.user)
-    except ValidationError as error:
-        for message in _messages_of(error):
-            messages.error(request, message)
-        return redirect("applications:preview", pk=application.pk)
-    application = version.application  # as the service saved it, with its number
-    messages.success(
-        request,
-        _(
-            "Your application has been received: registration number %(number)s, received "
-            "%(time)s, SHA-256 %(hash)s. A receipt has been sent by email."
-        )
-        % {
-            "number": application.registration_number,
-            "time": date_format(timezone.localtime(version.submitted_at), "Y-m-d H:i:s"),
-            "hash": version.sha256,
-        },
-    )
-    return redirect("applications:version_detail", pk=application.pk, number=version.number)
 
 
 @login_required
@@ -495,8 +453,6 @@ urlpatterns = [
         attachment_remove,
         name="attachment_remove",
     ),
-    path("applications/<int:pk>/preview/", application_preview, name="preview"),
-    path("applications/<int:pk>/submit/", application_submit, name="submit"),
     path("applications/<int:pk>/withdraw/", application_withdraw, name="withdraw"),
     path("applications/<int:pk>/versions/<int:number>/", version_detail, name="version_detail"),
 ]

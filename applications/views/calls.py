@@ -24,6 +24,8 @@ from ..forms.calls import (
     SECTIONS,
     CallCreateForm,
     NewCallForm,
+    call_lists_formsets,
+    call_lists_values,
     follow_up_formsets,
     follow_up_values,
     section_initial,
@@ -31,7 +33,13 @@ from ..forms.calls import (
 )
 from ..selectors.audit import audit_log_rows
 from ..selectors.calls import call_budget_facts, call_for_staff, call_history, calls_for_staff
-from ..services.calls import call_copy, call_create, call_publish, call_update
+from ..services.calls import (
+    call_copy,
+    call_create,
+    call_lists_update,
+    call_publish,
+    call_update,
+)
 
 READ = "applications.list_applications"  # agency staff
 MANAGE = "applications.manage_calls"
@@ -50,9 +58,17 @@ def _get_call_for_staff(request, pk: int, perm: str = READ):
     return call
 
 
-def _refused(form, error: ValidationError) -> None:
-    """A service's refusal on the form: on its field when the form has it, else at the top."""
+def _refused(form, error: ValidationError, formsets=()) -> None:
+    """A service's refusal on the form: on its field when the form has it, on the formset it
+    names (by its prefix), else at the top."""
+    by_prefix = {formset.prefix: formset for formset in formsets}
     if hasattr(error, "error_dict"):
+        for name in [name for name in error.error_dict if name in by_prefix]:
+            by_prefix[name].non_form_errors().extend(
+                ValidationError(error.error_dict.pop(name)).messages
+            )
+        if not error.error_dict:
+            return
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
@@ -118,8 +134,21 @@ def call_manage(request, pk):
 def _edit_forms(request, section, call):
     data = request.POST if request.method == "POST" else None
     form = section.form(data, initial=section_initial(section, call))
+    if section.lists:
+        return form, call_lists_formsets(call, data)
     formsets = follow_up_formsets(call, data) if section.formsets else ()
     return form, formsets
+
+
+def _save_section(request, section, call, form, formsets) -> None:
+    """The one service of the section; raises its refusal."""
+    if section.lists:
+        call_lists_update(call=call, by=request.user, **call_lists_values(*formsets))
+        return
+    values, hubs, reason = section_values(form)
+    if formsets:
+        values.update(follow_up_values(*formsets))
+    call_update(call=call, by=request.user, values=values, hubs=hubs, reason=reason)
 
 
 @login_required
@@ -130,13 +159,10 @@ def call_edit(request, pk, section):
     section = SECTIONS[section]
     form, formsets = _edit_forms(request, section, call)
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets):
-        values, hubs, reason = section_values(form)
-        if formsets:
-            values.update(follow_up_values(*formsets))
         try:
-            call_update(call=call, by=request.user, values=values, hubs=hubs, reason=reason)
+            _save_section(request, section, call, form, formsets)
         except ValidationError as error:
-            _refused(form, error)
+            _refused(form, error, formsets)
         else:
             messages.success(request, _("The call was saved."))
             return redirect("applications:call_manage", call.pk)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState, DecisionOutcome
+from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
 from ..forms.decisions import DecisionProposeForm, SendBackForm
 from ..letters.render import render_letter_preview
 from ..models import Decision
@@ -39,6 +39,7 @@ from ..selectors.decisions import (
 )
 from ..services import decisions as decision_services
 from . import posted_pk
+from .confirm import asks_confirmation, carried_fields, render_confirm
 
 S = ApplicationState
 
@@ -91,6 +92,17 @@ def _proposal_setup(application) -> dict:
         "blocked": _("No decision can be proposed while the application is “%(state)s”.")
         % {"state": application.get_state_display()}
     }
+
+
+def _reasons(application, supersedes=None) -> list[tuple[str, str]]:
+    """The reasons for ineligibility the application's call offers now, and the reason of the
+    decision a correction replaces (it may keep it when the call no longer offers it)."""
+    kept = supersedes.reason_code if supersedes is not None else ""
+    return [
+        (reason.key, reason.label)
+        for reason in application.call.reasons_for_ineligibility(with_inactive=True)
+        if reason.is_active or reason.key == kept
+    ]
 
 
 def _requested_amount(application) -> int:
@@ -174,7 +186,12 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
     if "blocked" not in setup:
         outcomes, below = setup["outcomes"], bool(setup.get("shortfalls"))
         if request.method == "POST":
-            form = DecisionProposeForm(request.POST, outcomes=outcomes, below_threshold=below)
+            form = DecisionProposeForm(
+                request.POST,
+                outcomes=outcomes,
+                below_threshold=below,
+                reasons=_reasons(application, setup.get("supersedes")),
+            )
             if form.is_valid():
                 errors = _propose_posted(request, application, setup, form)
                 if errors is None:
@@ -184,6 +201,7 @@ def render_propose(request, application, *, suggested_feedback: str = "", back_u
                 initial=_initial(application, setup, suggested_feedback),
                 outcomes=outcomes,
                 below_threshold=below,
+                reasons=_reasons(application, setup.get("supersedes")),
             )
     return _render_propose_page(
         request,
@@ -248,7 +266,10 @@ def decision_preview(request, pk):
             back_url=reverse("applications:manage_detail", args=[application.pk]),
         )
     form = DecisionProposeForm(
-        request.POST, outcomes=setup["outcomes"], below_threshold=bool(setup.get("shortfalls"))
+        request.POST,
+        outcomes=setup["outcomes"],
+        below_threshold=bool(setup.get("shortfalls")),
+        reasons=_reasons(application, setup.get("supersedes")),
     )
     if not form.is_valid():
         return _render_propose_page(
@@ -318,6 +339,8 @@ def _render_decisions(request, *, send_back_failed=None, status=200):
                 item["may_confirm"] for group in groups for item in group["items"]
             ),
             "is_decision_maker": rules.has_perm("applications.decide_application", user),
+            # The outbox is the programme manager's: no link to it for anyone else.
+            "may_release": rules.has_perm("applications.release_decisions", user),
         },
         status=status,
     )
@@ -333,6 +356,9 @@ def decisions(request):
 @login_required
 def decision_confirm(request, decision_pk):
     decision = _get_decision(request, decision_pk, "applications.confirm_decision")
+    # A decision no longer waiting gets the service's answer at once, not a question.
+    if asks_confirmation(request) and decision.status == DecisionStatus.PROPOSED:
+        return _confirm_page(request, [decision], action_url=request.path)
     try:
         decision_services.decision_confirm(decision=decision, by=request.user)
     except ValidationError as error:
@@ -360,6 +386,10 @@ def decisions_confirm_selected(request):
         messages.error(request, _("Select at least one decision to confirm."))
         return redirect("applications:decisions")
     chosen = decisions_chosen(user=request.user, ids=ids)
+    if asks_confirmation(request):
+        return _confirm_page(
+            request, list(chosen), action_url=request.path, carry=carried_fields(request.POST)
+        )
     results = decision_services.decisions_confirm_batch(decisions=chosen, by=request.user)
     confirmed = sum(1 for _decision, reason in results if not reason)
     if confirmed:
@@ -404,6 +434,34 @@ def decision_send_back(request, decision_pk):
     return _render_decisions(request, send_back_failed=(decision.pk, form), status=400)
 
 
+def _confirm_page(request, decisions, *, action_url, carry=()):
+    """Before confirming: the decisions, and that a confirmed decision is final."""
+    numbers = ", ".join(d.application.registration_number for d in decisions)
+    return render_confirm(
+        request,
+        title=ngettext(
+            "Confirm the decision for %(numbers)s?",
+            "Confirm the decisions for %(numbers)s?",
+            len(decisions),
+        )
+        % {"numbers": numbers},
+        consequences=[
+            _(
+                "A confirmed decision is final: it names you as the one who decided and can "
+                "never be changed. A correction is a new decision."
+            ),
+            _(
+                "The letter is made and sent to the applicant, or held until the call's "
+                "decisions are released together."
+            ),
+        ],
+        action_url=action_url,
+        carry=carry,
+        button=ngettext("Yes, confirm the decision", "Yes, confirm the decisions", len(decisions)),
+        cancel_url=reverse("applications:decisions"),
+    )
+
+
 # -- the outbox ----------------------------------------------------------------------------------
 
 
@@ -423,11 +481,36 @@ def decisions_release(request):
     )
 
 
+def _release_confirm_page(request, call):
+    """Before releasing: how many decisions go out, and that a released one stays out."""
+    ready = next(row["ready"] for row in decision_release_overview() if row["call"] == call)
+    return render_confirm(
+        request,
+        title=ngettext(
+            "Release %(count)s decision of %(call)s?",
+            "Release %(count)s decisions of %(call)s?",
+            ready,
+        )
+        % {"count": ready, "call": call.title},
+        consequences=[
+            _(
+                "Each decision's letter and email go to its applicant now. A released "
+                "decision cannot be called back."
+            )
+        ],
+        action_url=request.path,
+        button=_("Yes, release the decisions"),
+        cancel_url=reverse("applications:decisions_release"),
+    )
+
+
 @require_POST
 @login_required
 def decisions_release_call(request, slug):
     _require_release(request.user)
     call = get_object_or_404(calls_holding_decisions(), slug=slug)
+    if asks_confirmation(request):
+        return _release_confirm_page(request, call)
     released, waiting = decision_services.decisions_release_for_call(call=call, by=request.user)
     messages.success(
         request,

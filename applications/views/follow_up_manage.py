@@ -12,14 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState, PaymentStatus, ReportStatus
-from ..exports import finance_outstanding_csv
+from ..enums import ApplicationState, PaymentStatus, ReportKind, ReportStatus
+from ..exports import finance_outstanding_export
 from ..forms.follow_up import (
     FinanceFilterForm,
     PaymentPaidForm,
@@ -46,6 +46,7 @@ from ..services.follow_up import (
     report_approve,
     report_return,
 )
+from .confirm import asks_confirmation, carried_fields, render_confirm
 from .follow_up import _financial, _get_grant_for_staff, _measure_values, _report_of
 
 S = ApplicationState
@@ -161,6 +162,21 @@ def manage_repayment_received(request, pk, claim_pk):
 @login_required
 def manage_close(request, pk):
     application = _get_grant_for_staff(request, pk, "applications.close_application")
+    if asks_confirmation(request):
+        return render_confirm(
+            request,
+            title=_("Close the grant %(number)s?") % {"number": application.registration_number},
+            consequences=[
+                _(
+                    "A closed grant cannot be reopened: no more payments, reports or "
+                    "repayments are recorded on it."
+                ),
+                _("The closing letter is made and the applicant is emailed."),
+            ],
+            action_url=request.path,
+            button=_("Yes, close the grant"),
+            cancel_url=reverse("applications:manage_follow_up", args=[application.pk]),
+        )
     try:
         application_close(application=application, by=request.user)
     except ValidationError as error:
@@ -215,6 +231,28 @@ def manage_report_approve(request, pk, report_pk):
     application = _get_grant_for_staff(request, pk, "applications.review_report")
     report = _report_of(application, report_pk)
     form = ReportApproveForm(request.POST, prefix="approve")
+    if form.is_valid() and asks_confirmation(request):
+        return render_confirm(
+            request,
+            title=_("Approve %(report)s of %(number)s?")
+            % {"report": report.title, "number": application.registration_number},
+            consequences=[
+                _(
+                    "An approved report cannot be returned or changed, and the applicant is "
+                    "emailed."
+                ),
+                _(
+                    "The grant is settled: what is still to pay is lowered to what was spent, "
+                    "and a repayment claim is made if less was spent than was paid."
+                )
+                if report.kind == ReportKind.FINAL
+                else _("Its instalment becomes due for payment."),
+            ],
+            action_url=request.path,
+            carry=carried_fields(request.POST),
+            button=_("Yes, approve the report"),
+            cancel_url=reverse("applications:manage_report", args=[application.pk, report.pk]),
+        )
     if form.is_valid():
         try:
             report_approve(report=report, by=request.user, comment=form.cleaned_data["comment"])
@@ -256,12 +294,12 @@ def manage_report_return(request, pk, report_pk):
 
 @require_POST
 @login_required
-def finance_csv(request):
+def finance_csv(request, fmt="csv"):
     """Payments due and repayments not yet received, one row each, for the finance system.
 
-    The same format as the case list's export: UTF-8 with a BOM (so Excel reads å, ä and ö),
-    comma-separated, cells that a spreadsheet would run as formulas defused. A posted ``call``
-    keeps one call's rows.
+    CSV or XLSX in the same formats as the case list's export (``applications.exports``: for
+    a Swedish spreadsheet, cells that a spreadsheet would run as formulas defused). A posted
+    ``call`` keeps one call's rows.
 
     POST only (the button on the follow-up overview), since it writes an audit entry.
     """
@@ -272,8 +310,8 @@ def finance_csv(request):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    finance_export_record(by=request.user, call=call, payments=payments, claims=claims)
-    return finance_outstanding_csv(payments, claims)
+    finance_export_record(by=request.user, call=call, payments=payments, claims=claims, fmt=fmt)
+    return finance_outstanding_export(payments, claims, fmt)
 
 
 urlpatterns = [
@@ -305,4 +343,5 @@ urlpatterns = [
         name="manage_report_return",
     ),
     path("manage/finance.csv", finance_csv, name="finance_csv"),
+    path("manage/finance.xlsx", finance_csv, {"fmt": "xlsx"}, name="finance_xlsx"),
 ]

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ..enums import ApplicationState, EligibilityItem
-from ..exports import case_list_csv
+from ..enums import ApplicationState
+from ..exports import case_list_export
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
 from ..forms.manage import (
     DeadlineExceptionForm,
@@ -112,19 +112,19 @@ def _export_filters(filterset: ApplicationFilter) -> dict:
 
 @require_POST
 @login_required
-def manage_export(request):
-    """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right.
+def manage_export(request, fmt="csv"):
+    """The filtered list as CSV (for a Swedish spreadsheet: ``;``, UTF-8 with a BOM) or XLSX.
 
     POST only, since it writes an audit entry (a GET must change nothing: a prefetching
-    browser or a crawler would log exports no one made). The list's button posts the list's
+    browser or a crawler would log exports no one made). The list's buttons post the list's
     filters as hidden fields."""
     _require_staff(request.user)
     filterset = _filtered_applications(request, request.POST)
     applications = filterset.qs
     case_list_export_record(
-        by=request.user, applications=applications, filters=_export_filters(filterset)
+        by=request.user, applications=applications, filters=_export_filters(filterset), fmt=fmt
     )
-    return case_list_csv(applications)
+    return case_list_export(applications, fmt)
 
 
 def _get_application_for_staff(request, pk, perm: str = "applications.list_applications"):
@@ -154,6 +154,25 @@ def _actions(user, application) -> dict[str, bool]:
     }
 
 
+def _items(application) -> list[tuple[str, str]]:
+    return [(item.key, item.label) for item in application.call.checklist()]
+
+
+def _checklist(application, check) -> list[dict]:
+    """The call's checklist as the check recorded it; an item taken off the list since, which
+    the check recorded, still shows with its label."""
+    ticked = check.items if check else {}
+    return [
+        {
+            "label": item.label,
+            "ticked": ticked.get(item.key) is True,
+            "inactive": not item.is_active,
+        }
+        for item in application.call.checklist(with_inactive=True)
+        if item.is_active or item.key in ticked
+    ]
+
+
 def _render_detail(request, application, **forms):
     versions = list(application.versions.all())  # prefetched, newest first
     version = versions[0] if versions else None
@@ -167,17 +186,14 @@ def _render_detail(request, application, **forms):
             application.deadline_exceptions.all(), key=lambda e: e.granted_at, reverse=True
         ),
         "check": check,
-        "checklist": [
-            {"label": item.label, "ticked": bool(check and check.items.get(item.value) is True)}
-            for item in EligibilityItem
-        ],
+        "checklist": _checklist(application, check),
         "transitions": transitions_of(application),
         "signatories": signatories_of(application.organisation),
         "actions": actions,
         "return_form": forms.get("return_form") or ReturnForCompletionForm(prefix="return"),
         "exception_form": forms.get("exception_form") or DeadlineExceptionForm(prefix="exception"),
         "eligibility_form": forms.get("eligibility_form")
-        or EligibilityCheckForm(prefix="eligibility", check=check),
+        or EligibilityCheckForm(prefix="eligibility", check=check, items=_items(application)),
         "start_review_errors": forms.get("start_review_errors", []),
     }
     return render(request, "applications/manage/detail.html", context)
@@ -238,7 +254,10 @@ def manage_deadline_exception(request, pk):
 def manage_eligibility(request, pk):
     application = _get_application_for_staff(request, pk, "applications.check_eligibility")
     form = EligibilityCheckForm(
-        request.POST, prefix="eligibility", check=getattr(application, "eligibility_check", None)
+        request.POST,
+        prefix="eligibility",
+        check=getattr(application, "eligibility_check", None),
+        items=_items(application),
     )
     if form.is_valid():
         try:
@@ -279,6 +298,12 @@ def manage_start_review(request, pk):
 urlpatterns = [
     path("manage/applications/", manage_list, name="manage_list"),
     path("manage/applications/export.csv", manage_export, name="manage_export"),
+    path(
+        "manage/applications/export.xlsx",
+        manage_export,
+        {"fmt": "xlsx"},
+        name="manage_export_xlsx",
+    ),
     path("manage/applications/<int:pk>/", manage_detail, name="manage_detail"),
     path("manage/applications/<int:pk>/return/", manage_return, name="manage_return"),
     path(

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,12 +13,11 @@ from ..models import Assignment, ReviewReminder
 
 
 def review_reminders_send(*, today=None) -> int:
-    """Queue the reminders due today: within ``REVIEW_REMINDER_DAYS_BEFORE`` days of the call's
-    review due date, and once the day after it has passed, for every active assignment without
+    """Queue the reminders due today: within the call's ``review_reminder_days_before`` days of
+    its review due date, and once the day after it has passed, for every active assignment without
     a submitted review. Each is sent at most once: the ``ReviewReminder`` row's unique
     constraint decides, so two runs at the same moment send it once. Returns how many."""
     today = today or timezone.localdate()
-    lead = timedelta(days=settings.REVIEW_REMINDER_DAYS_BEFORE)
     assignments = (
         Assignment.objects.filter(
             removed_at__isnull=True,
@@ -32,10 +30,11 @@ def review_reminders_send(*, today=None) -> int:
     )
     queued = 0
     for assignment in assignments.iterator():
-        due = timezone.localdate(assignment.application.call.review_due_at)
+        call = assignment.application.call
+        due = timezone.localdate(call.review_due_at)
         if today > due:
             kind = ReminderKind.OVERDUE
-        elif today >= due - lead:
+        elif today >= due - timedelta(days=call.review_reminder_days_before):
             kind = ReminderKind.BEFORE_DUE
         else:
             continue

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from applications.downloads import attachment_response
 from applications.enums import ApplicationState
 from applications.services.edit_conflicts import StaleEdit
+from applications.views.confirm import carried_fields, render_confirm
 from config.ratelimits import rate_limited
 from grants.enums import ScoreVisibility
 from grants.models import Call
 
-from ..enums import ConflictGround
+from ..enums import ConflictGround, Recommendation
 from ..forms.conflicts import review_conflict_rows
 from ..forms.reviewer import DeclarationForm, DeclineForm, PanelJoinForm, ReviewForm
 from ..models import Assignment
@@ -291,7 +292,44 @@ def review(request, pk):
     form = ReviewForm(request.POST, criteria=criteria_in_order(assignment.application.call))
     if not form.is_valid():
         return _render_review(request, assignment, form=form, status=400)
+    if request.POST.get("action") == ASK_SUBMIT:
+        return _confirm_submit(request, assignment, form, here)
     return _save_review(request, assignment, form, here)
+
+
+# The review page's "Submit review" button: the confirm page first, which changes nothing.
+ASK_SUBMIT = "ask_submit"
+
+
+def _confirm_submit(request, assignment, form, here):
+    """Before submitting: what the review says, and that it is locked once submitted. Its
+    buttons post the same data again, to submit or to save it as a draft."""
+    recommendation = form.cleaned_data["recommendation"]
+    return render_confirm(
+        request,
+        title=_("Submit your review of %(number)s?")
+        % {"number": assignment.application.registration_number},
+        consequences=[
+            _("A submitted review is locked: you cannot change it afterwards."),
+            _(
+                "Every criterion must be scored, with a recommendation and a comment for the "
+                "applicant."
+            ),
+        ],
+        action_url=here,
+        carry=carried_fields(request.POST, leave_out=("action",)),
+        button=_("Yes, submit the review"),
+        button_name="action",
+        button_value="submit",
+        secondary=("action", "save", _("No, save it as a draft")),
+        cancel_url=here,
+        summary="reviews/reviewer/_confirm_submit.html",
+        summary_context={
+            "scores": [(criterion, field.data) for criterion, field in form.score_rows()],
+            "recommendation": Recommendation(recommendation).label if recommendation else "",
+            "comment": form.cleaned_data["comment_for_applicant"],
+        },
+    )
 
 
 def _save_review(request, assignment, form, here):

@@ -74,9 +74,11 @@ def _run_case(deployment: Deployment) -> None:
     )
     _redirected_to(response, f"{edit}#attachments")
     response = applicant.submit_form(
-        reverse("applications:preview", args=[pk]), reverse("applications:submit", args=[pk]), {}
+        reverse("applications:preview", args=[pk]),
+        reverse("applications:submit", args=[pk]),
+        {"declaration": "on"},
     )
-    _redirected_to(response, reverse("applications:version_detail", args=[pk, 1]))
+    _redirected_to(response, reverse("applications:submitted", args=[pk]))
     page = applicant.get(response.headers["Location"])
     assert page.status_code == 200
     number = re.search(r"\b\d{4}-\d{5}\b", page.text).group(0)

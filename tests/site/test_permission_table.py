@@ -93,6 +93,16 @@ TABLE: dict[str, Row] = {
     "start": Row(
         get=" login 302   302   302   302   302   302   302",
     ),
+    # The session warning's "Stay logged in": an ended session is told so ({"authenticated":
+    # false}), a live one starts its idle time again.
+    "session_keep_alive": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="200   200   200   200   200   200   200   200",
+    ),
+    # The start page: anyone logged in, each seeing the parts of their own roles.
+    "applications:start_page": Row(
+        get=" login 200   200   200   200   200   200   200",
+    ),
     "applications:signup": Row(
         get=" 200   302   302   302   302   302   302   302",
         post="200   302   302   302   302   302   302   302",
@@ -281,10 +291,17 @@ TABLE: dict[str, Row] = {
         get=" login 404   200   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
     ),
+    # With the declaration ticked; without it the applicant gets the check-answers page again.
     "applications:submit": Row(
         get=" login 405   405   405   405   405   405   405",
         post="login 404   302   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
+        body=lambda w: {"declaration": "on"},
+    ),
+    # The confirmation after submitting: the application's people only.
+    "applications:submitted": Row(
+        get=" login 404   200   404   404   403   403   404",
+        args=lambda w: app(w, "submitted"),
     ),
     "applications:withdraw": Row(
         get=" login 404   200   404   404   403   403   404",
@@ -292,6 +309,10 @@ TABLE: dict[str, Row] = {
         args=lambda w: app(w, "submitted"),
     ),
     "applications:version_detail": Row(
+        get=" login 404   200   404   404   200   200   404",
+        args=lambda w: app(w) + [1],
+    ),
+    "applications:version_download": Row(
         get=" login 404   200   404   404   200   200   404",
         args=lambda w: app(w) + [1],
     ),
@@ -305,6 +326,10 @@ TABLE: dict[str, Row] = {
         get=" login 403   403   403   403   200   200   403",
     ),
     "applications:manage_export": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   200   403",
+    ),
+    "applications:manage_export_xlsx": Row(
         get=" 405   405   405   405   405   405   405   405",
         post="login 403   403   403   403   200   200   403",
     ),
@@ -500,6 +525,24 @@ TABLE: dict[str, Row] = {
     "applications:finance_csv": Row(
         get=" 405   405   405   405   405   405   405   405",
         post="login 403   403   403   403   200   403   403",
+    ),
+    "applications:finance_xlsx": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+    ),
+    # -- the pages about the service (accessibility statement, privacy, cookies, contact) ------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:site_page": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        args=lambda w: ["accessibility"],
+    ),
+    "applications:site_pages_manage": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "applications:site_page_edit": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: ["contact"],
     ),
     # -- the follow-up overview --------------------------------------------------------------
     "applications:follow_up_overview": Row(

@@ -379,3 +379,70 @@ def test_a_published_call_is_not_published_again():
     with pytest.raises(ValidationError) as error:
         call_publish(call=call, by=decision_maker())
     assert error.value.messages == ["This call is already published."]
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        (
+            {
+                "project_start_earliest": dt.date(2027, 6, 1),
+                "project_end_latest": dt.date(2027, 5, 31),
+            },
+            "project_end_latest",
+            "The latest project end must be after the earliest project start.",
+        ),
+        (
+            {"review_due_at": "closes"},
+            "review_due_at",
+            "Reviews can only be due after the call closes.",
+        ),
+        (
+            {"reviewers_per_application": 0, "min_reviews": 0},
+            "reviewers_per_application",
+            "Each application needs at least one reviewer.",
+        ),
+        (
+            {"min_reviews": 0},
+            "min_reviews",
+            "At least one review is needed to complete review.",
+        ),
+        (
+            {"acceptance_days": 0},
+            "acceptance_days",
+            "A grantee needs at least one day to accept a grant.",
+        ),
+        (
+            {"personal_data_retention_years": 0},
+            "personal_data_retention_years",
+            "Personal data is kept at least one year after a case is closed.",
+        ),
+    ],
+)
+def test_an_unworkable_setting_is_refused_on_its_field_and_nothing_changes(values, field, message):
+    call = CallFactory(is_published=False)
+    if values.get("review_due_at") == "closes":
+        values = {"review_due_at": call.closes_at}
+    before = snapshot(call)
+    with pytest.raises(ValidationError) as refused:
+        call_update(call=call, by=programme_manager(), values=values)
+    assert refused.value.message_dict[field] == [message]
+    assert snapshot(call) == before
+    assert entries(call, "call.change") == []
+
+
+def test_workable_settings_at_their_limits_are_saved():
+    call = CallFactory(is_published=False)
+    values = {
+        "project_start_earliest": dt.date(2027, 1, 1),
+        "project_end_latest": dt.date(2027, 1, 2),
+        "review_due_at": call.closes_at + dt.timedelta(minutes=1),
+        "reviewers_per_application": 1,
+        "min_reviews": 1,
+        "acceptance_days": 1,
+        "personal_data_retention_years": 1,
+        "review_reminder_days_before": 0,
+    }
+    call_update(call=call, by=programme_manager(), values=values)
+    fresh = Call.objects.get(pk=call.pk)
+    assert {name: getattr(fresh, name) for name in values} == values

@@ -249,7 +249,7 @@ def test_the_migration_fills_every_call_with_the_sum_the_old_way(
     application_lapse(application=lapsed)
     CallCommitment.objects.all().delete()
 
-    migration = importlib.import_module("applications.migrations.0013_call_commitment")
+    migration = importlib.import_module("applications.migrations.0016_call_commitment")
     migration.fill_commitments(apps, None)
 
     assert dict(CallCommitment.objects.values_list("call_id", "amount")) == {

@@ -472,6 +472,7 @@ def test_letter_data_freezes_what_the_letter_shows(appealable, programme_manager
         "granted_amount": 450_000,
         "requested_amount": 500_000,
         "reason_code": "",
+        "reason_label": "",
         "organisation": {
             "name": "Östersunds kommun",
             "orgnr": application.organisation.orgnr,

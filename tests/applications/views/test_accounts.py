@@ -257,12 +257,12 @@ def test_login_form_asks_for_the_email_address(client):
     assert b'<label for="id_username">Email address</label>' in response.content
 
 
-def test_login_by_email_in_any_case_goes_to_the_dashboard(client):
+def test_login_by_email_in_any_case_goes_to_the_start_page(client):
     user = factories.UserFactory(email="anna@example.se", language="en")
     response = client.post(reverse("login"), {"username": "ANNA@example.se", "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("start")
-    assert client.get(response.url).url == reverse("applications:dashboard")
+    assert client.get(response.url).url == reverse("applications:start_page")
     assert client.session["_auth_user_id"] == str(user.pk)
 
 

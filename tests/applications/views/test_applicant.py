@@ -26,6 +26,7 @@ S = ApplicationState
 # An hour before the deadline: sessions last 8 hours, so tests can step past the deadline.
 NOW = dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.UTC)  # 11:00 in Stockholm
 CLOSES = dt.datetime(2027, 1, 15, 11, 0, tzinfo=dt.UTC)  # 12:00 in Stockholm
+DECLARED = {"declaration": "on"}
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -170,7 +171,8 @@ def test_detail_shows_state_number_deadline_versions_and_history(client, applica
     assert 'class="tag tag--submitted"' in html
     assert application.registration_number in html
     assert "15 January 2027 12:00" in html
-    assert version.sha256 in html
+    # The hash is in the receipt and the version download, not on the applicant's pages.
+    assert version.sha256 not in html
     assert reverse("applications:version_detail", args=[application.pk, 1]) in html
     assert reverse("applications:edit", args=[application.pk]) in html
     assert reverse("applications:withdraw", args=[application.pk]) in html
@@ -228,7 +230,8 @@ def test_edit_page_shows_the_form_with_budget_lines_and_attachments(client, appl
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_title"' in html
-    assert 'name="budget-0-amount" value="300000"' in html
+    # Amounts in text boxes (type=number would refuse "300 000"), thousands apart.
+    assert 'name="budget-0-amount" value="300\u00a0000"' in html
     assert 'name="budget-4-DELETE"' in html  # two lines and three empty ones
     assert reverse("applications:attachment_upload", args=[application.pk]) in html
     assert reverse("applications:autosave", args=[application.pk]) in html
@@ -637,30 +640,59 @@ def test_preview_links_period_and_budget_errors_to_their_fields(client, applicat
     ]
 
 
-def test_submit_gives_number_version_and_receipt(
+def test_submit_gives_number_version_and_receipt_and_lands_on_the_confirmation(
     client, application, member, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("applications:submit", args=[application.pk]), follow=True)
+        response = client.post(
+            reverse("applications:submit", args=[application.pk]), DECLARED, follow=True
+        )
     application.refresh_from_db()
     version = application.versions.get()
     assert application.state == S.SUBMITTED
     assert application.registration_number == "2027-00001"
     assert response.redirect_chain == [
-        (reverse("applications:version_detail", args=[application.pk, 1]), 302)
+        (reverse("applications:submitted", args=[application.pk]), 302)
     ]
-    assert messages_of(response) == [
-        "Your application has been received: registration number 2027-00001, received "
-        f"2027-01-15 11:00:00, SHA-256 {version.sha256}. A receipt has been sent by email."
-    ]
+    # The confirmation page says it all: no flash message, and no hash on the screen.
+    assert messages_of(response) == []
+    html = response.content.decode()
+    assert '<p class="confirmation-panel__number">2027-00001</p>' in html
+    assert version.sha256 not in html
     assert len(mailoutbox) == 1
     assert "2027-00001" in mailoutbox[0].subject
 
 
+def test_submit_without_the_declaration_is_refused_with_the_error_and_nothing_changes(
+    client, application, member, mailoutbox
+):
+    response = client.post(reverse("applications:submit", args=[application.pk]), {})
+    assert response.status_code == 200
+    assert response.templates[0].name == "applications/applicant/preview.html"
+    html = response.content.decode()
+    assert "<title>Error:" in html
+    assert (
+        'href="#id_declaration">I confirm that the information is correct and that I may submit '
+        "on behalf of the organisation: Tick the box to confirm that the information is correct "
+        "and that you may submit on behalf of the organisation.</a>"
+    ) in html
+    application.refresh_from_db()
+    assert application.state == S.DRAFT
+    assert application.registration_number is None
+    assert application.versions.count() == 0
+    assert mailoutbox == []
+
+
+def test_a_declaration_posted_as_anything_but_ticked_is_refused(client, application, member):
+    client.post(reverse("applications:submit", args=[application.pk]), {"declaration": ""})
+    application.refresh_from_db()
+    assert application.state == S.DRAFT
+
+
 def test_the_same_submit_posted_twice_gives_one_version_and_one_number(client, application, member):
     url = reverse("applications:submit", args=[application.pk])
-    client.post(url, follow=True)
-    response = client.post(url, follow=True)
+    client.post(url, DECLARED, follow=True)
+    response = client.post(url, DECLARED, follow=True)
     assert messages_of(response) == [
         "This version has already been submitted. Nothing has changed since then."
     ]
@@ -674,12 +706,12 @@ def test_the_same_submit_posted_twice_gives_one_version_and_one_number(client, a
 
 def test_a_new_version_before_the_deadline_keeps_the_number(client, application, member):
     url = reverse("applications:submit", args=[application.pk])
-    client.post(url)
+    client.post(url, DECLARED)
     client.post(
         reverse("applications:edit", args=[application.pk]),
         edit_payload(application, title="Better title"),
     )
-    client.post(url)
+    client.post(url, DECLARED)
     application.refresh_from_db()
     assert list(application.versions.values_list("number", "content__title")) == [
         (2, "Better title"),
@@ -693,7 +725,9 @@ def test_submit_at_or_one_second_after_the_deadline_is_refused_and_changes_nothi
     client, application, member, frozen, late
 ):
     frozen.move_to(CLOSES + late)
-    response = client.post(reverse("applications:submit", args=[application.pk]), follow=True)
+    response = client.post(
+        reverse("applications:submit", args=[application.pk]), DECLARED, follow=True
+    )
     assert messages_of(response) == [
         "The deadline, 2027-01-15 12:00, has passed. Late applications cannot be submitted."
     ]
@@ -705,7 +739,7 @@ def test_submit_at_or_one_second_after_the_deadline_is_refused_and_changes_nothi
 
 def test_submit_one_second_before_the_deadline_is_accepted(client, application, member, frozen):
     frozen.move_to(CLOSES - dt.timedelta(seconds=1))
-    client.post(reverse("applications:submit", args=[application.pk]))
+    client.post(reverse("applications:submit", args=[application.pk]), DECLARED)
     application.refresh_from_db()
     assert application.state == S.SUBMITTED
 
@@ -713,7 +747,9 @@ def test_submit_one_second_before_the_deadline_is_accepted(client, application, 
 def test_submit_with_a_budget_that_does_not_add_up_is_refused(client, application, member):
     application.requested_amount = 510_000
     application.save()
-    response = client.post(reverse("applications:submit", args=[application.pk]), follow=True)
+    response = client.post(
+        reverse("applications:submit", args=[application.pk]), DECLARED, follow=True
+    )
     assert messages_of(response) == [
         "The budget lines add up to 500\u00a0000 kr, but the requested amount is 510\u00a0000 kr. "
         "They must be equal."
@@ -727,7 +763,9 @@ def test_submit_above_the_calls_maximum_is_refused(client, application, member):
     application.requested_amount = 700_000
     application.save()
     application.budget_lines.update(amount=350_000)
-    response = client.post(reverse("applications:submit", args=[application.pk]), follow=True)
+    response = client.post(
+        reverse("applications:submit", args=[application.pk]), DECLARED, follow=True
+    )
     assert messages_of(response) == [
         "The requested amount is more than the call's maximum of 600\u00a0000 kr."
     ]
@@ -840,7 +878,7 @@ def test_withdraw_refuses_others(
 # -- versions ----------------------------------------------------------------------------------
 
 
-def test_version_page_shows_the_frozen_content_and_hash(client, application, member):
+def test_version_page_shows_the_frozen_content_without_the_hash(client, application, member):
     version = submit(application, member)
     original_title = application.title
     client.post(
@@ -850,7 +888,7 @@ def test_version_page_shows_the_frozen_content_and_hash(client, application, mem
     response = client.get(reverse("applications:version_detail", args=[application.pk, 1]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert version.sha256 in html
+    assert version.sha256 not in html  # in the receipt; the agency's page of it shows it
     assert original_title in html
     assert "Later edit" not in html
     assert "Hub membership and rent" in html

@@ -174,6 +174,7 @@ def test_every_section_page_answers(client, manager):
         "texts",
         "dates",
         "eligibility",
+        "checklist",
         "project",
         "review",
         "decision",

@@ -299,9 +299,9 @@ def _proposals(count: int, manager):
 
 def _decisions_queries(client, django_assert_num_queries, user, expected_rows):
     # session, user, the two-factor device, groups, the decisions with their applications,
-    # calls, organisations and presenters, the committed sums per call, the menu's
-    # panel-membership check
-    with django_assert_num_queries(7):
+    # calls, organisations and presenters, the calls' reasons for ineligibility, the committed
+    # sums per call, the menu's panel-membership check
+    with django_assert_num_queries(8):
         response = client.get(reverse("applications:decisions"))
     assert response.context["count"] == expected_rows
 

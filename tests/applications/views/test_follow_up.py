@@ -369,7 +369,8 @@ def test_grant_page_query_count_does_not_grow_with_instalments_and_reports(
     application = _grant_with_plan(*plan)
     login(client, application.signatory)
     url = reverse("applications:follow_up", args=[application.pk])
-    # session, user, groups, the reviewer check (for the second factor and the menu),
+    # session, user, the roles in one query (groups, panel seats, memberships: for the second
+    # factor and the menu),
     # application, its payments, claims and reports (prefetched), memberships (the rule), the
     # effective decision (twice: the page and the money), the acceptance, the closing letter
     with django_assert_num_queries(12):
@@ -922,7 +923,7 @@ def test_closing_letter_is_not_found_before_the_grant_is_closed(client, grant):
 def read_csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
 HEADER = [
@@ -1063,4 +1064,9 @@ def test_finance_csv_export_is_in_the_audit_log(client, grant, manager):
 
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert (entry.action, entry.actor_id) == ("export.finance", manager.pk)
-    assert entry.data == {"call_id": grant.call.pk, "payments": 1, "repayments": 0}
+    assert entry.data == {
+        "format": "csv",
+        "call_id": grant.call.pk,
+        "payments": 1,
+        "repayments": 0,
+    }

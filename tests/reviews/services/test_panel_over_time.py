@@ -219,10 +219,11 @@ def _due(call, day: dt.date):
 
 
 def test_reminders_go_once_before_the_due_date_and_once_when_overdue(
-    panel, mailoutbox, django_capture_on_commit_callbacks, settings
+    panel, mailoutbox, django_capture_on_commit_callbacks
 ):
     call, criterion, application, (anna, bo, _cecilia) = panel
-    settings.REVIEW_REMINDER_DAYS_BEFORE = 3
+    call.review_reminder_days_before = 3
+    call.save(update_fields=["review_reminder_days_before"])
     Assignment.objects.exclude(application=application).delete()  # one application is enough
     _due(call, dt.date(2026, 3, 10))
     factories.submit_review(
@@ -243,6 +244,23 @@ def test_reminders_go_once_before_the_due_date_and_once_when_overdue(
     assert "10 mars 2026" in mailoutbox[0].subject
     assert "försenad" in mailoutbox[1].subject.lower()
     assert ReviewReminder.objects.filter(assignment__member=anna).count() == 2
+
+
+def test_the_reminder_comes_the_calls_own_lead_time_before_the_due_date(
+    panel, django_capture_on_commit_callbacks
+):
+    call, _criterion, application, _members = panel
+    call.review_reminder_days_before = 7
+    call.save(update_fields=["review_reminder_days_before"])
+    Assignment.objects.exclude(application=application).delete()
+    _due(call, dt.date(2026, 3, 10))
+
+    def run(day):
+        with django_capture_on_commit_callbacks(execute=True):
+            return review_reminders_send(today=day)
+
+    assert run(dt.date(2026, 3, 2)) == 0  # eight days before: not yet
+    assert run(dt.date(2026, 3, 3)) == 2  # seven days before: both reviewers assigned
 
 
 def test_late_reviews_are_flagged_missing_or_submitted_late(panel):

@@ -1,6 +1,7 @@
 """A programme manager makes a call in a real browser, through the pages only (no /admin/):
-a new draft, its follow-up section with the payment plan, the preview; a decision maker
-publishes it and it is on the public list. axe on every page."""
+a new draft, its follow-up section with the payment plan, its eligibility checklist (an item
+reworded, one added, an empty list refused), the preview; a decision maker publishes it and it
+is on the public list. axe on every page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -60,6 +61,41 @@ def test_a_manager_creates_a_call_and_a_decision_maker_publishes_it(page, live_u
     call = Call.objects.get(slug="rooms-2030")
     assert call.payment_plan == [{"share": 100, "after": "acceptance"}]
     assert call.reminder_days_before == 7
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="Eligibility checklist and reasons for ineligibility").click()
+    axe(page)
+    expect(page.locator("#id_checklist-0-key")).to_be_disabled()
+    for index in range(5):
+        page.locator(f"#id_checklist-{index}-DELETE").check()
+    _submit(page, "Save")
+    # Refused: an empty checklist, said on the list; nothing changed.
+    expect(page.locator(".error-summary")).to_contain_text(
+        "The eligibility checklist needs at least one item."
+    )
+    assert [item.key for item in Call.objects.get(slug="rooms-2030").checklist()] == [
+        "organisation",
+        "amount",
+        "budget",
+        "period",
+        "content",
+    ]
+    axe(page)
+    for index in range(5):
+        page.locator(f"#id_checklist-{index}-DELETE").uncheck()
+    page.locator("#id_checklist-2-label_en").fill("The budget adds up")
+    page.locator("#id_checklist-5-key").fill("rooms")
+    page.locator("#id_checklist-5-label_sv").fill("Det finns mötesrum att pröva")
+    page.locator("#id_checklist-5-label_en").fill("There are meeting rooms to try")
+    _submit(page, "Save")
+    expect(page.get_by_text("The call was saved.")).to_be_visible()
+    checklist = Call.objects.get(slug="rooms-2030").checklist()
+    assert [(item.key, item.label_en) for item in checklist][2:] == [
+        ("budget", "The budget adds up"),
+        ("period", "The project period is within the call's limits"),
+        ("content", "The application is complete and within the call's aim"),
+        ("rooms", "There are meeting rooms to try"),
+    ]
 
     with page.expect_navigation():
         page.get_by_role("link", name="Eligibility and hubs").click()

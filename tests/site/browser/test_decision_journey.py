@@ -69,6 +69,13 @@ def test_decisions_proposed_from_the_ranking_confirmed_and_the_letter_downloaded
     for application in applications:
         page.get_by_label(f"Select {application.registration_number} for confirmation").check()
     page.get_by_role("button", name="Confirm the selected decisions").click()
+    # Confirmed decisions are final: the confirm page names them first.
+    numbers = ", ".join(sorted(a.registration_number for a in applications))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Confirm the decisions for {numbers}?"
+    )
+    axe(page)
+    page.get_by_role("button", name="Yes, confirm the decisions").click()
     expect(page.get_by_text("2 decisions were confirmed.")).to_be_visible()
     expect(page.get_by_text("No proposed decision is waiting for confirmation.")).to_be_visible()
     axe(page)

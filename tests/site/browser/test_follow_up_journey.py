@@ -95,6 +95,9 @@ def test_a_grant_is_accepted_reported_settled_and_closed(page, live_url, login, 
     axe(page)
     page.get_by_label("Comment to the applicant (optional)").fill("Thank you, clear report.")
     _click(page, "Approve the report")
+    # Approving settles the grant for good: a confirm page first.
+    axe(page)
+    _click(page, "Yes, approve the report")
     expect(page.get_by_text("Final report was approved. The applicant is emailed.")).to_be_visible()
     claims = page.locator("section", has=page.get_by_role("heading", name="Repayment claims"))
     expect(claims).to_contain_text("50\u00a0000\u00a0kr")
@@ -106,6 +109,13 @@ def test_a_grant_is_accepted_reported_settled_and_closed(page, live_url, login, 
     expect(page.get_by_text("The repayment was recorded as received.")).to_be_visible()
     axe(page)
     _click(page, "Close the grant")
+    # Closing cannot be undone: a confirm page first, and nothing closed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Close the grant {application.registration_number}?"
+    )
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.FOLLOW_UP
+    axe(page)
+    _click(page, "Yes, close the grant")
     expect(page.get_by_text("The grant is closed.")).to_be_visible()
     expect(page.get_by_role("link", name="Download the closing letter (PDF)")).to_be_visible()
     axe(page)

@@ -67,7 +67,7 @@ def test_an_applicant_logs_in_with_e_id_for_the_first_time(
 
     _at_provider(page, browser_oidc_provider, "Anna Andersson")
 
-    page.wait_for_url(live_url("applications:dashboard"))
+    page.wait_for_url(live_url("applications:start_page"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe(page)
     user = User.objects.get(email="anna@example.se")
@@ -109,7 +109,7 @@ def test_a_programme_manager_logs_in_through_the_agency_sso_without_a_totp_code(
     page.get_by_role("link", name="Logga in med myndighetens konto").click()
     _at_provider(page, browser_oidc_provider, "Petra Manager (mfa)")
 
-    page.wait_for_url(live_url("applications:manage_list"))
+    page.wait_for_url(live_url("applications:start_page"))
     axe(page)
     user = User.objects.get(email="petra@agency.example")
     assert list(user.groups.values_list("name", flat=True)) == [PROGRAMME_MANAGERS]
@@ -143,7 +143,7 @@ def test_a_first_e_id_login_without_an_email_asks_for_one(
     with page.expect_navigation():
         page.get_by_role("button", name="Skapa mitt konto").click()
 
-    page.wait_for_url(live_url("applications:dashboard"))
+    page.wait_for_url(live_url("applications:start_page"))
     assert User.objects.get(email="cecilia@example.se").full_name == "Cecilia Ek"
 
 
@@ -157,7 +157,7 @@ def test_an_e_id_applicant_registers_an_organisation_the_agency_verifies_and_sig
     page.goto(live_url("login"))
     page.get_by_role("link", name="Logga in med e-legitimation").click()
     _at_provider(page, browser_oidc_provider, "Anna Andersson")
-    page.wait_for_url(live_url("applications:dashboard"))
+    page.wait_for_url(live_url("applications:start_page"))
     anna = User.objects.get(email="anna@example.se")
     assert anna.email_verified
 

@@ -123,6 +123,10 @@ def test_reviewer_joins_declares_and_reviews_two_applications(page, live_url, lo
         page.fill("#id_internal_comment", "Stark förankring i ledningen.")
         page.check("input[name=recommendation][value=fund]")
         _click(page, "#submit-review")
+        # A submitted review is locked: a confirm page first, with the review to read again.
+        assert Review.objects.get(assignment__application=application).status == "draft"
+        axe(page)
+        _click(page, "button[name=action][value=submit]")
         review = Review.objects.get(assignment__application=application)
         assert review.status == ReviewStatus.SUBMITTED
         assert {s.criterion_id: s.value for s in review.scores.all()} == {

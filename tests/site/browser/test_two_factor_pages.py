@@ -66,7 +66,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     axe(page)
     page.get_by_label("Recovery code").fill(shown[0])
     page.get_by_role("button", name="Use recovery code").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start page")
     expect(page.locator(".messages")).to_contain_text("You used a recovery code. You have 9 left")
 
     page.get_by_role("button", name="Log out").click()
@@ -76,7 +76,7 @@ def test_a_manager_sets_up_an_app_saves_the_codes_and_logs_in_with_a_code(page, 
     totp.time = max(totp.time, (device.last_t + 1 - device.drift) * device.step)
     page.get_by_label("Code from the app").fill(f"{totp.token():06d}")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start page")
 
 
 def test_the_lock_out_page(page, live_url, axe):

@@ -29,8 +29,8 @@ def fill_commitments(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0012_who_speaks_for_an_organisation"),
-        ("grants", "0006_call_editor"),
+        ("applications", "0015_decision_reason_from_the_call"),
+        ("grants", "0009_call_eligibility_lists"),
     ]
 
     operations = [
