@@ -46,10 +46,12 @@ def test_an_applicants_request_asks_the_session_the_user_and_the_roles_once(clie
     queries = _queries(client)
 
     assert _tables(queries[:2]) == ["django_session", "applications_user"]
-    # Then the groups and the panel seats, in one query: no second factor needed.
+    # Then the groups, the panel seats and the memberships (the menu's), in one query: no
+    # second factor needed.
     assert len(queries) == 3
     assert '"auth_group"' in queries[2]
     assert '"reviews_panelmember"' in queries[2]
+    assert '"applications_membership"' in queries[2]
 
 
 def test_a_verified_staff_request_asks_the_session_the_user_and_the_device(client):
