@@ -53,6 +53,17 @@ def is_reviewer(user) -> bool:
     return cached
 
 
+def active_seats(user_ref):
+    """The active panel seats of the user ``user_ref`` points to: what makes a reviewer. The
+    two-factor check asks it in the same query as the person's groups (``preload``)."""
+    return PanelMember.objects.filter(user=user_ref, deactivated_at__isnull=True)
+
+
+def remember_is_reviewer(user, answer: bool) -> None:
+    """Keep ``is_reviewer``'s answer on the user for the request (asked elsewhere already)."""
+    user._is_reviewer_cache = bool(answer)
+
+
 @rules.predicate
 def is_panel_member(user, call) -> bool:
     """A member of the call's reference group."""

@@ -9,7 +9,13 @@ from .application import (
     RegistrationCounter,
 )
 from .audit import AuditChainHead, AuditEntry, ImmutableAuditEntry
-from .decision import Decision, DecisionLetter, DecisionRelease, ImmutableDecision
+from .decision import (
+    CallCommitment,
+    Decision,
+    DecisionLetter,
+    DecisionRelease,
+    ImmutableDecision,
+)
 from .follow_up import (
     Acceptance,
     ClosingLetter,
@@ -39,6 +45,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEntry",
     "BudgetLine",
+    "CallCommitment",
     "DeadlineException",
     "Decision",
     "DecisionLetter",

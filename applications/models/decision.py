@@ -214,3 +214,31 @@ class DecisionRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} released"
+
+
+class CallCommitment(models.Model):
+    """What a call's effective approvals grant, kept current so confirming costs the same at
+    ten decisions as at ten thousand.
+
+    One row per call (made by the first service that commits money to it), changed only by
+    the services that change what is committed (``services.commitments``): confirming an
+    approval (+ its amount), confirming a correction of one (+ the difference) and a grant
+    lapsing (− its amount, the money goes back to the call). Every change is made while the
+    call's row is locked (``SELECT … FOR UPDATE``), the same lock a confirmation takes, so the
+    figure read under that lock is exact. It always equals the sum the old way
+    (``selectors.decisions.call_committed_amount_summed``), checked by the tests and by
+    ``manage.py budget_verify``. Repayment claims do not change it: the budget rule counts
+    what was granted, as before.
+    """
+
+    call = models.OneToOneField(
+        "grants.Call", on_delete=models.CASCADE, primary_key=True, related_name="commitment"
+    )
+    amount = models.PositiveBigIntegerField(_("committed (kr)"), default=0)
+
+    class Meta:
+        verbose_name = _("committed amount of a call")
+        verbose_name_plural = _("committed amounts of calls")
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.amount}"

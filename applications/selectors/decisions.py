@@ -11,7 +11,7 @@ from django.urls import reverse
 from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
-from ..models import Acceptance, Decision, DecisionLetter
+from ..models import Acceptance, CallCommitment, Decision, DecisionLetter
 from .applications import applications_visible_to, latest_version, latest_version_summary
 from .grant_plan import instalments_planned, report_due_dates
 
@@ -38,8 +38,17 @@ def remaining_budget(*, budget: int, committed: int) -> int:
 
 
 def call_committed_amount(call) -> int:
-    """The sum granted by the call's confirmed approvals that no confirmed correction replaced."""
-    return committed_by_call([call.pk]).get(call.pk, 0)
+    """What the call has committed: the sum granted by its effective approvals
+    (``effective_approvals``), as the services keep it (``CallCommitment``), in one query
+    whatever the number of decisions. Exact when read under the call's row lock."""
+    amount = CallCommitment.objects.filter(call_id=call.pk).values_list("amount", flat=True)
+    return amount.first() or 0
+
+
+def call_committed_amount_summed(call) -> int:
+    """The same figure summed over the call's decisions, the way it was before it was kept:
+    for the tests and ``manage.py budget_verify`` only, never on a request."""
+    return committed_by_call_summed([call.pk]).get(call.pk, 0)
 
 
 def effective_decision(application):
@@ -279,8 +288,16 @@ def effective_approvals() -> QuerySet[Decision]:
 
 
 def committed_by_call(call_ids) -> dict[int, int]:
-    """call id → the sum granted by its effective approvals (``effective_approvals``), in one
-    query."""
+    """call id → what it has committed (``call_committed_amount``), in one query."""
+    return dict(
+        CallCommitment.objects.filter(call_id__in=call_ids).values_list("call_id", "amount")
+    )
+
+
+def committed_by_call_summed(call_ids) -> dict[int, int]:
+    """call id → the sum granted by its effective approvals (``effective_approvals``), summed
+    over the decisions in one query: the check of ``committed_by_call`` (tests,
+    ``manage.py budget_verify``)."""
     rows = (
         effective_approvals()
         .filter(application__call_id__in=call_ids)
@@ -312,4 +329,17 @@ def decision_release_overview():
     return [
         {"call": call, **{key: counts.get(call.pk, empty)[key] for key in empty}}
         for call in Call.objects.filter(hold_decisions_for_release=True).order_by("-closes_at")
+    ]
+
+
+def commitments_mismatched() -> list[tuple[Call, int, int]]:
+    """Every call whose kept committed amount differs from the sum over its decisions, as
+    ``(call, kept, summed)``; empty when every call's figure holds. Two queries and one sum
+    over every decision: a verification, not for requests."""
+    summed = committed_by_call_summed(Call.objects.values("pk"))
+    kept = dict(CallCommitment.objects.values_list("call_id", "amount"))
+    return [
+        (call, kept.get(call.pk, 0), summed.get(call.pk, 0))
+        for call in Call.objects.order_by("pk")
+        if kept.get(call.pk, 0) != summed.get(call.pk, 0)
     ]

@@ -14,6 +14,7 @@ re-exports nothing, so each name has one home:
 - ``transitions``: submit, withdraw, return for completion, late exceptions, eligibility,
   review, and the decision's transition;
 - ``decisions``: propose, confirm, send back, release;
+- ``commitments``: the call's row lock and its kept committed amount (``CallCommitment``);
 - ``letters``: make and store a decision's or a grant's closing letter (run by the tasks);
 - ``follow_up``: acceptance, payments, reports, settlement, closure, reminders, lapse;
 - ``exports``: the audit entries of the case-list and finance exports;

@@ -29,6 +29,7 @@ from ..enums import DecisionOutcome, DecisionStatus
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
 from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
+from .commitments import call_lock, commitment_change, counts_against_budget
 from .follow_up import payments_replan
 from .transitions import application_decide
 
@@ -213,9 +214,11 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
     """A decision maker, never the proposer, confirms: the application moves and the letter follows.
 
     After the decision's row, the call's row is locked, so concurrent confirmations of one call
-    queue and the sum granted never exceeds the budget. A correction that does not grant more
-    than its decision always passes (even if the budget was lowered since). Side effects: the
-    transition and its log row, the frozen ``letter_data``, and the letter task after commit.
+    queue and the sum granted never exceeds the budget; the call's kept committed amount
+    (``CallCommitment``) is read and changed under that lock, never summed. A correction that
+    does not grant more than its decision always passes (even if the budget was lowered since).
+    Side effects: the transition and its log row, the frozen ``letter_data``, the call's
+    committed amount, and the letter task after commit.
     """
     locked = _lock_decision(decision)
     if not rules.has_perm("applications.confirm_decision", by, locked):
@@ -235,10 +238,11 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
             )
             % {"thresholds": ", ".join(shortfalls)}
         )
-    call = Call.objects.select_for_update().get(pk=locked.application.call_id)
+    call = call_lock(locked.application.call_id)
+    replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
     if locked.outcome == DecisionOutcome.APPROVED:
+        # The kept figure, exact under the call's lock: no sum over the call's decisions.
         committed = call_committed_amount(call)
-        replaced = locked.supersedes.granted_amount if locked.supersedes_id else 0
         # What this decision may grant: what the budget leaves, plus what a corrected decision
         # had; never less than that, so a correction downwards passes a lowered budget.
         left = remaining_budget(budget=call.budget, committed=committed)
@@ -270,6 +274,12 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
     locked.confirmed_at = now
     locked.decided_on = decided_on
     locked.save()
+    if locked.outcome == DecisionOutcome.APPROVED:
+        if not locked.supersedes_id:
+            commitment_change(call=call, delta=locked.granted_amount)
+        elif counts_against_budget(locked.application):
+            # A correction of a grant that lapsed changes nothing: its money is back already.
+            commitment_change(call=call, delta=locked.granted_amount - replaced)
     if locked.supersedes_id and locked.outcome == DecisionOutcome.APPROVED:
         payments_replan(application=locked.application, granted=locked.granted_amount)
     _audit_decision("decision.confirm", locked, by=by)

@@ -38,7 +38,7 @@ from grants.enums import InstalmentTrigger
 from grants.models import Call
 
 from ..audit import audit_record
-from ..enums import PaymentStatus, ReminderKind, ReportKind, ReportStatus
+from ..enums import DecisionOutcome, PaymentStatus, ReminderKind, ReportKind, ReportStatus
 from ..models import (
     Acceptance,
     Application,
@@ -51,6 +51,7 @@ from ..models import (
     User,
 )
 from ._common import S, _enqueue_on_commit, _lock, _log, _require, _save_transition
+from .commitments import call_lock, commitment_change
 from .edit_conflicts import refuse_if_stale
 
 
@@ -192,13 +193,19 @@ def application_lapse(*, application: Application) -> Application | None:
     """The system closes an approved grant not accepted by ``accept_by``.
 
     Returns None, changing nothing, when the grant was accepted or lapsed meanwhile (the daily
-    job may run twice). Side effects: the log row and a notification after commit.
+    job may run twice). Side effects: the log row, the call's committed amount less the grant
+    (``CallCommitment``, under the call's row lock) and a notification after commit.
     """
+    # The call's row first (the order a confirmation takes them in): the money goes back.
+    call = call_lock(application.call_id)
     locked = _lock(application)
     if locked.state != S.APPROVED or not can_proceed(locked.lapse):
         return None
     locked.lapse(at=timezone.now())
     _save_transition(locked)
+    decision = effective_decision(locked)
+    if decision is not None and decision.outcome == DecisionOutcome.APPROVED:
+        commitment_change(call=call, delta=-decision.granted_amount)
     _log(locked, name="lapse", source=S.APPROVED, by=None, comment=f"accept_by {locked.accept_by}")
     _enqueue_on_commit("send_grant_lapsed", application_id=locked.pk)
     return locked

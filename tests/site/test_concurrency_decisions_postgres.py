@@ -15,7 +15,7 @@ from django.utils import translation
 from applications.enums import ApplicationState, DecisionStatus
 from applications.models import Decision
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
-from applications.selectors.decisions import call_committed_amount
+from applications.selectors.decisions import call_committed_amount, call_committed_amount_summed
 from applications.services.decisions import decision_confirm
 from tests import factories
 from tests.concurrency import run_together
@@ -82,6 +82,7 @@ def test_concurrent_confirmations_over_the_budget_confirm_exactly_those_that_fit
         )
     }
     assert call_committed_amount(call) == 1_200_000
+    assert call_committed_amount_summed(call) == 1_200_000
     confirmed = Decision.objects.filter(status=DecisionStatus.CONFIRMED)
     assert sorted(confirmed.values_list("pk", flat=True)) == sorted(results)
     states = [d.application.state for d in Decision.objects.select_related("application")]
@@ -104,6 +105,7 @@ def test_concurrent_confirmations_of_different_amounts_never_exceed_the_budget()
     committed = sum(granted[pk] for pk in results)
     assert committed <= 1_000_000
     assert call_committed_amount(call) == committed
+    assert call_committed_amount_summed(call) == committed
     # Serial in some order: each refused one did not fit in what was left when it was tried,
     # so it does not fit in what is left at the end either.
     refused = [d for d in proposals if d.pk not in results]
@@ -128,3 +130,39 @@ def test_one_proposal_confirmed_twice_at_once_is_confirmed_once():
     assert proposal.decided_by in (first, second)
     assert proposal.application.transitions.filter(name="approve").count() == 1
     assert call_committed_amount(call) == 500_000
+    assert call_committed_amount_summed(call) == 500_000
+
+
+def test_a_lapse_and_confirmations_at_once_keep_the_committed_amount_exact(time_machine):
+    """A lapse gives money back under the call's lock while confirmations take it: the kept
+    figure stays the sum, and the money given back can be granted again."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from applications.services.follow_up import application_lapse
+    from applications.services.letters import decision_letter_generate
+
+    call = factories.CallFactory(budget=1_000_000, max_amount=500_000)
+    first, *others = _proposals(call, [500_000, 300_000, 300_000, 200_000, 200_000])
+    decision_confirm(decision=first, by=factories.decision_maker())
+    decision_letter_generate(first.pk)
+    lapsing = first.application
+    lapsing.refresh_from_db()
+    time_machine.move_to(
+        timezone.make_aware(dt.datetime.combine(lapsing.accept_by, dt.time(0, 0, 1)))
+        + dt.timedelta(days=1)
+    )
+
+    def lapse_job():
+        return application_lapse(application=lapsing).pk
+
+    jobs = [lapse_job] + [_confirm_job(d.pk, factories.decision_maker()) for d in others]
+    results, errors = run_together(jobs)
+
+    assert lapsing.pk in results
+    assert all(isinstance(error, ValidationError) for error in errors)
+    assert call_committed_amount(call) == call_committed_amount_summed(call)
+    assert call_committed_amount(call) <= 1_000_000
+    lapsing.refresh_from_db()
+    assert lapsing.state == ApplicationState.CLOSED

@@ -150,11 +150,11 @@ def test_dashboard_query_count_does_not_grow_with_applications(
 ):
     url = reverse("applications:dashboard")
     client.get(url)  # warm the session
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url)
     for _ in range(4):
         factories.ApplicationFactory(organisation=application.organisation, call=application.call)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["applications"]) == 5
 

@@ -369,10 +369,11 @@ def test_grant_page_query_count_does_not_grow_with_instalments_and_reports(
     application = _grant_with_plan(*plan)
     login(client, application.signatory)
     url = reverse("applications:follow_up", args=[application.pk])
-    # session, user, groups, the reviewer check (for the second factor and the menu),
+    # session, user, the roles in one query (groups, panel seats, memberships: for the second
+    # factor and the menu),
     # application, its payments, claims and reports (prefetched), memberships (the rule), the
     # effective decision (twice: the page and the money), the acceptance, the closing letter
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert len(response.context["payments"]) == len(plan[0])
     assert len(response.context["reports"]) == plan[1] + 1

@@ -258,7 +258,7 @@ def test_the_organisations_page_runs_a_fixed_number_of_queries(
 ):
     _login(client, admin)
     _grow(organisation, admin, 1)
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(8) as few:
         assert client.get(_detail_url(organisation)).status_code == 200
     _grow(organisation, admin, 5)
     with django_assert_num_queries(len(few.captured_queries)):
