@@ -564,8 +564,8 @@ class FormQuestion(models.Model):
     help_en = models.TextField(_("help text (English)"), blank=True)
     required = models.BooleanField(_("required at submission"), default=False)
     max_length = models.PositiveIntegerField(_("maximum length (characters)"), null=True, blank=True)
-    min_value = models.BigIntegerField(_("lowest value"), null=True, blank=True)
-    max_value = models.BigIntegerField(_("highest value"), null=True, blank=True)
+    min_value = models.IntegerField(_("lowest value"), null=True, blank=True)
+    max_value = models.IntegerField(_("highest value"), null=True, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
 
     class Meta:

@@ -361,19 +361,22 @@ def _content(title: str, hub: Hub, amount: int, summary: str) -> tuple[dict, lis
     data = {
         "title": title,
         "summary": summary,
-        "what_to_try": (
-            "Medarbetare arbetar två dagar i veckan från hubben i stället för att pendla till "
-            "kontoret, och vi följer upp hur det påverkar samarbete, hälsa och restid."
-        ),
         "hub": hub,
-        "participants": 24,
         "period_start": dt.date(2027, 2, 1),
         "period_end": dt.date(2027, 12, 31),
-        "expected_results": (
-            "Kortare restid, fler kontakter med andra offentliga organisationer och en modell "
-            "för hybridarbete som kan användas i hela förvaltningen."
-        ),
         "requested_amount": amount,
+        # The coworking form's questions (``grants.form_defaults``).
+        "answers": {
+            "what_to_try": (
+                "Medarbetare arbetar två dagar i veckan från hubben i stället för att pendla "
+                "till kontoret, och vi följer upp hur det påverkar samarbete, hälsa och restid."
+            ),
+            "participants": 24,
+            "expected_results": (
+                "Kortare restid, fler kontakter med andra offentliga organisationer och en "
+                "modell för hybridarbete som kan användas i hela förvaltningen."
+            ),
+        },
     }
     hub_share = amount * 6 // 10
     staff_share = amount * 3 // 10

@@ -38,6 +38,7 @@ from applications.services.transitions import (
     application_withdraw,
 )
 from applications.services.working_copy import application_create, application_update
+from grants.form_defaults import create_definition
 from grants.models import Call, Criterion, Hub
 from reviews.models import Assignment, PanelMember
 from reviews.selectors.feedback import feedback_for_applicant
@@ -73,6 +74,13 @@ from ..demo_data import (
     public_orgnr,
 )
 from ..demo_follow_up import FollowUpDemo
+
+
+def _with_form(call: Call) -> None:
+    """The coworking call's application form, for a demo call that has none yet (a call made
+    before forms per call got it from the migration)."""
+    if not call.form_sections.exists() and not call.budget_categories.exists():
+        create_definition(call)
 
 
 class Command(FollowUpDemo, BaseCommand):
@@ -175,6 +183,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set(hubs.values())
+        _with_form(call)
         return call
 
     def _publication(self, people) -> None:
@@ -213,6 +222,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set([hubs["ostersund"]])
+        _with_form(call)
         if not call.hold_decisions_for_release:
             # Confirmed decisions wait in the outbox until the programme manager releases them,
             # so the demo shows the outbox; a run over an older demo database turns it on too.
@@ -231,8 +241,9 @@ class Command(FollowUpDemo, BaseCommand):
             return existing.get(), False
         application = application_create(call=call, organisation=organisation, by=by)
         data, lines = _content(title, hub, amount, summary)
+        answers = data.pop("answers")
         application = application_update(
-            application=application, by=by, data=data, budget_lines=lines
+            application=application, by=by, data=data, budget_lines=lines, answers=answers
         )
         return application, True
 
@@ -267,7 +278,8 @@ class Command(FollowUpDemo, BaseCommand):
                 application_update(
                     application=application,
                     by=applicant,
-                    data={"participants": 30},
+                    data={},
+                    answers={"participants": 30},
                 )
                 application_submit(application=application, by=applicant)
 
