@@ -4,6 +4,8 @@ Data, not models, so that a new call, the demo and the tests start from the same
 (Migration ``grants.0007_application_form`` holds its own frozen copy, as migrations must.)
 """
 
+from .models import BudgetCategory, FormQuestion, FormSection
+
 COWORKING_SECTIONS = [
     {
         "title_sv": "Försöket",
@@ -38,7 +40,11 @@ COWORKING_SECTIONS = [
 ]
 
 STANDARD_BUDGET_CATEGORIES = [
-    {"key": "hub", "label_sv": "Medlemskap och hyra i hubben", "label_en": "Hub membership and rent"},
+    {
+        "key": "hub",
+        "label_sv": "Medlemskap och hyra i hubben",
+        "label_en": "Hub membership and rent",
+    },
     {"key": "staff", "label_sv": "Personaltid", "label_en": "Staff time"},
     {"key": "travel", "label_sv": "Resor", "label_en": "Travel"},
     {"key": "equipment", "label_sv": "Utrustning och IT", "label_en": "Equipment and IT"},
@@ -54,13 +60,12 @@ STANDARD_BUDGET_CATEGORIES = [
 def create_definition(call, *, sections=COWORKING_SECTIONS, categories=STANDARD_BUDGET_CATEGORIES):
     """Give ``call`` the form ``sections`` and budget ``categories`` (by default the coworking
     call's). For a call that has none yet."""
-    from .models import BudgetCategory, FormQuestion, FormSection
-
     for s_pos, section in enumerate(sections):
         fields = {k: v for k, v in section.items() if k != "questions"}
         made = FormSection.objects.create(call=call, position=s_pos, **fields)
         for q_pos, question in enumerate(section.get("questions", [])):
             FormQuestion.objects.create(section=made, call=call, position=q_pos, **question)
     BudgetCategory.objects.bulk_create(
-        BudgetCategory(call=call, position=pos, **category) for pos, category in enumerate(categories)
+        BudgetCategory(call=call, position=pos, **category)
+        for pos, category in enumerate(categories)
     )

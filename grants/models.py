@@ -563,7 +563,9 @@ class FormQuestion(models.Model):
     help_sv = models.TextField(_("help text (Swedish)"), blank=True)
     help_en = models.TextField(_("help text (English)"), blank=True)
     required = models.BooleanField(_("required at submission"), default=False)
-    max_length = models.PositiveIntegerField(_("maximum length (characters)"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(
+        _("maximum length (characters)"), null=True, blank=True
+    )
     min_value = models.IntegerField(_("lowest value"), null=True, blank=True)
     max_value = models.IntegerField(_("highest value"), null=True, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
@@ -614,9 +616,13 @@ class FormQuestion(models.Model):
                 not values
                 or len(values) != len(self.choices)
                 or not all(isinstance(v, str) and v.strip() for v in values)
-                or not all(isinstance(c.get("label_sv"), str) and c["label_sv"] for c in self.choices)
+                or not all(
+                    isinstance(c.get("label_sv"), str) and c["label_sv"] for c in self.choices
+                )
             ):
-                errors["choices"] = _("A choice question needs at least one choice, each with a label.")
+                errors["choices"] = _(
+                    "A choice question needs at least one choice, each with a label."
+                )
             elif len(set(values)) != len(values):
                 errors["choices"] = _("Two choices have the same value.")
         elif self.choices:

@@ -146,6 +146,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     call = factory.SubFactory(CallFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     created_by = factory.SubFactory(UserFactory)
+
     class Params:
         # The coworking form's answers, given one by one (``what_to_try=""`` leaves it out).
         what_to_try = "Coworking at the hub for 20 employees."

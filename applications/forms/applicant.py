@@ -33,8 +33,10 @@ SHOWN_SUFFIX = "__shown"
 
 def _number_field(question: FormQuestion, **kwargs) -> forms.Field:
     attrs = {"inputmode": "numeric"}
-    low = question.min_value if question.min_value is not None else (
-        0 if question.kind == K.AMOUNT else None
+    low = (
+        question.min_value
+        if question.min_value is not None
+        else (0 if question.kind == K.AMOUNT else None)
     )
     if low is not None:
         attrs["min"] = low
@@ -164,9 +166,7 @@ class ApplicationForm(forms.ModelForm):
         return [
             {
                 "section": section,
-                "fields": [
-                    self[q.key] for q in section.questions_in_order if q.key in self.fields
-                ],
+                "fields": [self[q.key] for q in section.questions_in_order if q.key in self.fields],
             }
             for section in self.definition.sections
         ]
@@ -246,7 +246,11 @@ def budget_formset(application, data=None) -> BaseBudgetLineFormSet:
     choices = form_definition(application.call).category_choices()
     known = {key for key, _label in choices}
     stored = [line["category"] for line in initial if line["category"] not in known]
-    choices = [("", _("Choose a category")), *choices, *((key, key) for key in dict.fromkeys(stored))]
+    choices = [
+        ("", _("Choose a category")),
+        *choices,
+        *((key, key) for key in dict.fromkeys(stored)),
+    ]
     for form in formset.forms:
         form.fields["category"].choices = choices
         form.fields["DELETE"].label = _("Remove this line")

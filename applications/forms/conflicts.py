@@ -30,8 +30,7 @@ def _shown(field: forms.Field, value) -> str:
 
 def _budget_text(lines, definition) -> str:
     return "\n".join(
-        f"{definition.category_label(line['category'])}: {line['description']}, "
-        f"{line['amount']} kr"
+        f"{definition.category_label(line['category'])}: {line['description']}, {line['amount']} kr"
         for line in lines
     )
 

@@ -62,7 +62,9 @@ def form_definition(call: Call) -> FormDefinition:
         return cached
     sections = list(FormSection.objects.filter(call=call).order_by("position", "pk"))
     questions = list(
-        FormQuestion.objects.filter(call=call).order_by("section__position", "section_id", "position", "pk")
+        FormQuestion.objects.filter(call=call).order_by(
+            "section__position", "section_id", "position", "pk"
+        )
     )
     by_section: dict[int, list] = {s.pk: [] for s in sections}
     for question in questions:
@@ -216,7 +218,9 @@ def _answer_message(question: FormQuestion, value) -> tuple[str, object] | None:
         if not isinstance(value, str):
             return _("The answer to “%(question)s” is not a text."), None
         if question.max_length and len(value) > question.max_length:
-            return _("“%(question)s” may be at most %(limit)s characters long."), question.max_length
+            return _(
+                "“%(question)s” may be at most %(limit)s characters long."
+            ), question.max_length
     elif kind in K.with_range():
         if not _valid_int(value):
             return _("The answer to “%(question)s” must be a whole number."), None

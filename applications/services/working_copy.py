@@ -86,8 +86,9 @@ def application_update(
     ``data`` holds cleaned values of some of ``EDITABLE_FIELDS``: only those are written, the
     others stay as stored. ``budget_lines``, when given, replaces the budget as a whole, in
     order; ``None`` leaves it. ``answers`` holds answers to some of the call's questions
-    (``{key: value}``, ``None`` clears one); the others stay as stored. ``base_version`` is the ``edit_version`` the form was read at:
-    when another save came in between, ``StaleEdit`` is raised and nothing is written.
+    (``{key: value}``, ``None`` clears one); the others stay as stored. ``base_version`` is
+    the ``edit_version`` the form was read at: when another save came in between,
+    ``StaleEdit`` is raised and nothing is written.
     The check and the write happen on the locked row, so of two saves from the same version
     exactly one wins. Every save counts ``edit_version`` up by one. A submitted application
     stays what was submitted until a new version is submitted.

@@ -36,6 +36,7 @@ from ..forms.applicant import (
 from ..forms.conflicts import application_conflict_rows
 from ..models import Application
 from ..rules import is_applicant
+from ..selectors.application_form import form_definition
 from ..selectors.applications import (
     applicant_dashboard,
     application_for_detail,
@@ -49,7 +50,6 @@ from ..selectors.applications import (
     transitions_of,
     versions_of,
 )
-from ..selectors.application_form import form_definition
 from ..selectors.organisations import organisations_of
 from ..services import transitions, working_copy
 from ..services.edit_conflicts import StaleEdit, version_from_post
