@@ -8,11 +8,21 @@ right and record the export in the audit log (``services.exports``) before handi
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Subquery
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.models import Call
+
 from .forms.manage import STOCKHOLM
+from .selectors.application_form import (
+    answer_columns,
+    content_answers,
+    display_value,
+    form_definition,
+)
+from .selectors.applications import latest_version_subquery
 
 
 class _Echo:
@@ -69,9 +79,29 @@ def _case_list_header() -> list[str]:
     ]
 
 
-def _case_list_rows(header: list[str], applications) -> Iterator[list]:
+def _answer_cells(application, columns) -> list[str]:
+    """The latest version's answers in the export's question columns ("" where the
+    application's call has no such question, or it was not answered)."""
+    definition = form_definition(application.call)
+    answers = content_answers(application.submitted_content or {}, definition)
+    attachments = (application.submitted_content or {}).get("attachments") or []
+    cells = []
+    for column in columns:
+        question = definition.by_key.get(column.key)
+        cells.append(
+            display_value(question, answers.get(column.key), attachments=attachments)
+            if question is not None
+            else ""
+        )
+    return cells
+
+
+def _case_list_rows(header: list[str], applications, columns) -> Iterator[list]:
     yield [csv_safe(cell) for cell in header]
+    calls = {}
     for application in applications.iterator(chunk_size=500):
+        # One call object per call, so its form definition is read once for the whole file.
+        application.call = calls.setdefault(application.call_id, application.call)
         organisation = application.organisation
         yield [
             csv_safe(cell)
@@ -87,14 +117,23 @@ def _case_list_rows(header: list[str], applications) -> Iterator[list]:
                 application.get_state_display(),
                 _iso_stockholm(application.first_submitted_at),
                 _iso_stockholm(application.last_submitted_at),
+                *_answer_cells(application, columns),
             )
         ]
 
 
 def case_list_csv(applications) -> StreamingHttpResponse:
-    """The filtered case list, one row per application (read as the file streams)."""
+    """The filtered case list, one row per application (read as the file streams), with a
+    column per question of the calls listed (named by the question's key, the same in every
+    language) holding the latest submitted version's answer."""
+    calls = Call.objects.filter(pk__in=applications.values("call_id")).order_by("opens_at", "pk")
+    columns = answer_columns(calls)
+    applications = applications.annotate(
+        submitted_content=Subquery(latest_version_subquery("pk").values("content")[:1])
+    )
     # The header is translated now, in the request's language, not later as the file streams.
-    rows = _case_list_rows(_case_list_header(), applications)
+    header = [*_case_list_header(), *(column.key for column in columns)]
+    rows = _case_list_rows(header, applications, columns)
     filename = f"applications-{timezone.localdate().isoformat()}.csv"
     return _streamed_csv(rows, filename=filename)
 

@@ -1,7 +1,7 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
@@ -371,12 +371,33 @@ class CallChange(models.Model):
         """Each change as ``{"label", "before", "after"}`` in the reader's language."""
         return [
             {
-                "label": Call._meta.get_field(item["field"]).verbose_name,
+                "label": form_change_label(item)
+                if item["field"] == "form"
+                else Call._meta.get_field(item["field"]).verbose_name,
                 "before": shown_value(item["field"], item["before"]),
                 "after": shown_value(item["field"], item["after"]),
             }
             for item in self.changes
         ]
+
+
+def form_change_label(item: dict) -> str:
+    """What a change to the application form changed, for the call's change history:
+    ``Question “budget_plan”: question (English)``, or the part alone when added or removed."""
+    part, key, attribute = item.get("part"), item.get("key", ""), item.get("attribute")
+    model = {"section": FormSection, "question": FormQuestion, "category": BudgetCategory}.get(part)
+    names = {
+        "section": _("Application form, section"),
+        "question": _("Application form, question"),
+        "category": _("Budget category"),
+    }
+    label = f"{names.get(part, part)} “{key}”"
+    if attribute and model is not None:
+        try:
+            label += f": {model._meta.get_field(attribute.removesuffix('_id')).verbose_name}"
+        except FieldDoesNotExist:
+            label += f": {attribute}"
+    return label
 
 
 def shown_value(field: str, value) -> str:

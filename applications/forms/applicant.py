@@ -192,6 +192,11 @@ class ApplicationForm(forms.ModelForm):
         return cleaned
 
 
+def application_form_preview(call) -> ApplicationForm:
+    """The edit form of a new application to ``call``, for the call editor's preview."""
+    return ApplicationForm(instance=Application(call=call), call=call)
+
+
 class BudgetLineForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     description = SingleLineTextField(label=_("Description"), max_length=300)

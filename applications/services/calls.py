@@ -21,12 +21,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.form_defaults import create_definition
 from grants.models import Call, CallChange, Criterion, Hub
 
 from ..audit import audit_record
 from ..models import User
 from ..selectors.decisions import call_committed_amount, remaining_budget
 from ._common import _require
+from .call_form import definition_copy
 
 # Changes to a published call that an applicant must be told about, with a reason.
 APPLICANT_FIELDS = ("closes_at", "budget", "max_amount", "eligible_kinds")
@@ -132,6 +134,9 @@ def call_create(*, by: User, values: dict, hubs=()) -> Call:
     _check_rules(call)
     call.save()
     call.hubs.set(hubs)
+    # A new call asks only the core fields until its own questions are added in the form
+    # builder; its budget starts with the standard categories (it needs at least one).
+    create_definition(call, sections=[])
     _record(
         call,
         by=by,
@@ -183,6 +188,7 @@ def call_copy(
         Criterion(call=call, **{name: getattr(c, name) for name in CRITERION_FIELDS})
         for c in source.criteria.all()
     )
+    definition_copy(source=source, target=call)
     _record(
         call,
         by=by,
