@@ -104,6 +104,14 @@ def content_answers(content: dict, definition: FormDefinition) -> dict:
     return {q.key: content[q.key] for q in definition.questions if q.key in content}
 
 
+def _date(value):
+    """The date an answer holds, or None (also for a well-formed impossible one: 2027-13-45)."""
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        return None
+
+
 def _yes_no(value) -> str:
     return _("Yes") if value else _("No")
 
@@ -118,7 +126,7 @@ def display_value(question: FormQuestion, value, *, attachments=()) -> str:
     if kind == K.AMOUNT and isinstance(value, int):
         return f"{format_kronor(value)}\u00a0kr"
     if kind == K.DATE:
-        day = parse_date(str(value))
+        day = _date(value)
         return formats.date_format(day, "j F Y") if day else str(value)
     if kind == K.YES_NO:
         return _yes_no(value)
@@ -229,7 +237,7 @@ def _answer_message(question: FormQuestion, value) -> tuple[str, object] | None:
         if question.max_value is not None and value > question.max_value:
             return _("“%(question)s” must be at most %(limit)s."), question.max_value
     elif kind == K.DATE:
-        if not isinstance(value, str) or parse_date(value) is None:
+        if not isinstance(value, str) or _date(value) is None:
             return _("The answer to “%(question)s” must be a date."), None
     elif kind == K.YES_NO:
         if not isinstance(value, bool):
