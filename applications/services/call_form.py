@@ -250,7 +250,9 @@ def form_question_save(
             position=_next_position(FormQuestion.objects.filter(section=section)),
             **values,
         )
-        changed = {k: (None, v) for k, v in values.items() if k != "section"}
+        changed = {
+            k: (None, v) for k, v in values.items() if k != "section" and v not in (None, "", [])
+        }
         operation = "add"
     else:
         question = FormQuestion.objects.select_for_update().get(pk=question.pk, call=locked)

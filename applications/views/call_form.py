@@ -91,7 +91,12 @@ def call_form_edit(request, pk, part, item_pk=None):
     if part == "questions" and item is None and request.GET.get("section", "").isdigit():
         initial["section"] = int(request.GET["section"])
     form = form_class(
-        request.POST or None, instance=item, initial=initial, call=call, frozen=frozen
+        request.POST if request.method == "POST" else None,
+        instance=item,
+        initial=initial,
+        call=call,
+        # A new part of a frozen form is refused by the service, with its message.
+        frozen=frozen and item is not None,
     )
     if part == "questions" and not call.form_sections.exists():
         messages.error(request, _("Add a section first: every question belongs to one."))
@@ -123,7 +128,7 @@ def call_form_remove(request, pk, part, item_pk):
     call = _get_call_for_staff(request, pk, MANAGE)
     model, _form, _save, remove, argument = _part(part)
     item = get_object_or_404(model, pk=item_pk, call=call)
-    form = RemoveForm(request.POST or None, call=call)
+    form = RemoveForm(request.POST if request.method == "POST" else None, call=call)
     if request.method == "POST" and form.is_valid():
         _values, reason = form.values()
         try:
