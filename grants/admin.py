@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind
-from .models import Call, Criterion, Hub
+from .models import BudgetCategory, Call, Criterion, FormQuestion, Hub
 
 
 class CallAdminForm(forms.ModelForm):
@@ -72,10 +72,35 @@ class CriterionInline(admin.StackedInline):
     ]
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    """The application form is shown, not edited, here: the form builder in the call editor
+    (``applications.services.call_form``) keeps its rules (frozen once applications exist,
+    reasons on a published call, the audit chain), which an admin save would skip."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FormQuestionInline(_ReadOnlyInline):
+    model = FormQuestion
+    fields = readonly_fields = ["section", "position", "key", "kind", "label_sv", "required"]
+
+
+class BudgetCategoryInline(_ReadOnlyInline):
+    model = BudgetCategory
+    fields = readonly_fields = ["position", "key", "label_sv", "label_en"]
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     form = CallAdminForm
-    inlines = [CriterionInline]
+    inlines = [CriterionInline, FormQuestionInline, BudgetCategoryInline]
     list_display = [
         "title_sv",
         "slug",

@@ -515,11 +515,12 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 
 
 def _validate_identifier(value: str) -> None:
-    if not re.match(KEY_PATTERN, value or ""):
+    # No double underscore: the edit form posts ``<key>__shown`` beside a choice question.
+    if not re.match(KEY_PATTERN, value or "") or "__" in value:
         raise ValidationError(
             _(
-                "A key is 1–50 lower-case letters a–z, digits and underscores, starting with a "
-                "letter."
+                "A key is 1–50 lower-case letters a–z, digits and single underscores, starting "
+                "with a letter."
             )
         )
 

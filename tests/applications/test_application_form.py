@@ -72,6 +72,7 @@ def test_every_call_of_the_factory_has_the_coworking_definition():
     [
         ({"key": "Bad Key"}, ["key"]),
         ({"key": "title"}, ["key"]),
+        ({"key": "plan__shown"}, ["key"]),
         ({"kind": "single_choice", "choices": []}, ["choices"]),
         ({"kind": "single_choice", "choices": [{"value": "a", "label_sv": ""}]}, ["choices"]),
         (
