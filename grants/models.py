@@ -566,7 +566,9 @@ class FormQuestion(models.Model):
     attachment question asks for at least one file of its kind (``Attachment.kind == key``).
     """
 
-    section = models.ForeignKey(FormSection, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(
+        FormSection, on_delete=models.CASCADE, related_name="questions", verbose_name=_("section")
+    )
     # Denormalised from the section, so that a key is unique per call in the database.
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="form_questions")
     position = models.PositiveSmallIntegerField(_("position"), default=0)

@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('max_value', models.IntegerField(blank=True, null=True, verbose_name='highest value')),
                 ('choices', models.JSONField(blank=True, default=list, verbose_name='choices')),
                 ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='form_questions', to='grants.call')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='grants.formsection')),
+                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='grants.formsection', verbose_name='section')),
             ],
             options={
                 'verbose_name': 'form question',
