@@ -186,6 +186,18 @@ def _render_edit(
     )
 
 
+def _posted_fields(request, application) -> tuple[list[str], list[str]]:
+    """The core fields and the call's questions a save sent. A choice question counts as sent
+    when its marker is (nothing ticked posts no value of its own)."""
+    sent = [name for name in EDITABLE_FIELDS if name in request.POST]
+    answered = [
+        q.key
+        for q in form_definition(application.call).input_questions
+        if q.key in request.POST or f"{q.key}{SHOWN_SUFFIX}" in request.POST
+    ]
+    return sent, answered
+
+
 def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     """Validate the posted fields and budget, then save through the service.
 
@@ -197,12 +209,7 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     (autosave, which runs while a budget line is half typed) the other fields are saved and the
     stored budget is left as it was.
     """
-    sent = [name for name in EDITABLE_FIELDS if name in request.POST]
-    answered = [
-        q.key
-        for q in form_definition(application.call).input_questions
-        if q.key in request.POST or f"{q.key}{SHOWN_SUFFIX}" in request.POST
-    ]
+    sent, answered = _posted_fields(request, application)
     form = ApplicationForm(
         request.POST, instance=application, call=application.call, only=[*sent, *answered]
     )

@@ -12,7 +12,8 @@ from applications.enums import (
 )
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.enums import OrganisationKind
-from grants.models import Hub
+from grants.form_defaults import create_definition
+from grants.models import Call, Hub
 
 # Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
 PASSWORD = "demo-password-2026"  # noqa: S105
@@ -355,6 +356,13 @@ REVIEW_SCORES = {
         "Väl genomtänkt, med en realistisk budget.",
     ),
 }
+
+
+def with_coworking_form(call: Call) -> None:
+    """The coworking call's application form, for a demo call that has none yet (a call made
+    before forms per call got it from the migration)."""
+    if not call.form_sections.exists() and not call.budget_categories.exists():
+        create_definition(call)
 
 
 def _content(title: str, hub: Hub, amount: int, summary: str) -> tuple[dict, list[dict]]:

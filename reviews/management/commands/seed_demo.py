@@ -38,7 +38,6 @@ from applications.services.transitions import (
     application_withdraw,
 )
 from applications.services.working_copy import application_create, application_update
-from grants.form_defaults import create_definition
 from grants.models import Call, Criterion, Hub
 from reviews.models import Assignment, PanelMember
 from reviews.selectors.feedback import feedback_for_applicant
@@ -72,15 +71,9 @@ from ..demo_data import (
     _content,
     organisation_defaults,
     public_orgnr,
+    with_coworking_form,
 )
 from ..demo_follow_up import FollowUpDemo
-
-
-def _with_form(call: Call) -> None:
-    """The coworking call's application form, for a demo call that has none yet (a call made
-    before forms per call got it from the migration)."""
-    if not call.form_sections.exists() and not call.budget_categories.exists():
-        create_definition(call)
 
 
 class Command(FollowUpDemo, BaseCommand):
@@ -183,7 +176,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set(hubs.values())
-        _with_form(call)
+        with_coworking_form(call)
         return call
 
     def _publication(self, people) -> None:
@@ -222,7 +215,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set([hubs["ostersund"]])
-        _with_form(call)
+        with_coworking_form(call)
         if not call.hold_decisions_for_release:
             # Confirmed decisions wait in the outbox until the programme manager releases them,
             # so the demo shows the outbox; a run over an older demo database turns it on too.

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applications.models import AuditEntry
 from applications.services.calls import call_copy, call_create
@@ -278,7 +278,7 @@ def test_a_frozen_form_refuses_a_structural_change(manager, frozen_call, service
 
     question = frozen_call.form_questions.get(key="what_to_try")
     before = _snapshot(frozen_call)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         form_question_save(
             call=frozen_call, by=manager, question=question, values=service_change, reason="x"
         )
