@@ -527,3 +527,34 @@ def test_application_update_refuses_an_answer_to_no_question_of_the_call():
             data={},
             answers={"not_asked": "x"},
         )
+
+
+def test_the_edit_page_asks_what_a_file_is_and_the_upload_records_it(client, settings):
+    settings.CLAMAV_ENABLED = False
+    call = _call_with(
+        {
+            "key": "budget_plan",
+            "kind": "attachment",
+            "label_sv": "Budgetplan",
+            "label_en": "Budget plan",
+            "required": True,
+        }
+    )
+    application = _draft(call)
+    client.force_login(factories.applicant_for(application))
+    html = client.get(reverse("applications:edit", args=[application.pk])).content.decode()
+    assert '<option value="budget_plan">Budgetplan</option>' in html
+
+    response = client.post(
+        reverse("applications:attachment_upload", args=[application.pk]),
+        {
+            "kind": "budget_plan",
+            "file": SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(application.attachments.values_list("original_name", "kind")) == [
+        ("plan.pdf", "budget_plan")
+    ]
+    assert _errors(application) == []
