@@ -64,7 +64,7 @@ ACTIONS = {
     "review.submit": _("Review submitted"),
     "export.case_list": _("Case list exported"),
     "export.ranking": _("Ranking exported"),
-    "export.finance": _("Finance CSV exported"),
+    "export.finance": _("Finance file exported"),
     "attachment.scan_clean": _("Attachment checked: no malware found"),
     "attachment.scan_refused": _("Attachment refused: malware found"),
     "call.create": _("Call created"),
@@ -81,6 +81,7 @@ ACTIONS = {
     "membership.signing_right": _("Signing right given or taken away"),
     "login.staff": _("Staff login"),
     "login.staff_failed": _("Failed staff login"),
+    "site_page.change": _("Page about the service changed"),
 }
 
 # What entries are about, for the audit page's filter.
@@ -98,6 +99,7 @@ OBJECT_TYPES = {
     "applications.organisationclaim": _("Claim to an organisation"),
     "applications.membership": _("Membership"),
     "grants.call": _("Call"),
+    "grants.sitepage": _("Page about the service"),
     "reviews.panelmember": _("Panel member"),
     "reviews.conflictdeclaration": _("Declaration of conflicts"),
     "reviews.conflictoverride": _("Conflict decision"),

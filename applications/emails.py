@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
+from .enums import ApplicationState, DecisionOutcome
 from .models import (
     Application,
     ApplicationVersion,
@@ -19,6 +20,14 @@ from .models import (
     User,
 )
 from .selectors.organisations import programme_manager_addresses
+from .selectors.recipients import (
+    case_officers_of,
+    decision_makers_for,
+    due_payments_of,
+    next_payment_of,
+    next_report_of,
+    open_payments_of,
+)
 
 
 def site_url(path: str) -> str:
@@ -108,8 +117,13 @@ def send_deadline_exception_notice(exception: DeadlineException) -> None:
 
 
 def send_decision_ready(decision) -> None:
-    """The applicant is told a decision has been made and the letter can be read."""
+    """The applicant is told what was decided (approved with the amount, not granted, or
+    rejected as ineligible), what to do next (accept an approval by its last day, with the link)
+    and where to read the letter."""
     application = decision.application
+    # The last day to accept is set when the decision is released, just before this is sent; a
+    # correction of a grant already accepted has nothing to accept.
+    to_accept = application.state == ApplicationState.APPROVED and application.accept_by
     send_email(
         "decision_ready",
         to=[application.contact_email]
@@ -118,6 +132,15 @@ def send_decision_ready(decision) -> None:
         context={
             "application": application,
             "decision": decision,
+            "approved": decision.outcome == DecisionOutcome.APPROVED,
+            "ineligible": decision.outcome == DecisionOutcome.REJECTED_INELIGIBLE,
+            "appealable": (decision.letter_data or {}).get("appealable", False),
+            "accept_by": application.accept_by if to_accept else None,
+            "accept_url": site_url(reverse("applications:accept_grant", args=[application.pk])),
+            "grant_url": site_url(reverse("applications:follow_up", args=[application.pk])),
+            "letter_url": site_url(
+                reverse("applications:decision_letter", args=[application.pk, decision.pk])
+            ),
             "url": site_url(reverse("applications:detail", args=[application.pk])),
         },
     )
@@ -264,4 +287,153 @@ def send_organisation_claim_decided(claim: OrganisationClaim) -> None:
             "claim": claim,
             "url": site_url(reverse("applications:dashboard")),
         },
+    )
+
+
+# -- every event of a case (issue 14) ------------------------------------------------------------
+#
+# The applicant's side goes to the organisation's people and the contact, in the application's
+# language; the agency's side to each person on their own, in that person's language (so nobody
+# sees the others' addresses, and a Swedish and an English colleague each read their own).
+
+
+def send_email_to_each(name: str, *, users, context: dict) -> None:
+    """One email per person, each in that person's language."""
+    for user in users:
+        send_email(
+            name,
+            to=[user.email],
+            language=user.language or settings.LANGUAGE_CODE,
+            context={**context, "recipient": user},
+        )
+
+
+def send_decision_proposed(decision) -> None:
+    """A proposal waits for a decision maker: to every one who may confirm it."""
+    application = decision.application
+    send_email_to_each(
+        "decision_proposed",
+        users=decision_makers_for(decision),
+        context={
+            "application": application,
+            "decision": decision,
+            "url": site_url(reverse("applications:decisions")),
+        },
+    )
+
+
+def send_decision_sent_back(decision) -> None:
+    """A decision maker sent a proposal back: to the programme manager who proposed it, with
+    the reason."""
+    application = decision.application
+    send_email_to_each(
+        "decision_sent_back",
+        users=[decision.proposed_by],
+        context={
+            "application": application,
+            "decision": decision,
+            "url": site_url(reverse("applications:manage_detail", args=[application.pk])),
+        },
+    )
+
+
+def send_report_submitted(report) -> None:
+    """The receipt for a submitted report, to the organisation."""
+    application = report.application
+    send_email(
+        "report_submitted",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "report": report, "url": _grant_url(application)},
+    )
+
+
+def send_report_submitted_notice(report) -> None:
+    """A report waits for the agency: to the grant's programme manager(s)."""
+    application = report.application
+    send_email_to_each(
+        "report_submitted_notice",
+        users=case_officers_of(application),
+        context={
+            "application": application,
+            "report": report,
+            "url": site_url(
+                reverse("applications:manage_report", args=[application.pk, report.pk])
+            ),
+        },
+    )
+
+
+def send_grant_accepted(acceptance) -> None:
+    """The organisation's confirmation of its acceptance: the payments and reports ahead."""
+    application = acceptance.application
+    send_email(
+        "grant_accepted",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={
+            "application": application,
+            "acceptance": acceptance,
+            "payments": open_payments_of(application),
+            "reports": list(application.reports.order_by("due_on", "number")),
+            "url": _grant_url(application),
+        },
+    )
+
+
+def send_grant_accepted_notice(acceptance) -> None:
+    """A grant was accepted: to its programme manager(s), with what is now due for payment."""
+    application = acceptance.application
+    send_email_to_each(
+        "grant_accepted_notice",
+        users=case_officers_of(application),
+        context={
+            "application": application,
+            "acceptance": acceptance,
+            "due": due_payments_of(application),
+            "url": site_url(reverse("applications:manage_follow_up", args=[application.pk])),
+        },
+    )
+
+
+def send_payment_paid(payment) -> None:
+    """An instalment was paid: to the organisation, with the amount and what comes next."""
+    application = payment.application
+    send_email(
+        "payment_paid",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={
+            "application": application,
+            "payment": payment,
+            "next_payment": next_payment_of(payment),
+            "next_report": next_report_of(application),
+            "url": _grant_url(application),
+        },
+    )
+
+
+def send_completion_reminder(reminder) -> None:
+    """A returned application's completion deadline draws near and it is not submitted again."""
+    application = reminder.application
+    send_email(
+        "completion_reminder",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={
+            "application": application,
+            "reminder": reminder,
+            "url": site_url(reverse("applications:detail", args=[application.pk])),
+        },
+    )
+
+
+def send_acceptance_reminder(reminder) -> None:
+    """The last day to accept an approved grant draws near and it is not accepted."""
+    application = reminder.application
+    send_email(
+        "acceptance_reminder",
+        to=_organisation_recipients(application),
+        language=application.language,
+        context={"application": application, "reminder": reminder, "url": _grant_url(application)},
     )

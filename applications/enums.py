@@ -135,3 +135,10 @@ class ClaimStatus(models.TextChoices):
     OPEN = "open", _("Open")
     TRANSFERRED = "transferred", _("Administrator role transferred")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+class DeadlineKind(models.TextChoices):
+    """The deadlines an applicant is reminded of before they pass (``DeadlineReminder``)."""
+
+    COMPLETION = "completion", _("Completion deadline")
+    ACCEPTANCE = "acceptance", _("Last day to accept")

@@ -1,15 +1,32 @@
-"""The agency's CSV files: the case list and the finance file, as streamed responses.
+"""The agency's spreadsheet files: the case list and the finance file, as CSV or XLSX, and the
+two writers every staff export uses (``spreadsheet_csv`` and ``spreadsheet_xlsx``; the ranking
+in ``reviews.exports`` uses them too).
 
-Both are UTF-8 with a BOM (so that Excel reads å, ä and ö right), comma-separated, and every
-cell that a spreadsheet would run as a formula is defused (``csv_safe``). The views check the
-right and record the export in the audit log (``services.exports``) before handing the file.
+The CSV is written for a spreadsheet opened in Swedish, which is where these files go: UTF-8
+with a byte order mark (so Excel reads å, ä and ö right), **semicolon**-separated (Swedish
+Excel splits on the list separator of its locale, ";", and reads a comma-separated file as one
+column), decimals with a **comma** (``5,25``: what Swedish Excel reads as a number; with ";"
+between cells the comma is no separator), whole kronor as plain digits (no thousand
+separator, so they stay numbers), times in Stockholm local time as ``2026-11-20 10:30:00``.
+The public register's open data (``views/register.py``) keeps the international form (commas,
+decimal points, no BOM): it is for programs, not for a person's spreadsheet.
+
+The XLSX carries the values themselves: numbers as numbers (shown with two decimals or a
+thousand separator), times as times; the spreadsheet shows them in its reader's locale.
+
+In both, every text cell that a spreadsheet would run as a formula is defused (``csv_safe``).
+The views check the right and record the export in the audit log (``services.exports``)
+before handing the file.
 """
 
 import csv
+import datetime as dt
+import io
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from django.db.models import Subquery
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +40,10 @@ from .selectors.application_form import (
     form_definition,
 )
 from .selectors.applications import latest_version_subquery
+
+CSV_SEPARATOR = ";"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class _Echo:
@@ -44,23 +65,101 @@ def csv_safe(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _iso_stockholm(moment) -> str:
-    return moment.astimezone(STOCKHOLM).isoformat(timespec="seconds") if moment else ""
+def _local(moment: dt.datetime) -> dt.datetime:
+    """A moment as a wall-clock time in Stockholm, without its zone (what a sheet can hold)."""
+    return moment.astimezone(STOCKHOLM).replace(tzinfo=None)
 
 
-def _streamed_csv(rows: Iterable[list], *, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+def csv_cell(value) -> str:
+    """One typed value as the Swedish CSV writes it (see the module's note)."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)  # numbers cannot start a formula: "-" only ever means negative here
+    if isinstance(value, Decimal):
+        return str(value).replace(".", ",")
+    if isinstance(value, dt.datetime):
+        return _local(value).strftime(LOCAL_TIME_FORMAT)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return csv_safe(value)
+
+
+def spreadsheet_csv(header: list[str], rows: Iterable[list], *, filename: str):
+    """A CSV for a Swedish spreadsheet, streamed: the header, then one line per typed row (read
+    from ``rows`` as the file streams)."""
+    writer = csv.writer(_Echo(), delimiter=CSV_SEPARATOR)
 
     def content():
         yield "\ufeff"
+        yield writer.writerow([csv_safe(cell) for cell in header])
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([csv_cell(cell) for cell in row])
 
     return StreamingHttpResponse(
         content(),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _xlsx_value(value):
+    if isinstance(value, str):
+        # openpyxl stores a string that starts with "=" as a formula: a crafted title must
+        # never become one.
+        return csv_safe(value)
+    if isinstance(value, dt.datetime):
+        return _local(value)
+    return value
+
+
+XLSX_FORMATS = (
+    # datetime before date: a datetime is a date too
+    (dt.datetime, "yyyy-mm-dd hh:mm:ss"),
+    (dt.date, "yyyy-mm-dd"),
+    (Decimal, "0.00"),
+    (int, "#,##0"),
+)
+
+
+def spreadsheet_xlsx(
+    header: list[str], rows: Iterable[list], *, sheet_title: str, filename: str
+) -> HttpResponse:
+    """An XLSX workbook of one sheet: a bold, frozen header, then the typed rows; whole numbers
+    with a thousand separator, decimals with two places, times as Stockholm wall-clock times."""
+    # openpyxl is loaded by the export that needs it, not by every page that offers one.
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]  # the longest name a sheet may have
+    sheet.append([csv_safe(cell) for cell in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(cell) for cell in row])
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            for kind, number_format in XLSX_FORMATS:
+                if isinstance(cell.value, kind):
+                    cell.number_format = number_format
+                    break
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _spreadsheet(fmt: str, header, rows, *, sheet_title: str, name: str):
+    filename = f"{name}-{timezone.localdate().isoformat()}.{fmt}"
+    if fmt == "xlsx":
+        return spreadsheet_xlsx(header, rows, sheet_title=sheet_title, filename=filename)
+    return spreadsheet_csv(header, rows, filename=filename)
 
 
 def _case_list_header() -> list[str]:
@@ -96,63 +195,59 @@ def _answer_cells(application, columns) -> list[str]:
     return cells
 
 
-def _case_list_rows(header: list[str], applications, columns) -> Iterator[list]:
-    yield [csv_safe(cell) for cell in header]
+def _case_list_rows(applications, columns) -> Iterator[list]:
     calls = {}
     for application in applications.iterator(chunk_size=500):
         # One call object per call, so its form definition is read once for the whole file.
         application.call = calls.setdefault(application.call_id, application.call)
         organisation = application.organisation
         yield [
-            csv_safe(cell)
-            for cell in (
-                application.registration_number,
-                application.call.title,
-                organisation.name,
-                organisation.orgnr,
-                organisation.get_verified_kind_display(),
-                organisation.get_county_display(),
-                application.submitted_title,
-                application.submitted_amount,
-                application.get_state_display(),
-                _iso_stockholm(application.first_submitted_at),
-                _iso_stockholm(application.last_submitted_at),
-                *_answer_cells(application, columns),
-            )
+            application.registration_number,
+            application.call.title,
+            organisation.name,
+            organisation.orgnr,
+            organisation.get_verified_kind_display(),
+            organisation.get_county_display(),
+            application.submitted_title,
+            application.submitted_amount,
+            application.get_state_display(),
+            application.first_submitted_at,
+            application.last_submitted_at,
+            *_answer_cells(application, columns),
         ]
 
 
-def case_list_csv(applications) -> StreamingHttpResponse:
-    """The filtered case list, one row per application (read as the file streams), with a
-    column per question of the calls listed (named by the question's key, the same in every
-    language) holding the latest submitted version's answer."""
+def case_list_export(applications, fmt: str = "csv"):
+    """The filtered case list, one row per application, as ``csv`` or ``xlsx``, with a column
+    per question of the calls listed (named by the question's key, the same in every language)
+    holding the latest submitted version's answer."""
     calls = Call.objects.filter(pk__in=applications.values("call_id")).order_by("opens_at", "pk")
     columns = answer_columns(calls)
     applications = applications.annotate(
         submitted_content=Subquery(latest_version_subquery("pk").values("content")[:1])
     )
     # The header is translated now, in the request's language, not later as the file streams.
-    header = [*_case_list_header(), *(column.key for column in columns)]
-    rows = _case_list_rows(header, applications, columns)
-    filename = f"applications-{timezone.localdate().isoformat()}.csv"
-    return _streamed_csv(rows, filename=filename)
+    return _spreadsheet(
+        fmt,
+        [*_case_list_header(), *(column.key for column in columns)],
+        _case_list_rows(applications, columns),
+        sheet_title=_("Applications"),
+        name="applications",
+    )
 
 
 def _finance_row(kind, application, instalment, amount, day) -> list:
     organisation = application.organisation
     return [
-        csv_safe(cell)
-        for cell in (
-            kind,
-            application.registration_number,
-            organisation.name,
-            organisation.orgnr,
-            application.call.title,
-            instalment,
-            amount,
-            day.isoformat() if day else "",
-            "",
-        )
+        kind,
+        application.registration_number,
+        organisation.name,
+        organisation.orgnr,
+        application.call.title,
+        instalment,
+        amount,
+        day,
+        "",
     ]
 
 
@@ -170,8 +265,8 @@ def _finance_header() -> list[str]:
     ]
 
 
-def _finance_rows(header: list[str], payments, claims) -> Iterator[list]:
-    yield [csv_safe(cell) for cell in header]
+def _finance_rows(payments, claims) -> Iterator[list]:
+    # "payment" and "repayment" are codes for the finance system, the same in every language.
     for payment in payments.iterator(chunk_size=500):
         yield _finance_row(
             "payment", payment.application, payment.position, payment.amount, payment.due_since
@@ -180,15 +275,19 @@ def _finance_rows(header: list[str], payments, claims) -> Iterator[list]:
         yield _finance_row(
             "repayment",
             claim.application,
-            "",
+            None,
             claim.amount,
             timezone.localdate(claim.created_at),
         )
 
 
-def finance_outstanding_csv(payments, claims) -> StreamingHttpResponse:
+def finance_outstanding_export(payments, claims, fmt: str = "csv"):
     """Payments due and repayments not yet received, one row each, for the finance system."""
     # The header is translated now, in the request's language, not later as the file streams.
-    rows = _finance_rows(_finance_header(), payments, claims)
-    filename = f"finance-{timezone.localdate().isoformat()}.csv"
-    return _streamed_csv(rows, filename=filename)
+    return _spreadsheet(
+        fmt,
+        _finance_header(),
+        _finance_rows(payments, claims),
+        sheet_title=_("Finance"),
+        name="finance",
+    )

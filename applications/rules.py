@@ -135,3 +135,7 @@ def is_call_author(user, call) -> bool:
 rules.add_perm("applications.manage_calls", is_programme_manager)
 # Four eyes: another programme manager or a decision maker publishes (docs/architecture.md).
 rules.add_perm("applications.publish_call", is_agency_staff & ~is_call_author)
+
+# -- the institutional pages (accessibility statement, privacy notice, cookies, contact) ---------
+
+rules.add_perm("applications.manage_site_pages", is_programme_manager)

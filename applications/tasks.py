@@ -14,12 +14,15 @@ from django_tasks import task
 
 from . import emails
 from .models import (
+    Acceptance,
     Application,
     ApplicationVersion,
     DeadlineException,
+    DeadlineReminder,
     Decision,
     Invitation,
     OrganisationClaim,
+    Payment,
     Report,
     ReportReminder,
     User,
@@ -210,3 +213,76 @@ def send_organisation_claim_decided(*, claim_id: int) -> None:
     emails.send_organisation_claim_decided(
         OrganisationClaim.objects.select_related("organisation", "claimant").get(pk=claim_id)
     )
+
+
+# -- every event of a case (issue 14) ------------------------------------------------------------
+
+_DECISION_RELATED = ("application__organisation", "application__call", "proposed_by")
+
+
+@task()
+def send_decision_proposed(*, decision_id: int) -> None:
+    emails.send_decision_proposed(
+        Decision.objects.select_related(*_DECISION_RELATED).get(pk=decision_id)
+    )
+
+
+@task()
+def send_decision_sent_back(*, decision_id: int) -> None:
+    emails.send_decision_sent_back(
+        Decision.objects.select_related(*_DECISION_RELATED, "sent_back_by").get(pk=decision_id)
+    )
+
+
+@task()
+def send_report_submitted(*, report_id: int) -> None:
+    emails.send_report_submitted(
+        Report.objects.select_related("application__organisation", "application__call").get(
+            pk=report_id
+        )
+    )
+
+
+@task()
+def send_report_submitted_notice(*, report_id: int) -> None:
+    emails.send_report_submitted_notice(
+        Report.objects.select_related("application__organisation", "application__call").get(
+            pk=report_id
+        )
+    )
+
+
+@task()
+def send_grant_accepted(*, acceptance_id: int) -> None:
+    emails.send_grant_accepted(
+        Acceptance.objects.select_related("application__organisation", "application__call").get(
+            pk=acceptance_id
+        )
+    )
+
+
+@task()
+def send_grant_accepted_notice(*, acceptance_id: int) -> None:
+    emails.send_grant_accepted_notice(
+        Acceptance.objects.select_related("application__organisation", "application__call").get(
+            pk=acceptance_id
+        )
+    )
+
+
+@task()
+def send_payment_paid(*, payment_id: int) -> None:
+    emails.send_payment_paid(
+        Payment.objects.select_related("application__organisation", "application__call").get(
+            pk=payment_id
+        )
+    )
+
+
+@task()
+def send_deadline_reminder(*, reminder_id: int) -> None:
+    """The reminder's own email: ``send_completion_reminder`` or ``send_acceptance_reminder``."""
+    reminder = DeadlineReminder.objects.select_related(
+        "application__organisation", "application__call"
+    ).get(pk=reminder_id)
+    getattr(emails, f"send_{reminder.kind}_reminder")(reminder)

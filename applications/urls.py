@@ -15,6 +15,7 @@ from .views import (
     overview,
     privacy,
     register,
+    site_pages,
 )
 
 app_name = "applications"
@@ -36,4 +37,5 @@ urlpatterns = [
     *follow_up_manage.urlpatterns,
     *overview.urlpatterns,
     *register.urlpatterns,
+    *site_pages.urlpatterns,
 ]

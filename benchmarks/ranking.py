@@ -374,8 +374,11 @@ def measure(call, manager, *, requests: int, warmup: int) -> dict:
 
     def export(fmt):
         def run():
-            response = client.get(reverse("reviews:ranking_export", args=[call.slug, fmt]))
+            # POST, as the page's buttons (a GET is refused: an export writes an audit entry);
+            # the CSV streams, so its rows are made as the body is read.
+            response = client.post(reverse("reviews:ranking_export", args=[call.slug, fmt]))
             assert response.status_code == 200
+            b"".join(response)
 
         return run
 

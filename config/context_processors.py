@@ -5,6 +5,16 @@ from django.utils.functional import SimpleLazyObject
 from applications.login_security.two_factor import requires_two_factor
 from reviews.rules import is_reviewer
 
+from .middleware import session_seconds_left
+
+
+def _session_timeout(request) -> dict:
+    """For the session warning (templates/_session_timeout.html): how long this session has."""
+    return {
+        "SESSION_SECONDS_LEFT": session_seconds_left(request),
+        "SESSION_WARNING_BEFORE": settings.SESSION_WARNING_BEFORE,
+    }
+
 
 def site(request):
     user = getattr(request, "user", None)
@@ -15,12 +25,20 @@ def site(request):
             "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
             "perms_staff": False,
             "is_reviewer": False,
+            "can_edit_site_pages": False,
+            **_session_timeout(request),
         }
     return {
+        **_session_timeout(request),
         "AGENCY_NAME": settings.AGENCY_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         # Whether to show the agency's case-handling menu entry.
         "perms_staff": bool(user and rules.has_perm("applications.list_applications", user)),
+        # The footer's link to the editor of the pages about the service (the group is read
+        # once, for both: rules keeps the user's group names).
+        "can_edit_site_pages": bool(
+            user and rules.has_perm("applications.manage_site_pages", user)
+        ),
         # Whether to show the reviewer's menu entry: evaluated (one query) only when used, and
         # not again when the two-factor middleware has asked already.
         "is_reviewer": SimpleLazyObject(

@@ -35,22 +35,28 @@ URL_SCHEMES = {"https", "http", "mailto"}
 
 # The page's own <h1> is the call's title, so a text's headings start one level below it.
 _HEADING_SHIFT = {f"h{level}": f"h{min(level + 1, 6)}" for level in range(1, 7)}
+# A page that is the text alone (the accessibility statement, say): "##" is a section of the
+# page, an <h2> under the page's <h1>, and a "#" is one too, never a second <h1>.
+_HEADING_FROM_TWO = {f"h{level}": f"h{max(level, 2)}" for level in range(1, 7)}
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
-def _shift_headings(tokens) -> None:
+def _shift_headings(tokens, levels: dict[str, str]) -> None:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = _HEADING_SHIFT[token.tag]
+            token.tag = levels[token.tag]
 
 
-def render_markdown(text: str) -> SafeString:
-    """The HTML of a Markdown text, cleaned to the allow-list; empty text gives empty HTML."""
+def render_markdown(text: str, *, whole_page: bool = False) -> SafeString:
+    """The HTML of a Markdown text, cleaned to the allow-list; empty text gives empty HTML.
+
+    Headings move one level down (a call text sits below the call's title and its sections),
+    or, for ``whole_page`` (a text that is the page's whole content), start at <h2>."""
     if not text:
         return mark_safe("")  # noqa: S308 -- nothing to escape
     tokens = _parser.parse(text)
-    _shift_headings(tokens)
+    _shift_headings(tokens, _HEADING_FROM_TWO if whole_page else _HEADING_SHIFT)
     html = _parser.renderer.render(tokens, _parser.options, {})
     cleaned = nh3.clean(
         html,

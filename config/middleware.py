@@ -84,6 +84,29 @@ def note_session_start(sender, request, user, **kwargs):
     request.session[SESSION_SEEN_KEY] = now
 
 
+def session_seconds_left(request) -> int | None:
+    """Seconds until a logged-in session ends if nothing more happens: at the idle timeout or
+    at the session's longest life, whichever comes first; None for an anonymous visitor.
+
+    Counted from when the session was last noted active (the save that moved its expiry on),
+    so it errs early: a session saved since for another reason lasts a little longer.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    session = request.session
+    now = int(time.time())
+    idle_ends = session.get(SESSION_SEEN_KEY, now) + settings.SESSION_COOKIE_AGE
+    life_ends = session.get(SESSION_STARTED_KEY, now) + settings.SESSION_MAX_AGE
+    return max(min(idle_ends, life_ends) - now, 0)
+
+
+def session_keep_active(request) -> None:
+    """Note the session active now, so it is saved with the response and its idle timeout starts
+    again (the keep-alive button of session.js)."""
+    request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
 class SessionLimitsMiddleware:
     """Ends a logged-in session after ``SESSION_COOKIE_AGE`` seconds without a request (idle),
     and after ``SESSION_MAX_AGE`` seconds in all, however active.

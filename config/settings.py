@@ -255,6 +255,7 @@ RATELIMITS = {
     "invitation_send": env.str("RATELIMIT_INVITATION_SEND", default="30/h"),
     "invitation_accept": env.str("RATELIMIT_INVITATION_ACCEPT", default="20/h"),
     "autosave": env.str("RATELIMIT_AUTOSAVE", default="60/m"),
+    "session_keep_alive": env.str("RATELIMIT_SESSION_KEEP_ALIVE", default="30/h"),
 }
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
@@ -337,6 +338,9 @@ if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# How long before the idle timeout a logged-in page warns, with a button to stay logged in
+# (WCAG 2.2.1; config/static/samverket/js/session.js).
+SESSION_WARNING_BEFORE = env.int("SESSION_WARNING_BEFORE", default=5 * 60)
 
 # HTTPS and headers: secure by default without debug (`manage.py check --deploy` is clean);
 # each can be turned off from the environment, e.g. plain HTTP on loopback in a test.
@@ -398,8 +402,16 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=60.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 AGENCY_NAME = env.str("AGENCY_NAME", default="Innovationsmyndigheten (demo)")
+# The agency's postal address and its general terms for grants, stated in every decision letter
+# (an empty address or link is left out of the letter).
+AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="Box 100, 101 23 Stockholm (demo)")
+AGENCY_TERMS_URL = env.str("AGENCY_TERMS_URL", default="https://bidrag.example.se/allmanna-villkor")
 # Reviewers are reminded this many days before a call's review due date (and once when overdue).
 REVIEW_REMINDER_DAYS_BEFORE = env.int("REVIEW_REMINDER_DAYS_BEFORE", default=3)
+# Applicants are reminded this many days before a returned application's completion deadline
+# and before the last day to accept a grant (once per deadline, by send_follow_up_reminders).
+COMPLETION_REMINDER_DAYS_BEFORE = env.int("COMPLETION_REMINDER_DAYS_BEFORE", default=3)
+ACCEPTANCE_REMINDER_DAYS_BEFORE = env.int("ACCEPTANCE_REMINDER_DAYS_BEFORE", default=7)
 # Where people write when something went wrong (the error pages name it; empty: not shown).
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 # Where grantees pay back money not spent (shown with each repayment claim).

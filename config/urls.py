@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("start/", views.start, name="start"),
     path("health/", health.health, name="health"),
+    # Under account/: a private path, never cached (config/middleware.py).
+    path("account/session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("", include("applications.urls")),
     # The two-factor pages belong with Django's login and logout: URL names without a namespace.
     path("", include(login_security_views.urlpatterns)),

@@ -64,3 +64,17 @@ class QuestionKind(models.TextChoices):
     @classmethod
     def with_range(cls) -> tuple[str, ...]:
         return (cls.NUMBER, cls.AMOUNT)
+
+
+class SitePageSlug(models.TextChoices):
+    """The agency's institutional pages, each linked from every page's footer.
+
+    A fixed set: the footer names them, and the law asks for each (the accessibility statement
+    by the Act on accessibility to digital public services, the privacy notice by the GDPR's
+    articles 13 and 14), so programme managers edit their texts but never add or remove one.
+    """
+
+    ACCESSIBILITY = "accessibility", _("Accessibility statement")
+    PRIVACY = "privacy", _("Privacy notice")
+    COOKIES = "cookies", _("Cookies")
+    CONTACT = "contact", _("Contact")

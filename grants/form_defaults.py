@@ -1,7 +1,7 @@
 """The coworking call's application form, the first definition made from today's fixed form.
 
 Data, not models, so that a new call, the demo and the tests start from the same definition.
-(Migration ``grants.0007_application_form`` holds its own frozen copy, as migrations must.)
+(Migration ``grants.0009_application_form`` holds its own frozen copy, as migrations must.)
 """
 
 from .models import BudgetCategory, FormQuestion, FormSection

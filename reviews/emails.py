@@ -2,7 +2,8 @@
 
 from django.urls import reverse
 
-from applications.emails import send_email, site_url
+from applications.emails import send_email, send_email_to_each, site_url
+from applications.selectors.recipients import decision_makers_for
 
 from .models import Assignment, PanelInvitation, PanelMember, ReviewReminder
 
@@ -53,5 +54,19 @@ def send_review_reminder(reminder: ReviewReminder) -> None:
             "application": assignment.application,
             "call": assignment.application.call,
             "url": _review_url(assignment.application),
+        },
+    )
+
+
+def send_proposals_from_ranking(call, decisions: list) -> None:
+    """Proposals made from a call's ranking wait for a decision maker: one email to each who may
+    confirm them (never the proposer), listing them with outcome and amount."""
+    send_email_to_each(
+        "proposals_from_ranking",
+        users=decision_makers_for(decisions[0]),
+        context={
+            "call": call,
+            "decisions": decisions,
+            "url": site_url(reverse("applications:decisions")),
         },
     )

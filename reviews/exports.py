@@ -2,20 +2,18 @@
 
 The page and both files show the same columns. The files carry numbers as numbers: whole kronor
 as integers, scores as decimals rounded to two places (``round_score``), so a spreadsheet can
-sort and sum them. In the CSV a decimal is written with a point (``5.25``), the form every
-program reads; the XLSX carries the number itself and the spreadsheet shows it in the reader's
-locale.
+sort and sum them. Both files are written by the staff exports' one pair of writers
+(``applications.exports.spreadsheet_csv`` and ``spreadsheet_xlsx``): the CSV for a Swedish
+spreadsheet (``;`` between cells, a decimal comma: ``5,25``), the XLSX with the number itself,
+shown in the reader's locale.
 """
 
-import csv
-import io
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.exports import csv_safe
+from applications.exports import spreadsheet_csv, spreadsheet_xlsx
 from grants.enums import Aggregation
 
 from .selectors.ranking import Ranking, RankingRow
@@ -121,64 +119,15 @@ def _filename(ranking: Ranking, extension: str) -> str:
     return f"ranking-{ranking.call.slug}-{timezone.localdate().isoformat()}.{extension}"
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int | Decimal):
-        return str(value)  # numbers cannot start a formula: "-" only ever means negative here
-    return csv_safe(value)
-
-
-def ranking_csv(ranking: Ranking) -> HttpResponse:
-    """The ranking as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right; text cells
-    guarded against formula injection like the case list's export."""
+def ranking_csv(ranking: Ranking):
+    """The ranking as CSV for a Swedish spreadsheet (see ``applications.exports``)."""
     header, rows = ranking_table(ranking)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([csv_safe(cell) for cell in header])
-    for row in rows:
-        writer.writerow([_csv_cell(cell) for cell in row])
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(ranking, "csv")}"'},
-    )
+    return spreadsheet_csv(header, rows, filename=_filename(ranking, "csv"))
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def ranking_xlsx(ranking: Ranking) -> HttpResponse:
-    """The ranking as an XLSX workbook: numbers as numbers, scores shown with two decimals.
-
-    Text cells go through the same guard as the CSV: openpyxl stores a string that starts with
-    "=" as a formula, which a crafted title must never become.
-    """
-    # openpyxl is loaded by the export that needs it, not by every page of the ranking.
-    from openpyxl import Workbook  # noqa: PLC0415
-    from openpyxl.styles import Font  # noqa: PLC0415
-
+def ranking_xlsx(ranking: Ranking):
+    """The ranking as an XLSX workbook: numbers as numbers, scores shown with two decimals."""
     header, rows = ranking_table(ranking)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Ranking")[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
-            elif isinstance(cell.value, int):
-                cell.number_format = "#,##0"
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type=XLSX_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{_filename(ranking, "xlsx")}"'},
+    return spreadsheet_xlsx(
+        header, rows, sheet_title=_("Ranking"), filename=_filename(ranking, "xlsx")
     )

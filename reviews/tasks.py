@@ -1,5 +1,9 @@
 from django_tasks import task
 
+from applications.enums import DecisionStatus
+from applications.models import Decision
+from grants.models import Call
+
 from . import emails
 from .models import Assignment, PanelInvitation, PanelMember, ReviewReminder
 
@@ -32,3 +36,16 @@ def send_review_reminder(*, reminder_id: int) -> None:
             "assignment__member__user", "assignment__application__call"
         ).get(pk=reminder_id)
     )
+
+
+@task()
+def send_proposals_from_ranking(*, call_id: int, decision_ids: list[int]) -> None:
+    """The decisions proposed from a call's ranking in one go, to each decision maker. Those no
+    longer waiting when the email goes (confirmed or sent back already) are not listed."""
+    decisions = list(
+        Decision.objects.filter(pk__in=decision_ids, status=DecisionStatus.PROPOSED)
+        .select_related("application__organisation", "proposed_by")
+        .order_by("application__registration_number")
+    )
+    if decisions:
+        emails.send_proposals_from_ranking(Call.objects.get(pk=call_id), decisions)

@@ -39,12 +39,25 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def letter_context(data: dict) -> dict:
-    """The template's view of ``letter_data``: ISO dates turned back into dates."""
+    """The template's view of ``letter_data``: ISO dates turned back into dates.
+
+    ``letter_data`` frozen before letters stated the acceptance, the reports, the payment plan,
+    the case officer and the agency's address has none of those keys: those parts are left out
+    (and the final report's date is shown on its own, as it was).
+    """
+    acceptance = data.get("acceptance")
     return {
         **data,
         "decided_on": _date(data["decided_on"]),
         "period": {"start": _date(data["period"]["start"]), "end": _date(data["period"]["end"])},
         "final_report_due": _date(data["reporting"]["final_report_due"]),
+        "reports": [
+            {**report, "due_on": _date(report["due_on"])}
+            for report in data["reporting"].get("reports", [])
+        ],
+        "acceptance": {**acceptance, "accept_by": _date(acceptance["accept_by"])}
+        if acceptance
+        else None,
         "corrects_decided_on": _date((data.get("corrects") or {}).get("decided_on")),
         "reason_label": IneligibilityReason(data["reason_code"]).label
         if data.get("reason_code")

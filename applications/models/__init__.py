@@ -13,6 +13,7 @@ from .decision import Decision, DecisionLetter, DecisionRelease, ImmutableDecisi
 from .follow_up import (
     Acceptance,
     ClosingLetter,
+    DeadlineReminder,
     Payment,
     RepaymentClaim,
     Report,
@@ -25,6 +26,7 @@ from .people import Invitation, Membership, Organisation, OrganisationClaim, Use
 __all__ = [
     "Acceptance",
     "ClosingLetter",
+    "DeadlineReminder",
     "Payment",
     "RepaymentClaim",
     "Report",

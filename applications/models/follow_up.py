@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.enums import InstalmentTrigger
 
-from ..enums import PaymentStatus, ReminderKind, ReportKind, ReportStatus
+from ..enums import (
+    DeadlineKind,
+    PaymentStatus,
+    ReminderKind,
+    ReportKind,
+    ReportStatus,
+)
 from .application import Application
 from .decision import Decision, ImmutableDecision
 
@@ -248,3 +254,29 @@ class ClosingLetter(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableDecision("A closing letter is never deleted.")
+
+
+class DeadlineReminder(models.Model):
+    """A reminder email before an application's deadline: a returned application's completion
+    deadline, or an approved grant's last day to accept. At most one per deadline: the unique
+    constraint keeps two runs of the daily job (even at the same moment) from sending it twice,
+    and a new deadline (a second request for completion, say) gets its own reminder.
+    ``deadline`` is the moment the time runs out (for acceptance, the start of the day after
+    ``accept_by`` in Stockholm)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="deadline_reminders"
+    )
+    kind = models.CharField(max_length=10, choices=DeadlineKind.choices)
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "deadline"], name="one_reminder_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.kind} {self.deadline:%Y-%m-%d %H:%M}"

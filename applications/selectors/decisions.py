@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
 
 from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
-from ..models import Decision, DecisionLetter
+from ..models import Acceptance, Decision, DecisionLetter
 from .applications import applications_visible_to, latest_version, latest_version_summary
+from .grant_plan import instalments_planned, report_due_dates
 
 # Checks an app higher up the import line adds (reviews: the call's thresholds), asked of an
 # application before it is approved: each returns what the application falls short of.
@@ -57,25 +59,67 @@ def _in_language(call, field: str, language: str) -> str:
     return english if language == "en" and english else getattr(call, f"{field}_sv")
 
 
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _acceptance(decision, *, decided_on: dt.date) -> dict:
+    """What an approval's letter says about accepting it.
+
+    ``accept_by`` is the last day to accept: the one already set if the grant was released
+    before (a correction), else, when the call sends its decisions out as soon as the letter is
+    made, the day of the decision plus the call's ``acceptance_days`` (what
+    ``decision_release`` sets when it releases the same day; a later release only gives more
+    time, never less). A call that holds its decisions for a common release date does not know
+    the day yet: ``accept_by`` is None and the letter gives the number of days instead (the
+    decision email and the application's page give the date). ``accepted`` when a correction
+    finds the grant already accepted: nothing is to be accepted again.
+    """
+    application = decision.application
+    call = application.call
+    if application.accept_by:
+        accept_by = application.accept_by
+    elif call.hold_decisions_for_release:
+        accept_by = None
+    else:
+        accept_by = decided_on + dt.timedelta(days=call.acceptance_days)
+    return {
+        "accepted": Acceptance.objects.filter(application=application).exists(),
+        "accept_by": accept_by.isoformat() if accept_by else None,
+        "days": call.acceptance_days,
+        "url": _site_url(reverse("applications:accept_grant", args=[application.pk])),
+    }
+
+
 def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
     """Everything the letter shows, frozen into the decision when it is confirmed.
 
     Made from the submitted version the decision was taken on, never the working copy, so the
-    letter reads the same forever.
+    letter reads the same forever. The reports' due dates and the instalments are the ones the
+    follow-up makes when the grant is accepted (``selectors.grant_plan``).
     """
 
     application = decision.application
     call = application.call
     version = latest_version(application)
     content = version.content if version else {}
-    period_end = content.get("period_end")
-    final_report_due = (
-        (dt.date.fromisoformat(period_end) + dt.timedelta(days=call.final_report_days)).isoformat()
-        if period_end
-        else None
+    period_start, period_end = content.get("period_start"), content.get("period_end")
+    reports = (
+        [
+            {"kind": kind, "number": number, "due_on": due_on.isoformat()}
+            for kind, number, due_on in report_due_dates(
+                call, dt.date.fromisoformat(period_start), dt.date.fromisoformat(period_end)
+            )
+        ]
+        if period_start and period_end
+        else []
     )
+    approved = decision.outcome == DecisionOutcome.APPROVED
+    proposer = decision.proposed_by
     return {
         "agency": settings.AGENCY_NAME,
+        "agency_address": settings.AGENCY_ADDRESS,
+        "terms_url": settings.AGENCY_TERMS_URL,
         "registration_number": application.registration_number,
         "decided_on": decided_on.isoformat(),
         "language": decision.language,
@@ -89,7 +133,7 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
             "address": application.organisation.address,
         },
         "title": content.get("title", application.title),
-        "period": {"start": content.get("period_start"), "end": period_end},
+        "period": {"start": period_start, "end": period_end},
         "call": {"slug": call.slug, "title_sv": call.title_sv, "title_en": call.title_en},
         "version": {"number": version.number, "sha256": version.sha256} if version else None,
         "conditions": decision.conditions,
@@ -103,9 +147,24 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         "letter_wording": call.letter_wording_en
         if decision.language == "en" and call.letter_wording_en
         else call.letter_wording_sv,
-        "reporting": {"final_report_due": final_report_due},
+        "reporting": {
+            "final_report_due": reports[-1]["due_on"] if reports else None,
+            "reports": reports if approved else [],
+        },
+        "acceptance": _acceptance(decision, decided_on=decided_on) if approved else None,
+        # A correction of a grant already accepted replans what is not yet paid
+        # (``payments_replan``) instead of following the call's plan: the letter says so
+        # instead of listing instalments.
+        "payment_plan": instalments_planned(call, decision.granted_amount)
+        if approved and decision.granted_amount and not application.payments.exists()
+        else [],
         "decided_by": decided_by.full_name,
-        "presented_by": decision.proposed_by.full_name,
+        "presented_by": proposer.full_name,
+        "case_officer": {
+            "name": proposer.full_name,
+            "email": proposer.email,
+            "phone": proposer.phone,
+        },
         "corrects": {
             "decided_on": decision.supersedes.decided_on.isoformat(),
             "granted_amount": decision.supersedes.granted_amount,

@@ -70,6 +70,7 @@ def decision_propose(
     reason_code: str = "",
     supersedes: Decision | None = None,
     threshold_override: str = "",
+    notify: bool = True,
 ) -> Decision:
     """Propose a decision (or, with ``supersedes``, a correction of a confirmed one).
 
@@ -79,7 +80,8 @@ def decision_propose(
     requested. An approval of an application below one of the call's thresholds ("cannot be
     funded") needs ``threshold_override``, the reason, on record. ``feedback`` is the text for
     the applicant (the consensus comment or the reviewers' comments), copied in so the letter
-    never depends on the review app.
+    never depends on the review app. The decision makers are emailed after commit, unless
+    ``notify`` is false (a batch of proposals sends one email of its own).
     """
     _require(by, "propose_decision")
     locked = _lock(application)
@@ -152,6 +154,8 @@ def decision_propose(
         threshold_override=threshold_override,
     )
     _audit_decision("decision.propose", decision, by=by)
+    if notify:
+        _enqueue_on_commit("send_decision_proposed", decision_id=decision.pk)
     return decision
 
 
@@ -304,6 +308,7 @@ def decision_send_back(*, decision: Decision, by: User, comment: str) -> Decisio
     locked.sent_back_comment = comment
     locked.save()
     _audit_decision("decision.send_back", locked, by=by)
+    _enqueue_on_commit("send_decision_sent_back", decision_id=locked.pk)
     return locked
 
 

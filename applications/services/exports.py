@@ -8,23 +8,26 @@ from ..audit import audit_record
 from ..models import User
 
 
-def case_list_export_record(*, by: User, applications, filters: dict) -> None:
-    """Record that ``by`` exported the case list. Side effect: one audit entry with the number
-    of rows and the filters (codes and ids only, see the view's ``_export_filters``)."""
+def case_list_export_record(*, by: User, applications, filters: dict, fmt: str = "csv") -> None:
+    """Record that ``by`` exported the case list. Side effect: one audit entry with the file's
+    format, the number of rows and the filters (codes and ids only, see the view's
+    ``_export_filters``)."""
     audit_record(
         action="export.case_list",
         actor=by,
-        data={"rows": applications.count(), "filters": filters},
+        data={"format": fmt, "rows": applications.count(), "filters": filters},
     )
 
 
-def finance_export_record(*, by: User, call, payments, claims) -> None:
+def finance_export_record(*, by: User, call, payments, claims, fmt: str = "csv") -> None:
     """Record that ``by`` exported the finance file, for one call or all. Side effect: one
-    audit entry with the call's id and the numbers of payments and repayments."""
+    audit entry with the file's format, the call's id and the numbers of payments and
+    repayments."""
     audit_record(
         action="export.finance",
         actor=by,
         data={
+            "format": fmt,
             "call_id": call.pk if call else None,
             "payments": payments.count(),
             "repayments": claims.count(),

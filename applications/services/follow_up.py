@@ -28,6 +28,12 @@ from applications.selectors.follow_up import (
     granted_budget_lines,
     report_errors,
 )
+from applications.selectors.grant_plan import (
+    instalments_planned,
+    report_due_dates,
+    split_instalments,  # noqa: F401 -- part of this module's interface (tests, callers)
+    split_proportionally,
+)
 from grants.enums import InstalmentTrigger
 from grants.models import Call
 
@@ -46,48 +52,6 @@ from ..models import (
 )
 from ._common import S, _enqueue_on_commit, _lock, _log, _require, _save_transition
 from .edit_conflicts import refuse_if_stale
-
-
-def split_instalments(amount: int, shares: list[int]) -> list[int]:
-    """``amount`` split by per-cent ``shares`` (adding up to 100) in whole kronor, exactly."""
-    if sum(shares) != 100:
-        raise ValueError("The shares must add up to 100.")
-    return split_proportionally(amount, shares)
-
-
-def split_proportionally(amount: int, weights: list[int]) -> list[int]:
-    """``amount`` split in proportion to positive ``weights``, in whole kronor, exactly.
-
-    Each part gets the floor of its proportion; the kronor left over go, one each, to the parts
-    with the largest remainders (the earlier on a tie), so the parts always add up to
-    ``amount``: no öre is lost or made.
-    """
-    total = sum(weights)
-    parts = [amount * weight // total for weight in weights]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
-    for i in by_remainder[: amount - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
-def _report_due_dates(call: Call, period_start, period_end) -> list[tuple[str, int, object]]:
-    """(kind, number, due date) of the reports a grant owes, from the decision's period.
-
-    Interim reports are spread evenly over the period; the final report is due the call's
-    ``final_report_days`` after the period ends.
-    """
-    dates = []
-    length = (period_end - period_start).days
-    for number in range(1, (call.interim_reports or 0) + 1):
-        dates.append(
-            (
-                ReportKind.INTERIM,
-                number,
-                period_start + timedelta(days=length * number // (call.interim_reports + 1)),
-            )
-        )
-    dates.append((ReportKind.FINAL, 1, period_end + timedelta(days=call.final_report_days)))
-    return dates
 
 
 @transaction.atomic
@@ -140,7 +104,7 @@ def application_accept_grant(
     period = decision.letter_data["period"]
     start = dt.date.fromisoformat(period["start"])
     end = dt.date.fromisoformat(period["end"])
-    for kind, number, due_on in _report_due_dates(locked.call, start, end):
+    for kind, number, due_on in report_due_dates(locked.call, start, end):
         report = Report.objects.create(application=locked, kind=kind, number=number, due_on=due_on)
         ReportCost.objects.bulk_create(
             [
@@ -154,29 +118,24 @@ def application_accept_grant(
                 for i, line in enumerate(granted_budget_lines(locked))
             ]
         )
+    _enqueue_on_commit("send_grant_accepted", acceptance_id=acceptance.pk)
+    _enqueue_on_commit("send_grant_accepted_notice", acceptance_id=acceptance.pk)
     return acceptance
 
 
 def _payments_plan(application: Application, *, granted: int, today) -> None:
-    plan = application.call.instalment_plan()
-    amounts = split_instalments(granted, [share for share, _trigger in plan])
-    interim = 0
     payments = []
-    for position, ((share, trigger), amount) in enumerate(zip(plan, amounts, strict=True), 1):
-        report_number = None
-        if trigger == InstalmentTrigger.INTERIM_REPORT:
-            interim += 1
-            report_number = interim
-        due = trigger == InstalmentTrigger.ACCEPTANCE
+    for instalment in instalments_planned(application.call, granted):
+        due = instalment["trigger"] == InstalmentTrigger.ACCEPTANCE
         payments.append(
             Payment(
                 application=application,
-                position=position,
-                trigger=trigger,
-                report_number=report_number,
-                share=share,
-                planned_amount=amount,
-                amount=amount,
+                position=instalment["position"],
+                trigger=instalment["trigger"],
+                report_number=instalment["report_number"],
+                share=instalment["share"],
+                planned_amount=instalment["amount"],
+                amount=instalment["amount"],
                 status=PaymentStatus.DUE if due else PaymentStatus.PLANNED,
                 due_since=today if due else None,
             )
@@ -355,6 +314,8 @@ def report_submit(*, report: Report, by: User) -> Report:
         target=locked,
         data={"application_id": locked.application_id, "total_spent": locked.total_spent},
     )
+    _enqueue_on_commit("send_report_submitted", report_id=locked.pk)
+    _enqueue_on_commit("send_report_submitted_notice", report_id=locked.pk)
     return locked
 
 
@@ -480,6 +441,7 @@ def payment_mark_paid(*, payment: Payment, by: User, paid_on, reference: str = "
         target=locked,
         data={"application_id": locked.application_id, "amount": locked.amount},
     )
+    _enqueue_on_commit("send_payment_paid", payment_id=locked.pk)
     return locked
 
 

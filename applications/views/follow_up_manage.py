@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..enums import ApplicationState, PaymentStatus, ReportStatus
-from ..exports import finance_outstanding_csv
+from ..exports import finance_outstanding_export
 from ..forms.follow_up import (
     FinanceFilterForm,
     PaymentPaidForm,
@@ -256,12 +256,12 @@ def manage_report_return(request, pk, report_pk):
 
 @require_POST
 @login_required
-def finance_csv(request):
+def finance_csv(request, fmt="csv"):
     """Payments due and repayments not yet received, one row each, for the finance system.
 
-    The same format as the case list's export: UTF-8 with a BOM (so Excel reads å, ä and ö),
-    comma-separated, cells that a spreadsheet would run as formulas defused. A posted ``call``
-    keeps one call's rows.
+    CSV or XLSX in the same formats as the case list's export (``applications.exports``: for
+    a Swedish spreadsheet, cells that a spreadsheet would run as formulas defused). A posted
+    ``call`` keeps one call's rows.
 
     POST only (the button on the follow-up overview), since it writes an audit entry.
     """
@@ -272,8 +272,8 @@ def finance_csv(request):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    finance_export_record(by=request.user, call=call, payments=payments, claims=claims)
-    return finance_outstanding_csv(payments, claims)
+    finance_export_record(by=request.user, call=call, payments=payments, claims=claims, fmt=fmt)
+    return finance_outstanding_export(payments, claims, fmt)
 
 
 urlpatterns = [
@@ -305,4 +305,5 @@ urlpatterns = [
         name="manage_report_return",
     ),
     path("manage/finance.csv", finance_csv, name="finance_csv"),
+    path("manage/finance.xlsx", finance_csv, {"fmt": "xlsx"}, name="finance_xlsx"),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..enums import ApplicationState, EligibilityItem
-from ..exports import case_list_csv
+from ..exports import case_list_export
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
 from ..forms.manage import (
     DeadlineExceptionForm,
@@ -112,19 +112,19 @@ def _export_filters(filterset: ApplicationFilter) -> dict:
 
 @require_POST
 @login_required
-def manage_export(request):
-    """The filtered list as CSV: UTF-8 with a BOM so that Excel reads å, ä and ö right.
+def manage_export(request, fmt="csv"):
+    """The filtered list as CSV (for a Swedish spreadsheet: ``;``, UTF-8 with a BOM) or XLSX.
 
     POST only, since it writes an audit entry (a GET must change nothing: a prefetching
-    browser or a crawler would log exports no one made). The list's button posts the list's
+    browser or a crawler would log exports no one made). The list's buttons post the list's
     filters as hidden fields."""
     _require_staff(request.user)
     filterset = _filtered_applications(request, request.POST)
     applications = filterset.qs
     case_list_export_record(
-        by=request.user, applications=applications, filters=_export_filters(filterset)
+        by=request.user, applications=applications, filters=_export_filters(filterset), fmt=fmt
     )
-    return case_list_csv(applications)
+    return case_list_export(applications, fmt)
 
 
 def _get_application_for_staff(request, pk, perm: str = "applications.list_applications"):
@@ -279,6 +279,12 @@ def manage_start_review(request, pk):
 urlpatterns = [
     path("manage/applications/", manage_list, name="manage_list"),
     path("manage/applications/export.csv", manage_export, name="manage_export"),
+    path(
+        "manage/applications/export.xlsx",
+        manage_export,
+        {"fmt": "xlsx"},
+        name="manage_export_xlsx",
+    ),
     path("manage/applications/<int:pk>/", manage_detail, name="manage_detail"),
     path("manage/applications/<int:pk>/return/", manage_return, name="manage_return"),
     path(

@@ -58,3 +58,10 @@ def page_title(value) -> str:
 def markdown(value) -> str:
     """A call text written in Markdown, as cleaned HTML (``config.markdown.render_markdown``)."""
     return render_markdown(str(value or ""))
+
+
+@register.filter(is_safe=True)
+def markdown_page(value) -> str:
+    """A text that is a page's whole content (the institutional pages): as ``markdown``, but
+    its "##" sections are the page's <h2>s."""
+    return render_markdown(str(value or ""), whole_page=True)

@@ -8,7 +8,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import Aggregation, InstalmentTrigger, OrganisationKind, ScoreVisibility
+from ..enums import (
+    Aggregation,
+    InstalmentTrigger,
+    OrganisationKind,
+    ScoreVisibility,
+    SitePageSlug,
+)
 
 
 def default_payment_plan() -> list[dict]:
@@ -480,3 +486,44 @@ class Criterion(models.Model):
     @property
     def scale(self) -> range:
         return range(self.scale_min, self.scale_max + 1)
+
+
+class SitePage(models.Model):
+    """One of the agency's institutional pages (accessibility statement, privacy notice, cookies,
+    contact): a title and a Markdown body in Swedish and English, written by programme managers.
+
+    Seeded with default texts by a data migration; the body is shown through
+    ``config.markdown.render_markdown`` (the ``markdown`` filter), so whatever is written, the
+    page never runs a script or loads from another host.
+    """
+
+    slug = models.SlugField(_("page"), max_length=40, unique=True, choices=SitePageSlug.choices)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    body_sv = models.TextField(_("text (Swedish)"), help_text=_("Markdown."))
+    body_en = models.TextField(_("text (English)"), blank=True, help_text=_("Markdown."))
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
+
+    def __str__(self) -> str:
+        return self.title_sv
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def body(self) -> str:
+        return _localised(self, "body")

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
@@ -11,6 +12,7 @@ from applications.models import Decision, User
 from applications.services.decisions import decision_propose
 from grants.models import Call
 
+from .. import tasks
 from ..selectors.feedback import feedback_for_applicants
 from ..selectors.ranking import ranking_for
 
@@ -39,8 +41,8 @@ def decisions_propose_from_ranking(
     reviewers' comments for the applicant) and is made on its own through
     ``applications.services.decision_propose``, which checks everything again, so one refused
     does not stop the others. Skipped: applications with a proposal waiting or a decision, and
-    those whose review is not complete. Side effects: only the proposals; nothing moves until a
-    decision maker confirms.
+    those whose review is not complete. Side effects: the proposals, and one email to each
+    decision maker listing them (after commit); nothing moves until a decision maker confirms.
     """
 
     if not rules.has_perm("applications.propose_decision", by):
@@ -81,10 +83,17 @@ def decisions_propose_from_ranking(
                 granted_amount=row.requested_amount if approve else 0,
                 justification=approve_justification if approve else reject_justification,
                 feedback=feedback.get(row.application_id, ""),
+                notify=False,
             )
         except ValidationError as error:
             reason = " ".join(error.messages)
             result.skipped.append(SkippedProposal(row.registration_number, reason))
         else:
             result.proposed.append(decision)
+    if result.proposed:
+        # One email to each decision maker for the whole batch, not one per proposal.
+        ids = [decision.pk for decision in result.proposed]
+        transaction.on_commit(
+            lambda: tasks.send_proposals_from_ranking.enqueue(call_id=call.pk, decision_ids=ids)
+        )
     return result

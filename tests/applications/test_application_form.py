@@ -498,7 +498,8 @@ def test_the_case_list_export_has_a_column_per_question_of_the_calls(client):
 
     response = client.post(reverse("applications:manage_export"), HTTP_ACCEPT_LANGUAGE="sv")
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     header = rows[0]
     assert header[-4:] == ["what_to_try", "participants", "expected_results", "region"]
     by_number = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}

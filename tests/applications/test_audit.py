@@ -558,10 +558,12 @@ def test_the_case_list_export_is_logged_with_its_filters_but_not_the_search_text
     first, second = AuditEntry.objects.filter(action="export.case_list")
     assert first.actor == programme_manager
     assert first.data == {
+        "format": "csv",
         "rows": 0,
         "filters": {"call_id": call.pk, "state": "", "kind": "", "county": "", "search": True},
     }
     assert second.data == {
+        "format": "csv",
         "rows": 2,
         "filters": {
             "call_id": None,

@@ -125,7 +125,7 @@ def test_approval_letter_states_the_decision_with_everything_the_applicant_needs
     assert f"Applicant Östersunds kommun ({orgnr})" in text
     assert "Rådhusgatan 44 831 82 Östersund" in text
     assert "Project period 2027-02-01 – 2027-12-31" in text
-    assert "Final report due 2028-02-29" in text  # 2027-12-31 + 60 days
+    assert "Final report 2028-02-29" in text  # 2027-12-31 + 60 days
     assert "Report on commuting after six months." in text
     assert "The grant is given as de minimis aid." in text
     assert "Reasons for the decision A clear plan that fits the call's aim." in text
@@ -412,11 +412,11 @@ def test_released_letter_is_announced_by_email_with_a_link_to_the_application(ap
     number = approval.application.registration_number
     (message,) = mail.outbox
 
-    assert message.subject == f"Decision on your application {number}"
+    assert message.subject == f"Decision on your application {number}: approved"
     assert "anna@example.se" in message.to
     url = "http://testserver" + reverse("applications:detail", args=[approval.application.pk])
     assert url in message.body
-    assert f"has decided on the application {number}" in message.body
+    assert f"has approved the application {number}" in message.body
 
 
 # -- preview before proposing -----------------------------------------------------------------

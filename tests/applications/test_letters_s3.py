@@ -197,7 +197,7 @@ def test_letter_task_retries_later_through_the_queue_when_s3_fails(
     number = decision.application.registration_number
     assert [m.subject for m in mail.outbox] == [
         f"Application received: {number}",  # the receipt, from the first worker run
-        f"Decision on your application {number}",
+        f"Decision on your application {number}: approved",
     ]
     assert list(
         DBTaskResult.objects.exclude(task_path__endswith="send_submission_receipt")

@@ -199,7 +199,7 @@ def test_letter_is_made_by_the_rq_worker_stored_with_its_sha256_and_the_email_fo
     assert DecisionRelease.objects.filter(decision=decision).exists()
     assert [m["Subject"] for m in sent_mail(tmp_path)] == [
         f"Application received: {number}",
-        f"Decision on your application {number}",
+        f"Decision on your application {number}: approved",
     ]
     assert rq_queue.count == 0
     assert FailedJobRegistry(queue=rq_queue).count == 0
@@ -242,5 +242,5 @@ def test_failed_letter_is_retried_later_through_the_rq_scheduler(rq_queue, redis
         assert hashlib.sha256(handle.read()).hexdigest() == letter.sha256
     assert scheduled.count == 0
     assert [m["Subject"] for m in sent_mail(mail_dir)][-1] == (
-        f"Decision on your application {decision.application.registration_number}"
+        f"Decision on your application {decision.application.registration_number}: approved"
     )

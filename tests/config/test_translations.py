@@ -137,6 +137,10 @@ def _built_outside_the_catalogue(node: ast.expr) -> bool:
         return True
     if isinstance(node, ast.BinOp):
         return _built_outside_the_catalogue(node.left) or _built_outside_the_catalogue(node.right)
+    if isinstance(node, ast.Dict):  # ValidationError({"field": "text"})
+        return any(_built_outside_the_catalogue(value) for value in node.values)
+    if isinstance(node, ast.List | ast.Tuple):  # ValidationError(["text", ...])
+        return any(_built_outside_the_catalogue(item) for item in node.elts)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr == "format" and _built_outside_the_catalogue(node.func.value)
     return False
@@ -166,8 +170,11 @@ form.add_error("title", "Obligatoriskt")
 raise ValidationError("Too big: " + str(n))
 messages.info(request, _("Translated"))
 error(_("ours"), "field_name")
+raise ValidationError({"title": "För lång", "amount": _("Too big")})
+raise ValidationError([_("One"), "Two"])
+raise ValidationError({"title": [_("Too long")]})
 """
-    assert _texts_built_outside_the_catalogue(ast.parse(source)) == [2, 3, 4, 5]
+    assert _texts_built_outside_the_catalogue(ast.parse(source)) == [2, 3, 4, 5, 8, 9]
 
 
 def test_no_message_to_a_person_is_built_outside_the_catalogue():
@@ -175,5 +182,128 @@ def test_no_message_to_a_person_is_built_outside_the_catalogue():
         f"{path.relative_to(ROOT)}:{line}"
         for path in _python_modules()
         for line in _texts_built_outside_the_catalogue(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == [], "wrap these texts in gettext (and translate them)"
+
+
+# -- text for display put anywhere else: field labels, choices, page context, answers ------------
+
+# Keyword arguments that are only ever shown to a person.
+DISPLAY_KEYWORDS = {
+    "label",
+    "help_text",
+    "verbose_name",
+    "verbose_name_plural",
+    "empty_label",
+    "placeholder",
+}
+# Calls with a context (or data) for a page or an answer: the argument's position.
+CONTEXT_CALLS = {"render": 2, "render_to_string": 1, "TemplateResponse": 2, "JsonResponse": 0}
+CONTEXT_KEYWORDS = {"context", "data"}
+PLAIN_TEXT_ANSWERS = {"HttpResponseBadRequest", "HttpResponseForbidden", "HttpResponseNotFound"}
+# Words a person reads: a capital followed by small letters, or two words. A single lowercase
+# word ("fits", "csv", "overview") is a code the template compares, not text; a template's name
+# is no text either.
+_PROSE = re.compile(r"^[A-ZÅÄÖ][a-zåäö]|[A-Za-zÅÄÖåäö]{2,}[ ,.:;!?]+[A-Za-zÅÄÖåäö]")
+# In an f-string, a word beside a space is text around the values ("{n} kvar"), where a code
+# has none ("tag--{status}").
+_WORD_BESIDE_A_SPACE = re.compile(r"(^|\s)[A-Za-zÅÄÖåäö]{2,}(\s|$)")
+# Choices whose labels are deliberately not translated: each language in its own name.
+UNTRANSLATED_CHOICES = {"Language"}
+
+
+def _is_prose(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        if not isinstance(node.value, str):
+            return False
+        text = node.value.strip()
+        return bool(text) and not text.endswith((".html", ".txt")) and bool(_PROSE.search(text))
+    if isinstance(node, ast.JoinedStr):
+        return any(
+            " " in part.value and _WORD_BESIDE_A_SPACE.search(part.value)
+            for part in node.values
+            if isinstance(part, ast.Constant)
+        )
+    if isinstance(node, ast.List | ast.Tuple):
+        return any(_is_prose(item) for item in node.elts)
+    if isinstance(node, ast.BinOp):
+        return _is_prose(node.left) or _is_prose(node.right)
+    return False
+
+
+def _context_of(node: ast.Call) -> ast.expr | None:
+    position = CONTEXT_CALLS.get(_called_name(node))
+    if position is None:
+        return None
+    for keyword in node.keywords:
+        if keyword.arg in CONTEXT_KEYWORDS:
+            return keyword.value
+    return node.args[position] if len(node.args) > position else None
+
+
+def _display_texts_outside_the_catalogue(tree: ast.AST) -> list[int]:
+    """Lines where text for display is a literal: a label or help text, a choice's label, a
+    value of a page's context (a dict literal, or ``context["key"] = ...``), a JSON answer's
+    value, or a plain-text error answer."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg in DISPLAY_KEYWORDS and _built_outside_the_catalogue(keyword.value):
+                    lines.add(keyword.value.lineno)
+            context = _context_of(node)
+            if isinstance(context, ast.Dict):
+                lines.update(value.lineno for value in context.values if _is_prose(value))
+            if _called_name(node) in PLAIN_TEXT_ANSWERS and node.args and _is_prose(node.args[0]):
+                lines.add(node.lineno)
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Subscript)
+            and getattr(node.targets[0].value, "id", "") in {"context", "ctx"}
+            and _is_prose(node.value)
+        ):
+            lines.add(node.lineno)
+        elif isinstance(node, ast.ClassDef) and node.name not in UNTRANSLATED_CHOICES:
+            bases = {getattr(base, "attr", getattr(base, "id", "")) for base in node.bases}
+            if not any(base.endswith("Choices") for base in bases):
+                continue
+            for item in node.body:
+                if (
+                    isinstance(item, ast.Assign)
+                    and isinstance(item.value, ast.Tuple)
+                    and len(item.value.elts) >= 2
+                    and _built_outside_the_catalogue(item.value.elts[-1])
+                ):
+                    lines.add(item.lineno)
+    return sorted(lines)
+
+
+def test_the_scan_finds_display_texts_outside_the_catalogue():
+    source = """
+title = forms.CharField(label="Titel")
+summary = forms.CharField(label=_("Summary"), help_text="Some help")
+return render(request, "page.html", {"heading": "Mina ansökningar", "tab": "overview"})
+return render(request, "page.html", {"heading": _("Mine"), "status": f"{n} kvar"})
+context["notice"] = "Nothing here"
+context["tab"] = "overview"
+return JsonResponse({"errors": ["Could not save."], "saved_at": "12:00"})
+return HttpResponseBadRequest("There is no such call.", content_type="text/plain")
+class Colour(models.TextChoices):
+    RED = "red", "Red"
+    BLUE = "blue", _("Blue")
+class Language(models.TextChoices):
+    SWEDISH = "sv", "Svenska"
+"""
+    assert _display_texts_outside_the_catalogue(ast.parse(source)) == [2, 3, 4, 5, 6, 8, 9, 11]
+
+
+def test_no_text_for_display_is_a_literal_outside_the_catalogue():
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _python_modules()
+        for line in _display_texts_outside_the_catalogue(
+            ast.parse(path.read_text(encoding="utf-8"))
+        )
     ]
     assert found == [], "wrap these texts in gettext (and translate them)"

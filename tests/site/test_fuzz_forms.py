@@ -81,6 +81,7 @@ from applications.forms.organisations import (
     MembershipForm,
     OrganisationRegisterForm,
 )
+from applications.forms.site_pages import SitePageForm
 from applications.hashing import content_sha256
 from applications.models import (
     Application,
@@ -1081,6 +1082,10 @@ FORMS = [
              _fields(ReportReturnForm, prefix="return"), valid_text("return-comment")),
     FormCase("finance_csv", "programme_manager", lambda w, c: u("applications:finance_csv"),
              _fields(FinanceFilterForm)),
+    FormCase("site_page_edit", "programme_manager",
+             lambda w, c: u("applications:site_page_edit", "contact"),
+             lambda w: fields_of(SitePageForm()),
+             valid_text("title_sv", "title_en", "body_sv", "body_en", max_size=150)),
     FormCase("audit_log", "programme_manager", lambda w, c: u("applications:audit_log"),
              lambda w: {**fields_of(AuditFilterForm()), "page": Kind("int")}, method="GET"),
     FormCase("register", "anonymous", lambda w, c: u("applications:register"),

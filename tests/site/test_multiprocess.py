@@ -202,7 +202,7 @@ def _run_case(deployment: Deployment) -> None:
     assert facts["tasks"] == {"SUCCESSFUL": facts["task_count"]}
     subjects = sorted(message["Subject"] for message in deployment.sent_mail())
     assert f"Application received: {number}" in subjects
-    assert f"Decision on your application {number}" in subjects
+    assert f"Decision on your application {number}: approved" in subjects
     # Every file went to the bucket: nothing on a web server's or the worker's own disk.
     assert deployment.local_files() == []
 

@@ -93,6 +93,12 @@ TABLE: dict[str, Row] = {
     "start": Row(
         get=" login 302   302   302   302   302   302   302",
     ),
+    # The session warning's "Stay logged in": an ended session is told so ({"authenticated":
+    # false}), a live one starts its idle time again.
+    "session_keep_alive": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="200   200   200   200   200   200   200   200",
+    ),
     "applications:signup": Row(
         get=" 200   302   302   302   302   302   302   302",
         post="200   302   302   302   302   302   302   302",
@@ -305,6 +311,10 @@ TABLE: dict[str, Row] = {
         get=" login 403   403   403   403   200   200   403",
     ),
     "applications:manage_export": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   200   403",
+    ),
+    "applications:manage_export_xlsx": Row(
         get=" 405   405   405   405   405   405   405   405",
         post="login 403   403   403   403   200   200   403",
     ),
@@ -527,6 +537,24 @@ TABLE: dict[str, Row] = {
     "applications:finance_csv": Row(
         get=" 405   405   405   405   405   405   405   405",
         post="login 403   403   403   403   200   403   403",
+    ),
+    "applications:finance_xlsx": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   200   403   403",
+    ),
+    # -- the pages about the service (accessibility statement, privacy, cookies, contact) ------
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:site_page": Row(
+        get=" 200   200   200   200   200   200   200   200",
+        args=lambda w: ["accessibility"],
+    ),
+    "applications:site_pages_manage": Row(
+        get=" login 403   403   403   403   200   403   403",
+    ),
+    "applications:site_page_edit": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   400   403   403",
+        args=lambda w: ["contact"],
     ),
     # -- the follow-up overview --------------------------------------------------------------
     "applications:follow_up_overview": Row(

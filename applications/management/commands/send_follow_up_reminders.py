@@ -1,4 +1,5 @@
-"""The daily follow-up job: reminders about reports due soon or overdue.
+"""The daily follow-up job: reminders about reports due soon or overdue, and about deadlines
+drawing near (a returned application's completion deadline, the last day to accept a grant).
 
 Run once a day (cron or a systemd timer). Running it twice, even at the same moment on two
 machines, sends each reminder once: the reminder's row is written before its email is queued,
@@ -7,12 +8,18 @@ and a unique constraint lets only one run write it.
 
 from django.core.management.base import BaseCommand
 
+from applications.services.deadline_reminders import deadline_reminders_send
 from applications.services.follow_up import follow_up_reminders_send
 
 
 class Command(BaseCommand):
-    help = "Queue reminder emails for reports due soon or overdue (run daily)."
+    help = (
+        "Queue reminder emails for reports due soon or overdue and for completion and "
+        "acceptance deadlines drawing near (run daily)."
+    )
 
     def handle(self, *args, **options):
         queued = follow_up_reminders_send()
         self.stdout.write(f"Queued {queued} report reminders.")
+        queued = deadline_reminders_send()
+        self.stdout.write(f"Queued {queued} deadline reminders.")

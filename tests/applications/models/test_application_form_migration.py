@@ -1,4 +1,4 @@
-"""Migrations grants 0007 and applications 0013: every existing call gets the coworking form,
+"""Migrations grants 0009 and applications 0014: every existing call gets the coworking form,
 the working copies' answers move into ``answers``, and frozen versions are left as they were."""
 
 import pytest
@@ -10,8 +10,8 @@ from applications.hashing import content_sha256
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("applications", "0012_who_speaks_for_an_organisation"), ("grants", "0006_call_editor")]
-AFTER = [("applications", "0013_answers_per_call_form")]
+BEFORE = [("applications", "0013_deadline_reminder"), ("grants", "0008_site_page_default_texts")]
+AFTER = [("applications", "0014_answers_per_call_form")]
 
 
 def _migrate(targets):

@@ -463,6 +463,8 @@ def test_letter_data_freezes_what_the_letter_shows(appealable, programme_manager
     version = application.versions.get()
     assert decision.letter_data == {
         "agency": "Innovationsmyndigheten (demo)",
+        "agency_address": "Box 100, 101 23 Stockholm (demo)",
+        "terms_url": "https://bidrag.example.se/allmanna-villkor",
         "registration_number": application.registration_number,
         "decided_on": timezone.localdate().isoformat(),
         "language": application.language,
@@ -486,9 +488,39 @@ def test_letter_data_freezes_what_the_letter_shows(appealable, programme_manager
         "appeal_text": "",
         "legal_basis": "",
         "letter_wording": call.letter_wording_sv,
-        "reporting": {"final_report_due": "2028-02-29"},
+        "reporting": {
+            "final_report_due": "2028-02-29",
+            "reports": [{"kind": "final", "number": 1, "due_on": "2028-02-29"}],
+        },
+        "acceptance": {
+            "accepted": False,
+            "accept_by": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "days": 30,
+            "url": f"http://testserver/applications/{application.pk}/grant/accept/",
+        },
+        "payment_plan": [
+            {
+                "position": 1,
+                "share": 80,
+                "trigger": "acceptance",
+                "report_number": None,
+                "amount": 360_000,
+            },
+            {
+                "position": 2,
+                "share": 20,
+                "trigger": "final_report",
+                "report_number": None,
+                "amount": 90_000,
+            },
+        ],
         "decided_by": "Dag Decider",
         "presented_by": "Petra Presenter",
+        "case_officer": {
+            "name": "Petra Presenter",
+            "email": programme_manager.email,
+            "phone": programme_manager.phone,
+        },
         "corrects": None,
     }
 

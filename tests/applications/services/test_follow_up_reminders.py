@@ -104,8 +104,12 @@ def test_on_the_due_date_the_reminder_is_the_one_before_due(
 
 def test_the_command_says_how_many_it_queued(grant, django_capture_on_commit_callbacks):
     with _on(DUE - dt.timedelta(days=1)), django_capture_on_commit_callbacks(execute=True):
-        assert _run("send_follow_up_reminders") == "Queued 1 report reminders.\n"
-        assert _run("send_follow_up_reminders") == "Queued 0 report reminders.\n"
+        assert _run("send_follow_up_reminders") == (
+            "Queued 1 report reminders.\nQueued 0 deadline reminders.\n"
+        )
+        assert _run("send_follow_up_reminders") == (
+            "Queued 0 report reminders.\nQueued 0 deadline reminders.\n"
+        )
 
 
 # -- overdue --------------------------------------------------------------------------------

@@ -922,7 +922,7 @@ def test_closing_letter_is_not_found_before_the_grant_is_closed(client, grant):
 def read_csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
 HEADER = [
@@ -1063,4 +1063,9 @@ def test_finance_csv_export_is_in_the_audit_log(client, grant, manager):
 
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert (entry.action, entry.actor_id) == ("export.finance", manager.pk)
-    assert entry.data == {"call_id": grant.call.pk, "payments": 1, "repayments": 0}
+    assert entry.data == {
+        "format": "csv",
+        "call_id": grant.call.pk,
+        "payments": 1,
+        "repayments": 0,
+    }

@@ -274,7 +274,7 @@ def test_list_query_count_does_not_grow_with_thirty_applications(
 def read_csv(response):
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
 def test_export_has_the_columns_with_stockholm_times(client, programme_manager):
@@ -319,8 +319,8 @@ def test_export_has_the_columns_with_stockholm_times(client, programme_manager):
         "Coworking i Åre",
         "500000",
         "Submitted",
-        "2026-11-20T10:30:00+01:00",
-        "2026-11-20T10:30:00+01:00",
+        "2026-11-20 10:30:00",
+        "2026-11-20 10:30:00",
         "Coworking at the hub for 20 employees.",
         "20",
         "Less commuting, more collaboration.",

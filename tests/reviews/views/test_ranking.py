@@ -343,7 +343,7 @@ def _expected_rows(applications) -> list[list]:
     ]  # fmt: skip
 
 
-def test_csv_export_has_the_same_rows_with_a_bom_and_decimal_points(
+def test_csv_export_has_the_same_rows_with_a_bom_semicolons_and_decimal_commas(
     client, programme_manager, ranked_call
 ):
     call, applications = ranked_call
@@ -352,12 +352,20 @@ def test_csv_export_has_the_same_rows_with_a_bom_and_decimal_points(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith(f'attachment; filename="ranking-{call.slug}-')
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text[1:])))
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[0] == HEADER
     expected = [
-        ["" if cell is None else str(cell) for cell in row] for row in _expected_rows(applications)
+        [
+            ""
+            if cell is None
+            else str(cell).replace(".", ",")
+            if isinstance(cell, Decimal)
+            else str(cell)
+            for cell in row
+        ]
+        for row in _expected_rows(applications)
     ]
     assert rows[1:] == expected
 
@@ -394,7 +402,8 @@ def test_exports_guard_text_against_formula_injection(client, programme_manager)
     factories.applications_in_review(call, by=programme_manager, title='=HYPERLINK("http://evil")')
     client.force_login(programme_manager)
     csv_text = client.post(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
-    rows = list(csv.reader(io.StringIO(csv_text.content.decode("utf-8")[1:])))
+    text = b"".join(csv_text.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[1][4] == '\'=HYPERLINK("http://evil")'
 
     xlsx = client.post(reverse("reviews:ranking_export", args=[call.slug, "xlsx"]))

@@ -62,7 +62,7 @@ def coworking_definition_for_every_call(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0006_call_editor'),
+        ('grants', '0008_site_page_default_texts'),
     ]
 
     operations = [

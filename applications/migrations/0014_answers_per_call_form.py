@@ -33,8 +33,8 @@ def columns_from_answers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0012_who_speaks_for_an_organisation'),
-        ('grants', '0007_application_form'),
+        ('applications', '0013_deadline_reminder'),
+        ('grants', '0009_application_form'),
     ]
 
     operations = [
