@@ -30,6 +30,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.enums import QuestionKind
 from grants.models import Call
 
 from .forms.manage import STOCKHOLM
@@ -187,11 +188,13 @@ def _answer_cells(application, columns) -> list[str]:
     cells = []
     for column in columns:
         question = definition.by_key.get(column.key)
-        cells.append(
-            display_value(question, answers.get(column.key), attachments=attachments)
-            if question is not None
-            else ""
-        )
+        value = answers.get(column.key)
+        if question is None:
+            cells.append("")
+        elif question.kind in QuestionKind.with_range() and isinstance(value, int):
+            cells.append(value)  # a number in the sheet, as the requested amount is
+        else:
+            cells.append(display_value(question, value, attachments=attachments))
     return cells
 
 
