@@ -71,6 +71,7 @@ ACTIONS = {
     "call.copy": _("Call created as a copy"),
     "call.change": _("Call changed"),
     "call.publish": _("Call published"),
+    "call.form_change": _("Call's application form changed"),
     "user.verify_email": _("Email address verified"),
     "organisation.register": _("Organisation registered"),
     "organisation.verify": _("Organisation verified by the agency"),

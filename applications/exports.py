@@ -25,11 +25,22 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.db.models import Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.enums import QuestionKind
+from grants.models import Call
+
 from .forms.manage import STOCKHOLM
+from .selectors.application_form import (
+    answer_columns,
+    content_answers,
+    display_value,
+    form_definition,
+)
+from .selectors.applications import latest_version_subquery
 
 CSV_SEPARATOR = ";"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -168,8 +179,30 @@ def _case_list_header() -> list[str]:
     ]
 
 
-def _case_list_rows(applications) -> Iterator[list]:
+def _answer_cells(application, columns) -> list[str]:
+    """The latest version's answers in the export's question columns ("" where the
+    application's call has no such question, or it was not answered)."""
+    definition = form_definition(application.call)
+    answers = content_answers(application.submitted_content or {}, definition)
+    attachments = (application.submitted_content or {}).get("attachments") or []
+    cells = []
+    for column in columns:
+        question = definition.by_key.get(column.key)
+        value = answers.get(column.key)
+        if question is None:
+            cells.append("")
+        elif question.kind in QuestionKind.with_range() and isinstance(value, int):
+            cells.append(value)  # a number in the sheet, as the requested amount is
+        else:
+            cells.append(display_value(question, value, attachments=attachments))
+    return cells
+
+
+def _case_list_rows(applications, columns) -> Iterator[list]:
+    calls = {}
     for application in applications.iterator(chunk_size=500):
+        # One call object per call, so its form definition is read once for the whole file.
+        application.call = calls.setdefault(application.call_id, application.call)
         organisation = application.organisation
         yield [
             application.registration_number,
@@ -183,16 +216,24 @@ def _case_list_rows(applications) -> Iterator[list]:
             application.get_state_display(),
             application.first_submitted_at,
             application.last_submitted_at,
+            *_answer_cells(application, columns),
         ]
 
 
 def case_list_export(applications, fmt: str = "csv"):
-    """The filtered case list, one row per application, as ``csv`` or ``xlsx``."""
+    """The filtered case list, one row per application, as ``csv`` or ``xlsx``, with a column
+    per question of the calls listed (named by the question's key, the same in every language)
+    holding the latest submitted version's answer."""
+    calls = Call.objects.filter(pk__in=applications.values("call_id")).order_by("opens_at", "pk")
+    columns = answer_columns(calls)
+    applications = applications.annotate(
+        submitted_content=Subquery(latest_version_subquery("pk").values("content")[:1])
+    )
     # The header is translated now, in the request's language, not later as the file streams.
     return _spreadsheet(
         fmt,
-        _case_list_header(),
-        _case_list_rows(applications),
+        [*_case_list_header(), *(column.key for column in columns)],
+        _case_list_rows(applications, columns),
         sheet_title=_("Applications"),
         name="applications",
     )

@@ -247,6 +247,9 @@ def seed(count: int) -> tuple[int, list[dict]]:
         max_amount=600_000,
     )
     call.hubs.set([hub])
+    from grants.form_defaults import create_definition
+
+    create_definition(call)  # the coworking call's application form
     # One hash for everyone (the same password): hashing 2,000 at 0.25 s each is not the point.
     password = make_password(PASSWORD)
 
@@ -281,12 +284,14 @@ def seed(count: int) -> tuple[int, list[dict]]:
             language="en",
             title=f"Hybrid work trial {i}",
             summary="We try working from the hub two days a week.",
-            what_to_try="Coworking at the hub for 20 employees.",
             hub=hub,
-            participants=20,
+            answers={
+                "what_to_try": "Coworking at the hub for 20 employees.",
+                "participants": 20,
+                "expected_results": "Less commuting, more collaboration.",
+            },
             period_start=dt.date(2027, 2, 1),
             period_end=dt.date(2027, 12, 31),
-            expected_results="Less commuting, more collaboration.",
             requested_amount=500_000,
             contact_name=f"Person {i}",
             contact_email=f"contact{i}@example.se",

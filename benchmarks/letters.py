@@ -139,6 +139,9 @@ def seed(count: int):
         letter_wording_en="The grant is given as de minimis aid.",
     )
     call.hubs.set([hub])
+    from grants.form_defaults import create_definition
+
+    create_definition(call)  # the coworking call's application form
     manager = User.objects.create(email="pm@bench.example", full_name="Per Holm")
     manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGERS))
     decider = User.objects.create(email="dm@bench.example", full_name="Eva Lind")
@@ -165,12 +168,14 @@ def seed(count: int):
             created_by=applicant,
             title=f"Hybridarbete i kommun {i:04d}",
             summary="Vi prövar att arbeta från hubben två dagar i veckan.",
-            what_to_try="Coworking i hubben för 20 medarbetare.",
             hub=hub,
-            participants=20,
+            answers={
+                "what_to_try": "Coworking i hubben för 20 medarbetare.",
+                "participants": 20,
+                "expected_results": "Mindre pendling, mer samarbete.",
+            },
             period_start=dt.date(2027, 2, 1),
             period_end=dt.date(2027, 12, 31),
-            expected_results="Mindre pendling, mer samarbete.",
             requested_amount=500_000,
             contact_name=applicant.full_name,
             contact_email=applicant.email,

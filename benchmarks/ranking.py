@@ -144,6 +144,9 @@ def seed(rng: random.Random):
             disagreement_spread=2,
         )
         call.hubs.set([hub])
+        from grants.form_defaults import create_definition
+
+        create_definition(call)  # the coworking call's application form
         criteria = [
             Criterion.objects.create(
                 call=call,
@@ -186,12 +189,14 @@ def seed(rng: random.Random):
                     created_by=applicant,
                     title=f"Hybridarbete i kommun {i:04d}",
                     summary=LOREM * 4,
-                    what_to_try=LOREM * 6,
                     hub=hub,
-                    participants=rng.randint(5, 60),
+                    answers={
+                        "what_to_try": LOREM * 6,
+                        "participants": rng.randint(5, 60),
+                        "expected_results": LOREM * 4,
+                    },
                     period_start=dt.date(2027, 2, 1),
                     period_end=dt.date(2027, 12, 31),
-                    expected_results=LOREM * 4,
                     requested_amount=rng.randrange(100_000, 600_001, 10_000),
                     contact_name=applicant.full_name,
                     contact_email=applicant.email,
@@ -214,12 +219,10 @@ def seed(rng: random.Random):
                 },
                 "title": application.title,
                 "summary": application.summary,
-                "what_to_try": application.what_to_try,
                 "hub": str(hub),
-                "participants": application.participants,
                 "period_start": "2027-02-01",
                 "period_end": "2027-12-31",
-                "expected_results": application.expected_results,
+                "answers": application.answers,
                 "requested_amount": application.requested_amount,
                 "contact": {"name": application.contact_name, "email": application.contact_email},
                 "budget_lines": [

@@ -109,29 +109,32 @@ def _run_daily_jobs(season: Season, until: dt.datetime) -> None:
 # -- the application's content: the one place to change when the form changes ---------------
 
 
-def application_content(index: int, call) -> tuple[dict, list[dict]]:
-    """What organisation ``index`` writes in its application: the working copy's fields
-    (``application_update``'s ``data``) and its budget lines, adding up to the amount."""
+def application_content(index: int, call) -> tuple[dict, dict, list[dict]]:
+    """What organisation ``index`` writes in its application: the working copy's core fields
+    (``application_update``'s ``data``), its answers to the call's own questions (the coworking
+    form's) and its budget lines, adding up to the amount."""
     from applications.enums import BudgetCategory
 
     data = {
         "title": f"Hybrid work at the hub, trial {index}",
         "summary": "We try working from the hub two days a week.",
-        "what_to_try": "Coworking at the hub for 20 employees.",
         "hub": call.hubs.first(),
-        "participants": 10 + index % 30,
         "period_start": dt.date(call.closes_at.year + 1, 2, 1),
         "period_end": dt.date(call.closes_at.year + 1, 11, 30),
-        "expected_results": "Less commuting, more collaboration.",
         "requested_amount": REQUESTED,
         "contact_name": f"Contact {index}",
         "contact_email": f"contact{index}@example.se",
+    }
+    answers = {
+        "what_to_try": "Coworking at the hub for 20 employees.",
+        "participants": 10 + index % 30,
+        "expected_results": "Less commuting, more collaboration.",
     }
     lines = [
         {"category": BudgetCategory.HUB, "description": "Hub membership", "amount": 300_000},
         {"category": BudgetCategory.STAFF, "description": "Project lead", "amount": 200_000},
     ]
-    return data, lines
+    return data, answers, lines
 
 
 # -- the phases ---------------------------------------------------------------------------------
@@ -185,6 +188,17 @@ def phase_call(season: Season) -> None:
         },
         hubs=[hub],
     )
+    # The coworking form's own questions, added through the form builder as a manager would.
+    from applications.services.call_form import form_question_save, form_section_save
+    from grants.form_defaults import COWORKING_SECTIONS
+
+    for definition in COWORKING_SECTIONS:
+        texts = {k: v for k, v in definition.items() if k != "questions"}
+        section = form_section_save(call=season.call, by=season.pm, values=texts)
+        for question in definition["questions"]:
+            form_question_save(
+                call=season.call, by=season.pm, values={**question, "section": section}
+            )
     criteria_save(
         call=season.call,
         by=season.pm,
@@ -258,9 +272,9 @@ def phase_applying(season: Season) -> None:
     for index, (organisation, person) in enumerate(season.organisations):
         _move(season, _at(season, 1 + index * 28 / count))
         application = application_create(call=season.call, organisation=organisation, by=person)
-        data, lines = application_content(index, season.call)
+        data, answers, lines = application_content(index, season.call)
         application = application_update(
-            application=application, by=person, data=data, budget_lines=lines
+            application=application, by=person, data=data, answers=answers, budget_lines=lines
         )
         season.applications.append((index, application, person))
         if index % LATE_EVERY == 5:

@@ -3,7 +3,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind
-from .models import Call, Criterion, EligibilityCheckItem, Hub, IneligibilityReasonItem
+from .models import (
+    BudgetCategory,
+    Call,
+    Criterion,
+    EligibilityCheckItem,
+    FormQuestion,
+    Hub,
+    IneligibilityReasonItem,
+)
 
 
 class CallAdminForm(forms.ModelForm):
@@ -72,13 +80,13 @@ class CriterionInline(admin.StackedInline):
     ]
 
 
-class CallListInline(admin.TabularInline):
-    """A call's checklist or reasons, shown only: they are changed in the call editor, which
-    keeps an entry in use (taken off the list, never deleted) and audits each change."""
+class _ReadOnlyInline(admin.TabularInline):
+    """Shown, not edited, here: the call editor keeps the rules of the application form
+    (frozen once applications exist, reasons on a published call) and of the checklist and
+    reasons (an entry in use is taken off the list, never deleted), and audits each change,
+    which an admin save would skip."""
 
     extra = 0
-    fields = ["position", "key", "label_sv", "label_en", "is_active"]
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -91,6 +99,10 @@ class CallListInline(admin.TabularInline):
         return False
 
 
+class CallListInline(_ReadOnlyInline):
+    fields = readonly_fields = ["position", "key", "label_sv", "label_en", "is_active"]
+
+
 class EligibilityCheckItemInline(CallListInline):
     model = EligibilityCheckItem
 
@@ -99,13 +111,30 @@ class IneligibilityReasonItemInline(CallListInline):
     model = IneligibilityReasonItem
 
 
+class FormQuestionInline(_ReadOnlyInline):
+    model = FormQuestion
+    fields = readonly_fields = ["section", "position", "key", "kind", "label_sv", "required"]
+
+
+class BudgetCategoryInline(_ReadOnlyInline):
+    model = BudgetCategory
+    fields = readonly_fields = ["position", "key", "label_sv", "label_en"]
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     form = CallAdminForm
-    inlines = [CriterionInline, EligibilityCheckItemInline, IneligibilityReasonItemInline]
+    inlines = [
+        CriterionInline,
+        FormQuestionInline,
+        BudgetCategoryInline,
+        EligibilityCheckItemInline,
+        IneligibilityReasonItemInline,
+    ]
 
     def get_inlines(self, request, obj):
-        # A new call has no lists to show yet (it reads today's defaults until the editor saves).
+        # A new call has no form or lists to show yet (it reads today's lists as defaults
+        # until the editor saves).
         return self.inlines if obj is not None else [CriterionInline]
 
     list_display = [

@@ -62,6 +62,32 @@ class IneligibilityReason(models.TextChoices):
     INCOMPLETE = "incomplete", _("The application was not completed in time")
 
 
+class QuestionKind(models.TextChoices):
+    """The kinds of question a call's application form may ask (``grants.FormQuestion``)."""
+
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    AMOUNT = "amount", _("Amount in kronor")
+    DATE = "date", _("Date")
+    SINGLE_CHOICE = "single_choice", _("One choice from a list")
+    MULTIPLE_CHOICE = "multiple_choice", _("Several choices from a list")
+    YES_NO = "yes_no", _("Yes or no")
+    ATTACHMENT = "attachment", _("Required attachment")
+
+    @classmethod
+    def with_choices(cls) -> tuple[str, ...]:
+        return (cls.SINGLE_CHOICE, cls.MULTIPLE_CHOICE)
+
+    @classmethod
+    def with_length(cls) -> tuple[str, ...]:
+        return (cls.SHORT_TEXT, cls.LONG_TEXT)
+
+    @classmethod
+    def with_range(cls) -> tuple[str, ...]:
+        return (cls.NUMBER, cls.AMOUNT)
+
+
 class SitePageSlug(models.TextChoices):
     """The agency's institutional pages, each linked from every page's footer.
 

@@ -13,6 +13,7 @@ from applications.models import Application, BudgetLine, Membership, Organisatio
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from applications.selectors.decisions import effective_decision
 from grants.enums import OrganisationKind
+from grants.form_defaults import COWORKING_SECTIONS, STANDARD_BUDGET_CATEGORIES, create_definition
 from grants.models import Call, Hub
 
 _orgnr_seq = itertools.count(1)
@@ -122,6 +123,18 @@ class CallFactory(factory.django.DjangoModelFactory):
         if create:
             self.hubs.set(extracted if extracted is not None else [HubFactory()])
 
+    @factory.post_generation
+    def form(self, create, extracted, **kwargs):
+        """The application form: the coworking call's by default; ``form=[...]`` gives the
+        sections (``grants.form_defaults`` shape) and ``form__categories=[...]`` the budget
+        categories."""
+        if create:
+            create_definition(
+                self,
+                sections=COWORKING_SECTIONS if extracted is None else extracted,
+                categories=kwargs.get("categories", STANDARD_BUDGET_CATEGORIES),
+            )
+
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
     """A draft with complete content and a budget that adds up: ready to submit."""
@@ -133,14 +146,29 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     call = factory.SubFactory(CallFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        # The coworking form's answers, given one by one (``what_to_try=""`` leaves it out).
+        what_to_try = "Coworking at the hub for 20 employees."
+        participants = 20
+        expected_results = "Less commuting, more collaboration."
+
     title = factory.Sequence(lambda n: f"Hybrid work trial {n}")
     summary = "We try working from the hub two days a week."
-    what_to_try = "Coworking at the hub for 20 employees."
     hub = factory.LazyAttribute(lambda o: o.call.hubs.first())
-    participants = 20
+    answers = factory.LazyAttribute(
+        lambda o: {
+            key: value
+            for key, value in (
+                ("what_to_try", o.what_to_try),
+                ("participants", o.participants),
+                ("expected_results", o.expected_results),
+            )
+            if value not in (None, "")
+        }
+    )
     period_start = dt.date(2027, 2, 1)
     period_end = dt.date(2027, 12, 31)
-    expected_results = "Less commuting, more collaboration."
     requested_amount = 500_000
     contact_name = "Anna Andersson"
     contact_email = "anna@example.se"

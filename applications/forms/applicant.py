@@ -7,8 +7,11 @@ reason to refuse a draft save; it is checked at submit by ``selectors.submission
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import BudgetCategory
+from grants.enums import QuestionKind
+from grants.models import FormQuestion
+
 from ..models import Application, BudgetLine
+from ..selectors.application_form import form_definition
 from ..selectors.applications import REQUIRED_FIELDS
 from ..services.working_copy import EDITABLE_FIELDS
 from ..validators import (
@@ -26,9 +29,92 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+K = QuestionKind
+YES, NO = "yes", "no"
+# Posted beside a choice question's inputs, so a save knows the question was on the page even
+# when nothing is ticked (a form posts no value for an empty checkbox group or radio group).
+SHOWN_SUFFIX = "__shown"
+
+
+def _number_field(question: FormQuestion, **kwargs) -> forms.Field:
+    attrs = {"inputmode": "numeric"}
+    low = (
+        question.min_value
+        if question.min_value is not None
+        else (0 if question.kind == K.AMOUNT else None)
+    )
+    if low is not None:
+        attrs["min"] = low
+    if question.max_value is not None:
+        attrs["max"] = question.max_value
+    return WholeNumberField(
+        column=FormQuestion._meta.get_field("max_value"),
+        min_value=low,
+        max_value=question.max_value,
+        widget=forms.NumberInput(attrs=attrs),
+        **kwargs,
+    )
+
+
+def question_formfield(question: FormQuestion) -> forms.Field:
+    """The edit form's field for one of the call's questions, its widget by kind. Never
+    required: a draft may leave anything empty; required questions are checked at submit."""
+    kwargs = {"label": question.label, "help_text": question.help, "required": False}
+    kind = question.kind
+    if kind == K.SHORT_TEXT:
+        return SingleLineTextField(max_length=question.max_length or 300, **kwargs)
+    if kind == K.LONG_TEXT:
+        return forms.CharField(
+            max_length=question.max_length, widget=forms.Textarea(attrs={"rows": 6}), **kwargs
+        )
+    if kind == K.NUMBER:
+        return _number_field(question, **kwargs)
+    if kind == K.AMOUNT:
+        if not kwargs["help_text"]:
+            kwargs["help_text"] = _("In whole kronor.")
+        return _number_field(question, **kwargs)
+    if kind == K.DATE:
+        return forms.DateField(widget=DateInput(), **kwargs)
+    if kind == K.SINGLE_CHOICE:
+        return forms.ChoiceField(
+            choices=question.choice_pairs(), widget=forms.RadioSelect, **kwargs
+        )
+    if kind == K.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=question.choice_pairs(), widget=forms.CheckboxSelectMultiple, **kwargs
+        )
+    if kind == K.YES_NO:
+        return forms.ChoiceField(
+            choices=[(YES, _("Yes")), (NO, _("No"))], widget=forms.RadioSelect, **kwargs
+        )
+    raise ValueError(f"no form field for {kind}")
+
+
+def _stored_answer(question: FormQuestion, value):
+    """A stored answer as the field shows it."""
+    if question.kind == K.YES_NO and isinstance(value, bool):
+        return YES if value else NO
+    return value
+
+
+def _answer_value(question: FormQuestion, value):
+    """A cleaned field value as ``Application.answers`` stores it (JSON: None = unanswered)."""
+    if value in (None, "", []):
+        return None
+    if question.kind == K.DATE:
+        return value.isoformat()
+    if question.kind == K.YES_NO:
+        return value == YES
+    return value
+
+
 class ApplicationForm(forms.ModelForm):
+    """The working copy's form: the core fields every call has and, built from the call's
+    definition, a field per question (named by its key), grouped by section on the page
+    (``sections``)."""
+
     # A draft may leave these empty, but submitting needs them: their labels do not say
-    # "(optional)" (config/forms.py).
+    # "(optional)" (config/forms.py). The required questions are added per call.
     unmarked_optional = REQUIRED_FIELDS
 
     class Meta:
@@ -37,11 +123,8 @@ class ApplicationForm(forms.ModelForm):
         formfield_callback = formfield_for_column  # amounts that fit their column
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "what_to_try": forms.Textarea(attrs={"rows": 6}),
-            "expected_results": forms.Textarea(attrs={"rows": 6}),
             "period_start": DateInput(),
             "period_end": DateInput(),
-            "participants": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
             "requested_amount": WholeNumberInput(),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
@@ -56,13 +139,50 @@ class ApplicationForm(forms.ModelForm):
         """``only``: the names of the fields to keep (the ones a save actually sent), so a
         partial post changes those fields and leaves the others as stored."""
         super().__init__(*args, **kwargs)
-        self.fields["hub"].queryset = call.hubs.all()
-        self.fields["hub"].empty_label = _("Choose a hub")
+        self.definition = definition = form_definition(call)
+        if definition.has_hubs:
+            self.fields["hub"].queryset = call.hubs.all()
+            self.fields["hub"].empty_label = _("Choose a hub")
+        else:
+            del self.fields["hub"]  # not asked: a call without hubs
         self.fields["contact_name"].widget.attrs["autocomplete"] = "name"
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
+        answers = self.instance.answers or {}
+        self.questions = {}
+        for question in definition.input_questions:
+            self.fields[question.key] = question_formfield(question)
+            self.questions[question.key] = question
+            if question.key in answers and question.key not in self.initial:
+                self.initial[question.key] = _stored_answer(question, answers[question.key])
+        self.unmarked_optional = [
+            *REQUIRED_FIELDS,
+            *(q.key for q in definition.input_questions if q.required),
+        ]
         if only is not None:
             for name in set(self.fields) - set(only):
                 del self.fields[name]
+
+    @property
+    def core_names(self) -> list[str]:
+        return [name for name in self.fields if name not in self.questions]
+
+    def sections(self) -> list[dict]:
+        """The call's sections for the page: heading, introduction and bound fields."""
+        return [
+            {
+                "section": section,
+                "fields": [self[q.key] for q in section.questions_in_order if q.key in self.fields],
+            }
+            for section in self.definition.sections
+        ]
+
+    def answers(self) -> dict:
+        """The cleaned answers of the questions this form holds, as stored (None: cleared)."""
+        return {
+            key: _answer_value(question, self.cleaned_data.get(key))
+            for key, question in self.questions.items()
+            if key in self.fields
+        }
 
     def _post_clean(self):
         # The service runs the model's validation on the locked row; running it here too would
@@ -77,10 +197,13 @@ class ApplicationForm(forms.ModelForm):
         return cleaned
 
 
+def application_form_preview(call) -> ApplicationForm:
+    """The edit form of a new application to ``call``, for the call editor's preview."""
+    return ApplicationForm(instance=Application(call=call), call=call)
+
+
 class BudgetLineForm(forms.Form):
-    category = forms.ChoiceField(
-        label=_("Category"), choices=[("", _("Choose a category")), *BudgetCategory.choices]
-    )
+    category = forms.ChoiceField(label=_("Category"))
     description = SingleLineTextField(label=_("Description"), max_length=300)
     amount = WholeNumberField(
         column=BudgetLine._meta.get_field("amount"),
@@ -91,10 +214,14 @@ class BudgetLineForm(forms.Form):
 
 
 class BaseBudgetLineFormSet(forms.BaseFormSet):
+    # The call's categories, set by ``budget_formset`` before any row is built.
+    category_choices: list[tuple[str, str]] = []
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         # Every row's, the empty template row's too (budget.js copies it for a new line).
         form.fields["DELETE"].label = _("Remove this line")
+        form.fields["category"].choices = self.category_choices
 
     def lines(self) -> list[dict]:
         """The rows to keep, in order: filled in and not marked for removal."""
@@ -123,6 +250,8 @@ BudgetLineFormSet = forms.formset_factory(
 
 
 def budget_formset(application, data=None) -> BaseBudgetLineFormSet:
+    """The budget lines, their categories the call's (a stored line whose category the call
+    no longer has is offered as its key, so a save does not silently change it)."""
     initial = [
         {"category": line.category, "description": line.description, "amount": line.amount}
         for line in application.budget_lines.all()
@@ -130,9 +259,18 @@ def budget_formset(application, data=None) -> BaseBudgetLineFormSet:
     # Initial values only for showing the form. A posted budget is read as posted: compared
     # with the lines stored now, rows equal to them would count as "unchanged extra rows" and
     # be dropped, so an autosave racing a save (or a second tab) would wipe the budget.
-    return BudgetLineFormSet(
+    choices = form_definition(application.call).category_choices()
+    known = {key for key, _label in choices}
+    stored = [line["category"] for line in initial if line["category"] not in known]
+    formset = BudgetLineFormSet(
         data=data, initial=None if data is not None else initial, prefix="budget"
     )
+    formset.category_choices = [
+        ("", _("Choose a category")),
+        *choices,
+        *((key, key) for key in dict.fromkeys(stored)),
+    ]
+    return formset
 
 
 class AttachmentForm(forms.Form):
@@ -143,6 +281,20 @@ class AttachmentForm(forms.Form):
             attrs={"accept": ".pdf,.docx,.xlsx,.odt,.ods,.png,.jpg,.jpeg"}
         ),
     )
+    kind = forms.ChoiceField(label=_("What the file is"), required=False)
+
+    def __init__(self, *args, call=None, **kwargs):
+        """With the call's attachment questions as the kinds of file to choose from; without
+        any (or no call), no choice is asked."""
+        super().__init__(*args, **kwargs)
+        questions = form_definition(call).attachment_questions if call is not None else []
+        if questions:
+            self.fields["kind"].choices = [
+                ("", _("Another attachment")),
+                *((q.key, q.label) for q in questions),
+            ]
+        else:
+            del self.fields["kind"]
 
 
 class WithdrawForm(forms.Form):

@@ -10,7 +10,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import BudgetCategory
+from ..selectors.application_form import form_definition
 
 
 def _shown(field: forms.Field, value) -> str:
@@ -19,17 +19,18 @@ def _shown(field: forms.Field, value) -> str:
     if isinstance(field, forms.ModelChoiceField):
         return str(value)
     if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
+        labels = dict(field.choices)
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
     if isinstance(value, dt.date):
         return value.isoformat()  # the Swedish date format, YYYY-MM-DD
     return str(value)
 
 
-def _budget_text(lines) -> str:
-    labels = dict(BudgetCategory.choices)
+def _budget_text(lines, definition) -> str:
     return "\n".join(
-        f"{labels.get(line['category'], line['category'])}: {line['description']}, "
-        f"{line['amount']} kr"
+        f"{definition.category_label(line['category'])}: {line['description']}, {line['amount']} kr"
         for line in lines
     )
 
@@ -64,7 +65,15 @@ def application_conflict_rows(form: forms.Form, current, *, sent_budget=None) ->
     ``current`` is the stored application; ``sent_budget`` the sent budget as line dicts, or
     ``None`` when the save sent none (or only a half-typed one).
     """
-    rows = conflict_rows(form, {name: getattr(current, name) for name in form.fields})
+    stored_form = type(form)(instance=current, call=current.call)
+    stored = {
+        name: stored_form.initial.get(name)
+        if name in stored_form.questions
+        else getattr(current, name)
+        for name in form.fields
+    }
+    rows = conflict_rows(form, stored)
+    definition = form_definition(current.call)
     current_budget = [
         {"category": line.category, "description": line.description, "amount": line.amount}
         for line in current.budget_lines.all()
@@ -74,8 +83,8 @@ def application_conflict_rows(form: forms.Form, current, *, sent_budget=None) ->
             {
                 "label": _("Budget lines"),
                 "field_id": "budget",
-                "stored": _budget_text(current_budget),
-                "sent": _budget_text(sent_budget),
+                "stored": _budget_text(current_budget, definition),
+                "sent": _budget_text(sent_budget, definition),
             }
         )
     return rows

@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants.models import Call, Hub
 
-from ..enums import ApplicationState, BudgetCategory, Language, ScanStatus
+from ..enums import ApplicationState, Language, ScanStatus
 from .people import Organisation
 
 S = ApplicationState
@@ -90,22 +90,20 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # The content, as the call asks for it.
     title = models.CharField(_("project title"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), max_length=2000, blank=True)
-    what_to_try = models.TextField(_("what the organisation wants to try"), blank=True)
     hub = models.ForeignKey(
         Hub, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("hub")
     )
-    participants = models.PositiveIntegerField(
-        _("number of employees taking part"), null=True, blank=True
-    )
     period_start = models.DateField(_("project start"), null=True, blank=True)
     period_end = models.DateField(_("project end"), null=True, blank=True)
-    expected_results = models.TextField(_("expected results"), blank=True)
     requested_amount = models.PositiveIntegerField(
         _("requested amount (kr)"), null=True, blank=True
     )
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    # The answers to the call's own questions (``grants.FormQuestion``), ``{key: value}`` with
+    # JSON values: text, whole numbers, ISO dates, lists of choice values, yes/no as booleans.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -307,7 +305,8 @@ class BudgetLine(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="budget_lines"
     )
-    category = models.CharField(_("category"), max_length=20, choices=BudgetCategory.choices)
+    # A key of the call's budget categories (``grants.BudgetCategory``).
+    category = models.CharField(_("category"), max_length=20)
     description = models.CharField(_("description"), max_length=300)
     amount = models.PositiveIntegerField(_("amount (kr)"))
     position = models.PositiveSmallIntegerField(default=0)
@@ -318,7 +317,7 @@ class BudgetLine(models.Model):
         verbose_name_plural = _("budget lines")
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.amount} kr"
+        return f"{self.category}: {self.amount} kr"
 
 
 def attachment_key(instance, filename: str) -> str:
@@ -339,6 +338,8 @@ class Attachment(models.Model):
     )
     file = models.FileField(upload_to=attachment_key, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
+    # The key of the call's attachment question this file answers; blank: any other file.
+    kind = models.CharField(_("kind of attachment"), max_length=50, blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from grants.enums import InstalmentTrigger
 
 from ..enums import (
-    BudgetCategory,
     DeadlineKind,
     PaymentStatus,
     ReminderKind,
@@ -190,7 +189,7 @@ class ReportCost(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="costs")
     position = models.PositiveSmallIntegerField(default=0)
-    category = models.CharField(_("category"), max_length=20, choices=BudgetCategory.choices)
+    category = models.CharField(_("category"), max_length=20)  # the call's category key
     description = models.CharField(_("description"), max_length=300)
     budgeted = models.PositiveIntegerField(_("budgeted (kr)"))
     spent = models.PositiveIntegerField(_("spent (kr)"), null=True, blank=True)

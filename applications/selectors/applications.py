@@ -26,6 +26,7 @@ from ..enums import ApplicationState
 from ..formatting import format_kronor
 from ..models import Application, ApplicationTransition, ApplicationVersion, Attachment
 from ..rules import is_agency_staff
+from .application_form import answer_errors, form_definition
 from .organisations import organisation_unverified_message, organisations_of
 
 
@@ -241,15 +242,14 @@ def with_unsent_changes(queryset: QuerySet[Application]) -> QuerySet[Application
     )
 
 
+# The core fields every call asks for and a submission needs (the hub too when the call has
+# hubs); the call's own questions are checked from its definition (``answer_errors``).
 REQUIRED_FIELDS = [
     "title",
     "summary",
-    "what_to_try",
     "hub",
-    "participants",
     "period_start",
     "period_end",
-    "expected_results",
     "requested_amount",
     "contact_name",
     "contact_email",
@@ -274,11 +274,20 @@ def submission_errors(application: Application) -> list[SubmissionError]:
     def refuse(field, message):
         errors.append(SubmissionError(field, str(message)))
 
+    call = application.call
+    definition = form_definition(call)
     for name in REQUIRED_FIELDS:
+        if name == "hub" and not definition.has_hubs:
+            continue  # a call without hubs does not ask for one
         if getattr(application, name) in (None, ""):
             label = str(Application._meta.get_field(name).verbose_name).capitalize()
             refuse(name, _("%(field)s is required.") % {"field": label})
-    call = application.call
+    for field, message in answer_errors(
+        definition,
+        application.answers or {},
+        current_attachments(application).values_list("kind", flat=True),
+    ):
+        refuse(field, message)
     amount = application.requested_amount
     if amount is not None:
         if amount <= 0:
@@ -291,6 +300,14 @@ def submission_errors(application: Application) -> list[SubmissionError]:
             )
         lines = list(application.budget_lines.all())
         total = sum(line.amount for line in lines)
+        known = {c.key for c in definition.categories}
+        for line in lines:
+            if line.category not in known:
+                refuse(
+                    "budget",
+                    _("The budget line “%(line)s” has a category this call does not have.")
+                    % {"line": line.description},
+                )
         if not lines:
             refuse("budget", _("Add at least one budget line."))
         elif total != amount:
@@ -340,13 +357,17 @@ def snapshot_content(application: Application) -> dict:
         },
         "title": application.title,
         "summary": application.summary,
-        "what_to_try": application.what_to_try,
         "hub": str(application.hub) if application.hub else None,
-        "participants": application.participants,
         "period_start": application.period_start.isoformat() if application.period_start else None,
         "period_end": application.period_end.isoformat() if application.period_end else None,
-        "expected_results": application.expected_results,
         "requested_amount": application.requested_amount,
+        # The answers to the call's questions, in the definition's order (a version frozen
+        # before forms per call has them at the top level instead: ``content_answers``).
+        "answers": {
+            q.key: application.answers[q.key]
+            for q in form_definition(application.call).input_questions
+            if q.key in (application.answers or {})
+        },
         "contact": {
             "name": application.contact_name,
             "email": application.contact_email,
@@ -357,7 +378,13 @@ def snapshot_content(application: Application) -> dict:
             for line in application.budget_lines.all()
         ],
         "attachments": [
-            {"id": a.pk, "name": a.original_name, "size": a.size, "sha256": a.sha256}
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "size": a.size,
+                "sha256": a.sha256,
+                "kind": a.kind,
+            }
             for a in current_attachments(application).order_by("pk")
         ],
     }

@@ -268,6 +268,32 @@ register_key("texts_changed", gettext_lazy("Texts changed"), _call_texts)
 register_key("reason_given", gettext_lazy("Reason given"), yes_no)
 register_key("hubs", gettext_lazy("Hubs (ids)"), _hub_ids)
 register_key("copied_from", gettext_lazy("Copy of"), reference("call"))
+# The application form's changes (``services.call_form``): names and values, never texts.
+
+
+def _form_changes(value, refs) -> Shown | None:
+    """``required: No → Yes; max_length: – → 2000``."""
+    if not isinstance(value, dict) or not value:
+        return None
+
+    def shown(item) -> str:
+        plain = _plain(item, refs)
+        return plain[0] if plain else "–"
+
+    return "; ".join(
+        f"{name}: {shown(c.get('before'))} → {shown(c.get('after'))}" for name, c in value.items()
+    ), False
+
+
+register_key("part", gettext_lazy("Part of the form"), _plain)
+register_key("operation", gettext_lazy("Change"), _plain)
+register_key("key", gettext_lazy("Key"), _plain)
+register_key("form_changes", gettext_lazy("Changed"), _form_changes)
+register_key(
+    "form_texts_changed",
+    gettext_lazy("Texts changed"),
+    lambda value, refs: (", ".join(value), False) if value else None,
+)
 register_key("created_by", gettext_lazy("Created by"), reference("user"))
 
 

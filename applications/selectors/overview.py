@@ -6,6 +6,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from grants.models import BudgetCategory as CallBudgetCategory
 from grants.models import Call
 
 from ..enums import ApplicationState as S
@@ -98,7 +99,15 @@ def follow_up_spent_by_category() -> list[tuple[str, str, int]]:
         .annotate(total=Sum("spent"))
         .values_list("category", "total")
     )
-    return [(c.value, str(c.label), spent.get(c.value) or 0) for c in BudgetCategory]
+    # Every call has its own categories: the standard ones first (in their order), then any
+    # other key some report spent on, labelled as the first call that has it labels it.
+    rows = [(c.value, str(c.label), spent.get(c.value) or 0) for c in BudgetCategory]
+    standard = set(BudgetCategory.values)
+    others = sorted(key for key in spent if key not in standard)
+    labels = {}
+    for category in CallBudgetCategory.objects.filter(key__in=others).order_by("call_id", "pk"):
+        labels.setdefault(category.key, category.label)
+    return rows + [(key, labels.get(key, key), spent[key] or 0) for key in others]
 
 
 def follow_up_granted_by_county() -> list[tuple[str, str, int]]:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grants.form_defaults import create_definition
 from grants.models import (
     Call,
     CallChange,
@@ -38,6 +39,7 @@ from ..audit import audit_record
 from ..models import Decision, EligibilityCheck, User
 from ..selectors.decisions import call_committed_amount, remaining_budget
 from ._common import _require
+from .call_form import definition_copy
 
 # Changes to a published call that an applicant must be told about, with a reason.
 APPLICANT_FIELDS = ("closes_at", "budget", "max_amount", "eligible_kinds")
@@ -173,6 +175,9 @@ def call_create(*, by: User, values: dict, hubs=()) -> Call:
     call.save()
     call.hubs.set(hubs)
     _copy_lists(call, checklist=call.checklist(), reasons=call.reasons_for_ineligibility())
+    # A new call asks only the core fields until its own questions are added in the form
+    # builder; its budget starts with the standard categories (it needs at least one).
+    create_definition(call, sections=[])
     _record(
         call,
         by=by,
@@ -226,6 +231,7 @@ def call_copy(
         for c in source.criteria.all()
     )
     _copy_lists(call, checklist=source.checklist(), reasons=source.reasons_for_ineligibility())
+    definition_copy(source=source, target=call)
     _record(
         call,
         by=by,

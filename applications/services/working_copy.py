@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.selectors.application_form import form_definition
 from applications.selectors.applications import attachments_total_size
 
 from ..enums import ScanStatus
@@ -59,12 +60,9 @@ def _lock_editable(application: Application, by: User) -> Application:
 EDITABLE_FIELDS = (
     "title",
     "summary",
-    "what_to_try",
     "hub",
-    "participants",
     "period_start",
     "period_end",
-    "expected_results",
     "requested_amount",
     "contact_name",
     "contact_email",
@@ -81,13 +79,16 @@ def application_update(
     data: dict,
     budget_lines: list[dict] | None = None,
     base_version: int | None = None,
+    answers: dict | None = None,
 ) -> Application:
     """Save the working copy (a draft save or an autosave).
 
     ``data`` holds cleaned values of some of ``EDITABLE_FIELDS``: only those are written, the
     others stay as stored. ``budget_lines``, when given, replaces the budget as a whole, in
-    order; ``None`` leaves it. ``base_version`` is the ``edit_version`` the form was read at:
-    when another save came in between, ``StaleEdit`` is raised and nothing is written.
+    order; ``None`` leaves it. ``answers`` holds answers to some of the call's questions
+    (``{key: value}``, ``None`` clears one); the others stay as stored. ``base_version`` is
+    the ``edit_version`` the form was read at: when another save came in between,
+    ``StaleEdit`` is raised and nothing is written.
     The check and the write happen on the locked row, so of two saves from the same version
     exactly one wins. Every save counts ``edit_version`` up by one. A submitted application
     stays what was submitted until a new version is submitted.
@@ -99,6 +100,12 @@ def application_update(
         raise ValueError(f"not editable: {sorted(unknown)}")
     for name, value in data.items():
         setattr(locked, name, value)
+    if answers:
+        keys = {q.key for q in form_definition(locked.call).input_questions}
+        if set(answers) - keys:
+            raise ValueError(f"not questions of this call: {sorted(set(answers) - keys)}")
+        merged = {**(locked.answers or {}), **answers}
+        locked.answers = {key: value for key, value in merged.items() if value is not None}
     locked.edit_version += 1
     locked.full_clean(exclude=["call", "organisation", "created_by", "state"])
     locked.save()
@@ -112,13 +119,16 @@ def application_update(
 
 
 @transaction.atomic
-def attachment_add(*, application: Application, by: User, upload) -> Attachment:
+def attachment_add(*, application: Application, by: User, upload, kind: str = "") -> Attachment:
     """Store an uploaded file under an unguessable key after checking type and size.
+    ``kind``: the key of the call's attachment question the file answers ("" for any other).
 
     Side effects: the file in storage; with scanning on, the malware scan queued after commit
     (the attachment is pending until it has run); with scanning off, recorded as not scanned.
     """
     locked = _lock_editable(application, by)
+    if kind and kind not in {q.key for q in form_definition(locked.call).attachment_questions}:
+        raise ValidationError({"kind": _("This call does not ask for that kind of attachment.")})
     if upload.size > settings.ATTACHMENT_MAX_FILE_BYTES:
         raise ValidationError(
             _("The file “%(name)s” is larger than %(limit)s MB.")
@@ -142,6 +152,7 @@ def attachment_add(*, application: Application, by: User, upload) -> Attachment:
     attachment = Attachment(
         application=locked,
         original_name=name,
+        kind=kind,
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from config.ratelimits import rate_limited
+from grants.enums import QuestionKind
 
 from ..downloads import attachment_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
+    SHOWN_SUFFIX,
     ApplicationForm,
     AttachmentForm,
     WithdrawForm,
@@ -34,6 +36,7 @@ from ..forms.applicant import (
 from ..forms.conflicts import application_conflict_rows
 from ..models import Application
 from ..rules import is_applicant
+from ..selectors.application_form import form_definition
 from ..selectors.applications import (
     applicant_dashboard,
     application_for_detail,
@@ -164,7 +167,7 @@ def _render_edit(
     refused save's rows beside the stored values (``forms.conflicts.conflict_rows``)."""
     form = form or ApplicationForm(instance=application, call=application.call)
     formset = formset or budget_formset(application)
-    attachment_form = attachment_form or AttachmentForm()
+    attachment_form = attachment_form or AttachmentForm(call=application.call)
     errors = form_errors(form, formset, attachment_form) if request.method == "POST" else []
     return render(
         request,
@@ -185,6 +188,18 @@ def _render_edit(
     )
 
 
+def _posted_fields(request, application) -> tuple[list[str], list[str]]:
+    """The core fields and the call's questions a save sent. A choice question counts as sent
+    when its marker is (nothing ticked posts no value of its own)."""
+    sent = [name for name in EDITABLE_FIELDS if name in request.POST]
+    answered = [
+        q.key
+        for q in form_definition(application.call).input_questions
+        if q.key in request.POST or f"{q.key}{SHOWN_SUFFIX}" in request.POST
+    ]
+    return sent, answered
+
+
 def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     """Validate the posted fields and budget, then save through the service.
 
@@ -196,8 +211,11 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     (autosave, which runs while a budget line is half typed) the other fields are saved and the
     stored budget is left as it was.
     """
-    sent = [name for name in EDITABLE_FIELDS if name in request.POST]
-    form = ApplicationForm(request.POST, instance=application, call=application.call, only=sent)
+    sent, answered = _posted_fields(request, application)
+    form = ApplicationForm(
+        request.POST, instance=application, call=application.call, only=[*sent, *answered]
+    )
+    sent = [name for name in sent if name in form.fields]  # the hub only when the call has hubs
     budget_sent = "budget-TOTAL_FORMS" in request.POST
     formset = budget_formset(application, request.POST if budget_sent else None)
     budget_valid = budget_sent and formset.is_valid()
@@ -210,6 +228,7 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
             data={name: form.cleaned_data[name] for name in sent},
             budget_lines=formset.lines() if budget_valid else None,
             base_version=version_from_post(request.POST.get("edit_version")),
+            answers=form.answers(),
         )
     except StaleEdit as stale:
         return form, formset, stale
@@ -226,12 +245,17 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
 def _whole_form(request, application, form):
     """The refused form with every field, for the page: a post that sent only some fields is
     shown with the others as stored (and its errors on the fields it sent)."""
-    if set(form.fields) == set(EDITABLE_FIELDS):
+    full = ApplicationForm(instance=application, call=application.call)
+    if set(form.fields) == set(full.fields):
         return form
-    stored = ApplicationForm(instance=application, call=application.call).initial
-    whole = ApplicationForm(
-        {**stored, **request.POST.dict()}, instance=application, call=application.call
-    )
+    data = request.POST.copy()
+    for name, value in full.initial.items():
+        if name in full.fields and name not in data and f"{name}{SHOWN_SUFFIX}" not in data:
+            if isinstance(value, list):
+                data.setlist(name, value)
+            elif value is not None:
+                data[name] = value.pk if hasattr(value, "pk") else value
+    whole = ApplicationForm(data, instance=application, call=application.call)
     whole.is_valid()
     for name, errors in form.errors.items():  # the service's, too (say, no longer editable)
         if name not in whole.errors:
@@ -320,16 +344,23 @@ def attachment_upload(request, pk):
     refused = _refuse_if_not_editable(request, application)
     if refused:
         return refused
-    attachment_form = AttachmentForm(request.POST, request.FILES)
+    attachment_form = AttachmentForm(request.POST, request.FILES, call=application.call)
     if attachment_form.is_valid():
         try:
             attachment = working_copy.attachment_add(
                 application=application,
                 by=request.user,
                 upload=attachment_form.cleaned_data["file"],
+                kind=attachment_form.cleaned_data.get("kind") or "",
             )
         except ValidationError as error:
-            attachment_form.add_error("file", error)
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    attachment_form.add_error(
+                        field if field in attachment_form.fields else "file", errors
+                    )
+            else:
+                attachment_form.add_error("file", error)
         else:
             messages.success(
                 request,
@@ -381,13 +412,17 @@ def attachment_download(request, pk, att_pk):
 def _error_links(application, errors) -> list[tuple[str, str]]:
     """Pair each submission error with the place on the edit page where it is put right."""
     edit_url = reverse("applications:edit", args=[application.pk])
-    return [
-        (
-            f"{edit_url}#{'budget' if e.field == 'budget' else f'id_{e.field}'}" if e.field else "",
-            e.message,
-        )
-        for e in errors
-    ]
+    definition = form_definition(application.call)
+
+    def anchor(field: str) -> str:
+        if field in ("budget", "attachments"):
+            return field
+        question = definition.by_key.get(field)
+        if question is not None and question.kind in (*QuestionKind.with_choices(), "yes_no"):
+            return f"id_{field}_0"  # the first of its radio buttons or boxes
+        return f"id_{field}"
+
+    return [(f"{edit_url}#{anchor(e.field)}" if e.field else "", e.message) for e in errors]
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from grants.views import call_page_context
 
+from ..forms.applicant import application_form_preview
 from ..forms.calls import (
     SECTIONS,
     CallCreateForm,
@@ -176,9 +177,10 @@ def call_edit(request, pk, section):
 @login_required
 def call_preview(request, pk):
     call = _get_call_for_staff(request, pk)
-    return render(
-        request, "grants/call_detail.html", call_page_context(request, call, preview=True)
-    )
+    context = call_page_context(request, call, preview=True)
+    # The application form as an applicant will see it: the same form class, unbound.
+    context["application_form"] = application_form_preview(call)
+    return render(request, "grants/call_detail.html", context)
 
 
 @require_POST

@@ -4,6 +4,7 @@ from django import template
 
 from applications.enums import BudgetCategory
 from applications.formatting import format_kronor
+from applications.selectors.application_form import form_definition
 from config.markdown import render_markdown
 from grants.enums import OrganisationKind
 
@@ -19,8 +20,11 @@ def kronor(value) -> str:
 
 
 @register.filter
-def budget_category(value) -> str:
-    """The label of a budget category code stored in a frozen version (``hub`` → its label)."""
+def budget_category(value, call=None) -> str:
+    """The label of a budget category key in ``call``'s categories (``hub`` → its label); a key
+    the call does not have is shown as itself. Without a call, the standard categories."""
+    if call is not None:
+        return form_definition(call).category_label(value)
     return str(BudgetCategory(value).label) if value in BudgetCategory.values else value
 
 

@@ -12,7 +12,8 @@ from applications.enums import (
 )
 from applications.rules import DECISION_MAKERS, PROGRAMME_MANAGERS
 from grants.enums import OrganisationKind
-from grants.models import Hub
+from grants.form_defaults import create_definition
+from grants.models import Call, Hub
 
 # Published on purpose: demo accounts only, and the command refuses to run with DEBUG off.
 PASSWORD = "demo-password-2026"  # noqa: S105
@@ -357,23 +358,33 @@ REVIEW_SCORES = {
 }
 
 
+def with_coworking_form(call: Call) -> None:
+    """The coworking call's application form, for a demo call that has none yet (a call made
+    before forms per call got it from the migration)."""
+    if not call.form_sections.exists() and not call.budget_categories.exists():
+        create_definition(call)
+
+
 def _content(title: str, hub: Hub, amount: int, summary: str) -> tuple[dict, list[dict]]:
     data = {
         "title": title,
         "summary": summary,
-        "what_to_try": (
-            "Medarbetare arbetar två dagar i veckan från hubben i stället för att pendla till "
-            "kontoret, och vi följer upp hur det påverkar samarbete, hälsa och restid."
-        ),
         "hub": hub,
-        "participants": 24,
         "period_start": dt.date(2027, 2, 1),
         "period_end": dt.date(2027, 12, 31),
-        "expected_results": (
-            "Kortare restid, fler kontakter med andra offentliga organisationer och en modell "
-            "för hybridarbete som kan användas i hela förvaltningen."
-        ),
         "requested_amount": amount,
+        # The coworking form's questions (``grants.form_defaults``).
+        "answers": {
+            "what_to_try": (
+                "Medarbetare arbetar två dagar i veckan från hubben i stället för att pendla "
+                "till kontoret, och vi följer upp hur det påverkar samarbete, hälsa och restid."
+            ),
+            "participants": 24,
+            "expected_results": (
+                "Kortare restid, fler kontakter med andra offentliga organisationer och en "
+                "modell för hybridarbete som kan användas i hela förvaltningen."
+            ),
+        },
     }
     hub_share = amount * 6 // 10
     staff_share = amount * 3 // 10

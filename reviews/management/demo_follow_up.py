@@ -45,6 +45,7 @@ from .demo_data import (
     FOLLOW_UP_GRANTS,
     FOLLOW_UP_REPORT,
     _content,
+    with_coworking_form,
 )
 
 
@@ -119,6 +120,7 @@ class FollowUpDemo:
             )
             if created:
                 call.hubs.set(hubs.values())
+            with_coworking_form(call)
             for position, (name_sv, name_en, guide_sv, guide_en, weight, threshold) in enumerate(
                 CRITERIA
             ):
@@ -147,7 +149,10 @@ class FollowUpDemo:
         data, lines = _content(title, hubs["ostersund"], amount, summary)
         data["period_start"] = today - dt.timedelta(days=320)
         data["period_end"] = today + dt.timedelta(days=end)
-        application_update(application=application, by=person, data=data, budget_lines=lines)
+        answers = data.pop("answers")
+        application_update(
+            application=application, by=person, data=data, budget_lines=lines, answers=answers
+        )
         application_submit(application=application, by=person)
         return application
 

@@ -62,6 +62,10 @@ def test_the_case_list_as_xlsx_carries_numbers_and_stockholm_times(client, submi
         "State",
         "First submitted",
         "Last submitted",
+        # A column per question of the call's form, named by its key.
+        "what_to_try",
+        "participants",
+        "expected_results",
     )
     organisation = submitted.organisation
     local = dt.datetime(2026, 11, 20, 10, 30)  # 09:30 UTC is 10:30 in Stockholm in November
@@ -78,6 +82,9 @@ def test_the_case_list_as_xlsx_carries_numbers_and_stockholm_times(client, submi
             "Submitted",
             local,
             local,
+            "Coworking at the hub for 20 employees.",
+            20,
+            "Less commuting, more collaboration.",
         )
     ]
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -140,7 +147,10 @@ def test_the_case_list_csv_starts_with_the_bom_and_separates_with_semicolons(
     assert body.startswith(BOM)
     header, row = body.decode("utf-8")[1:].splitlines()
     assert header.startswith("Diarienummer;Utlysning;Organisation;Organisationsnummer;")
-    assert row.endswith(";500000;Inskickad;2026-11-20 10:30:00;2026-11-20 10:30:00")
+    assert row.endswith(
+        ";500000;Inskickad;2026-11-20 10:30:00;2026-11-20 10:30:00;"
+        "Coworking at the hub for 20 employees.;20;Less commuting, more collaboration."
+    )
 
 
 def test_the_finance_file_as_xlsx_has_whole_kronor_and_dates(client):

@@ -30,12 +30,12 @@ def edit_payload(application, **overrides) -> dict:
     data = {
         "title": application.title,
         "summary": application.summary,
-        "what_to_try": application.what_to_try,
+        "what_to_try": application.answers.get("what_to_try", ""),
         "hub": application.hub_id or "",
-        "participants": application.participants or "",
+        "participants": application.answers.get("participants", ""),
         "period_start": application.period_start.isoformat() if application.period_start else "",
         "period_end": application.period_end.isoformat() if application.period_end else "",
-        "expected_results": application.expected_results,
+        "expected_results": application.answers.get("expected_results", ""),
         "requested_amount": application.requested_amount or "",
         "contact_name": application.contact_name,
         "contact_email": application.contact_email,
@@ -59,10 +59,10 @@ def draft():
 
 
 def _unchanged(application):
-    before = (application.requested_amount, application.participants)
+    before = (application.requested_amount, application.answers.get("participants"))
     lines = list(application.budget_lines.values_list("amount", flat=True))
     application.refresh_from_db()
-    assert (application.requested_amount, application.participants) == before
+    assert (application.requested_amount, application.answers.get("participants")) == before
     assert list(application.budget_lines.values_list("amount", flat=True)) == lines
 
 

@@ -408,6 +408,33 @@ TABLE: dict[str, Row] = {
         get=" login 403   403   403   403   200   403   403",
         args=lambda w: [w.open_call.pk],
     ),
+    # The call's form builder: agency staff read it, programme managers change it (an empty
+    # form is shown again with its errors; a removal from a published call asks for a reason).
+    #         anon  other appl  rev   confl pm    dm    super
+    "applications:call_form": Row(
+        get=" login 403   403   403   403   200   200   403",
+        args=lambda w: [w.open_call.pk],
+    ),
+    "applications:call_form_add": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk, "sections"],
+    ),
+    "applications:call_form_edit": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk, "questions", w.open_call.form_questions.first().pk],
+    ),
+    "applications:call_form_remove": Row(
+        get=" login 403   403   403   403   200   403   403",
+        post="login 403   403   403   403   200   403   403",
+        args=lambda w: [w.open_call.pk, "categories", w.open_call.budget_categories.first().pk],
+    ),
+    "applications:call_form_move": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [w.open_call.pk, "sections", w.open_call.form_sections.first().pk],
+    ),
     # Who speaks for an organisation: the agency's check and claims are the programme
     # manager's (an empty form is refused with 400); anyone logged in may send a claim.
     "applications:organisation_claim": Row(

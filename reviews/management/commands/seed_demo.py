@@ -71,6 +71,7 @@ from ..demo_data import (
     _content,
     organisation_defaults,
     public_orgnr,
+    with_coworking_form,
 )
 from ..demo_follow_up import FollowUpDemo
 
@@ -175,6 +176,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set(hubs.values())
+        with_coworking_form(call)
         return call
 
     def _publication(self, people) -> None:
@@ -213,6 +215,7 @@ class Command(FollowUpDemo, BaseCommand):
         )
         if created:
             call.hubs.set([hubs["ostersund"]])
+        with_coworking_form(call)
         if not call.hold_decisions_for_release:
             # Confirmed decisions wait in the outbox until the programme manager releases them,
             # so the demo shows the outbox; a run over an older demo database turns it on too.
@@ -231,8 +234,9 @@ class Command(FollowUpDemo, BaseCommand):
             return existing.get(), False
         application = application_create(call=call, organisation=organisation, by=by)
         data, lines = _content(title, hub, amount, summary)
+        answers = data.pop("answers")
         application = application_update(
-            application=application, by=by, data=data, budget_lines=lines
+            application=application, by=by, data=data, budget_lines=lines, answers=answers
         )
         return application, True
 
@@ -267,7 +271,8 @@ class Command(FollowUpDemo, BaseCommand):
                 application_update(
                     application=application,
                     by=applicant,
-                    data={"participants": 30},
+                    data={},
+                    answers={"participants": 30},
                 )
                 application_submit(application=application, by=applicant)
 

@@ -250,4 +250,4 @@ def test_a_refused_partial_save_shows_the_whole_page(client, application, member
     assert form["title"].value() == "First title"
     assert form.errors == {"participants": ["Enter a whole number."]}
     application.refresh_from_db()
-    assert application.participants == 20
+    assert application.answers.get("participants") == 20

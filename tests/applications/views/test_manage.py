@@ -304,6 +304,10 @@ def test_export_has_the_columns_with_stockholm_times(client, programme_manager):
         "State",
         "First submitted",
         "Last submitted",
+        # A column per question of the call's form (the coworking form), named by its key.
+        "what_to_try",
+        "participants",
+        "expected_results",
     ]
     assert rows[1] == [
         application.registration_number,
@@ -317,6 +321,9 @@ def test_export_has_the_columns_with_stockholm_times(client, programme_manager):
         "Submitted",
         "2026-11-20 10:30:00",
         "2026-11-20 10:30:00",
+        "Coworking at the hub for 20 employees.",
+        "20",
+        "Less commuting, more collaboration.",
     ]
     assert len(rows) == 2
 

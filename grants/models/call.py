@@ -1,5 +1,6 @@
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone, translation
@@ -7,14 +8,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .enums import (
+from ..enums import (
     Aggregation,
     EligibilityItem,
     IneligibilityReason,
     InstalmentTrigger,
     OrganisationKind,
     ScoreVisibility,
-    SitePageSlug,
 )
 
 
@@ -410,12 +410,38 @@ class CallChange(models.Model):
         """Each change as ``{"label", "before", "after"}`` in the reader's language."""
         return [
             {
-                "label": Call._meta.get_field(item["field"]).verbose_name,
+                "label": form_change_label(item)
+                if item["field"] == "form"
+                else Call._meta.get_field(item["field"]).verbose_name,
                 "before": shown_value(item["field"], item["before"]),
                 "after": shown_value(item["field"], item["after"]),
             }
             for item in self.changes
         ]
+
+
+def form_change_label(item: dict) -> str:
+    """What a change to the application form changed, for the call's change history:
+    ``Question “budget_plan”: question (English)``, or the part alone when added or removed."""
+    part, key, attribute = item.get("part"), item.get("key", ""), item.get("attribute")
+    model_names = {
+        "section": "FormSection",
+        "question": "FormQuestion",
+        "category": "BudgetCategory",
+    }
+    names = {
+        "section": _("Application form, section"),
+        "question": _("Application form, question"),
+        "category": _("Budget category"),
+    }
+    label = f"{names.get(part, part)} “{key}”"
+    if attribute and part in model_names:
+        model = apps.get_model("grants", model_names[part])
+        try:
+            label += f": {model._meta.get_field(attribute.removesuffix('_id')).verbose_name}"
+        except FieldDoesNotExist:
+            label += f": {attribute}"
+    return label
 
 
 def shown_value(field: str, value) -> str:
@@ -570,44 +596,3 @@ class Criterion(models.Model):
     @property
     def scale(self) -> range:
         return range(self.scale_min, self.scale_max + 1)
-
-
-class SitePage(models.Model):
-    """One of the agency's institutional pages (accessibility statement, privacy notice, cookies,
-    contact): a title and a Markdown body in Swedish and English, written by programme managers.
-
-    Seeded with default texts by a data migration; the body is shown through
-    ``config.markdown.render_markdown`` (the ``markdown`` filter), so whatever is written, the
-    page never runs a script or loads from another host.
-    """
-
-    slug = models.SlugField(_("page"), max_length=40, unique=True, choices=SitePageSlug.choices)
-    title_sv = models.CharField(_("title (Swedish)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200)
-    body_sv = models.TextField(_("text (Swedish)"), help_text=_("Markdown."))
-    body_en = models.TextField(_("text (English)"), blank=True, help_text=_("Markdown."))
-    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["slug"]
-        verbose_name = _("site page")
-        verbose_name_plural = _("site pages")
-
-    def __str__(self) -> str:
-        return self.title_sv
-
-    @property
-    def title(self) -> str:
-        return _localised(self, "title")
-
-    @property
-    def body(self) -> str:
-        return _localised(self, "body")
