@@ -6,6 +6,8 @@ view fetches its object through a selector that applies visibility first.
 
 import rules
 
+from .login_security.roles import load_roles
+
 PROGRAMME_MANAGERS = "programme_managers"
 DECISION_MAKERS = "decision_makers"
 
@@ -29,7 +31,8 @@ def belongs_to_an_organisation(user) -> bool:
     """Whether the person is a member of any organisation (an applicant), asked once per request.
 
     From the memberships already read for this request when there are, else from the answer
-    ``reviews.rules.is_reviewer`` keeps beside its own, else one query.
+    ``reviews.rules.is_reviewer`` keeps beside its own, else from the roles query of the
+    two-factor gate (``load_roles``), asked now if it has not been.
     """
     if not user.is_authenticated:
         return False
@@ -37,6 +40,11 @@ def belongs_to_an_organisation(user) -> bool:
     if cache is not None:
         return bool(cache)
     known = getattr(user, "_has_organisation_cache", None)
+    if known is None and not hasattr(user, "_group_names_cache"):
+        # Not asked yet this request (the two-factor gate asks it only for a session not yet
+        # verified): the groups, the roles and this in the one query the gate would use.
+        load_roles(user)
+        known = getattr(user, "_has_organisation_cache", None)
     if known is None:
         known = user._has_organisation_cache = user.memberships.exists()
     return known

@@ -7,15 +7,15 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review")
 
     def ready(self):
+        from applications.login_security.roles import register_two_factor_role
         from applications.login_security.staff_logins import register_staff_role
-        from applications.login_security.two_factor import register_two_factor_role
 
         from .rules import active_seats, is_reviewer, remember_is_reviewer
 
         # A reviewer's login goes in the audit log, like the agency staff's.
         register_staff_role("reviewer", is_reviewer)
         # And a reviewer passes the second factor, like the agency staff.
-        # Asked with the person's groups in one query (two_factor._load_roles).
+        # Asked with the person's groups in one query (roles.load_roles).
         register_two_factor_role(
             "reviewer", is_reviewer, preload=(active_seats, remember_is_reviewer)
         )

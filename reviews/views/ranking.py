@@ -76,51 +76,25 @@ def _decision_cell_renderer(decisions: dict[int, tuple[str, str]], may_propose: 
 
 
 def _row_renderer(ranking: Ranking, decision_cell=None):
-    """A function that renders one ranking row as a table row of HTML.
-
-    Written in Python rather than as a template loop: at 2,000 applications the template
-    engine spent over a second on the ~40,000 variables of the rows, where this takes a few
-    tens of milliseconds. The markup is the page's own (see ranking.html); every text from
-    the data or a translation is escaped here.
-
-    The row keeps to the columns a decision meeting reads across (rank, application,
-    organisation, amount, score, flags, funding, decision) so the table fits a 1280 px screen;
-    each review's score, the spread and the criterion means are behind a disclosure in the
-    score cell.
+    """A function that renders one ranking row as a table row of HTML: Python rather than a
+    template loop, which spent over a second at 2,000 rows on ~40,000 variables. The markup is
+    ranking.html's, every text escaped here; the columns fit 1280 px, each review's score, the
+    spread and the criterion means behind a disclosure (``_score_details``).
     """
     parts = _row_fragments(ranking)
-    before_pk, after_pk = parts["before_pk"], parts["after_pk"]
-    tied, disagreement, below, none_yet = (
-        parts["tied"],
-        parts["disagreement"],
-        parts["below"],
-        parts["none_yet"],
-    )
-    mean_labels, labels = parts["mean_labels"], parts["labels"]
+    before_pk, after_pk, labels = parts["before_pk"], parts["after_pk"], parts["labels"]
     # The score details' fixed markup, joined once for all rows.
-    details_open = (
+    parts["details_open"] = (
         f'<details class="ranking-details"><summary>{parts["summary"]}</summary>'
         f"<dl>{parts['reviews_label']}<dd>"
     )
-    spread_open = f"</dd>{parts['spread_label']}<dd>"
-    in_open = f"{parts['in_label']}<dd>"
+    parts["spread_open"] = f"</dd>{parts['spread_label']}<dd>"
+    parts["in_open"] = f"{parts['in_label']}<dd>"
     criteria = ranking.criteria
 
     def render_row(row: RankingRow) -> str:
         status = exports.funding_status(row)
-        # One score a line: a comma would read as the decimal comma in Swedish.
-        reviews = "<br>".join(score(value) for value in row.review_scores) or none_yet
         cells = exports.criterion_cells(row, criteria)
-        means = "".join(
-            f"<dt>{label}</dt><dd>{score(mean) or '–'}{below if failed else ''}</dd>"
-            for label, (mean, failed) in zip(mean_labels, cells, strict=True)
-        )
-        below_any = exports.below_total_threshold(row, ranking) or any(c[1] for c in cells)
-        flags = (
-            (tied if row.tied else "")
-            + (disagreement if row.disagreement else "")
-            + (below if below_any else "")
-        )
         return (
             f'<tr class="ranking-row ranking-row--{status}">'
             f'<td class="num">{row.rank or "–"}</td>'
@@ -130,15 +104,38 @@ def _row_renderer(ranking: Ranking, decision_cell=None):
             f"<td>{escape(row.organisation_name)}</td>"
             f'<td class="num">{kronor(row.requested_amount)}</td>'
             f'<td class="num ranking__score">{score(row.aggregate)}'
-            f"{details_open}{reviews}{spread_open}{score(row.spread) or '–'}</dd>{means}"
-            f"{in_open}{len(row.review_scores)} / {row.assigned}</dd></dl></details></td>"
-            f'<td class="ranking__flags">{flags}</td>'
+            f"{_score_details(row, cells, parts)}</td>"
+            f'<td class="ranking__flags">{_flags(row, ranking, cells, parts)}</td>'
             f'<td><span class="tag tag--{status}">{labels[status]}</span></td>'
             f"{decision_cell(row) if decision_cell else ''}"
             "</tr>\n"
         )
 
     return render_row
+
+
+def _score_details(row: RankingRow, cells, parts: dict) -> str:
+    """The disclosure in a row's score cell: each review's score (one a line: a comma would
+    read as the decimal comma in Swedish), the spread, the criterion means, reviews in."""
+    reviews = "<br>".join(score(value) for value in row.review_scores) or parts["none_yet"]
+    means = "".join(
+        f"<dt>{label}</dt><dd>{score(mean) or '–'}{parts['below'] if failed else ''}</dd>"
+        for label, (mean, failed) in zip(parts["mean_labels"], cells, strict=True)
+    )
+    return (
+        f"{parts['details_open']}{reviews}{parts['spread_open']}{score(row.spread) or '–'}</dd>"
+        f"{means}{parts['in_open']}{len(row.review_scores)} / {row.assigned}</dd></dl></details>"
+    )
+
+
+def _flags(row: RankingRow, ranking: Ranking, cells, parts: dict) -> str:
+    """A row's flags: tied, reviewers disagree, below a threshold (the total or a criterion)."""
+    below_any = exports.below_total_threshold(row, ranking) or any(c[1] for c in cells)
+    return (
+        (parts["tied"] if row.tied else "")
+        + (parts["disagreement"] if row.disagreement else "")
+        + (parts["below"] if below_any else "")
+    )
 
 
 def _row_fragments(ranking: Ranking) -> dict:

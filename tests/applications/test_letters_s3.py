@@ -197,6 +197,8 @@ def test_letter_task_retries_later_through_the_queue_when_s3_fails(
     number = decision.application.registration_number
     assert [m.subject for m in mail.outbox] == [
         f"Application received: {number}",  # the receipt, from the first worker run
+        # To the decision maker (in Swedish, her language) when the approval was proposed.
+        f"Ett förslag till beslut om {number} väntar på dig",
         f"Decision on your application {number}: approved",
     ]
     assert list(
@@ -204,6 +206,7 @@ def test_letter_task_retries_later_through_the_queue_when_s3_fails(
         .order_by("enqueued_at")
         .values_list("task_path", "status")
     ) == [
+        ("applications.tasks.send_decision_proposed", "SUCCESSFUL"),
         (LETTER_TASK, "FAILED"),
         (LETTER_TASK, "SUCCESSFUL"),
         ("applications.tasks.send_decision_ready", "SUCCESSFUL"),

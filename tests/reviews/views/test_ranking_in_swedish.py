@@ -30,18 +30,25 @@ def test_the_swedish_ranking_has_no_english_word_built_in_python(
     n = [application.registration_number for application in applications]
     o = [application.organisation.name for application in applications]
     kr = "\u00a0kr"
+    details = "Poängen i detalj Bedömningarnas viktade poäng"
+    criterion_0 = "Medelvärde: Kriterium 0 (tröskelvärde 3,00)"
+    criterion_1 = "Medelvärde: Kriterium 1"
+    reviews_in = "Inlämnade / tilldelade bedömningar"
     assert _rows(html) == [
-        f"1 delad placering {n[0]} {o[0]} Trial 1 500\u00a0000{kr} "
-        "5,00 5,00 5,00 0,00 5,50 4,00 2 / 2 Ryms Föreslå",
-        f"2 delad placering {n[1]} {o[1]} Trial 2 600\u00a0000{kr} "
-        "7,00 3,00 5,00 4,00 oenighet 5,50 4,00 2 / 2 Ryms inte Föreslå",
-        f"3 {n[2]} {o[2]} Trial 3 400\u00a0000{kr} "
-        "4,00 5,00 4,50 1,00 4,00 5,50 2 / 2 Ryms Föreslå",
+        f"1 {n[0]} Trial 1 {o[0]} 500\u00a0000{kr} 5,00 {details} 5,00 5,00 Spridning 0,00 "
+        f"{criterion_0} 5,50 {criterion_1} 4,00 {reviews_in} 2 / 2 delad placering Ryms Föreslå",
+        f"2 {n[1]} Trial 2 {o[1]} 600\u00a0000{kr} 5,00 {details} 7,00 3,00 Spridning 4,00 "
+        f"{criterion_0} 5,50 {criterion_1} 4,00 {reviews_in} 2 / 2 delad placering oenighet "
+        "Ryms inte Föreslå",
+        f"3 {n[2]} Trial 3 {o[2]} 400\u00a0000{kr} 4,50 {details} 4,00 5,00 Spridning 1,00 "
+        f"{criterion_0} 4,00 {criterion_1} 5,50 {reviews_in} 2 / 2 Ryms Föreslå",
         f"Finansieringsgräns: 900\u00a0000{kr} av 1\u00a0000\u00a0000{kr} är intecknat, "
         f"100\u00a0000{kr} återstår. Ansökningarna ovanför ryms, de nedanför ryms inte.",
-        f"4 {n[3]} {o[3]} Trial 4 100\u00a0000{kr} "
-        "3,67 3,67 3,67 0,00 2,00 under tröskelvärdet 7,00 2 / 2 Kan inte beviljas Föreslå",
-        f"– {n[4]} {o[4]} Trial 5 100\u00a0000{kr} inga ännu 0 / 2 Kan inte beviljas inget",
+        f"4 {n[3]} Trial 4 {o[3]} 100\u00a0000{kr} 3,67 {details} 3,67 3,67 Spridning 0,00 "
+        f"{criterion_0} 2,00 under tröskelvärdet {criterion_1} 7,00 {reviews_in} 2 / 2 "
+        "under tröskelvärdet Kan inte beviljas Föreslå",
+        f"– {n[4]} Trial 5 {o[4]} 100\u00a0000{kr} {details} inga ännu Spridning – "
+        f"{criterion_0} – {criterion_1} – {reviews_in} 0 / 2 Kan inte beviljas inget",
     ]
     table = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     for word in ENGLISH_WORDS:
