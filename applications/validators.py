@@ -240,6 +240,8 @@ class WholeNumberField(forms.IntegerField):
     ("60 0000") with one showing how to write the number.
     """
 
+    # A text box, never ``type=number`` (which refuses "600 000" and hides what was typed).
+    widget = WholeNumberInput
     default_error_messages = {
         "decimals": _("Enter a whole number, without decimals."),
         "grouping": _(

@@ -37,21 +37,16 @@ SHOWN_SUFFIX = "__shown"
 
 
 def _number_field(question: FormQuestion, **kwargs) -> forms.Field:
-    attrs = {"inputmode": "numeric"}
+    # A text box like every whole number (WholeNumberField's own widget): "600 000" is read.
     low = (
         question.min_value
         if question.min_value is not None
         else (0 if question.kind == K.AMOUNT else None)
     )
-    if low is not None:
-        attrs["min"] = low
-    if question.max_value is not None:
-        attrs["max"] = question.max_value
     return WholeNumberField(
         column=FormQuestion._meta.get_field("max_value"),
         min_value=low,
         max_value=question.max_value,
-        widget=forms.NumberInput(attrs=attrs),
         **kwargs,
     )
 

@@ -34,7 +34,6 @@ def _whole_number(column, label, *, help_text="", required=False) -> forms.Integ
         min_value=0,
         max_value=MAX_FIGURE,
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
         error_messages={
             "invalid": _("Enter a whole number, such as 12."),
             "min_value": _("Enter zero or more."),
