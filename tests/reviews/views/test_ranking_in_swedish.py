@@ -31,8 +31,9 @@ def test_the_swedish_ranking_has_no_english_word_built_in_python(
     o = [application.organisation.name for application in applications]
     kr = "\u00a0kr"
     details = "Poängen i detalj Bedömningarnas viktade poäng"
-    criterion_0 = "Medelvärde: Kriterium 0 (tröskelvärde 3,00)"
-    criterion_1 = "Medelvärde: Kriterium 1"
+    first, second = call.criteria.order_by("position", "pk")  # names from a factory sequence
+    criterion_0 = f"Medelvärde: {first.name_sv} (tröskelvärde 3,00)"
+    criterion_1 = f"Medelvärde: {second.name_sv}"
     reviews_in = "Inlämnade / tilldelade bedömningar"
     assert _rows(html) == [
         f"1 {n[0]} Trial 1 {o[0]} 500\u00a0000{kr} 5,00 {details} 5,00 5,00 Spridning 0,00 "
