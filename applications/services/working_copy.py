@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications.selectors.application_form import form_definition
 from applications.selectors.applications import attachments_total_size
+from grants.models import Call
 
 from ..enums import ScanStatus
 from ..models import Application, Attachment, BudgetLine, Organisation, User
@@ -32,6 +33,10 @@ def application_create(*, call, organisation: Organisation, by: User) -> Applica
         raise ValidationError(_("This call is not open for applications."))
     if organisation.provisional_kind not in call.eligible_kinds:
         raise ValidationError(_("Your kind of organisation may not apply to this call."))
+    # The call's row lock, the one the form builder holds while it checks that no application
+    # exists and changes the form (the form freezes with the first application): a draft is
+    # never started against a form changing at the same moment. Held for this short write only.
+    Call.objects.select_for_update().only("pk").get(pk=call.pk)
     return Application.objects.create(
         call=call,
         organisation=organisation,
