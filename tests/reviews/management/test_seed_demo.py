@@ -38,7 +38,13 @@ def test_seed_demo_runs_without_force_when_debug_is_on(settings):
 
 def test_seed_demo_creates_applications_in_each_demo_state():
     _seed()
-    states = sorted(Application.objects.values_list("state", flat=True))
+    rooms = Application.objects.filter(call__slug="digitala-motesrum-regioner")
+    assert sorted(rooms.values_list("state", flat=True)) == [S.DRAFT, S.RETURNED, S.SUBMITTED]
+    states = sorted(
+        Application.objects.exclude(call__slug="digitala-motesrum-regioner").values_list(
+            "state", flat=True
+        )
+    )
     assert states == sorted(
         [S.DRAFT, S.SUBMITTED, S.SUBMITTED, S.RETURNED, S.WITHDRAWN, S.IN_REVIEW, S.IN_REVIEW]
         + [S.REVIEWED, S.APPROVED]
@@ -53,7 +59,7 @@ def test_seed_demo_submitted_application_has_registration_number_and_two_version
     )
     assert submitted.registration_number is not None
     assert [v.number for v in submitted.versions.order_by("number")] == [1, 2]
-    assert Application.objects.get(state=S.DRAFT).registration_number is None
+    assert not Application.objects.filter(state=S.DRAFT, registration_number__isnull=False)
 
 
 def test_seed_demo_twice_changes_nothing():
@@ -74,7 +80,8 @@ def test_seed_demo_twice_changes_nothing():
         Call.objects.count(),
     )
     # Bräcke kommun and its administrator wait for the agency's check.
-    assert counts == (13, 13, 12, 5, 3)
+    # The meeting-room call adds three applications, two versions, a person and a region.
+    assert counts == (16, 15, 13, 6, 4)
 
 
 def test_seed_demo_organisations_are_verified_but_one_waits_for_the_check():
@@ -176,15 +183,22 @@ def test_seed_demo_review_data_is_made_once():
     counts = _review_counts()
     _seed()
     assert _review_counts() == counts
-    # 4 criteria × 3 calls; 4 seats (Karin on both panels) each from an accepted invitation;
+    # 4 criteria × 3 calls and 3 in the meeting-room call; 4 seats (Karin on both panels)
+    # each from an accepted invitation;
     # 3 reviewers × 5 pilot applications declared (the one waiting for review start too);
     # 10 assignments, 7 reviews of 4 scores.
-    assert counts == (12, 4, 4, 15, 0, 10, 7, 28)
+    assert counts == (15, 4, 4, 15, 0, 10, 7, 28)
 
 
 def test_seed_demo_criteria_weigh_relevance_double_with_a_threshold():
     _seed()
-    for call in Call.objects.all():
+    rooms = list(Call.objects.get(slug="digitala-motesrum-regioner").criteria.order_by("position"))
+    assert [(c.name_en, c.weight, c.threshold) for c in rooms] == [
+        ("Benefit to the county's residents", 2, 4),
+        ("Feasibility", 1, None),
+        ("Budget", 1, None),
+    ]
+    for call in Call.objects.exclude(slug="digitala-motesrum-regioner"):
         criteria = list(call.criteria.order_by("position"))
         assert [c.name_en for c in criteria] == [
             "Relevance",

@@ -37,6 +37,7 @@ README = ROOT_DIR / "README.md"
 ROW = re.compile(r"^\| `(?P<email>[^`]+@[^`]+)` \| (?P<journey>.+?) \|$")
 OPEN_CALL = "samverket-coworking-hybridarbete"
 PILOT_CALL = "samverket-pilot-2026"
+ROOMS_CALL = "digitala-motesrum-regioner"
 
 
 def readme_rows() -> list[tuple[str, str]]:
@@ -203,6 +204,52 @@ def maria_edit_calls(user):
     assert rules.has_perm("applications.manage_calls", user)
 
 
+def sara_rooms_draft(user):
+    application = _one(_org_apps(user, call__slug=ROOMS_CALL, state=S.DRAFT))
+    assert application.hub is None
+    assert application.call.is_open()
+    assert sorted(application.answers) == ["own_funding", "ready_by", "room_kind", "rooms"]
+    assert sorted(application.budget_lines.values_list("category", flat=True)) == [
+        "install",
+        "screens",
+        "training",
+    ]
+    assert rules.has_perm("applications.change_application", user, application)
+    assert rules.has_perm("applications.submit_application", user, application)
+
+
+def nils_rooms_returned(user):
+    application = _one(_org_apps(user, call__slug=ROOMS_CALL, state=S.RETURNED))
+    assert application.completion_deadline > timezone.now()
+    assert rules.has_perm("applications.change_application", user, application)
+    assert rules.has_perm("applications.submit_application", user, application)
+
+
+def maria_edit_rooms_call(user):
+    rooms = Call.objects.get(slug=ROOMS_CALL)
+    assert rooms.is_published and rooms.is_open()
+    assert rooms.eligible_kinds == ["region"]
+    assert not rooms.hubs.exists()
+    assert rooms.interim_reports == 1 and rooms.hold_decisions_for_release
+    assert rooms.appeal_text_sv.startswith("Beslutet kan överklagas till förvaltningsrätten")
+    assert [q.key for q in rooms.form_questions.order_by("position")] == [
+        "rooms",
+        "room_kind",
+        "ready_by",
+        "own_funding",
+    ]
+    assert [c.key for c in rooms.budget_categories.order_by("position")] == [
+        "screens",
+        "licences",
+        "install",
+        "training",
+    ]
+    states = Application.objects.filter(call=rooms).values_list("state", flat=True)
+    assert sorted(states) == sorted([S.DRAFT, S.SUBMITTED, S.RETURNED])
+    assert rooms.created_by == user and rooms.published_by != user
+    assert rules.has_perm("applications.manage_calls", user)
+
+
 def lars_confirm(user):
     decision = _one(
         Decision.objects.filter(application__call__slug=PILOT_CALL, status=DecisionStatus.PROPOSED)
@@ -297,6 +344,20 @@ JOURNEYS = {
         "maria.ek@agency.example.se",
         "create, copy or edit a call at `/manage/calls/`; a second person publishes a new one",
     ): maria_edit_calls,
+    (
+        "maria.ek@agency.example.se",
+        'edit the second call, "Digitala mötesrum för regioner" (regions only, no hubs, its own '
+        "form and budget categories, an interim report, the outbox on, its own appeal text)",
+    ): maria_edit_rooms_call,
+    (
+        "sara.nyberg@regionjh.example.se",
+        "write the draft in the regions' meeting-room call (its own questions and budget "
+        "categories, no hub) and submit it",
+    ): sara_rooms_draft,
+    (
+        "nils.aberg@rvn.example.se",
+        "complete the meeting-room application returned for completion and submit it again",
+    ): nils_rooms_returned,
     (
         "lars.strom@agency.example.se",
         "confirm or send back the rejection proposed in the pilot call",

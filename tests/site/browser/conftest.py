@@ -271,8 +271,9 @@ def assert_no_horizontal_overflow_fixture():
 
 @pytest.fixture
 def demo_world(live_server):
-    """The demo's world (``manage.py seed_demo``, and the pages about the service): three
-    calls, applications in every state, each role's people. ``demo_world.people["manager"]``
+    """The demo's world (``manage.py seed_demo``, and the pages about the service): four
+    calls (one of them the regions' meeting-room call, with its own form), applications in
+    every state, each role's people. ``demo_world.people["manager"]``
     is a user (keys as in reviews/management/demo_data.py's PEOPLE); log in with
     ``login(user, password=demo_world.password)``. ``demo_world.application("2026-00001")``
     finds one by its registration number; ``demo_world.calls`` are the calls by slug."""
