@@ -93,12 +93,17 @@ def test_an_anonymous_page_clears_local_copies_left_behind(page, live_url):
 
 
 def test_the_pages_about_the_service_and_their_editor_are_accessible(page, live_url, login, axe):
-    from django.core.management import call_command
+    import importlib
+
+    from django.apps import apps as django_apps
 
     # A browser test's database is emptied between tests: the data migration's rows are put
-    # back by running it again (it only adds what is missing).
-    call_command("migrate", "grants", "0007", verbosity=0)
-    call_command("migrate", "grants", verbosity=0)
+    # back by running its function again (it only adds what is missing). Never by migrating
+    # back and forth: that unapplies every later migration that depends on grants' and leaves
+    # the other apps' tables behind for the next tests.
+    importlib.import_module("grants.migrations.0008_site_page_default_texts").seed_pages(
+        django_apps, None
+    )
     for slug in ("accessibility", "privacy", "cookies", "contact"):
         page.goto(live_url("applications:site_page", slug))
         expect(page.get_by_role("heading", level=1)).to_be_visible()
