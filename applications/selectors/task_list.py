@@ -12,7 +12,7 @@ being submitted, shown on the last row and on the check-answers page.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ..models import Application
 from .application_form import form_definition
@@ -39,9 +39,9 @@ ERROR_FIELD_PARTS = {"budget": BUDGET, "attachments": ATTACHMENTS}
 
 NOT_STARTED, STARTED, DONE = "not_started", "started", "done"
 STATUS_LABELS = {
-    NOT_STARTED: gettext_lazy("Not started"),
-    STARTED: gettext_lazy("In progress"),
-    DONE: gettext_lazy("Completed"),
+    NOT_STARTED: pgettext_lazy("task list", "Not started"),
+    STARTED: pgettext_lazy("task list", "In progress"),
+    DONE: pgettext_lazy("task list", "Completed"),
 }
 
 

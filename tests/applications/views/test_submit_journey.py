@@ -329,6 +329,28 @@ def test_the_edit_page_of_a_returned_application_repeats_the_completion_request(
     html = _html(client.get(reverse("applications:edit", args=[application.pk])))
     assert html.index("Request for completion") < html.index('id="application-form"')
     assert "Bifoga hubbens offert." in html
+
+
+def test_the_task_list_and_section_pages_of_a_returned_application_repeat_the_request(
+    client, application, member, programme_manager
+):
+    application_submit(application=application, by=member)
+    application_return_for_completion(
+        application=application,
+        by=programme_manager,
+        message="Bifoga hubbens offert.",
+        deadline=NOW + dt.timedelta(days=7),
+    )
+    for url in (
+        reverse("applications:detail", args=[application.pk]),
+        reverse("applications:edit_part", args=[application.pk, "section-1"]),
+        reverse("applications:edit_part", args=[application.pk, "attachments"]),
+    ):
+        html = _html(client.get(url))
+        assert html.index("Request for completion") < html.index("Bifoga hubbens offert.")
+    assert 'id="task-status-project"' in _html(
+        client.get(reverse("applications:detail", args=[application.pk]))
+    )
     assert "22 January 2027 11:00" in html
 
 
