@@ -50,6 +50,14 @@ from ..selectors.applications import (
     with_unsent_changes,
 )
 from ..selectors.organisations import organisations_of
+from ..selectors.task_list import (
+    ATTACHMENTS,
+    BUDGET,
+    form_part,
+    form_parts,
+    part_of_field,
+    task_list,
+)
 from ..services import transitions, working_copy
 from ..services.edit_conflicts import StaleEdit, version_from_post
 from ..services.working_copy import EDITABLE_FIELDS
@@ -112,7 +120,7 @@ def application_create(request, slug):
         request,
         _("Your draft has been created. It is saved every time you save or leave a field."),
     )
-    return redirect("applications:edit", pk=application.pk)
+    return redirect("applications:detail", pk=application.pk)
 
 
 # -- the application page ------------------------------------------------------------------------
@@ -127,15 +135,18 @@ def application_detail(request, pk):
         # Agency staff reach this address from emails; their page is the case-handling one.
         return redirect(reverse("applications:manage_detail", args=[application.pk]))
     user = request.user
+    can_edit = rules.has_perm("applications.change_application", user, application)
     return render(
         request,
         "applications/applicant/detail.html",
         {
             "application": application,
+            # An application the applicant may still change is shown as its task list.
+            "task_list": task_list(application) if can_edit else None,
             "versions": application.versions.all(),
             "transitions": transitions_of(application),
             "attachments": application.attachments.all(),
-            "can_edit": rules.has_perm("applications.change_application", user, application),
+            "can_edit": can_edit,
             "can_withdraw": can_proceed(application.withdraw),
         },
     )
@@ -200,7 +211,7 @@ def _posted_fields(request, application) -> tuple[list[str], list[str]]:
     return sent, answered
 
 
-def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
+def _save_working_copy(request, application, *, keep_budget_if_invalid=False, part=None):
     """Validate the posted fields and budget, then save through the service.
 
     Returns ``(form, formset, outcome)``: ``outcome`` is the saved application, a ``StaleEdit``
@@ -209,14 +220,18 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     was posted. Only type errors stop a save; a ``ValidationError`` from the service (say, the
     application stopped being editable) lands on the form. With ``keep_budget_if_invalid``
     (autosave, which runs while a budget line is half typed) the other fields are saved and the
-    stored budget is left as it was.
+    stored budget is left as it was. With ``part`` (a section page) only that part's fields
+    (and the budget only on the budget's page) are read, whatever else was posted.
     """
     sent, answered = _posted_fields(request, application)
+    if part is not None:
+        sent = [name for name in sent if name in part.fields]
+        answered = [key for key in answered if key in part.fields]
     form = ApplicationForm(
         request.POST, instance=application, call=application.call, only=[*sent, *answered]
     )
     sent = [name for name in sent if name in form.fields]  # the hub only when the call has hubs
-    budget_sent = "budget-TOTAL_FORMS" in request.POST
+    budget_sent = "budget-TOTAL_FORMS" in request.POST and (part is None or part.key == BUDGET)
     formset = budget_formset(application, request.POST if budget_sent else None)
     budget_valid = budget_sent and formset.is_valid()
     if not form.is_valid() or (budget_sent and not budget_valid and not keep_budget_if_invalid):
@@ -242,10 +257,11 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False):
     return form, formset, saved
 
 
-def _whole_form(request, application, form):
-    """The refused form with every field, for the page: a post that sent only some fields is
-    shown with the others as stored (and its errors on the fields it sent)."""
-    full = ApplicationForm(instance=application, call=application.call)
+def _whole_form(request, application, form, only=None):
+    """The refused form with every field (of the page: ``only``), for the page: a post that
+    sent only some fields is shown with the others as stored (and its errors on the fields it
+    sent)."""
+    full = ApplicationForm(instance=application, call=application.call, only=only)
     if set(form.fields) == set(full.fields):
         return form
     data = request.POST.copy()
@@ -255,7 +271,7 @@ def _whole_form(request, application, form):
                 data.setlist(name, value)
             elif value is not None:
                 data[name] = value.pk if hasattr(value, "pk") else value
-    whole = ApplicationForm(data, instance=application, call=application.call)
+    whole = ApplicationForm(data, instance=application, call=application.call, only=only)
     whole.is_valid()
     for name, errors in form.errors.items():  # the service's, too (say, no longer editable)
         if name not in whole.errors:
@@ -263,14 +279,17 @@ def _whole_form(request, application, form):
     return whole
 
 
-def _render_conflict(request, form, formset, stale: StaleEdit):
-    """The edit page again with what is stored now, and the refused save's texts beside it."""
+def _render_conflict(request, form, formset, stale: StaleEdit, part=None):
+    """The edit page (or the section page of ``part``) again with what is stored now, and the
+    refused save's texts beside it."""
     current = stale.current
     sent_budget = formset.lines() if formset.is_bound and formset.is_valid() else None
     conflict = {
         "message": stale.messages[0],
         "rows": application_conflict_rows(form, current, sent_budget=sent_budget),
     }
+    if part is not None:
+        return _render_part(request, current, part, conflict=conflict, status=409)
     return _render_edit(request, current, conflict=conflict, status=409)
 
 
@@ -298,6 +317,102 @@ def application_edit(request, pk):
     if request.POST.get("action") == "preview":
         return redirect("applications:preview", pk=application.pk)
     return redirect("applications:edit", pk=application.pk)
+
+
+# -- the short section pages -----------------------------------------------------------------
+
+
+def part_url(application, key: str, anchor: str = "") -> str:
+    """The address of a part's section page (``anchor``: a field on it)."""
+    url = reverse("applications:edit_part", args=[application.pk, key])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _render_part(
+    request,
+    application,
+    part,
+    *,
+    form=None,
+    formset=None,
+    attachment_form=None,
+    edit_version=None,
+    conflict=None,
+    status=200,
+):
+    """A short section page: only ``part``'s fields (the attachments' page: the files and the
+    upload), with ``edit_version`` and autosave as on the whole edit page."""
+    call = application.call
+    if part.key == ATTACHMENTS:
+        form = None
+        attachment_form = attachment_form or AttachmentForm(call=call)
+    else:
+        form = form or ApplicationForm(instance=application, call=call, only=part.fields)
+    if part.key == BUDGET:
+        formset = formset or budget_formset(application)
+    shown = [f for f in (form, formset, attachment_form) if f is not None]
+    errors = form_errors(*shown) if request.method == "POST" and conflict is None else []
+    parts = form_parts(call)
+    number = [p.key for p in parts].index(part.key) + 1
+    return render(
+        request,
+        "applications/applicant/edit_part.html",
+        {
+            "application": application,
+            "part": part,
+            "part_number": number,
+            "part_count": len(parts),
+            "form": form,
+            "formset": formset,
+            "attachment_form": attachment_form,
+            "attachments": current_attachments(application) if part.key == ATTACHMENTS else (),
+            "errors": errors,
+            "edit_version": application.edit_version if edit_version is None else edit_version,
+            "conflict": conflict,
+            "server_saved_ms": int(application.updated_at.timestamp() * 1000),
+            "budget_total": sum(line.amount for line in application.budget_lines.all())
+            if part.key == BUDGET
+            else None,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def application_edit_part(request, pk, part):
+    """One part of the application on its own page; "Save and continue" saves only its fields
+    and goes back to the task list."""
+    application = _get_own_application(request, pk)
+    refused = _refuse_if_not_editable(request, application)
+    if refused:
+        return refused
+    the_part = form_part(application.call, part)
+    if the_part is None:
+        raise Http404
+    if request.method != "POST":
+        return _render_part(request, application, the_part)
+    if the_part.key == ATTACHMENTS:
+        # The files are saved as they are uploaded: nothing more to save here.
+        return redirect("applications:detail", pk=application.pk)
+    form, formset, outcome = _save_working_copy(request, application, part=the_part)
+    if isinstance(outcome, StaleEdit):
+        return _render_conflict(request, form, formset, outcome, part=the_part)
+    if outcome is None:
+        return _render_part(
+            request,
+            application,
+            the_part,
+            form=_whole_form(request, application, form, only=the_part.fields),
+            formset=formset,
+            edit_version=version_from_post(request.POST.get("edit_version")),
+        )
+    messages.success(
+        request,
+        _("“%(part)s” saved at %(time)s.")
+        % {"part": the_part.title, "time": _local_time(timezone.now())},
+    )
+    return redirect("applications:detail", pk=application.pk)
 
 
 @login_required
@@ -366,8 +481,9 @@ def attachment_upload(request, pk):
                 request,
                 _("The file “%(name)s” has been added.") % {"name": attachment.original_name},
             )
-            return redirect(reverse("applications:edit", args=[application.pk]) + "#attachments")
-    return _render_edit(request, application, attachment_form=attachment_form)
+            return redirect(part_url(application, ATTACHMENTS))
+    attachments_part = form_part(application.call, ATTACHMENTS)
+    return _render_part(request, application, attachments_part, attachment_form=attachment_form)
 
 
 @login_required
@@ -384,7 +500,7 @@ def attachment_remove(request, pk, att_pk):
     messages.success(
         request, _("The file “%(name)s” has been removed.") % {"name": attachment.original_name}
     )
-    return redirect(reverse("applications:edit", args=[application.pk]) + "#attachments")
+    return redirect(part_url(application, ATTACHMENTS))
 
 
 @login_required
@@ -410,19 +526,26 @@ def attachment_download(request, pk, att_pk):
 
 
 def _error_links(application, errors) -> list[tuple[str, str]]:
-    """Pair each submission error with the place on the edit page where it is put right."""
-    edit_url = reverse("applications:edit", args=[application.pk])
+    """Pair each submission error with the place on its part's section page where it is put
+    right."""
     definition = form_definition(application.call)
+    parts = form_parts(application.call)
 
     def anchor(field: str) -> str:
-        if field in ("budget", "attachments"):
+        if field == "budget":
             return field
+        if field == "attachments":
+            return "id_file"
         question = definition.by_key.get(field)
         if question is not None and question.kind in (*QuestionKind.with_choices(), "yes_no"):
             return f"id_{field}_0"  # the first of its radio buttons or boxes
         return f"id_{field}"
 
-    return [(f"{edit_url}#{anchor(e.field)}" if e.field else "", e.message) for e in errors]
+    def link(field) -> str:
+        key = part_of_field(parts, field)
+        return part_url(application, key, anchor(field)) if key else ""
+
+    return [(link(e.field), e.message) for e in errors]
 
 
 @login_required
@@ -476,6 +599,7 @@ urlpatterns = [
     path("calls/<slug:slug>/apply/", application_create, name="application_create"),
     path("applications/<int:pk>/", application_detail, name="detail"),
     path("applications/<int:pk>/edit/", application_edit, name="edit"),
+    path("applications/<int:pk>/edit/<slug:part>/", application_edit_part, name="edit_part"),
     path("applications/<int:pk>/autosave/", application_autosave, name="autosave"),
     path("applications/<int:pk>/attachments/", attachment_upload, name="attachment_upload"),
     path(

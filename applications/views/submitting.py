@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from ..formatting import format_kronor
 from ..forms.applicant import SubmitForm
+from ..selectors.application_form import content_answers, form_definition
 from ..selectors.applications import (
     application_for_detail,
     latest_version,
@@ -31,6 +32,7 @@ from ..selectors.applications import (
     submission_errors,
     versions_of,
 )
+from ..selectors.task_list import ATTACHMENTS, BUDGET, CONTACT, PROJECT, form_parts
 from ..services import transitions
 from .applicant import (
     SUBMITTABLE,
@@ -39,47 +41,46 @@ from .applicant import (
     _get_application_for_user,
     _get_own_application,
     _messages_of,
+    part_url,
 )
 
 
 def _check_answers_parts(application, content: dict) -> list[dict]:
-    """The parts of the application, each with a line of what it holds (from the core fields
-    every call has) and the place on the edit page where it is changed: the rows of the
+    """The parts of the application (those of its task list: the core parts and the call's
+    sections), each with a line of what it holds and its section page: the rows of the
     check-answers page, with their "Change" links."""
-    edit_url = reverse("applications:edit", args=[application.pk])
+    definition = form_definition(application.call)
+    answers = content_answers(content, definition)
     period = " – ".join(filter(None, [content.get("period_start"), content.get("period_end")]))
     contact = content.get("contact") or {}
     files = len(content.get("attachments") or [])
     requested = content.get("requested_amount")
-    return [
-        {
-            "title": _("The project"),
-            "summary": content.get("title") or "–",
-            "url": f"{edit_url}#section-project",
-        },
-        {
-            "title": _("Hub, participants and period"),
-            "summary": ", ".join(filter(None, [content.get("hub"), period])) or "–",
-            "url": f"{edit_url}#section-trial",
-        },
-        {
-            "title": _("Amount and budget"),
-            "summary": "–" if requested is None else f"{format_kronor(requested)}\u00a0kr",
-            "url": f"{edit_url}#budget",
-        },
-        {
-            "title": _("Contact person"),
-            "summary": ", ".join(filter(None, [contact.get("name"), contact.get("email")])) or "–",
-            "url": f"{edit_url}#section-contact",
-        },
-        {
-            "title": _("Attachments"),
-            "summary": ngettext("%(count)s file", "%(count)s files", files) % {"count": files}
-            if files
-            else _("No attachments."),
-            "url": f"{edit_url}#attachments",
-        },
-    ]
+    rows = []
+    for part in form_parts(application.call):
+        if part.key == PROJECT:
+            summary = ", ".join(filter(None, [content.get("title"), content.get("hub"), period]))
+        elif part.key == BUDGET:
+            summary = "" if requested is None else f"{format_kronor(requested)}\u00a0kr"
+        elif part.key == ATTACHMENTS:
+            summary = (
+                ngettext("%(count)s file", "%(count)s files", files) % {"count": files}
+                if files
+                else _("No attachments.")
+            )
+        elif part.key == CONTACT:
+            summary = ", ".join(filter(None, [contact.get("name"), contact.get("email")]))
+        else:
+            count = len(part.fields)
+            answered = sum(1 for key in part.fields if answers.get(key) not in (None, "", []))
+            summary = ngettext(
+                "%(answered)s of %(count)s question answered",
+                "%(answered)s of %(count)s questions answered",
+                count,
+            ) % {"answered": answered, "count": count}
+        rows.append(
+            {"title": part.title, "summary": summary or "–", "url": part_url(application, part.key)}
+        )
+    return rows
 
 
 def _budget_totals(content: dict) -> dict:

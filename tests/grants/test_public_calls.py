@@ -171,7 +171,7 @@ def test_member_starts_a_draft_from_the_call(client, frozen):
     )
     application = Application.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("applications:edit", args=[application.pk])
+    assert response.url == reverse("applications:detail", args=[application.pk])
     assert application.state == ApplicationState.DRAFT
     assert application.call == call
     assert application.organisation == membership.organisation

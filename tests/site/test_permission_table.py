@@ -272,6 +272,12 @@ TABLE: dict[str, Row] = {
         post="login 404   409   404   404   404   404   404",
         args=lambda w: app(w, "draft"),
     ),
+    # A section page: as the whole edit page (an empty POST is a stale copy: 409).
+    "applications:edit_part": Row(
+        get=" login 404   200   404   404   404   404   404",
+        post="login 404   409   404   404   404   404   404",
+        args=lambda w: app(w, "draft") + ["project"],
+    ),
     "applications:autosave": Row(
         get=" login 405   405   405   405   405   405   405",
         post="login 404   409   404   404   404   404   404",

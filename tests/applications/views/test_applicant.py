@@ -628,8 +628,8 @@ def test_preview_lists_what_is_missing_with_links_to_the_fields(client, applicat
     application.title = ""
     application.save()
     response = client.get(reverse("applications:preview", args=[application.pk]))
-    edit = reverse("applications:edit", args=[application.pk])
-    assert response.context["errors"] == [(f"{edit}#id_title", "Project title is required.")]
+    project = reverse("applications:edit_part", args=[application.pk, "project"])
+    assert response.context["errors"] == [(f"{project}#id_title", "Project title is required.")]
     assert reverse("applications:submit", args=[application.pk]) not in response.content.decode()
 
 
@@ -639,14 +639,15 @@ def test_preview_links_period_and_budget_errors_to_their_fields(client, applicat
     application.requested_amount = 510_000
     application.save()
     response = client.get(reverse("applications:preview", args=[application.pk]))
-    edit = reverse("applications:edit", args=[application.pk])
+    budget = reverse("applications:edit_part", args=[application.pk, "budget"])
+    project = reverse("applications:edit_part", args=[application.pk, "project"])
     assert response.context["errors"] == [
         (
-            f"{edit}#budget",
+            f"{budget}#budget",
             "The budget lines add up to 500\u00a0000 kr, but the requested amount is "
             "510\u00a0000 kr. They must be equal.",
         ),
-        (f"{edit}#id_period_end", "The project must end by 2027-06-30."),
+        (f"{project}#id_period_end", "The project must end by 2027-06-30."),
     ]
 
 

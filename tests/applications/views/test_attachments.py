@@ -172,7 +172,7 @@ def test_allowed_types_are_stored_and_downloaded_unchanged(
 ):
     response = upload(client, application, name, content)
     assert response.status_code == 302
-    assert response.url == reverse("applications:edit", args=[application.pk]) + "#attachments"
+    assert response.url == reverse("applications:edit_part", args=[application.pk, "attachments"])
     attachment = Attachment.objects.get(application=application)
     assert (attachment.original_name, attachment.content_type, attachment.size) == (
         name,

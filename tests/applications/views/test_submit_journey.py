@@ -17,6 +17,7 @@ from applications.services.transitions import (
     application_submit,
 )
 from applications.services.working_copy import application_update
+from grants.models import FormQuestion, FormSection
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -65,32 +66,45 @@ def _html(response) -> str:
 # -- check answers ------------------------------------------------------------------------------
 
 
-def test_check_answers_has_a_change_link_per_part_to_its_place_on_the_edit_page(
-    client, application, member
-):
+def test_check_answers_has_a_change_link_per_part_to_its_section_page(client, application, member):
     html = _html(client.get(reverse("applications:preview", args=[application.pk])))
-    edit = reverse("applications:edit", args=[application.pk])
-    for anchor, part in [
-        ("section-project", "the project"),
-        ("section-trial", "hub, participants and period"),
+    for key, part in [
+        ("project", "about the project"),
+        ("section-1", "the trial"),
         ("budget", "amount and budget"),
-        ("section-contact", "contact person"),
         ("attachments", "attachments"),
+        ("contact", "contact person"),
     ]:
-        assert (
-            f'<a href="{edit}#{anchor}">Change<span class="visually-hidden"> {part}</span></a>'
-        ) in html
+        url = reverse("applications:edit_part", args=[application.pk, key])
+        assert (f'<a href="{url}">Change<span class="visually-hidden"> {part}</span></a>') in html
 
 
 def test_check_answers_says_in_a_line_what_each_part_holds(client, application, member):
     response = client.get(reverse("applications:preview", args=[application.pk]))
     assert [(part["title"], part["summary"]) for part in response.context["parts"]] == [
-        ("The project", application.title),
-        ("Hub, participants and period", f"{application.hub}, 2027-02-01 – 2027-12-31"),
+        ("About the project", f"{application.title}, {application.hub}, 2027-02-01 – 2027-12-31"),
+        ("The trial", "3 of 3 questions answered"),
         ("Amount and budget", "500\u00a0000\u00a0kr"),
-        ("Contact person", "Anna Andersson, anna@example.se"),
         ("Attachments", "No attachments."),
+        ("Contact person", "Anna Andersson, anna@example.se"),
     ]
+
+
+def test_check_answers_has_a_row_per_section_of_a_call_with_its_own_sections(
+    client, member, application
+):
+    call = application.call
+    extra = FormSection.objects.create(call=call, title_en="Impact", title_sv="Effekt", position=9)
+    FormQuestion.objects.create(
+        call=call, section=extra, key="impact", kind="short_text", label_en="Impact", position=0
+    )
+    response = client.get(reverse("applications:preview", args=[application.pk]))
+    rows = [(part["title"], part["summary"], part["url"]) for part in response.context["parts"]]
+    assert rows[2] == (
+        "Impact",
+        "0 of 1 question answered",
+        reverse("applications:edit_part", args=[application.pk, "section-2"]),
+    )
 
 
 def test_check_answers_shows_the_budget_total_and_that_it_agrees(client, application, member):
@@ -315,6 +329,28 @@ def test_the_edit_page_of_a_returned_application_repeats_the_completion_request(
     html = _html(client.get(reverse("applications:edit", args=[application.pk])))
     assert html.index("Request for completion") < html.index('id="application-form"')
     assert "Bifoga hubbens offert." in html
+
+
+def test_the_task_list_and_section_pages_of_a_returned_application_repeat_the_request(
+    client, application, member, programme_manager
+):
+    application_submit(application=application, by=member)
+    application_return_for_completion(
+        application=application,
+        by=programme_manager,
+        message="Bifoga hubbens offert.",
+        deadline=NOW + dt.timedelta(days=7),
+    )
+    for url in (
+        reverse("applications:detail", args=[application.pk]),
+        reverse("applications:edit_part", args=[application.pk, "section-1"]),
+        reverse("applications:edit_part", args=[application.pk, "attachments"]),
+    ):
+        html = _html(client.get(url))
+        assert html.index("Request for completion") < html.index("Bifoga hubbens offert.")
+    assert 'id="task-status-project"' in _html(
+        client.get(reverse("applications:detail", args=[application.pk]))
+    )
     assert "22 January 2027 11:00" in html
 
 

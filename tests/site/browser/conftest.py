@@ -263,6 +263,17 @@ def assert_no_horizontal_overflow(page):
     )
 
 
+def docs_screenshot(page, name: str) -> None:
+    """With ``DOCS_SCREENSHOTS=1``, the page at 1280 px wide, cropped to the viewport, saved as
+    ``docs/images/<name>`` (the documentation's pictures come from a test run, not a script).
+    Without it nothing is written."""
+    if not os.environ.get("DOCS_SCREENSHOTS"):
+        return
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(BROWSER_DIR.parents[2] / "docs" / "images" / name))
+
+
 @pytest.fixture(name="assert_no_horizontal_overflow")
 def assert_no_horizontal_overflow_fixture():
     """The same check as a fixture: ``assert_no_horizontal_overflow(page)`` in a test."""

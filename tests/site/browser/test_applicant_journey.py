@@ -85,17 +85,36 @@ def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
     page.goto(live_url("grants:call_detail", call.slug))
     _submit(page, "Börja på en ansökan")
     application = Application.objects.get()
-    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/edit/"))
+    # It lands on the task list: a row per part with its status in words.
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/$"))
+    expect(page.locator("#task-status-project")).to_have_text("Ej påbörjad")
+    expect(page.locator("#task-status-section-1")).to_have_text("Ej påbörjad")
+    expect(page.locator("#task-status-review")).to_have_text("Kan inte skickas in än")
     axe(page)
 
+    # Each part on its own short page; "Spara och fortsätt" goes back to the task list.
+    page.get_by_role("link", name="Om projektet").click()
+    expect(page.locator("h1")).to_have_text("Om projektet")
+    axe(page)
     page.fill("#id_title", "Hybridarbete i Östersund")
     page.fill("#id_summary", "Tjugo medarbetare prövar att arbeta från hubben.")
-    page.fill("#id_what_to_try", "Två dagar i veckan på Samverket Östersund.")
     page.select_option("#id_hub", str(call.hubs.get().pk))
-    page.fill("#id_participants", "20")
     page.fill("#id_period_start", "2027-02-01")
     page.fill("#id_period_end", "2027-12-31")
+    _submit(page, "Spara och fortsätt")
+    expect(page.locator("#task-status-project")).to_have_text("Klar")
+
+    page.get_by_role("link", name="Försöket").click()
+    page.fill("#id_what_to_try", "Två dagar i veckan på Samverket Östersund.")
+    page.fill("#id_participants", "20")
+    _submit(page, "Spara och fortsätt")
+    expect(page.locator("#task-status-section-1")).to_have_text("Påbörjad")  # one question left
+    page.get_by_role("link", name="Försöket").click()
     page.fill("#id_expected_results", "Kortare pendling och nya samarbeten.")
+    _submit(page, "Spara och fortsätt")
+    expect(page.locator("#task-status-section-1")).to_have_text("Klar")
+
+    page.get_by_role("link", name="Belopp och budget").click()
     page.fill("#id_requested_amount", "500000")
     page.select_option("#id_budget-0-category", "hub")
     page.fill("#id_budget-0-description", "Medlemskap i hubben")
@@ -103,17 +122,25 @@ def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
     page.select_option("#id_budget-1-category", "staff")
     page.fill("#id_budget-1-description", "Projektledning")
     page.fill("#id_budget-1-amount", "100000")  # 100 000 short on purpose
-    _submit(page, "Spara och förhandsgranska")
+    _submit(page, "Spara och fortsätt")
+    expect(page.locator("#task-status-budget")).to_have_text("Påbörjad")
 
-    # The preview lists what stops submission; the budget does not add up yet.
+    # Check answers lists what stops submission; the budget does not add up yet, and its
+    # link goes to the budget's page.
+    page.get_by_role("link", name="Granska och skicka in").click()
     expect(page.locator("main")).to_contain_text("Budgetraderna blir sammanlagt 400")
     axe(page)
-    page.goto(live_url("applications:edit", application.pk))
+    page.locator(".error-summary").get_by_role("link", name=re.compile("Budgetraderna")).click()
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/edit/budget/#budget$"))
     page.fill("#id_budget-1-amount", "200000")
-    _submit(page, "Spara utkast")
+    _submit(page, "Spara och fortsätt")
+    expect(page.locator("#task-status-budget")).to_have_text("Klar")
     axe(page)
 
-    # An attachment: a file that is not what its name says is refused, a real PDF is kept.
+    # Attachments are their own part: a file that is not what its name says is refused, a
+    # real PDF is kept.
+    page.get_by_role("link", name="Bilagor").click()
+    expect(page.locator("main")).not_to_contain_text("Spara formuläret ovan")
     fake = tmp_path / "budget.pdf"
     fake.write_bytes(b"MZ\x90\x00 this is a program, not a PDF")
     page.set_input_files("#id_file", str(fake))
@@ -125,6 +152,11 @@ def test_a_new_applicant_goes_from_the_call_page_to_a_submitted_application(
     page.set_input_files("#id_file", str(pdf))
     _submit(page, "Ladda upp")
     expect(page.get_by_role("link", name="projektplan.pdf")).to_be_visible()
+    axe(page)
+    page.get_by_role("link", name="Fortsätt till uppgiftslistan").click()
+    # The contact person was filled in from the account when the draft was started.
+    expect(page.locator("#task-status-contact")).to_have_text("Klar")
+    expect(page.locator("#task-status-review")).to_have_text("Klar att skicka in")
     axe(page)
 
     # Check answers, the declaration, submit: the confirmation page has the number (the

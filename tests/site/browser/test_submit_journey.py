@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from applications.enums import ApplicationState
 from tests import factories
 
+from .conftest import docs_screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NBSP = "\u00a0"
@@ -60,7 +62,7 @@ def test_budget_rows_check_answers_declaration_and_confirmation(
     page, live_url, login, axe, application, applicant
 ):
     login(applicant)
-    edit_url = live_url("applications:edit", application.pk)
+    edit_url = live_url("applications:edit_part", application.pk, "budget")
     _at_each_width(page, axe, edit_url)
     summary = page.locator("[data-budget-summary]")
     expect(summary).to_have_text(
@@ -102,9 +104,13 @@ def test_budget_rows_check_answers_declaration_and_confirmation(
     )
     _check(page, axe)
 
-    # Check answers: a Change link per part, the total, the declaration.
+    # Back on the task list, then check answers: a Change link per part, the total, the
+    # declaration.
     with page.expect_navigation():
-        page.get_by_role("button", name="Spara och förhandsgranska").click()
+        page.get_by_role("button", name="Spara och fortsätt").click()
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/$"))
+    expect(page.locator("#task-status-budget")).to_have_text("Klar")
+    page.get_by_role("link", name="Granska och skicka in").click()
     expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/preview/$"))
     assert sorted(application.budget_lines.values_list("amount", flat=True)) == [
         100_000,
@@ -115,7 +121,7 @@ def test_budget_rows_check_answers_declaration_and_confirmation(
     changes = page.locator(".check-answers").get_by_role("link", name=re.compile(r"^Ändra "))
     expect(changes).to_have_count(5)
     expect(page.get_by_role("link", name="Ändra belopp och budget")).to_have_attribute(
-        "href", f"/applications/{application.pk}/edit/#budget"
+        "href", f"/applications/{application.pk}/edit/budget/"
     )
     expect(page.locator("main")).to_contain_text("0 kr: de stämmer överens")
     _check(page, axe)
@@ -148,4 +154,5 @@ def test_budget_rows_check_answers_declaration_and_confirmation(
     )
     expect(page.locator("main")).not_to_contain_text(application.versions.get().sha256)
     _at_each_width(page, axe, live_url("applications:submitted", application.pk))
+    docs_screenshot(page, "confirmation.png")
     _at_each_width(page, axe, live_url("applications:preview", application.pk))
