@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
+from config.middleware import session_seconds_left
 from config.ratelimits import rate_limited
 from grants.enums import QuestionKind
 
@@ -445,6 +446,8 @@ def application_autosave(request, pk):
             "saved_at": _local_time(timezone.now()),
             "budget_saved": not formset.is_bound or formset.is_valid(),
             "edit_version": outcome.edit_version,
+            # The save counted as activity: the page's session warning starts its clock again.
+            "session_seconds_left": session_seconds_left(request),
         }
     )
 

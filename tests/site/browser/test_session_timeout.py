@@ -118,3 +118,33 @@ def test_the_pages_about_the_service_and_their_editor_are_accessible(page, live_
         page.get_by_role("button", name="Spara").click()
     expect(page).to_have_title("Fel: Redigera: Tillgänglighetsredogörelse – Samverket Grants")
     axe(page)
+
+
+def test_an_autosave_moves_the_warning_on_as_the_server_does(
+    page, live_url, login, settings, monkeypatch
+):
+    # The save is activity (the server's idle time starts again), so the page's clock follows:
+    # a warning already shown closes, and nobody is told to stay logged in while writing.
+    # The server notes activity once a minute; here, with a 30-second session, every second.
+    monkeypatch.setattr("config.middleware.SESSION_ACTIVITY_RESOLUTION", 1)
+    settings.SESSION_COOKIE_AGE = 30
+    settings.SESSION_WARNING_BEFORE = 26  # the warning about 4 s after the page loads
+    application = factories.ApplicationFactory()
+    login(factories.applicant_for(application))
+    page.goto(live_url("applications:edit_part", application.pk, "project"))
+    dialog = page.locator("#session-timeout")
+    expect(dialog).to_be_visible(timeout=15_000)
+
+    # The page behind the modal warning is inert to the mouse and keyboard: the change an
+    # autosave sends is made from script, as typing would make it.
+    with page.expect_response(live_url("applications:autosave", application.pk)) as answer:
+        page.evaluate(
+            """() => {
+                const title = document.querySelector("[name=title]");
+                title.value = "Hybridarbete i hubben";
+                title.dispatchEvent(new Event("input", {bubbles: true}));
+                title.dispatchEvent(new FocusEvent("focusout", {bubbles: true}));
+            }"""
+        )
+    assert answer.value.json()["session_seconds_left"] == 30
+    expect(dialog).to_be_hidden()

@@ -101,6 +101,14 @@
             if (versionField && result.data.edit_version !== undefined) {
               versionField.value = String(result.data.edit_version);
             }
+            if (typeof result.data.session_seconds_left === "number") {
+              // A save is activity: the session warning (session.js) starts its clock again.
+              document.dispatchEvent(
+                new CustomEvent("samverket:session-active", {
+                  detail: { secondsLeft: result.data.session_seconds_left },
+                })
+              );
+            }
             if (result.data.budget_saved === false) {
               // A budget line is half typed: the server kept its old budget, so the local
               // copy stays until the line is complete and saved.

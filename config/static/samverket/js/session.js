@@ -201,6 +201,27 @@
     // keeps running and the end comes as announced.
     closeButton.addEventListener("click", close);
 
+    // This page talked to the server (an autosave): the session's idle time started again.
+    document.addEventListener("samverket:session-active", function (event) {
+      var seconds = event.detail && event.detail.secondsLeft;
+      if (typeof seconds !== "number" || !loginLink.hidden) {
+        return;
+      }
+      lastAnswerWasFinal = seconds <= warnBefore;
+      if (box.open && !lastAnswerWasFinal) {
+        close();
+      }
+      schedule(seconds);
+      var store = storage();
+      if (store) {
+        try {
+          store.setItem(SYNC_KEY, String(endsAt));
+        } catch (e) {
+          // Quota exceeded: the other tabs warn on their own clock.
+        }
+      }
+    });
+
     // Another tab kept the session alive: move this tab's clock on too.
     window.addEventListener("storage", function (event) {
       if (event.key !== SYNC_KEY || !event.newValue) {
