@@ -525,6 +525,8 @@ def test_autosave_saves_and_answers_with_the_time(client, application, member):
         "saved_at": "11:00",
         "budget_saved": True,
         "edit_version": 1,
+        # The save was activity: the whole idle time is left (the test settings' eight hours).
+        "session_seconds_left": 8 * 60 * 60,
     }
     application.refresh_from_db()
     assert application.title == "Typed a moment ago"
@@ -547,6 +549,7 @@ def test_autosave_with_a_half_typed_budget_line_saves_the_rest_and_keeps_the_bud
         "saved_at": "11:00",
         "budget_saved": False,
         "edit_version": 1,
+        "session_seconds_left": 8 * 60 * 60,
     }
     application.refresh_from_db()
     assert application.title == "Still typing the budget"
