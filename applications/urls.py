@@ -1,6 +1,7 @@
 from .views import (
     account,
     applicant,
+    attachments,
     audit,
     call_form,
     calls,
@@ -27,6 +28,7 @@ urlpatterns = [
     *privacy.urlpatterns,
     *organisations.urlpatterns,
     *applicant.urlpatterns,
+    *attachments.urlpatterns,
     *submitting.urlpatterns,
     *manage.urlpatterns,
     *late_exceptions.urlpatterns,

@@ -24,7 +24,6 @@ from config.middleware import session_seconds_left
 from config.ratelimits import rate_limited
 from grants.enums import QuestionKind
 
-from ..downloads import attachment_response
 from ..enums import ApplicationState
 from ..forms.applicant import (
     SHOWN_SUFFIX,
@@ -42,8 +41,6 @@ from ..selectors.applications import (
     applicant_dashboard,
     application_for_detail,
     applications_visible_to,
-    attachment_in_a_version,
-    attachments_of,
     current_attachments,
     published_calls,
     transitions_of,
@@ -237,25 +234,31 @@ def _save_working_copy(request, application, *, keep_budget_if_invalid=False, pa
     budget_valid = budget_sent and formset.is_valid()
     if not form.is_valid() or (budget_sent and not budget_valid and not keep_budget_if_invalid):
         return form, formset, None
+    lines = formset.lines() if budget_valid else None
+    return form, formset, _update(request, application, form, sent=sent, budget_lines=lines)
+
+
+def _update(request, application, form, *, sent, budget_lines):
+    """The service's save of a valid form: the saved application, a ``StaleEdit``, or ``None``
+    with the service's refusal put on the form."""
     try:
-        saved = working_copy.application_update(
+        return working_copy.application_update(
             application=application,
             by=request.user,
             data={name: form.cleaned_data[name] for name in sent},
-            budget_lines=formset.lines() if budget_valid else None,
+            budget_lines=budget_lines,
             base_version=version_from_post(request.POST.get("edit_version")),
             answers=form.answers(),
         )
     except StaleEdit as stale:
-        return form, formset, stale
+        return stale
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, field_errors in error.error_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
             form.add_error(None, error)
-        return form, formset, None
-    return form, formset, saved
+        return None
 
 
 def _whole_form(request, application, form, only=None):
@@ -353,30 +356,33 @@ def _render_part(
         formset = formset or budget_formset(application)
     shown = [f for f in (form, formset, attachment_form) if f is not None]
     errors = form_errors(*shown) if request.method == "POST" and conflict is None else []
-    parts = form_parts(call)
-    number = [p.key for p in parts].index(part.key) + 1
-    return render(
-        request,
-        "applications/applicant/edit_part.html",
-        {
-            "application": application,
-            "part": part,
-            "part_number": number,
-            "part_count": len(parts),
-            "form": form,
-            "formset": formset,
-            "attachment_form": attachment_form,
-            "attachments": current_attachments(application) if part.key == ATTACHMENTS else (),
-            "errors": errors,
-            "edit_version": application.edit_version if edit_version is None else edit_version,
-            "conflict": conflict,
-            "server_saved_ms": int(application.updated_at.timestamp() * 1000),
-            "budget_total": sum(line.amount for line in application.budget_lines.all())
-            if part.key == BUDGET
-            else None,
-        },
-        status=status,
-    )
+    context = {
+        **_part_context(application, part),
+        "form": form,
+        "formset": formset,
+        "attachment_form": attachment_form,
+        "errors": errors,
+        "edit_version": application.edit_version if edit_version is None else edit_version,
+        "conflict": conflict,
+    }
+    return render(request, "applications/applicant/edit_part.html", context, status=status)
+
+
+def _part_context(application, part) -> dict:
+    """What a section page shows besides its forms: where the part stands among the call's
+    parts, the files (attachments' page), the saved budget's total (budget's page)."""
+    parts = form_parts(application.call)
+    return {
+        "application": application,
+        "part": part,
+        "part_number": [p.key for p in parts].index(part.key) + 1,
+        "part_count": len(parts),
+        "attachments": current_attachments(application) if part.key == ATTACHMENTS else (),
+        "server_saved_ms": int(application.updated_at.timestamp() * 1000),
+        "budget_total": sum(line.amount for line in application.budget_lines.all())
+        if part.key == BUDGET
+        else None,
+    }
 
 
 @never_cache
@@ -450,79 +456,6 @@ def application_autosave(request, pk):
             "session_seconds_left": session_seconds_left(request),
         }
     )
-
-
-# -- attachments --------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def attachment_upload(request, pk):
-    application = _get_own_application(request, pk)
-    refused = _refuse_if_not_editable(request, application)
-    if refused:
-        return refused
-    attachment_form = AttachmentForm(request.POST, request.FILES, call=application.call)
-    if attachment_form.is_valid():
-        try:
-            attachment = working_copy.attachment_add(
-                application=application,
-                by=request.user,
-                upload=attachment_form.cleaned_data["file"],
-                kind=attachment_form.cleaned_data.get("kind") or "",
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    attachment_form.add_error(
-                        field if field in attachment_form.fields else "file", errors
-                    )
-            else:
-                attachment_form.add_error("file", error)
-        else:
-            messages.success(
-                request,
-                _("The file “%(name)s” has been added.") % {"name": attachment.original_name},
-            )
-            return redirect(part_url(application, ATTACHMENTS))
-    attachments_part = form_part(application.call, ATTACHMENTS)
-    return _render_part(request, application, attachments_part, attachment_form=attachment_form)
-
-
-@login_required
-@require_POST
-def attachment_remove(request, pk, att_pk):
-    application = _get_own_application(request, pk)
-    attachment = get_object_or_404(current_attachments(application), pk=att_pk)
-    try:
-        working_copy.attachment_remove(attachment=attachment, by=request.user)
-    except ValidationError as error:
-        for message in _messages_of(error):
-            messages.error(request, message)
-        return redirect("applications:detail", pk=application.pk)
-    messages.success(
-        request, _("The file “%(name)s” has been removed.") % {"name": attachment.original_name}
-    )
-    return redirect(part_url(application, ATTACHMENTS))
-
-
-@login_required
-def attachment_download(request, pk, att_pk):
-    """Stream a file through the storage API, only to those who may see it.
-
-    Applicants get their working copy's files and any file a submitted version lists; agency
-    staff only files that belong to a submitted version. Whoever asks, only a file the malware
-    check found clean is handed out; otherwise a page says it is being checked, or refused.
-    """
-    application = _get_application_for_user(request, pk)
-    attachment = get_object_or_404(attachments_of(application), pk=att_pk)
-    in_a_version = attachment_in_a_version(attachment)
-    if is_applicant(request.user, application):
-        if attachment.removed_at is not None and not in_a_version:
-            raise Http404
-    elif not in_a_version:
-        raise PermissionDenied
-    return attachment_response(request, attachment)
 
 
 # -- preview (views/submitting.py) and withdraw ---------------------------------------------------
@@ -604,17 +537,6 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", application_edit, name="edit"),
     path("applications/<int:pk>/edit/<slug:part>/", application_edit_part, name="edit_part"),
     path("applications/<int:pk>/autosave/", application_autosave, name="autosave"),
-    path("applications/<int:pk>/attachments/", attachment_upload, name="attachment_upload"),
-    path(
-        "applications/<int:pk>/attachments/<int:att_pk>/",
-        attachment_download,
-        name="attachment_download",
-    ),
-    path(
-        "applications/<int:pk>/attachments/<int:att_pk>/remove/",
-        attachment_remove,
-        name="attachment_remove",
-    ),
     path("applications/<int:pk>/withdraw/", application_withdraw, name="withdraw"),
     path("applications/<int:pk>/versions/<int:number>/", version_detail, name="version_detail"),
 ]

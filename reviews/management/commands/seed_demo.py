@@ -38,8 +38,6 @@ from applications.services.transitions import (
     application_withdraw,
 )
 from applications.services.working_copy import application_create, application_update
-from grants.enums import OrganisationKind
-from grants.form_defaults import create_definition
 from grants.models import Call, Criterion, Hub
 from reviews.models import Assignment, PanelMember
 from reviews.selectors.feedback import feedback_for_applicant
@@ -70,22 +68,16 @@ from ..demo_data import (
     PILOT_READY_FOR_REVIEW,
     REVIEW_SCORES,
     REVIEWER_EMPLOYERS,
-    ROOMS_APPLICATIONS,
-    ROOMS_BUDGET_CATEGORIES,
-    ROOMS_CALL,
-    ROOMS_CALL_SLUG,
-    ROOMS_CRITERIA,
-    ROOMS_SECTIONS,
     _content,
     organisation_defaults,
     public_orgnr,
-    rooms_content,
     with_coworking_form,
 )
 from ..demo_follow_up import FollowUpDemo
+from ..demo_rooms import RoomsCallDemo
 
 
-class Command(FollowUpDemo, BaseCommand):
+class Command(FollowUpDemo, RoomsCallDemo, BaseCommand):
     help = "Create demo data (idempotent). Refuses to run when DEBUG is off, unless --force."
 
     def add_arguments(self, parser):
@@ -234,70 +226,6 @@ class Command(FollowUpDemo, BaseCommand):
             call.hold_decisions_for_release = True
             call.save(update_fields=["hold_decisions_for_release"])
         return call
-
-    def _rooms_call(self) -> Call:
-        """The second call, of another kind: regions only, no hubs, its own form and budget
-        categories, one interim report, the outbox on and its own appeal text. Open now."""
-        now = timezone.localtime()
-        call, created = Call.objects.get_or_create(
-            slug=ROOMS_CALL_SLUG,
-            defaults={
-                **ROOMS_CALL,
-                "eligible_kinds": [OrganisationKind.REGION],
-                "is_published": True,
-                "opens_at": (now - dt.timedelta(days=14)).replace(
-                    hour=8, minute=0, second=0, microsecond=0
-                ),
-                "closes_at": (now + dt.timedelta(days=42)).replace(
-                    hour=12, minute=0, second=0, microsecond=0
-                ),
-            },
-        )
-        if created:
-            create_definition(call, sections=ROOMS_SECTIONS, categories=ROOMS_BUDGET_CATEGORIES)
-            for position, (name_sv, name_en, guide_sv, guide_en, weight, threshold) in enumerate(
-                ROOMS_CRITERIA
-            ):
-                Criterion.objects.create(
-                    call=call,
-                    position=position,
-                    name_sv=name_sv,
-                    name_en=name_en,
-                    guidance_sv=guide_sv,
-                    guidance_en=guide_en,
-                    weight=weight,
-                    threshold=threshold,
-                )
-        return call
-
-    def _rooms_applications(self, rooms, people) -> None:
-        """In the meeting-room call: a draft, a submitted application and one returned for
-        completion, written against the call's own form."""
-        for person, org_name, title, amount, summary, *answers, state in ROOMS_APPLICATIONS:
-            by = people[person]
-            organisation = Organisation.objects.get(name=org_name)
-            if Application.objects.filter(call=rooms, organisation=organisation, title=title):
-                continue
-            with transaction.atomic():
-                application = application_create(call=rooms, organisation=organisation, by=by)
-                data, lines, answered = rooms_content(title, amount, summary, *answers)
-                application = application_update(
-                    application=application,
-                    by=by,
-                    data=data,
-                    budget_lines=lines,
-                    answers=answered,
-                )
-                if state == "draft":
-                    continue
-                application_submit(application=application, by=by)
-                if state == "returned":
-                    application_return_for_completion(
-                        application=application,
-                        by=people["manager"],
-                        message="Ange hur många medarbetare som ska använda rummen.",
-                        deadline=timezone.now() + dt.timedelta(days=10),
-                    )
 
     # -- applications, made through the services ---------------------------------------------
 
