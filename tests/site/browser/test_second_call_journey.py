@@ -49,6 +49,14 @@ LEGAL_BASIS_EN = "The Ordinance (2026:100) on state grants for digital meeting r
 # -- the applicant's steps (the edit page may change; adapt them here) ----------------------------
 
 
+def _open_whole_form(page):
+    """From the task list a new application lands on, to the form with every part on one page,
+    the call's own section among them."""
+    expect(page.get_by_role("link", name="The meeting rooms")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="All parts on one page").click()
+
+
 def _answer(page, label: str, value: str):
     """Fill the field of the applicant's form whose label is ``label``."""
     page.get_by_label(label, exact=True).fill(value)
@@ -293,6 +301,8 @@ def test_a_second_kind_of_call_from_the_editor_to_its_letter(page, live_url, log
     visits.check()
     _submit(page, "Start an application")
     application = Application.objects.get(call=call)
+    visits.check()
+    _open_whole_form(page)
     visits.check()
     expect(page.locator("#id_hub")).to_have_count(0)
     page.fill("#id_title", "Mötesrum i Härnösand och Sundsvall")
