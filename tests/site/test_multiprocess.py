@@ -65,14 +65,14 @@ def _run_case(deployment: Deployment) -> None:
     # The applicant adds a file and submits, on server A.
     applicant = Browser(server_a)
     _login(applicant, people["applicant"])
-    edit = reverse("applications:edit", args=[pk])
+    attachments_part = reverse("applications:edit_part", args=[pk, "attachments"])
     response = applicant.submit_form(
-        edit,
+        attachments_part,
         reverse("applications:attachment_upload", args=[pk]),
         {},
         files={"file": ("plan.pdf", PLAN, "application/pdf")},
     )
-    _redirected_to(response, f"{edit}#attachments")
+    _redirected_to(response, attachments_part)
     response = applicant.submit_form(
         reverse("applications:preview", args=[pk]),
         reverse("applications:submit", args=[pk]),
