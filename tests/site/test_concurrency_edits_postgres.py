@@ -6,15 +6,18 @@ SQLite serialises every writer, so it proves nothing here; these run when the su
 PostgreSQL (``make test`` does both).
 """
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import translation
 
 from applications.enums import ReportKind
 from applications.models import Application, Report
 from applications.services.edit_conflicts import StaleEdit
 from applications.services.follow_up import report_save
-from applications.services.working_copy import application_update
+from applications.services.working_copy import application_create, application_update
+from grants.models import Call
 from reviews.models import Assignment, Review
 from reviews.services.reviewing import review_save
 from tests import factories
@@ -137,3 +140,39 @@ def test_of_two_first_review_saves_from_two_tabs_exactly_one_wins():
     assert [type(error) for error in errors] == [StaleEdit]
     review = Review.objects.get(assignment=assignment)
     assert (review.edit_version, review.internal_comment) == (1, results[0])
+
+
+def test_starting_a_draft_waits_for_the_call_lock_the_form_builder_holds():
+    # The form builder changes a form under the call's row lock after checking that no
+    # application exists; a draft started meanwhile must wait for that lock, or the form would
+    # change under an application written against it.
+    existing = factories.ApplicationFactory()
+    call, organisation = existing.call, existing.organisation
+    person = factories.applicant_for(existing)
+    locked, release = threading.Event(), threading.Event()
+
+    def builder_holding_the_lock():
+        try:
+            with transaction.atomic():
+                Call.objects.select_for_update().get(pk=call.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=builder_holding_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            with pytest.raises(OperationalError, match="lock timeout"):
+                application_create(call=call, organisation=organisation, by=person)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert Application.objects.filter(call=call).count() == 1  # nothing was started
+    # Once the lock is free, the draft starts.
+    application_create(call=call, organisation=organisation, by=person)
+    assert Application.objects.filter(call=call).count() == 2
