@@ -10,8 +10,9 @@ from grants.models import Call
 
 from .enums import ApplicationState, County
 
-# Query parameter → what it sorts on. Title and amount are the submitted version's
-# (annotations from ``selectors.with_latest_version_summary``), not the working copy's.
+# Query parameter → what it sorts on, each served by an index (``Application.Meta.indexes``).
+# Title and amount are the latest submitted version's (kept on the application by the submit
+# service), not the working copy's.
 ORDERING_FIELDS = {
     "registration_number": "registration_number",
     "organisation": "organisation__name",
@@ -25,12 +26,13 @@ DEFAULT_ORDERING = "-submitted"
 
 class ApplicationOrderingFilter(django_filters.OrderingFilter):
     """Sorts by the chosen column, newest submission first by default, with ``pk`` as the
-    tie-breaker so that pages never repeat or skip a row."""
+    tie-breaker so that pages never repeat or skip a row. The tie-breaker runs the same way as
+    the column, so one index on (column, id) serves the order both ways."""
 
     def filter(self, qs, value):
         params = [param for param in (value or []) if param] or [DEFAULT_ORDERING]
         ordering = [self.get_ordering_value(param) for param in params]
-        return qs.order_by(*ordering, "-pk")
+        return qs.order_by(*ordering, "-pk" if params[0].startswith("-") else "pk")
 
 
 class ApplicationFilter(django_filters.FilterSet):

@@ -63,6 +63,9 @@ def eligibility_checklist_passed(application) -> bool:
     return application.eligibility_passed
 
 
+SUBMITTED_ONLY = Q(registration_number__isnull=False)
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """One organisation's application to one call, from draft to closure.
 
@@ -118,6 +121,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     last_submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
+    # The latest submitted version's title and requested amount, kept by the submit service
+    # (``services.transitions.application_submit``) in the same transaction as the version, so
+    # the agency's lists sort, filter and show them from the row and an index instead of
+    # reading every version's JSON. ``tests/applications/test_submitted_summary.py`` holds them
+    # equal to the latest version's content.
+    submitted_title = models.CharField(_("submitted title"), max_length=200, blank=True)
+    submitted_amount = models.PositiveIntegerField(
+        _("submitted requested amount (kr)"), null=True, blank=True
+    )
     completion_message = models.TextField(_("request for completion"), blank=True)
     completion_deadline = models.DateTimeField(_("completion deadline"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
@@ -146,7 +158,21 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 name="application_period_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["call", "state"])]
+        # The case list's sort orders, each served by an index on (column, id) that holds the
+        # submitted applications only (the list's own condition), so the database reads a page,
+        # and steps over the pages before it, in the index alone instead of sorting the call.
+        indexes = [
+            models.Index(fields=["call", "state"]),
+            *(
+                models.Index(fields=[field, "id"], name=name, condition=SUBMITTED_ONLY)
+                for field, name in [
+                    ("last_submitted_at", "application_submitted_idx"),
+                    ("submitted_title", "application_title_idx"),
+                    ("submitted_amount", "application_amount_idx"),
+                    ("state", "application_state_idx"),
+                ]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.registration_number or self.title or f"#{self.pk}"

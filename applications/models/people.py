@@ -121,6 +121,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The case list sorts by it and reads the first page from the index.
+        indexes = [models.Index(fields=["name"], name="organisation_name_idx")]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [

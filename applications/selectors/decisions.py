@@ -12,7 +12,7 @@ from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
 from ..models import Acceptance, CallCommitment, Decision, DecisionLetter
-from .applications import applications_visible_to, latest_version, latest_version_summary
+from .applications import applications_visible_to, latest_version, submitted_summary_of
 from .grant_plan import instalments_planned, report_due_dates
 
 # Checks an app higher up the import line adds (reviews: the call's thresholds), asked of an
@@ -265,7 +265,7 @@ def decisions_waiting() -> QuerySet:
             "application__call", "application__organisation", "proposed_by", "supersedes"
         )
         .prefetch_related("application__call__ineligibility_reasons")
-        .annotate(**latest_version_summary("application_id"))
+        .annotate(**submitted_summary_of("application"))
         .order_by(
             "application__call__closes_at",
             "application__call_id",

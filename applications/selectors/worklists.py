@@ -21,7 +21,7 @@ from grants.models import Call
 from ..enums import ApplicationState, DecisionStatus, ReportStatus
 from ..models import Application, Decision, Report
 from ..rules import belongs_to_an_organisation, is_decision_maker, is_programme_manager
-from .applications import applications_visible_to, latest_version_summary
+from .applications import applications_visible_to
 from .decisions import decisions_waiting
 from .organisations import organisations_of
 
@@ -147,9 +147,7 @@ def applicant_worklist(user, now) -> list[dict]:
 
 
 def _cases() -> QuerySet[Application]:
-    return Application.objects.select_related("organisation", "call").annotate(
-        **latest_version_summary("pk")
-    )
+    return Application.objects.select_related("organisation", "call")
 
 
 def programme_manager_worklist(user, now) -> list[dict]:

@@ -115,6 +115,10 @@ def application_submit(*, application: Application, by: User) -> ApplicationVers
         submitted_by=by,
         edit_version=locked.edit_version,
     )
+    # The lists' copy of what was just submitted (``Application.submitted_title``), saved with
+    # the transition below.
+    locked.submitted_title = content["title"]
+    locked.submitted_amount = content["requested_amount"]
     attachment_ids = [attachment["id"] for attachment in content["attachments"]]
     if attachment_ids:
         version.attachments.add(*attachment_ids)

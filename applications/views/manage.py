@@ -9,13 +9,14 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from config.pagination import IdsFirstPaginator
 
 from ..enums import ApplicationState
 from ..exports import case_list_export
@@ -82,7 +83,7 @@ def _sort_columns(request) -> list[dict]:
 def manage_list(request):
     _require_staff(request.user)
     filterset = _filtered_applications(request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "applications/manage/list.html",

@@ -6,7 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from applications.selectors.applications import latest_version_summary
+from applications.selectors.applications import submitted_summary_of
 from applications.selectors.worklists import section
 
 from ..enums import ReviewStatus
@@ -27,7 +27,7 @@ def _open_assignments() -> QuerySet[Assignment]:
         )
         .exclude(review__status=ReviewStatus.SUBMITTED)
         .select_related("application__call", "application__organisation", "review")
-        .annotate(**latest_version_summary("application_id"))
+        .annotate(**submitted_summary_of("application"))
     )
 
 

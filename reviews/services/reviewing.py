@@ -20,8 +20,8 @@ from .common import _require
 
 def _lock_review(assignment: Assignment, by: User) -> tuple[Assignment, Review]:
     assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("application__call", "member")
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application__call", "application__organisation", "member")
         .get(pk=assignment.pk)
     )
     if assignment.member.user_id != by.pk or assignment.removed_at is not None:
@@ -84,14 +84,31 @@ def review_save(
     review.recommendation = recommendation
     review.edit_version += 1
     review.save()
-    for criterion_id, value in scores.items():
-        if value is None:
-            Score.objects.filter(review=review, criterion_id=criterion_id).delete()
-        else:
-            Score.objects.update_or_create(
-                review=review, criterion_id=criterion_id, defaults={"value": value}
-            )
+    _scores_write(review, scores)
     return review
+
+
+def _scores_write(review: Review, scores: dict[int, int | None]) -> None:
+    """The review's scores as given, in at most four statements whatever the number of
+    criteria (the review's row is locked, so nothing else writes them meanwhile)."""
+    existing = {score.criterion_id: score for score in review.scores.all()}
+    cleared = [c for c, value in scores.items() if value is None and c in existing]
+    changed, added = [], []
+    for criterion_id, value in scores.items():
+        score = existing.get(criterion_id)
+        if value is None:
+            continue
+        if score is None:
+            added.append(Score(review=review, criterion_id=criterion_id, value=value))
+        elif score.value != value:
+            score.value = value
+            changed.append(score)
+    if cleared:
+        Score.objects.filter(review=review, criterion_id__in=cleared).delete()
+    if changed:
+        Score.objects.bulk_update(changed, ["value"])
+    if added:
+        Score.objects.bulk_create(added)
 
 
 @transaction.atomic

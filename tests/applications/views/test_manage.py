@@ -247,9 +247,9 @@ def _list_queries(client, django_assert_num_queries, count):
     call = factories.CallFactory()
     for _ in range(count):
         submitted_application(call=call)
-    # session, user, the two-factor device, groups, count, page of applications, calls for
-    # the filter's choices, the menu's "is a reviewer" check
-    with django_assert_num_queries(8):
+    # session, user, the two-factor device, groups, count, the page's ids, its applications,
+    # calls for the filter's choices, the menu's "is a reviewer" check
+    with django_assert_num_queries(9):
         response = client.get(LIST_URL)
     assert len(response.context["page"].object_list) == count
 
