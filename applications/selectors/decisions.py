@@ -93,7 +93,9 @@ def _acceptance(decision, *, decided_on: dt.date) -> dict:
     else:
         accept_by = decided_on + dt.timedelta(days=call.acceptance_days)
     return {
-        "accepted": Acceptance.objects.filter(application=application).exists(),
+        # Only a correction can find the grant accepted: a first decision comes before it.
+        "accepted": bool(decision.supersedes_id)
+        and Acceptance.objects.filter(application=application).exists(),
         "accept_by": accept_by.isoformat() if accept_by else None,
         "days": call.acceptance_days,
         "url": _site_url(reverse("applications:accept_grant", args=[application.pk])),
@@ -169,7 +171,9 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
         # (``payments_replan``) instead of following the call's plan: the letter says so
         # instead of listing instalments.
         "payment_plan": instalments_planned(call, decision.granted_amount)
-        if approved and decision.granted_amount and not application.payments.exists()
+        if approved
+        and decision.granted_amount
+        and not (decision.supersedes_id and application.payments.exists())
         else [],
         "decided_by": decided_by.full_name,
         "presented_by": proposer.full_name,

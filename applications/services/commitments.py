@@ -27,8 +27,9 @@ def commitment_change(*, call: Call, delta: int) -> None:
     """
     if not delta:
         return
-    CallCommitment.objects.get_or_create(call_id=call.pk)
-    CallCommitment.objects.filter(call_id=call.pk).update(amount=F("amount") + delta)
+    # One statement once the row exists (from the call's first commitment on).
+    if not CallCommitment.objects.filter(call_id=call.pk).update(amount=F("amount") + delta):
+        CallCommitment.objects.create(call_id=call.pk, amount=delta)
 
 
 def counts_against_budget(application: Application) -> bool:

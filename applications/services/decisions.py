@@ -268,12 +268,18 @@ def decision_confirm(*, decision: Decision, by: User) -> Decision:
         )
     now = timezone.now()
     decided_on = timezone.localdate(now)
-    locked.letter_data = decision_letter_data(locked, decided_by=by, decided_on=decided_on)
-    locked.status = DecisionStatus.CONFIRMED
-    locked.decided_by = by
-    locked.confirmed_at = now
-    locked.decided_on = decided_on
-    locked.save()
+    confirmed = {
+        "letter_data": decision_letter_data(locked, decided_by=by, decided_on=decided_on),
+        "status": DecisionStatus.CONFIRMED,
+        "decided_by": by,
+        "confirmed_at": now,
+        "decided_on": decided_on,
+    }
+    # The row is locked and was read as proposed above, so only the changed columns are written,
+    # without ``Decision.save``'s re-read of the stored status (the triggers still guard it).
+    Decision.objects.filter(pk=locked.pk, status=DecisionStatus.PROPOSED).update(**confirmed)
+    for field, value in confirmed.items():
+        setattr(locked, field, value)
     if locked.outcome == DecisionOutcome.APPROVED:
         if not locked.supersedes_id:
             commitment_change(call=call, delta=locked.granted_amount)
