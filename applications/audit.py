@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -178,9 +178,34 @@ def audit_record(
             prev_hash=head.hash,
         )
         entry.hash = entry.compute_hash()
-        entry.save()
-        AuditChainHead.objects.filter(pk=HEAD_PK).update(sequence=entry.sequence, hash=entry.hash)
+        if connection.vendor == "postgresql":
+            _append_and_advance(entry)
+        else:
+            entry.save()
+            AuditChainHead.objects.filter(pk=HEAD_PK).update(
+                sequence=entry.sequence, hash=entry.hash
+            )
     return entry
+
+
+def _append_and_advance(entry: AuditEntry) -> None:
+    """On PostgreSQL: the entry's insert and the head's move in one statement (a data-modifying
+    ``WITH``), so the head, which every writer queues on, is held for one round trip less."""
+    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"WITH appended AS (INSERT INTO {quote(AuditEntry._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote('id')}) "
+        f"UPDATE {quote(AuditChainHead._meta.db_table)} SET {quote('sequence')} = %s, "
+        f"{quote('hash')} = %s WHERE {quote('id')} = %s RETURNING (SELECT id FROM appended)"
+    )
+    values = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, entry.sequence, entry.hash, HEAD_PK])
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 # -- reading ---------------------------------------------------------------------------------------
