@@ -194,7 +194,7 @@ def _append_and_advance(entry: AuditEntry) -> None:
     fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     sql = (
-        f"WITH appended AS (INSERT INTO {quote(AuditEntry._meta.db_table)} "
+        f"WITH appended AS (INSERT INTO {quote(AuditEntry._meta.db_table)} "  # noqa: S608 (our names)
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote('id')}) "
         f"UPDATE {quote(AuditChainHead._meta.db_table)} SET {quote('sequence')} = %s, "
