@@ -439,7 +439,8 @@ class Probe:
                 request(items[-1])
             if os.environ.get("SQL"):  # the statements of the last request
                 for query in captured.captured_queries:
-                    print(query["sql"][:300])
+                    sql = query["sql"] if os.environ["SQL"] == "full" else query["sql"][:300]
+                    print(f"{float(query['time']) * 1000:7.2f} ms  {sql}")
         return None
 
     def backend_ticks(self) -> int:

@@ -803,6 +803,7 @@ def _django(url: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--write", action="store_true", help="put the phases' times in the docs")
     args = parser.parse_args()
     import logging
 
@@ -816,12 +817,43 @@ def main() -> int:
         )
         started = time.perf_counter()
         try:
-            run(args.size)
+            season = run(args.size)
         except InvariantBroken as breach:
             print(f"INVARIANT BROKEN {breach}", file=sys.stderr)
             return 1
-        print(f"  {'whole season':32} {time.perf_counter() - started:8.2f} s")
+        whole = time.perf_counter() - started
+        print(f"  {'whole season':32} {whole:8.2f} s")
+        if args.write:
+            _write_doc(season, whole)
     return 0
+
+
+def _write_doc(season: Season, whole: float) -> None:
+    """The phases' wall times into docs/benchmarks.md, between the season's markers."""
+    import platform
+    import re
+
+    from django.db import connection
+
+    sizes = SIZES[season.size]
+    rows = "\n".join(f"| {name} | {took:.1f} s |" for name, took in season.timings)
+    text = (
+        f"| phase ({sizes['organisations']} organisations, {sizes['reviewers']} reviewers) "
+        f"| wall time |\n| --- | --- |\n{rows}\n| **whole season** | **{whole:.0f} s** |\n\n"
+        f"_Every invariant held after every phase. {connection.vendor}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end; "
+        f"measured {dt.date.today().isoformat()} with `benchmarks/season.py --size "
+        f"{season.size}`._"
+    )
+    doc_path = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+    doc = doc_path.read_text()
+    start, end = f"<!-- season-{season.size}:start -->", f"<!-- season-{season.size}:end -->"
+    block = f"{start}\n{text}\n{end}"
+    if start in doc:
+        doc = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
+    else:
+        doc += f"\n{block}\n"
+    doc_path.write_text(doc)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from grants.models import Call
 
 from ..enums import ApplicationState, DecisionOutcome, DecisionStatus
 from ..models import Acceptance, CallCommitment, Decision, DecisionLetter
-from .applications import applications_visible_to, latest_version, submitted_summary_of
+from ..rules import is_agency_staff
+from .applications import latest_version, submitted_summary_of
 from .grant_plan import instalments_planned, report_due_dates
 
 # Checks an app higher up the import line adds (reviews: the call's thresholds), asked of an
@@ -195,11 +196,21 @@ def decision_letter_data(decision, *, decided_by, decided_on) -> dict:
 
 
 def decisions_visible_to(user) -> QuerySet[Decision]:
-    """Decisions of the applications the user sees (``applications_visible_to``), with the
-    application's call and organisation, the proposer and the decision a correction replaces."""
-    return Decision.objects.filter(application__in=applications_visible_to(user)).select_related(
+    """Decisions of the applications the user sees (as ``applications_visible_to`` has it),
+    with the application's call and organisation, the proposer and the decision a correction
+    replaces."""
+    decisions = Decision.objects.select_related(
         "application__call", "application__organisation", "proposed_by", "supersedes"
     )
+    if not user.is_authenticated:
+        return decisions.none()
+    # Only a submitted application has decisions, and staff see every submitted application:
+    # no subquery over the call's applications (SQLite ran it whole for one decision). A
+    # member sees their organisations' (one membership per person and organisation: no
+    # duplicate rows).
+    if is_agency_staff(user):
+        return decisions.filter(application__registration_number__isnull=False)
+    return decisions.filter(application__organisation__memberships__user=user)
 
 
 def decisions_of(application) -> QuerySet[Decision]:
@@ -216,9 +227,7 @@ def decisions_chosen(*, user, ids) -> list[Decision]:
     """The decisions with these ids that the user sees, each with its application, in
     registration-number order (the order a batch is confirmed in)."""
     return list(
-        Decision.objects.filter(pk__in=ids, application__in=applications_visible_to(user))
-        .select_related("application")
-        .order_by("application__registration_number")
+        decisions_visible_to(user).filter(pk__in=ids).order_by("application__registration_number")
     )
 
 
