@@ -149,15 +149,16 @@ class _Scorer:
             row.aggregate = Decimal(weighted_total) / (total_weight * reviews_in)
         row.spread = Decimal(highest - lowest) / total_weight
         row.disagreement = reviews_in > 1 and row.spread >= call.disagreement_spread
-        sums = figures[4:]
-        for i, (pk, threshold, name) in enumerate(self.thresholds):
-            # Every value of the criterion counts, also from a review missing another one.
-            mean = Decimal(sums[2 * i]) / sums[2 * i + 1]
-            row.criterion_means[pk] = mean
+        means, failures = row.criterion_means, row.threshold_failures
+        # Every value of a criterion counts in its mean, also from a review missing another.
+        for (pk, threshold, name), total, count in zip(
+            self.thresholds, figures[4::2], figures[5::2], strict=True
+        ):
+            mean = means[pk] = Decimal(total) / count
             if threshold is not None and mean < threshold:
-                row.threshold_failures.append(name)
+                failures.append(name)
         if call.total_threshold is not None and row.aggregate < call.total_threshold:
-            row.threshold_failures.append(self.total_score)
+            failures.append(self.total_score)
 
 
 def _per_review(call: Call, criteria: list[Criterion], applications: Q):
