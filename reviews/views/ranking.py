@@ -204,6 +204,10 @@ def _rendered_rows(ranking: Ranking, rows, line_at: int | None, decision_cell=No
     return mark_safe("".join(html[:line_at])), mark_safe("".join(html[line_at:]))  # noqa: S308
 
 
+def _all_rows(request) -> bool:
+    return request.GET.get("rows") == "all"
+
+
 def _page(request, ranking: Ranking) -> dict:
     """The part of the ranking the page shows: ``ROWS_PER_PAGE`` rows of page ``?page=``
     (what is not a page number gives the first page, one past the end the last), or every
@@ -212,7 +216,7 @@ def _page(request, ranking: Ranking) -> dict:
     rows = ranking.rows
     fitting = [index for index, row in enumerate(rows) if row.fits]
     line_at = fitting[-1] + 1 if fitting else 0  # rows above the line, in the whole ranking
-    all_rows = request.GET.get("rows") == "all"
+    all_rows = _all_rows(request)
     per_page = max(len(rows), 1) if all_rows else ROWS_PER_PAGE
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     line_page = max(1, -(-line_at // per_page))
@@ -227,7 +231,8 @@ def _page(request, ranking: Ranking) -> dict:
 
 
 def _render_ranking(request, call, *, propose_form=None, status=200):
-    result = ranking_for(call, review_scores=False)
+    # Every row's review scores at once for ``?rows=all``; else only the shown rows' (below).
+    result = ranking_for(call, review_scores=_all_rows(request))
     may_propose = rules.has_perm("applications.propose_decision", request.user)
     decisions = decisions_by_application(call)
     shown = _page(request, result)
