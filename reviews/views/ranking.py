@@ -243,9 +243,6 @@ def _render_ranking(request, call, *, propose_form=None, status=200):
         shown["line_at"],
         _decision_cell_renderer(decisions, may_propose),
     )
-    # Approved rows are already in ``committed`` (at the amount granted): count the others.
-    fitting_total = sum(r.requested_amount for r in result.rows if r.fits and not r.decided)
-    used = result.committed + fitting_total
     return render(
         request,
         "reviews/ranking/ranking.html",
@@ -253,24 +250,35 @@ def _render_ranking(request, call, *, propose_form=None, status=200):
             "call": call,
             "ranking": result,
             **shown,
+            **_call_wide_figures(result, decisions),
             "rows_above": rows_above,
             "rows_below": rows_below,
-            "fitting_count": sum(1 for row in result.rows if row.fits),
-            "fitting_total": fitting_total,
-            "used": used,
-            "left_over": remaining_budget(budget=result.budget, committed=used),
             "aggregate_label": exports.aggregate_label(result),
             "column_count": 8,
             "may_propose": may_propose,
-            "reviewed_count": sum(
-                1
-                for row in result.rows
-                if _state(row) == ApplicationState.REVIEWED and row.application_id not in decisions
-            ),
             "propose_form": propose_form or RankingProposeForm(),
         },
         status=status,
     )
+
+
+def _call_wide_figures(ranking: Ranking, decisions: dict) -> dict:
+    """The funding line's figures and the count of reviewed applications without a decision,
+    over the whole ranking whatever page is shown."""
+    # Approved rows are already in ``committed`` (at the amount granted): count the others.
+    fitting_total = sum(r.requested_amount for r in ranking.rows if r.fits and not r.decided)
+    used = ranking.committed + fitting_total
+    return {
+        "fitting_count": sum(1 for row in ranking.rows if row.fits),
+        "fitting_total": fitting_total,
+        "used": used,
+        "left_over": remaining_budget(budget=ranking.budget, committed=used),
+        "reviewed_count": sum(
+            1
+            for row in ranking.rows
+            if _state(row) == ApplicationState.REVIEWED and row.application_id not in decisions
+        ),
+    }
 
 
 @login_required
