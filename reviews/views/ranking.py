@@ -8,6 +8,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import escape
@@ -25,9 +26,20 @@ from grants.models import Call
 
 from .. import exports
 from ..selectors.feedback import feedback_for_applicant
-from ..selectors.ranking import STATE_AT, Ranking, RankingRow, decisions_by_application, ranking_for
+from ..selectors.ranking import (
+    STATE_AT,
+    Ranking,
+    RankingRow,
+    decisions_by_application,
+    ranking_for,
+    ranking_review_scores,
+)
 from ..services.decisions import decisions_propose_from_ranking
 from ..services.ranking import ranking_export_audit
+
+# Rows a page of the ranking shows (``?rows=all``: every one). Rendering 2,000 rows was most of
+# the page's time and 2 MB of HTML.
+ROWS_PER_PAGE = 100
 
 
 def _get_call_for_ranking(request, slug: str) -> Call:
@@ -124,7 +136,7 @@ def _score_details(row: RankingRow, cells, parts: dict) -> str:
     )
     return (
         f"{parts['details_open']}{reviews}{parts['spread_open']}{score(row.spread) or '–'}</dd>"
-        f"{means}{parts['in_open']}{len(row.review_scores)} / {row.assigned}</dd></dl></details>"
+        f"{means}{parts['in_open']}{row.reviews_in} / {row.assigned}</dd></dl></details>"
     )
 
 
@@ -177,52 +189,96 @@ def _row_fragments(ranking: Ranking) -> dict:
     }
 
 
-def _rendered_rows(ranking: Ranking, decision_cell=None) -> tuple[str, str]:
-    """The rows above and below the funding line, as HTML.
+def _rendered_rows(ranking: Ranking, rows, line_at: int | None, decision_cell=None):
+    """``rows`` as HTML, in two parts: above and below the funding line when ``line_at`` (how
+    many of them are above it) says it is among them; else all of them and None.
 
     The line is drawn under the last application that fits, so everything below it does not;
     when none fits it is drawn above the first row. Rows passed over above the line say so in
     their funding cell.
     """
-    fitting = [index for index, row in enumerate(ranking.rows) if row.fits]
-    line_at = fitting[-1] + 1 if fitting else 0
     render_row = _row_renderer(ranking, decision_cell)
-    html = [render_row(row) for row in ranking.rows]
+    html = [render_row(row) for row in rows]
+    if line_at is None:
+        return mark_safe("".join(html)), None  # noqa: S308
     return mark_safe("".join(html[:line_at])), mark_safe("".join(html[line_at:]))  # noqa: S308
 
 
+def _all_rows(request) -> bool:
+    return request.GET.get("rows") == "all"
+
+
+def _page(request, ranking: Ranking) -> dict:
+    """The part of the ranking the page shows: ``ROWS_PER_PAGE`` rows of page ``?page=``
+    (what is not a page number gives the first page, one past the end the last), or every
+    row with ``?rows=all``. The funding line is placed over the whole ranking and drawn on the
+    page that holds it: the one with the last row that fits (the first when none fits)."""
+    rows = ranking.rows
+    fitting = [index for index, row in enumerate(rows) if row.fits]
+    line_at = fitting[-1] + 1 if fitting else 0  # rows above the line, in the whole ranking
+    all_rows = _all_rows(request)
+    per_page = max(len(rows), 1) if all_rows else ROWS_PER_PAGE
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    line_page = max(1, -(-line_at // per_page))
+    offset = (page.number - 1) * per_page
+    return {
+        "page": page,
+        "all_rows": all_rows,
+        "rows_per_page": ROWS_PER_PAGE,
+        "line_page": line_page,
+        "line_at": line_at - offset if page.number == line_page else None,
+    }
+
+
 def _render_ranking(request, call, *, propose_form=None, status=200):
-    result = ranking_for(call)
+    # Every row's review scores at once for ``?rows=all``; else only the shown rows' (below).
+    result = ranking_for(call, review_scores=_all_rows(request))
     may_propose = rules.has_perm("applications.propose_decision", request.user)
     decisions = decisions_by_application(call)
-    rows_above, rows_below = _rendered_rows(result, _decision_cell_renderer(decisions, may_propose))
-    # Approved rows are already in ``committed`` (at the amount granted): count the others.
-    fitting_total = sum(r.requested_amount for r in result.rows if r.fits and not r.decided)
-    used = result.committed + fitting_total
+    shown = _page(request, result)
+    ranking_review_scores(result, shown["page"].object_list)  # the shown rows' score details
+    rows_above, rows_below = _rendered_rows(
+        result,
+        shown["page"].object_list,
+        shown["line_at"],
+        _decision_cell_renderer(decisions, may_propose),
+    )
     return render(
         request,
         "reviews/ranking/ranking.html",
         {
             "call": call,
             "ranking": result,
+            **shown,
+            **_call_wide_figures(result, decisions),
             "rows_above": rows_above,
             "rows_below": rows_below,
-            "fitting_count": sum(1 for row in result.rows if row.fits),
-            "fitting_total": fitting_total,
-            "used": used,
-            "left_over": remaining_budget(budget=result.budget, committed=used),
             "aggregate_label": exports.aggregate_label(result),
             "column_count": 8,
             "may_propose": may_propose,
-            "reviewed_count": sum(
-                1
-                for row in result.rows
-                if _state(row) == ApplicationState.REVIEWED and row.application_id not in decisions
-            ),
             "propose_form": propose_form or RankingProposeForm(),
         },
         status=status,
     )
+
+
+def _call_wide_figures(ranking: Ranking, decisions: dict) -> dict:
+    """The funding line's figures and the count of reviewed applications without a decision,
+    over the whole ranking whatever page is shown."""
+    # Approved rows are already in ``committed`` (at the amount granted): count the others.
+    fitting_total = sum(r.requested_amount for r in ranking.rows if r.fits and not r.decided)
+    used = ranking.committed + fitting_total
+    return {
+        "fitting_count": sum(1 for row in ranking.rows if row.fits),
+        "fitting_total": fitting_total,
+        "used": used,
+        "left_over": remaining_budget(budget=ranking.budget, committed=used),
+        "reviewed_count": sum(
+            1
+            for row in ranking.rows
+            if _state(row) == ApplicationState.REVIEWED and row.application_id not in decisions
+        ),
+    }
 
 
 @login_required

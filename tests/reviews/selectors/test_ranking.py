@@ -373,7 +373,8 @@ def test_ranking_runs_the_same_number_of_queries_for_3_and_20_applications(pm, c
     bigger_criteria = [factories.CriterionFactory(call=bigger, weight=w) for w in (2, 1, 1)]
     reviewed(bigger, pm, bigger_criteria, [[[4, 4, 4], [5, 5, 5]]] * 20)
 
-    # criteria, applications, versions, scores, assignments, committed amount
+    # criteria, applications, the grouped figures, the reviews' weighted scores, assignments,
+    # committed amount
     assert ranking_queries(bigger) == small == 6
 
 

@@ -30,6 +30,7 @@ from applications.enums import BudgetCategory
 from reviews.models import Assignment
 from reviews.services.assignments import assignment_add, assignment_remove
 from reviews.services.reviewing import review_save
+from reviews.views import ranking as ranking_views
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -287,9 +288,9 @@ def _call_with_reviews(programme_manager, count: int):
     return call
 
 
-# session, user, the two-factor device, groups, call, criteria, applications, versions, scores,
-# assignments, the amount committed by confirmed decisions, the menu's panel-membership check,
-# the call's decisions (the decision column)
+# session, user, the two-factor device, groups, call, criteria, applications, the grouped
+# figures, assignments, the amount committed by confirmed decisions, the shown rows' review
+# scores, the menu's panel-membership check, the call's decisions (the decision column)
 RANKING_QUERIES = 13
 
 
@@ -311,6 +312,137 @@ def test_ranking_query_count_does_not_grow_with_twenty_five_applications(
     with django_assert_num_queries(RANKING_QUERIES):
         response = client.get(reverse("reviews:ranking", args=[call.slug]))
     assert len(_rows(response.content.decode())) == 25 + 1
+
+
+def test_a_page_of_the_ranking_runs_the_same_queries_as_the_whole(
+    client, programme_manager, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 10)
+    call = _call_with_reviews(programme_manager, 25)
+    client.force_login(programme_manager)
+    url = reverse("reviews:ranking", args=[call.slug])
+    for query, rows in (("?page=2", 10), ("?page=3", 5), ("?rows=all", 25)):
+        with django_assert_num_queries(RANKING_QUERIES):
+            response = client.get(url + query)
+        assert response.content.decode().count('class="ranking-row') == rows, query
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+NBSP = "\u00a0"
+LINE = (
+    f"Funding line: 900{NBSP}000{NBSP}kr of 1{NBSP}000{NBSP}000{NBSP}kr committed, "
+    f"100{NBSP}000{NBSP}kr left. The applications above fit; those below do not."
+)
+
+
+def _numbers(rows: list[str]) -> list[str]:
+    """Each row's rank and registration number, the funding line as "line"."""
+    return ["line" if row.startswith("Funding line") else " ".join(row.split()[:2]) for row in rows]
+
+
+def _shown(html: str) -> str:
+    return _text(html.split('<p class="ranking__shown">', 1)[1].split("</p>", 1)[0])
+
+
+def _pages_nav(html: str) -> str:
+    return html.split('<nav aria-label="Pages of the ranking">', 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_ranking_is_paged_with_the_funding_line_on_the_page_that_holds_it(
+    client, programme_manager, ranked_call, monkeypatch
+):
+    # Five rows, two a page: the line falls under the third row, on page 2.
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)
+    call, applications = ranked_call
+    n = [application.registration_number for application in applications]
+    client.force_login(programme_manager)
+    url = reverse("reviews:ranking", args=[call.slug])
+
+    first = client.get(url).content.decode()
+    assert _numbers(_rows(first)) == [f"1 {n[0]}", f"2 {n[1]}"]
+    assert _shown(first) == (
+        "Ranks 1–2 of 5. The funding line is on page 2. Show every row on one page"
+    )
+    assert 'href="?page=2#funding-line"' in first
+    assert 'href="?rows=all"' in first
+    nav = _pages_nav(first)
+    assert '<a href="?page=1" aria-current="page"><span class="visually-hidden">Page ' in nav
+    assert nav.count("aria-current") == 1
+    assert '<a href="?page=2" rel="next">Next page</a>' in nav
+
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _numbers(_rows(second)) == [f"3 {n[2]}", "line", f"4 {n[3]}"]
+    assert LINE in _rows(second)
+    assert _shown(second) == "Ranks 3–4 of 5. Show every row on one page"
+    assert '<a href="?page=2" aria-current="page">' in _pages_nav(second)
+
+    third = client.get(url, {"page": 3}).content.decode()
+    assert _numbers(_rows(third)) == [f"– {n[4]}"]
+    assert _shown(third).startswith("Ranks 5–5 of 5. The funding line is on page 2.")
+
+    # The figures above the table are the whole call's on every page.
+    for html in (first, second, third):
+        facts = _text(html.split('<dl class="facts">')[1].split("</dl>")[0])
+        assert f"Above the funding line 2 applications, 900{NBSP}000{NBSP}kr" in facts
+
+
+def test_every_row_on_one_page(client, programme_manager, ranked_call, monkeypatch):
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)
+    call, applications = ranked_call
+    n = [application.registration_number for application in applications]
+    client.force_login(programme_manager)
+    html = client.get(reverse("reviews:ranking", args=[call.slug]), {"rows": "all"}).content
+    html = html.decode()
+    assert _numbers(_rows(html)) == [
+        f"1 {n[0]}", f"2 {n[1]}", f"3 {n[2]}", "line", f"4 {n[3]}", f"– {n[4]}"
+    ]  # fmt: skip
+    assert _shown(html) == "Ranks 1–5 of 5. Show 2 rows a page"
+    assert "Pages of the ranking" not in html
+
+
+def test_a_funding_line_at_the_end_of_a_page_is_drawn_there(
+    client, programme_manager, ranked_call, monkeypatch
+):
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 3)
+    call, applications = ranked_call
+    n = [application.registration_number for application in applications]
+    client.force_login(programme_manager)
+    url = reverse("reviews:ranking", args=[call.slug])
+    first = _rows(client.get(url).content.decode())
+    assert _numbers(first) == [f"1 {n[0]}", f"2 {n[1]}", f"3 {n[2]}", "line"]
+    second = client.get(url, {"page": 2}).content.decode()
+    assert _numbers(_rows(second)) == [f"4 {n[3]}", f"– {n[4]}"]
+    assert "The funding line is on page 1." in _shown(second)
+
+
+def test_when_nothing_fits_the_line_tops_the_first_page(
+    client, programme_manager, ranked_call, monkeypatch
+):
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)
+    call, _applications = ranked_call
+    call.budget = call.max_amount = 50_000
+    call.save()
+    client.force_login(programme_manager)
+    url = reverse("reviews:ranking", args=[call.slug])
+    rows = _rows(client.get(url).content.decode())
+    assert rows[0].endswith("No application fits above it.")
+    assert len(rows) == 3
+    assert "The funding line is on page 1." in _shown(client.get(url, {"page": 2}).content.decode())
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"), [("abc", "Ranks 1–2"), ("0", "Ranks 5–5"), ("99", "Ranks 5–5")]
+)
+def test_a_page_that_is_not_one_gives_the_first_or_the_last(
+    client, programme_manager, ranked_call, monkeypatch, page, shown
+):
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)
+    call, _applications = ranked_call
+    client.force_login(programme_manager)
+    response = client.get(reverse("reviews:ranking", args=[call.slug]), {"page": page})
+    assert response.status_code == 200
+    assert _shown(response.content.decode()).startswith(f"{shown} of 5.")
 
 
 # -- exports ----------------------------------------------------------------------------------

@@ -56,3 +56,30 @@ def test_ranking_page_is_accessible_with_the_funding_line_and_a_disagreement(
     expect(page.locator("tbody tr.ranking-row").nth(1)).to_contain_text("Does not fit")
     expect(page.get_by_role("columnheader", name="Mean score")).to_be_visible()
     axe(page)
+
+
+def test_ranking_pages_are_accessible_and_lead_to_the_funding_line(
+    page, live_url, login, axe, ranked_call, monkeypatch
+):
+    from reviews.views import ranking as ranking_views
+
+    monkeypatch.setattr(ranking_views, "ROWS_PER_PAGE", 2)  # three rows: the line on page 2
+    call, manager = ranked_call
+    login(manager)
+    page.goto(live_url("reviews:ranking", call.slug))
+
+    expect(page.locator("tbody tr.ranking-row")).to_have_count(2)
+    expect(page.locator("tr.funding-line")).to_have_count(0)
+    pages = page.get_by_role("navigation", name="Pages of the ranking")
+    expect(pages.locator('[aria-current="page"]')).to_have_text("Page 1")
+    axe(page)
+
+    page.get_by_role("link", name="The funding line is on page 2.").click()
+    expect(page.locator("p.ranking__shown")).to_contain_text("Ranks 3–3 of 3.")
+    expect(page.locator("tr.funding-line")).to_be_visible()
+    expect(pages.locator('[aria-current="page"]')).to_have_text("Page 2")
+    axe(page)
+
+    page.get_by_role("link", name="Show every row on one page").click()
+    expect(page.locator("tbody tr.ranking-row")).to_have_count(3)
+    expect(page.locator("tr.funding-line")).to_be_visible()
