@@ -6,7 +6,8 @@ until the call holds that many, then measures, with Django's test Client and a p
 manager, a decision maker and a reviewer who passed the second factor:
 
 - the case list, first page of 50 and last page (default order: newest submission first);
-- the ranking, every row of the call on one page;
+- the ranking, its first page of 100 (the funding line placed over the whole call), and every
+  row of the call on one page (``?rows=all``);
 - the staff application page;
 - state changes, each on a new object per request: propose a decision (POST of the proposal
   form), confirm a decision (the decision maker's POST), save a review (a reviewer's draft);
@@ -63,7 +64,8 @@ PROFILE = [None, None]  # (cProfile.Profile, the row it profiles) with --profile
 ROWS = [
     ("list_first", "case list, first page of 50"),
     ("list_last", "case list, last page"),
-    ("ranking", "ranking (every row on one page)"),
+    ("ranking", "ranking, first page of 100"),
+    ("ranking_all", "ranking, every row on one page"),
     ("confirm", "confirm a decision"),
     ("propose", "propose a decision"),
     ("review", "save a review"),
@@ -571,6 +573,12 @@ def measure(world: dict, *, requests: int, warmup: int) -> dict:
         ),
         "ranking": probe.run(
             "ranking", lambda _: _expect(manager.get(ranking_url), 200), repeat, warmup=warmup
+        ),
+        "ranking_all": probe.run(
+            "ranking_all",
+            lambda _: _expect(manager.get(ranking_url, {"rows": "all"}), 200),
+            repeat,
+            warmup=warmup,
         ),
         "confirm": probe.run("confirm", confirm, made["confirm"], warmup=warmup),
         "propose": probe.run("propose", propose, made["propose"], warmup=warmup),
