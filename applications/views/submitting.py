@@ -131,9 +131,12 @@ def application_preview(request, pk):
 def application_submit(request, pk):
     """Submit after the declaration. Without it the check-answers page is shown again with the
     error, and nothing is submitted. Then the confirmation page, not a flash message."""
-    application = _get_own_application(request, pk, queryset=application_for_detail)
+    # The application alone: the service reads what the submit needs under its lock, and
+    # what the check-answers page shows is read only when that page comes back.
+    application = _get_own_application(request, pk)
     submit_form = SubmitForm(request.POST)
     if not submit_form.is_valid():
+        application = _get_own_application(request, pk, queryset=application_for_detail)
         return _render_preview(request, application, submit_form=submit_form)
     try:
         transitions.application_submit(application=application, by=request.user)

@@ -7,9 +7,11 @@ import json
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
+from applications.audit import audit_record
 from applications.enums import ApplicationState
 from applications.hashing import content_sha256
 from applications.services.transitions import (
@@ -398,3 +400,30 @@ def test_the_version_download_refuses_others(client, application, applicant, oth
     client.force_login(applicant)
     missing = reverse("applications:version_download", args=[application.pk, 2])
     assert client.get(missing).status_code == 404
+
+
+# -- the submit's own cost (what every submit pays on deadline day) --------------------------
+
+
+def test_a_submit_takes_a_fixed_number_of_queries(
+    client, application, member, django_assert_num_queries
+):
+    client.get(reverse("applications:preview", args=[application.pk]))  # warm the session
+    audit_record(action="call.change", actor=None)  # the chain's head exists, as on any day
+    # session, user, roles; the application and the person's membership; in the transaction
+    # (a savepoint here): the application locked, its deadline exceptions and budget lines,
+    # the call's form (sections, questions, budget categories, hubs), the attachments, the
+    # hub, the snapshot's attachments, the latest version; the new version, the transition
+    # log, the registration number, the application, the audit entry (three statements on
+    # SQLite, two on PostgreSQL: applications/audit.py)
+    with django_assert_num_queries(PINNED_SUBMIT_QUERIES[connection.vendor]):
+        response = client.post(
+            reverse("applications:submit", args=[application.pk]), {"declaration": "on"}
+        )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("applications:submitted", args=[application.pk])
+    application.refresh_from_db()
+    assert application.state == ApplicationState.SUBMITTED
+
+
+PINNED_SUBMIT_QUERIES = {"sqlite": 25, "postgresql": 24}
