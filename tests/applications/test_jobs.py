@@ -1,0 +1,254 @@
+"""Background jobs (issue 15): a batch of confirmations, letter runs and large exports run by the
+task worker while the page that started them shows progress and, at the end, the result."""
+
+import pytest
+from django.urls import reverse
+
+from applications.enums import DecisionStatus, JobKind, JobState
+from applications.models import BackgroundJob, Decision, DecisionLetter
+from applications.services.decisions import decisions_confirm_run, decisions_confirm_start
+from applications.services.jobs import job_run
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme_manager():
+    return factories.programme_manager()
+
+
+@pytest.fixture
+def decision_maker():
+    return factories.decision_maker()
+
+
+def _proposals(manager, *, count=2, budget=100_000_000):
+    call = factories.CallFactory(budget=budget)
+    applications = factories.reviewed_applications(call, by=manager, count=count)
+    return [factories.proposed_decision(a, by=manager) for a in applications]
+
+
+def _post_confirm(client, decisions):
+    return client.post(
+        reverse("applications:decisions_confirm_selected"), {"decision": [d.pk for d in decisions]}
+    )
+
+
+def test_batch_confirm_starts_a_job_and_goes_to_its_page(
+    client, programme_manager, decision_maker, django_capture_on_commit_callbacks
+):
+    decisions = _proposals(programme_manager, count=3)
+    client.force_login(decision_maker)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_confirm(client, decisions)
+
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == reverse("applications:job_detail", args=[job.pk])
+    assert (job.kind, job.state, job.total, job.done) == (
+        JobKind.BATCH_CONFIRMATION,
+        JobState.DONE,
+        3,
+        3,
+    )
+    assert job.result["counts"] == {"confirmed": 3, "skipped": 0, "refused": 0}
+    assert set(Decision.objects.values_list("status", flat=True)) == {DecisionStatus.CONFIRMED}
+    assert DecisionLetter.objects.count() == 3
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "3 of 3" in html
+    assert '<progress id="job-progress" max="3" value="3">' in html
+    assert 'aria-live="polite"' in html
+    assert "3 decisions confirmed" in html
+    for decision in decisions:
+        assert decision.application.registration_number in html
+    # The page is about a stored row: a reload shows the same.
+    assert client.get(response["Location"]).content.decode().count("3 of 3") == 2
+
+
+def test_starting_the_same_batch_twice_is_one_job(programme_manager, decision_maker, settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    decisions = _proposals(programme_manager, count=2)
+
+    first, created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+    again, created_again = decisions_confirm_start(
+        decisions=list(reversed(decisions)), by=decision_maker
+    )
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert BackgroundJob.objects.count() == 1
+    assert first.state == JobState.QUEUED
+
+
+def test_a_job_run_twice_by_the_worker_does_no_work_twice(
+    programme_manager, decision_maker, settings
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    decisions = _proposals(programme_manager, count=2)
+    job, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+
+    job_run(job.pk)
+    job.refresh_from_db()
+    first_result = job.result
+    # The worker retried the task, as after a crash before the task's end was recorded.
+    BackgroundJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, finished_at=None)
+    job_run(job.pk)
+    job.refresh_from_db()
+
+    assert job.result == first_result
+    assert job.result["counts"] == {"confirmed": 2, "skipped": 0, "refused": 0}
+    assert Decision.objects.filter(status=DecisionStatus.CONFIRMED).count() == 2
+    from applications.models import ApplicationTransition
+
+    assert ApplicationTransition.objects.filter(name="approve").count() == 2
+
+
+def test_a_decision_confirmed_before_the_job_reaches_it_is_skipped(
+    programme_manager, decision_maker, settings
+):
+    from applications.services.decisions import decision_confirm
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    first, second = _proposals(programme_manager, count=2)
+    job, _created = decisions_confirm_start(decisions=[first, second], by=decision_maker)
+    decision_confirm(decision=first, by=factories.decision_maker())
+
+    job_run(job.pk)
+    job.refresh_from_db()
+
+    assert job.result["counts"] == {"confirmed": 1, "skipped": 1, "refused": 0}
+    assert job.result["items"][str(first.pk)]["outcome"] == "skipped"
+    assert (job.state, job.done, job.total) == (JobState.DONE, 2, 2)
+
+
+def test_progress_is_counted_after_each_decision(programme_manager, decision_maker, settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    decisions = _proposals(programme_manager, count=3)
+    job, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+    seen = []
+    from django.db.models.signals import post_save
+
+    def record(sender, instance, **kwargs):
+        if instance.status == DecisionStatus.CONFIRMED:
+            seen.append(BackgroundJob.objects.get(pk=job.pk).done)
+
+    post_save.connect(record, sender=Decision)
+    try:
+        decisions_confirm_run(BackgroundJob.objects.get(pk=job.pk))
+    finally:
+        post_save.disconnect(record, sender=Decision)
+
+    # When each decision is saved, the job counts those before it.
+    assert seen == [0, 1, 2]
+    assert BackgroundJob.objects.get(pk=job.pk).done == 3
+
+
+def test_refused_decisions_are_reported_with_their_reason(
+    client, programme_manager, decision_maker, django_capture_on_commit_callbacks
+):
+    first, second = _proposals(programme_manager, count=2, budget=800_000)
+    client.force_login(decision_maker)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_confirm(client, [first, second])
+
+    job = BackgroundJob.objects.get()
+    refused = [item for item in job.result["items"].values() if item["outcome"] == "refused"]
+    assert job.result["counts"] == {"confirmed": 1, "skipped": 0, "refused": 1}
+    assert refused == [
+        {
+            "number": sorted([first, second], key=lambda d: d.application.registration_number)[
+                1
+            ].application.registration_number,
+            "application": refused[0]["application"],
+            "outcome": "refused",
+            "reason": "Confirming this would exceed the call's budget: 300\u00a0000 kr remain of "
+            "800\u00a0000 kr, and the decision grants 500\u00a0000 kr.",
+        }
+    ]
+    html = client.get(response["Location"]).content.decode()
+    assert "1 not confirmed" in html
+    assert "Confirming this would exceed the call&#x27;s budget" in html
+
+
+def test_the_proposer_is_refused_within_the_job(
+    client, programme_manager, django_capture_on_commit_callbacks
+):
+    both = factories.decision_maker()
+    both.groups.add(*programme_manager.groups.all())
+    call = factories.CallFactory(budget=100_000_000)
+    (application,) = factories.reviewed_applications(call, by=programme_manager, count=1)
+    own = factories.proposed_decision(application, by=both)
+    client.force_login(both)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_confirm(client, [own])
+
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 303
+    assert job.result["items"][str(own.pk)]["reason"] == (
+        "You may not confirm a decision you proposed."
+    )
+    own.refresh_from_db()
+    assert own.status == DecisionStatus.PROPOSED
+
+
+def test_a_programme_manager_crafting_the_post_gets_403(client, programme_manager):
+    decisions = _proposals(programme_manager, count=1)
+    client.force_login(programme_manager)
+
+    assert _post_confirm(client, decisions).status_code == 403
+    assert BackgroundJob.objects.count() == 0
+    assert Decision.objects.get().status == DecisionStatus.PROPOSED
+
+
+def test_other_users_cannot_see_someones_job(client, programme_manager, decision_maker):
+    decisions = _proposals(programme_manager, count=1)
+    job, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+    urls = [
+        reverse("applications:job_detail", args=[job.pk]),
+        reverse("applications:job_progress", args=[job.pk]),
+    ]
+    for user in (programme_manager, factories.MembershipFactory().user):
+        client.force_login(user)
+        for url in urls:
+            assert client.get(url).status_code == 404
+    # Another decision maker may follow a batch of confirmations.
+    client.force_login(factories.decision_maker())
+    assert client.get(urls[0]).status_code == 200
+
+
+def test_progress_answers_json_for_the_script(client, programme_manager, decision_maker, settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    decisions = _proposals(programme_manager, count=2)
+    job, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+    client.force_login(decision_maker)
+
+    data = client.get(reverse("applications:job_progress", args=[job.pk])).json()
+    page = client.get(reverse("applications:job_detail", args=[job.pk])).content.decode()
+
+    assert data == {
+        "state": "queued",
+        "state_text": "State: Waiting to start",
+        "done": 0,
+        "total": 2,
+        "text": "0 of 2",
+        "finished": False,
+    }
+    assert f'data-progress-url="{reverse("applications:job_progress", args=[job.pk])}"' in page
+    assert "samverket/js/job.js" in page
+    assert f'<a href="{reverse("applications:job_detail", args=[job.pk])}">Refresh</a>' in page
