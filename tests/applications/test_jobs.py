@@ -252,3 +252,107 @@ def test_progress_answers_json_for_the_script(client, programme_manager, decisio
     assert f'data-progress-url="{reverse("applications:job_progress", args=[job.pk])}"' in page
     assert "samverket/js/job.js" in page
     assert f'<a href="{reverse("applications:job_detail", args=[job.pk])}">Refresh</a>' in page
+
+
+# -- exports above the threshold -----------------------------------------------------------------
+
+
+def _export_lines(content: bytes) -> list[str]:
+    return content.decode("utf-8-sig").splitlines()
+
+
+def test_a_case_list_export_above_the_threshold_becomes_a_job_with_its_download(
+    client, settings, programme_manager, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 2
+    call = factories.CallFactory()
+    for _i in range(3):
+        factories.submitted_application(call)
+    client.force_login(programme_manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("applications:manage_export"), {"call": call.pk})
+
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == reverse("applications:job_detail", args=[job.pk])
+    assert (job.kind, job.state, job.total, job.done) == (JobKind.EXPORT, JobState.DONE, 3, 3)
+    page = client.get(response["Location"]).content.decode()
+    download_url = reverse("applications:job_download", args=[job.pk])
+    assert f'href="{download_url}"' in page
+    download = client.get(download_url)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith('attachment; filename="applications-')
+    lines = _export_lines(b"".join(download.streaming_content))
+    assert len(lines) == 4  # the header and three rows
+    # The same file as the direct download makes.
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 2000
+    direct = client.post(reverse("applications:manage_export"), {"call": call.pk})
+    assert _export_lines(b"".join(direct.streaming_content)) == lines
+
+
+def test_an_export_below_the_threshold_stays_a_direct_download(client, settings, programme_manager):
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 3
+    call = factories.CallFactory()
+    for _i in range(3):
+        factories.submitted_application(call)
+    client.force_login(programme_manager)
+
+    response = client.post(reverse("applications:manage_export"), {"call": call.pk})
+
+    assert response.status_code == 200
+    assert len(_export_lines(b"".join(response.streaming_content))) == 4
+    assert BackgroundJob.objects.count() == 0
+
+
+def test_only_the_one_who_started_an_export_may_download_it(
+    client, settings, programme_manager, decision_maker, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 0
+    factories.submitted_application()
+    client.force_login(programme_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("applications:manage_export"))
+    job = BackgroundJob.objects.get()
+    colleague = factories.programme_manager()
+
+    for user in (colleague, decision_maker):
+        client.force_login(user)
+        assert client.get(reverse("applications:job_detail", args=[job.pk])).status_code == 404
+        assert client.get(reverse("applications:job_download", args=[job.pk])).status_code == 404
+
+
+def test_the_same_export_asked_twice_is_one_job(client, settings, programme_manager):
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 0
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    one, other_call = factories.CallFactory(), factories.CallFactory()
+    factories.submitted_application(one)
+    factories.submitted_application(other_call)
+    client.force_login(programme_manager)
+
+    first = client.post(reverse("applications:manage_export"), {"call": one.pk})
+    second = client.post(reverse("applications:manage_export"), {"call": one.pk})
+    other = client.post(reverse("applications:manage_export"), {"call": other_call.pk})
+
+    assert first["Location"] == second["Location"] != other["Location"]
+    assert BackgroundJob.objects.count() == 2
+
+
+def test_a_large_ranking_export_is_a_job_registered_by_reviews(
+    client, settings, programme_manager, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_IN_BACKGROUND_ABOVE = 1
+    call = factories.CallFactory()
+    factories.reviewed_applications(call, by=programme_manager, count=2)
+    client.force_login(programme_manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reviews:ranking_export", args=[call.slug, "csv"]))
+
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 303
+    assert (job.state, job.call, job.params["export"]) == (JobState.DONE, call, "ranking")
+    download = client.get(reverse("applications:job_download", args=[job.pk]))
+    assert len(_export_lines(b"".join(download.streaming_content))) == 3
