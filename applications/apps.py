@@ -33,8 +33,9 @@ class ApplicationsConfig(AppConfig):
 def _register_job_runners() -> None:
     """What each kind of background job runs (``services.jobs``); ``reviews`` adds its own."""
     from . import export_jobs
-    from .services import decisions
+    from .services import decisions, letters
     from .services.jobs import job_runner_register
 
     job_runner_register(decisions.CONFIRM_RUNNER, decisions.decisions_confirm_run)
     job_runner_register(export_jobs.EXPORT_RUNNER, export_jobs.export_run)
+    job_runner_register(letters.LETTER_RUNNER, letters.letters_run)

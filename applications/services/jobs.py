@@ -139,7 +139,6 @@ def job_finish(job: BackgroundJob, *, result: dict | None = None) -> BackgroundJ
     job.finished_at = timezone.now()
     if result is not None:
         job.result = result
-    job.done = max(job.done, job.total) if job.total else job.done
     job.save(update_fields=["state", "finished_at", "result", "done", "file"])
     return job
 

@@ -356,3 +356,80 @@ def test_a_large_ranking_export_is_a_job_registered_by_reviews(
     assert (job.state, job.call, job.params["export"]) == (JobState.DONE, call, "ranking")
     download = client.get(reverse("applications:job_download", args=[job.pk]))
     assert len(_export_lines(b"".join(download.streaming_content))) == 3
+
+
+# -- a call's letter run -------------------------------------------------------------------------
+
+
+def _held_decisions(manager, *, count):
+    """Confirmed decisions of a call that holds them; no letter made (the tasks never ran)."""
+    from applications.services.decisions import decision_confirm
+
+    call = factories.CallFactory(budget=100_000_000, hold_decisions_for_release=True)
+    applications = factories.reviewed_applications(call, by=manager, count=count)
+    decider = factories.decision_maker()
+    decisions = [
+        decision_confirm(decision=factories.proposed_decision(a, by=manager), by=decider)
+        for a in applications
+    ]
+    return call, decisions
+
+
+def test_a_letter_run_makes_the_missing_letters_and_counts_them(
+    client, programme_manager, django_capture_on_commit_callbacks
+):
+    from applications.services.letters import decision_letter_generate
+
+    call, decisions = _held_decisions(programme_manager, count=3)
+    decision_letter_generate(decisions[0].pk)  # one letter exists already
+    client.force_login(programme_manager)
+    page = client.get(reverse("applications:decisions_release")).content.decode()
+    url = reverse("applications:decisions_letter_run", args=[call.slug])
+    assert f'action="{url}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 303
+    assert (job.kind, job.state, job.call, job.done, job.total) == (
+        JobKind.LETTER_RUN,
+        JobState.DONE,
+        call,
+        3,
+        3,
+    )
+    assert DecisionLetter.objects.count() == 3
+    html = client.get(response["Location"]).content.decode()
+    assert "3 of 3 letters are made." in html
+    # Held: making the letters releases nothing.
+    assert not Decision.objects.filter(release__isnull=False).exists()
+
+
+def test_a_letter_run_run_again_makes_no_letter_twice(programme_manager, settings):
+    from applications.services.letters import letters_run_start
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    call, decisions = _held_decisions(programme_manager, count=2)
+    job, created = letters_run_start(call=call, by=programme_manager)
+    again, created_again = letters_run_start(call=call, by=programme_manager)
+    assert (created, created_again, again.pk) == (True, False, job.pk)
+
+    job_run(job.pk)
+    letters = dict(DecisionLetter.objects.values_list("decision_id", "sha256"))
+    BackgroundJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    job_run(job.pk)
+
+    assert dict(DecisionLetter.objects.values_list("decision_id", "sha256")) == letters
+    assert len(letters) == 2
+    assert BackgroundJob.objects.get(pk=job.pk).done == 2
+
+
+def test_a_letter_run_is_the_programme_managers(client, programme_manager, decision_maker):
+    call, _decisions = _held_decisions(programme_manager, count=1)
+    client.force_login(decision_maker)
+    url = reverse("applications:decisions_letter_run", args=[call.slug])
+    assert client.post(url).status_code == 403
+    assert BackgroundJob.objects.count() == 0

@@ -533,6 +533,11 @@ TABLE: dict[str, Row] = {
         get=" login 404   404   404   404   200   404   404",
         args=lambda w: [export_job(w).pk],
     ),
+    "applications:decisions_letter_run": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [factories.CallFactory(hold_decisions_for_release=True).slug],
+    ),
     "applications:decisions_release": Row(
         get=" login 403   403   403   403   200   403   403",
     ),
