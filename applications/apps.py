@@ -32,7 +32,7 @@ class ApplicationsConfig(AppConfig):
 
 def _register_job_runners() -> None:
     """What each kind of background job runs (``services.jobs``); ``reviews`` adds its own."""
-    from . import export_jobs
+    from . import daily_tasks, export_jobs  # noqa: F401 (daily_tasks registers the day's jobs)
     from .services import decisions, letters
     from .services.jobs import job_runner_register
 

@@ -96,3 +96,6 @@ class ReviewsConfig(AppConfig):
         from .exports import RANKING_EXPORT, ranking_export_build
 
         register_export(ExportKind(RANKING_EXPORT, ranking_export_build))
+
+        # The daily review work registers itself as a day's job (applications/daily_tasks.py).
+        from . import daily_tasks  # noqa: F401

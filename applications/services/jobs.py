@@ -11,6 +11,7 @@ What a job does is looked up by name (``params["runner"]``) in a registry the ap
 their ``ready()``: ``reviews`` registers its own runners here, so this app never imports it.
 """
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
@@ -55,12 +56,14 @@ def job_start(
     total: int = 0,
     params: dict | None = None,
     once: bool = False,
+    enqueue: bool = True,
 ) -> tuple[BackgroundJob, bool]:
     """Start the job with this key, or hand back the one already queued or running.
 
     Returns ``(job, created)``. With ``once`` (a day's job), a job of this key that has already
     finished is handed back too and nothing new starts. Side effect when created: the runner's
-    task is queued after commit. Under concurrent starts, the database's partial unique
+    task is queued after commit (unless ``enqueue`` is false: a task of its own that runs the
+    job at once, as the daily tasks do). Under concurrent starts, the database's partial unique
     constraint lets one insert through; the other waits for it, fails, and reads it.
     """
     if runner not in _RUNNERS:
@@ -86,7 +89,8 @@ def job_start(
         except IntegrityError:
             # Another start won the race; its row is committed by now (the insert waited).
             return _existing(key, once=once), False
-        _enqueue_on_commit("run_background_job", job_id=job.pk)
+        if enqueue:
+            _enqueue_on_commit("run_background_job", job_id=job.pk)
         return job, True
 
 
@@ -150,3 +154,16 @@ def job_fail(job: BackgroundJob, *, error: str) -> BackgroundJob:
     job.error = error
     job.save(update_fields=["state", "finished_at", "error"])
     return job
+
+
+def job_files_prune(*, days: int) -> int:
+    """Remove the files of jobs that finished more than ``days`` days ago (exports kept only for
+    their download); the rows stay, with their result. Returns how many files were removed."""
+    before = timezone.now() - dt.timedelta(days=days)
+    removed = 0
+    for job in BackgroundJob.objects.filter(finished_at__lt=before).exclude(file=""):
+        job.file.delete(save=False)
+        job.result = {**job.result, "file_removed": True}
+        job.save(update_fields=["file", "result"])
+        removed += 1
+    return removed
