@@ -28,6 +28,18 @@ def progress_text(job: BackgroundJob) -> str:
     return _("%(done)s of %(total)s") % {"done": job.done, "total": job.total}
 
 
+# Where each kind of job was started from, for the page's "Back" link.
+_STARTED_FROM = {
+    JobKind.BATCH_CONFIRMATION: "applications:decisions",
+    JobKind.LETTER_RUN: "applications:decisions_release",
+}
+
+
+def _back_url(job: BackgroundJob) -> str:
+    name = _STARTED_FROM.get(job.kind)
+    return reverse(name) if name else ""
+
+
 @login_required
 def job_detail(request, pk):
     job = _get_job_for_user(request, pk)
@@ -41,7 +53,7 @@ def job_detail(request, pk):
             "items": items,
             "is_batch": job.kind == JobKind.BATCH_CONFIRMATION,
             "may_download": job_file_for(job, request.user) is not None,
-            "back_url": job.params.get("back_url") or "",
+            "back_url": _back_url(job),
         },
     )
 

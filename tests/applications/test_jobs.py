@@ -59,14 +59,15 @@ def test_batch_confirm_starts_a_job_and_goes_to_its_page(
     page = client.get(response["Location"])
     html = page.content.decode()
     assert page.status_code == 200
-    assert "3 of 3" in html
+    # Swedish, the decision maker's language: "12 av 500".
+    assert "<span data-job-text>3 av 3</span>" in html
     assert '<progress id="job-progress" max="3" value="3">' in html
-    assert 'aria-live="polite"' in html
-    assert "3 decisions confirmed" in html
+    assert '<p aria-live="polite" data-job-state>Status: Klart</p>' in html
+    assert "3 beslut fastställda" in html
     for decision in decisions:
         assert decision.application.registration_number in html
     # The page is about a stored row: a reload shows the same.
-    assert client.get(response["Location"]).content.decode().count("3 of 3") == 2
+    assert client.get(response["Location"]).content.decode().count("3 av 3") == 2
 
 
 def test_starting_the_same_batch_twice_is_one_job(programme_manager, decision_maker, settings):
@@ -156,10 +157,10 @@ def test_progress_is_counted_after_each_decision(programme_manager, decision_mak
 
 
 def test_refused_decisions_are_reported_with_their_reason(
-    client, programme_manager, decision_maker, django_capture_on_commit_callbacks
+    client, programme_manager, django_capture_on_commit_callbacks
 ):
     first, second = _proposals(programme_manager, count=2, budget=800_000)
-    client.force_login(decision_maker)
+    client.force_login(factories.decision_maker(language="en"))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _post_confirm(client, [first, second])
@@ -186,7 +187,7 @@ def test_refused_decisions_are_reported_with_their_reason(
 def test_the_proposer_is_refused_within_the_job(
     client, programme_manager, django_capture_on_commit_callbacks
 ):
-    both = factories.decision_maker()
+    both = factories.decision_maker(language="en")
     both.groups.add(*programme_manager.groups.all())
     call = factories.CallFactory(budget=100_000_000)
     (application,) = factories.reviewed_applications(call, by=programme_manager, count=1)
@@ -243,15 +244,15 @@ def test_progress_answers_json_for_the_script(client, programme_manager, decisio
 
     assert data == {
         "state": "queued",
-        "state_text": "State: Waiting to start",
+        "state_text": "Status: Väntar på att starta",
         "done": 0,
         "total": 2,
-        "text": "0 of 2",
+        "text": "0 av 2",
         "finished": False,
     }
     assert f'data-progress-url="{reverse("applications:job_progress", args=[job.pk])}"' in page
     assert "samverket/js/job.js" in page
-    assert f'<a href="{reverse("applications:job_detail", args=[job.pk])}">Refresh</a>' in page
+    assert f'<a href="{reverse("applications:job_detail", args=[job.pk])}">Uppdatera</a>' in page
 
 
 # -- exports above the threshold -----------------------------------------------------------------
@@ -401,7 +402,7 @@ def test_a_letter_run_makes_the_missing_letters_and_counts_them(
     )
     assert DecisionLetter.objects.count() == 3
     html = client.get(response["Location"]).content.decode()
-    assert "3 of 3 letters are made." in html
+    assert "3 av 3 brev är gjorda." in html
     # Held: making the letters releases nothing.
     assert not Decision.objects.filter(release__isnull=False).exists()
 

@@ -33,7 +33,9 @@ def test_the_job_page_follows_the_progress_and_shows_the_result(page, live_url, 
     BackgroundJob.objects.filter(pk=job.pk).update(done=250)
     expect(page.locator("[data-job-text]")).to_have_text("250 of 500", timeout=10_000)
 
-    items = {"1": {"number": "2026-00001", "application": None, "outcome": "confirmed", "reason": ""}}
+    items = {
+        "1": {"number": "2026-00001", "application": None, "outcome": "confirmed", "reason": ""}
+    }
     BackgroundJob.objects.filter(pk=job.pk).update(
         done=500,
         state=JobState.DONE,
