@@ -312,8 +312,9 @@ def finance_csv(request, fmt="csv"):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    finance_export_record(by=request.user, call=call, payments=payments, claims=claims, fmt=fmt)
-    rows = payments.count() + claims.count()
+    rows = finance_export_record(
+        by=request.user, call=call, payments=payments, claims=claims, fmt=fmt
+    )
     if export_in_background(rows):
         params = {"call": call.pk if call else None, "fmt": fmt}
         job, _created = export_start(kind="finance", by=request.user, params=params, rows=rows)

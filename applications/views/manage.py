@@ -124,10 +124,9 @@ def manage_export(request, fmt="csv"):
     _require_staff(request.user)
     filterset = _filtered_applications(request, request.POST)
     applications = filterset.qs
-    case_list_export_record(
+    rows = case_list_export_record(
         by=request.user, applications=applications, filters=_export_filters(filterset), fmt=fmt
     )
-    rows = applications.count()
     if export_in_background(rows):
         # Above the threshold the worker writes the file; its page offers the download.
         posted = {name: request.POST.get(name, "") for name in EXPORT_FILTER_FIELDS}
