@@ -16,6 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,6 +70,7 @@ def job_start(
     if runner not in _RUNNERS:
         raise LookupError(f"No background job runner named {runner!r}.")
     with transaction.atomic():
+        _fail_stale(key)
         existing = _existing(key, once=once)
         if existing is not None:
             return existing, False
@@ -92,6 +94,18 @@ def job_start(
         if enqueue:
             _enqueue_on_commit("run_background_job", job_id=job.pk)
         return job, True
+
+
+def _fail_stale(key: str) -> None:
+    """A job of this key still queued or running after ``settings.JOB_STALE_AFTER_HOURS`` lost
+    its worker (a machine restarted): mark it failed, so the work can start again. Should its
+    task run after all, it finds the job finished and does nothing."""
+    before = timezone.now() - dt.timedelta(hours=settings.JOB_STALE_AFTER_HOURS)
+    BackgroundJob.objects.filter(key=key, state__in=ACTIVE_STATES, created_at__lt=before).update(
+        state=JobState.FAILED,
+        finished_at=timezone.now(),
+        error=_("The job did not finish in time and was stopped. Start it again."),
+    )
 
 
 def _existing(key: str, *, once: bool) -> BackgroundJob | None:

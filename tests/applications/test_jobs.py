@@ -434,3 +434,32 @@ def test_a_letter_run_is_the_programme_managers(client, programme_manager, decis
     url = reverse("applications:decisions_letter_run", args=[call.slug])
     assert client.post(url).status_code == 403
     assert BackgroundJob.objects.count() == 0
+
+
+def test_a_job_that_lost_its_worker_is_failed_and_the_work_starts_again(
+    programme_manager, decision_maker, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    decisions = _proposals(programme_manager, count=1)
+    stuck, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+    BackgroundJob.objects.filter(pk=stuck.pk).update(
+        state=JobState.RUNNING, created_at=timezone.now() - dt.timedelta(hours=7)
+    )
+
+    fresh, created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+
+    stuck.refresh_from_db()
+    assert created and fresh.pk != stuck.pk
+    assert (stuck.state, stuck.error) == (
+        JobState.FAILED,
+        "Jobbet blev inte klart i tid och stoppades. Starta det igen.",
+    )
+    # Its task, should it run after all, does nothing.
+    job_run(stuck.pk)
+    assert Decision.objects.get().status == DecisionStatus.PROPOSED
