@@ -31,7 +31,7 @@ from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
 from .commitments import call_lock, commitment_change, counts_against_budget
 from .follow_up import payments_replan
-from .jobs import job_finish, job_key_hash, job_progress, job_start
+from .jobs import job_finish, job_key_hash, job_lock, job_progress, job_start
 from .transitions import application_decide
 
 _OUTCOME_TRANSITION = {
@@ -410,14 +410,17 @@ def decisions_confirm_run(job) -> None:
     rule, no longer waiting) is reported with the service's reason and the others go on.
     """
     by = job.started_by
-    items = dict(job.result.get("items", {}))
     for pk in job.params["decision_ids"]:
-        if str(pk) in items:
-            continue
         with transaction.atomic():
+            # The job's row first: two workers on one job (a retry while the first still runs)
+            # take turns per item, and each sees what the other recorded.
+            items = dict(job_lock(job).result.get("items", {}))
+            if str(pk) in items:
+                continue
             items[str(pk)] = _confirm_item(pk, by=by)
             job_progress(job, done=len(items), result=_confirm_result(items))
-    job_finish(job, result=_confirm_result(items))
+    job.refresh_from_db(fields=["result", "done"])
+    job_finish(job, result=_confirm_result(dict(job.result.get("items", {}))))
 
 
 def _confirm_item(pk: int, *, by: User | None) -> dict:

@@ -140,6 +140,11 @@ def job_run(job_id: int) -> BackgroundJob:
     return job
 
 
+def job_lock(job: BackgroundJob) -> BackgroundJob:
+    """The job's row, locked until the caller's transaction ends (read as stored)."""
+    return BackgroundJob.objects.select_for_update().get(pk=job.pk)
+
+
 def job_progress(job: BackgroundJob, *, done: int, result: dict | None = None) -> None:
     """Record how many items are done (and the result so far). Inside the caller's transaction
     where there is one, so an item and the count of it commit together."""

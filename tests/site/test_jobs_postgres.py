@@ -83,3 +83,29 @@ def test_two_decision_makers_starting_the_same_batch_at_once_get_one_job(setting
     assert errors == []
     assert len(set(results)) == 1
     assert BackgroundJob.objects.count() == 1
+
+
+def test_two_workers_running_one_batch_at_once_confirm_each_decision_once(settings):
+    from applications.enums import DecisionStatus
+    from applications.models import ApplicationTransition, Decision
+    from applications.services.jobs import job_run
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
+    }
+    manager = factories.programme_manager()
+    call = factories.CallFactory(budget=100_000_000)
+    decisions = [
+        factories.proposed_decision(a, by=manager)
+        for a in factories.reviewed_applications(call, by=manager, count=6)
+    ]
+    job, _created = decisions_confirm_start(decisions=decisions, by=factories.decision_maker())
+
+    _results, errors = run_together([lambda: job_run(job.pk), lambda: job_run(job.pk)])
+
+    assert errors == []
+    job.refresh_from_db()
+    assert job.result["counts"] == {"confirmed": 6, "skipped": 0, "refused": 0}
+    assert (job.state, job.done) == (JobState.DONE, 6)
+    assert Decision.objects.filter(status=DecisionStatus.CONFIRMED).count() == 6
+    assert ApplicationTransition.objects.filter(name="approve").count() == 6
