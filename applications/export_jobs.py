@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from .filters import ApplicationFilter
 from .models import BackgroundJob
 from .selectors.applications import case_list
 from .selectors.finance import finance_outstanding
-from .services.jobs import job_finish, job_key_hash, job_progress, job_start
+from .services.jobs import job_finish, job_key_hash, job_lock, job_start
 
 EXPORT_RUNNER = "export"
 
@@ -82,17 +83,21 @@ def export_run(job: BackgroundJob) -> None:
     disposition = response.get("Content-Disposition", "")
     filename = disposition.split('filename="')[-1].rstrip('"') if "filename=" in disposition else ""
     filename = filename or f"{kind.key}.{job.params['filters'].get('fmt', 'csv')}"
-    job.file.save(filename, ContentFile(content), save=False)
-    job_progress(job, done=job.total)
-    job_finish(
-        job,
-        result={
-            "filename": filename,
-            "content_type": response.get("Content-Type", "application/octet-stream"),
-            "bytes": len(content),
-            "messages": [_("The file is ready: %(name)s.") % {"name": filename}],
-        },
-    )
+    with transaction.atomic():
+        # Under the job's lock: of two workers on one export, the second keeps the first's file.
+        if job_lock(job).is_finished:
+            return
+        job.file.save(filename, ContentFile(content), save=False)
+        job.done = job.total
+        job_finish(
+            job,
+            result={
+                "filename": filename,
+                "content_type": response.get("Content-Type", "application/octet-stream"),
+                "bytes": len(content),
+                "messages": [_("The file is ready: %(name)s.") % {"name": filename}],
+            },
+        )
 
 
 # -- this app's exports -----------------------------------------------------------------------
