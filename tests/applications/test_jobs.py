@@ -463,3 +463,18 @@ def test_a_job_that_lost_its_worker_is_failed_and_the_work_starts_again(
     # Its task, should it run after all, does nothing.
     job_run(stuck.pk)
     assert Decision.objects.get().status == DecisionStatus.PROPOSED
+
+
+def test_the_recent_jobs_list_shows_ones_own_jobs_only(client, programme_manager, decision_maker):
+    mine = BackgroundJob.objects.create(
+        kind=JobKind.EXPORT, key="export:mine", started_by=programme_manager
+    )
+    BackgroundJob.objects.create(
+        kind=JobKind.EXPORT, key="export:theirs", started_by=decision_maker
+    )
+    client.force_login(programme_manager)
+
+    html = client.get(reverse("applications:jobs_mine")).content.decode()
+
+    assert html.count('href="/manage/jobs/') == 1
+    assert f'href="{reverse("applications:job_detail", args=[mine.pk])}"' in html
