@@ -478,3 +478,36 @@ def test_the_recent_jobs_list_shows_ones_own_jobs_only(client, programme_manager
 
     assert html.count('href="/manage/jobs/') == 1
     assert f'href="{reverse("applications:job_detail", args=[mine.pk])}"' in html
+
+
+@pytest.mark.parametrize("jobs", [1, 6])
+def test_the_recent_jobs_list_costs_the_same_whatever_the_number_of_jobs(
+    client, programme_manager, django_assert_num_queries, jobs
+):
+    for i in range(jobs):
+        BackgroundJob.objects.create(
+            kind=JobKind.EXPORT, key=f"export:{i}", started_by=programme_manager
+        )
+    client.force_login(programme_manager)
+    # session, user, the two-factor device, groups, the jobs, the menu's panel-membership check
+    with django_assert_num_queries(6):
+        response = client.get(reverse("applications:jobs_mine"))
+    assert len(response.context["jobs"]) == jobs
+
+
+def test_the_job_page_costs_the_same_whatever_the_number_of_items(
+    client, programme_manager, decision_maker, django_capture_on_commit_callbacks
+):
+    counts = []
+    for size in (1, 5):
+        decisions = _proposals(programme_manager, count=size)
+        with django_capture_on_commit_callbacks(execute=True):
+            job, _created = decisions_confirm_start(decisions=decisions, by=decision_maker)
+        client.force_login(decision_maker)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("applications:job_detail", args=[job.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
