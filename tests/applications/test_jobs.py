@@ -511,3 +511,27 @@ def test_the_job_page_costs_the_same_whatever_the_number_of_items(
             assert client.get(reverse("applications:job_detail", args=[job.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_failed_job_says_so_in_words_without_a_stack_trace(client, decision_maker):
+    from applications.services.jobs import job_runner_register
+
+    def broken(job):
+        raise ValueError("secret detail of the failure")
+
+    job_runner_register("test_broken", broken)
+    job = BackgroundJob.objects.create(
+        kind=JobKind.BATCH_CONFIRMATION,
+        key="confirm:broken",
+        started_by=decision_maker,
+        params={"runner": "test_broken", "language": "sv"},
+    )
+    job_run(job.pk)
+    client.force_login(decision_maker)
+
+    html = client.get(reverse("applications:job_detail", args=[job.pk])).content.decode()
+
+    assert "Status: Misslyckades" in html
+    assert "Jobbet avbröts på grund av ett fel. Starta det igen." in html
+    assert "secret detail" not in html
+    assert "Traceback" not in html
