@@ -16,6 +16,7 @@ from .models import (
     Application,
     ApplicationTransition,
     ApplicationVersion,
+    BackgroundJob,
     DeadlineException,
     ExternalIdentity,
     Invitation,
@@ -393,3 +394,19 @@ class ApplicationTransitionAdmin(ReadOnlyAdmin):
     list_select_related = ["application", "actor"]
     search_fields = ["application__registration_number", "comment"]
     fields = ["application", "name", "source", "target", "actor", "at", "comment"]
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    """Background jobs, to read: which work failed, which is stuck. Changed only by the jobs."""
+
+    list_display = ("pk", "kind", "state", "key", "started_by", "done", "total", "created_at")
+    list_filter = ("kind", "state")
+    search_fields = ("key",)
+    readonly_fields = [field.name for field in BackgroundJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

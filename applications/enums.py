@@ -126,3 +126,19 @@ class DeadlineKind(models.TextChoices):
 
     COMPLETION = "completion", _("Completion deadline")
     ACCEPTANCE = "acceptance", _("Last day to accept")
+
+
+class JobKind(models.TextChoices):
+    """Long work run by the task worker while a page shows its progress (``BackgroundJob``)."""
+
+    BATCH_CONFIRMATION = "batch_confirmation", _("Confirmation of selected decisions")
+    LETTER_RUN = "letter_run", _("Letter run")
+    EXPORT = "export", _("Export")
+    DAILY = "daily", _("Daily job")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

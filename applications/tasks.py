@@ -29,6 +29,7 @@ from .models import (
 )
 from .scanning import Verdict
 from .services.email_verification import email_verification_token
+from .services.jobs import job_run
 from .services.letters import closing_letter_generate, decision_letter_generate
 from .services.scanning import attachment_scan
 
@@ -286,3 +287,12 @@ def send_deadline_reminder(*, reminder_id: int) -> None:
         "application__organisation", "application__call"
     ).get(pk=reminder_id)
     getattr(emails, f"send_{reminder.kind}_reminder")(reminder)
+
+
+# -- background jobs with a page of their own (issue 15) ----------------------------------------
+
+
+@task()
+def run_background_job(*, job_id: int) -> None:
+    """A job's work (``services.jobs``): run twice, it does nothing twice."""
+    job_run(job_id)

@@ -336,6 +336,13 @@ RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
 if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
     INSTALLED_APPS.append("django_rq")
 
+# An export of more rows than this runs as a background job that writes the file to storage;
+# its page offers the download to the one who started it (applications/export_jobs.py).
+EXPORT_IN_BACKGROUND_ABOVE = env.int("EXPORT_IN_BACKGROUND_ABOVE", default=2000)
+# A background job still queued or running after this many hours lost its worker: the next
+# start of the same work marks it failed and starts anew (applications/services/jobs.py).
+JOB_STALE_AFTER_HOURS = env.int("JOB_STALE_AFTER_HOURS", default=6)
+
 # A logged-in session ends after SESSION_IDLE_TIMEOUT seconds without a request, after
 # SESSION_MAX_AGE seconds however active, and when the browser closes (config/middleware.py).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)

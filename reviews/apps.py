@@ -89,3 +89,13 @@ class ReviewsConfig(AppConfig):
                 templates="reviews/start/late_reviews/",
             )
         )
+
+        # The ranking as a background export when it is large (applications/export_jobs.py).
+        from applications.export_jobs import ExportKind, register_export
+
+        from .exports import RANKING_EXPORT, ranking_export_build
+
+        register_export(ExportKind(RANKING_EXPORT, ranking_export_build))
+
+        # The daily review work registers itself as a day's job (applications/daily_tasks.py).
+        from . import daily_tasks  # noqa: F401

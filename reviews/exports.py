@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from applications.exports import spreadsheet_csv, spreadsheet_xlsx
 from grants.enums import Aggregation
+from grants.models import Call
 
-from .selectors.ranking import Ranking, RankingRow
+from .selectors.ranking import Ranking, RankingRow, ranking_for
 from .selectors.scores import round_score
 
 FITS = "fits"
@@ -131,3 +132,14 @@ def ranking_xlsx(ranking: Ranking):
     return spreadsheet_xlsx(
         header, rows, sheet_title=_("Ranking"), filename=_filename(ranking, "xlsx")
     )
+
+
+RANKING_EXPORT = "ranking"
+
+
+def ranking_export_build(job):
+    """The ranking's file for a background export (``applications.export_jobs``): the call
+    and the format from the job, the ranking as it stands when the worker runs."""
+    filters = job.params["filters"]
+    result = ranking_for(Call.objects.get(pk=filters["call"]))
+    return ranking_csv(result) if filters.get("fmt") == "csv" else ranking_xlsx(result)

@@ -27,6 +27,7 @@ from .follow_up import (
     ReportReminder,
 )
 from .identities import ExternalIdentity
+from .jobs import BackgroundJob
 from .people import Invitation, Membership, Organisation, OrganisationClaim, User
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "ApplicationVersion",
     "Attachment",
     "AuditChainHead",
+    "BackgroundJob",
     "AuditEntry",
     "BudgetLine",
     "CallCommitment",

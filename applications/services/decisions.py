@@ -25,12 +25,13 @@ from applications.selectors.decisions import (
 from grants.models import Call
 
 from ..audit import audit_record
-from ..enums import DecisionOutcome, DecisionStatus
+from ..enums import DecisionOutcome, DecisionStatus, JobKind
 from ..models import Application, Decision, DecisionLetter, DecisionRelease, User
 from ..models.application import completion_deadline_passed_if_returned
 from ._common import S, _enqueue_on_commit, _local, _lock, _require
 from .commitments import call_lock, commitment_change, counts_against_budget
 from .follow_up import payments_replan
+from .jobs import job_finish, job_key_hash, job_lock, job_progress, job_start
 from .transitions import application_decide
 
 _OUTCOME_TRANSITION = {
@@ -379,3 +380,74 @@ def decisions_release_for_call(*, call: Call, by: User) -> tuple[int, int]:
         else:
             waiting += 1
     return released, waiting
+
+
+# -- confirming a selection as a background job (issue 15) ---------------------------------------
+
+CONFIRM_RUNNER = "decisions_confirm"
+
+
+def decisions_confirm_start(*, decisions: list[Decision], by: User):
+    """Start confirming the chosen decisions in the task worker; returns ``(job, created)``.
+
+    Only a decision maker may start it (a programme manager's crafted POST is refused here).
+    The same selection started twice, by a double click or a second tab, is one job. Each
+    decision is then confirmed by ``decision_confirm`` on its own, with every check it makes.
+    """
+    _require(by, "decide_application")
+    ids = sorted({decision.pk for decision in decisions})
+    if not ids:
+        raise ValidationError(_("Select at least one decision to confirm."))
+    return job_start(
+        kind=JobKind.BATCH_CONFIRMATION,
+        key=f"confirm:{job_key_hash(*ids)}",
+        runner=CONFIRM_RUNNER,
+        by=by,
+        total=len(ids),
+        params={"decision_ids": ids},
+    )
+
+
+def decisions_confirm_run(job) -> None:
+    """The job's work: confirm each decision in its own transaction, counting it in the same one.
+
+    An item already recorded in the job's result (a task run twice) is passed over; a decision
+    already confirmed is skipped and counted as such; one refused (the budget, the four-eyes
+    rule, no longer waiting) is reported with the service's reason and the others go on.
+    """
+    by = job.started_by
+    for pk in job.params["decision_ids"]:
+        with transaction.atomic():
+            # The job's row first: two workers on one job (a retry while the first still runs)
+            # take turns per item, and each sees what the other recorded.
+            items = dict(job_lock(job).result.get("items", {}))
+            if str(pk) in items:
+                continue
+            items[str(pk)] = _confirm_item(pk, by=by)
+            job_progress(job, done=len(items), result=_confirm_result(items))
+    job.refresh_from_db(fields=["result", "done"])
+    job_finish(job, result=_confirm_result(dict(job.result.get("items", {}))))
+
+
+def _confirm_item(pk: int, *, by: User | None) -> dict:
+    decision = Decision.objects.select_related("application").filter(pk=pk).first()
+    if decision is None:
+        item = {"number": "", "application": None}
+        return {**item, "outcome": "refused", "reason": _("The decision no longer exists.")}
+    item = {
+        "number": decision.application.registration_number,
+        "application": decision.application_id,
+    }
+    if decision.status == DecisionStatus.CONFIRMED:
+        return {**item, "outcome": "skipped", "reason": _("It was already confirmed.")}
+    if by is None:
+        return {**item, "outcome": "refused", "reason": _("No one to confirm it.")}
+    ((_decision, reason),) = decisions_confirm_batch(decisions=[decision], by=by)
+    return {**item, "outcome": "refused" if reason else "confirmed", "reason": reason}
+
+
+def _confirm_result(items: dict) -> dict:
+    counts = {"confirmed": 0, "skipped": 0, "refused": 0}
+    for item in items.values():
+        counts[item["outcome"]] += 1
+    return {"items": items, "counts": counts}

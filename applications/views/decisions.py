@@ -40,6 +40,7 @@ from ..selectors.decisions import (
 from ..services import decisions as decision_services
 from . import posted_pk
 from .confirm import asks_confirmation, carried_fields, render_confirm
+from .jobs import redirect_to_job
 
 S = ApplicationState
 
@@ -380,36 +381,22 @@ def decision_confirm(request, decision_pk):
 @require_POST
 @login_required
 def decisions_confirm_selected(request):
-    _require_staff(request.user)
+    """Start confirming the selection as a background job and go to the job's page (303)."""
+    if not rules.has_perm("applications.decide_application", request.user):
+        raise PermissionDenied
     ids = [pk for pk in map(posted_pk, request.POST.getlist("decision")) if pk is not None]
-    if not ids:
+    chosen = decisions_chosen(user=request.user, ids=ids) if ids else []
+    if not chosen:
         messages.error(request, _("Select at least one decision to confirm."))
         return redirect("applications:decisions")
-    chosen = decisions_chosen(user=request.user, ids=ids)
     if asks_confirmation(request):
         return _confirm_page(
-            request, list(chosen), action_url=request.path, carry=carried_fields(request.POST)
+            request, chosen, action_url=request.path, carry=carried_fields(request.POST)
         )
-    results = decision_services.decisions_confirm_batch(decisions=chosen, by=request.user)
-    confirmed = sum(1 for _decision, reason in results if not reason)
-    if confirmed:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s decision was confirmed. Its letter is being made.",
-                "%(count)s decisions were confirmed. Their letters are being made.",
-                confirmed,
-            )
-            % {"count": confirmed},
-        )
-    for decision, reason in results:
-        if reason:
-            messages.error(
-                request,
-                _("%(number)s was not confirmed: %(reason)s")
-                % {"number": decision.application.registration_number, "reason": reason},
-            )
-    return redirect("applications:decisions")
+    job, created = decision_services.decisions_confirm_start(decisions=chosen, by=request.user)
+    if not created:
+        messages.info(request, _("These decisions are already being confirmed."))
+    return redirect_to_job(job)
 
 
 @require_POST

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..enums import ApplicationState, PaymentStatus, ReportKind, ReportStatus
+from ..export_jobs import export_in_background, export_start
 from ..exports import finance_outstanding_export
 from ..forms.follow_up import (
     FinanceFilterForm,
@@ -48,6 +49,7 @@ from ..services.follow_up import (
 )
 from .confirm import asks_confirmation, carried_fields, render_confirm
 from .follow_up import _financial, _get_grant_for_staff, _measure_values, _report_of
+from .jobs import redirect_to_job
 
 S = ApplicationState
 
@@ -310,7 +312,13 @@ def finance_csv(request, fmt="csv"):
         return HttpResponseBadRequest(_("There is no such call."), content_type="text/plain")
     call = filter_form.cleaned_data["call"]
     payments, claims = finance_outstanding(call=call)
-    finance_export_record(by=request.user, call=call, payments=payments, claims=claims, fmt=fmt)
+    rows = finance_export_record(
+        by=request.user, call=call, payments=payments, claims=claims, fmt=fmt
+    )
+    if export_in_background(rows):
+        params = {"call": call.pk if call else None, "fmt": fmt}
+        job, _created = export_start(kind="finance", by=request.user, params=params, rows=rows)
+        return redirect_to_job(job)
     return finance_outstanding_export(payments, claims, fmt)
 
 

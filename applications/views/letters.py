@@ -9,16 +9,19 @@ that a decision exists.
 
 import rules
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from ..downloads import stored_file_response
-from ..selectors.decisions import decision_letter_of, decisions_of
+from ..selectors.decisions import calls_holding_decisions, decision_letter_of, decisions_of
+from ..services.letters import letters_run_start
 from .applicant import _get_application_for_user
+from .jobs import redirect_to_job
 
 
 @require_safe
@@ -38,7 +41,23 @@ def decision_letter(request, pk, decision_pk):
     return response
 
 
+@require_POST
+@login_required
+def decisions_letter_run(request, slug):
+    """Make the missing letters of a call's held decisions as a background job (issue 15)."""
+    if not rules.has_perm("applications.release_decisions", request.user):
+        raise PermissionDenied
+    call = get_object_or_404(calls_holding_decisions(), slug=slug)
+    job, _created = letters_run_start(call=call, by=request.user)
+    return redirect_to_job(job)
+
+
 urlpatterns = [
+    path(
+        "manage/decisions/release/<slug:slug>/letters/",
+        decisions_letter_run,
+        name="decisions_letter_run",
+    ),
     path(
         "applications/<int:pk>/decisions/<int:decision_pk>/letter.pdf",
         decision_letter,

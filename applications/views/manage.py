@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from config.pagination import IdsFirstPaginator
 
 from ..enums import ApplicationState
+from ..export_jobs import EXPORT_FILTER_FIELDS, export_in_background, export_start
 from ..exports import case_list_export
 from ..filters import DEFAULT_ORDERING, ApplicationFilter
 from ..forms.manage import (
@@ -39,6 +40,7 @@ from ..services.transitions import (
     application_return_for_completion,
     application_start_review,
 )
+from .jobs import redirect_to_job
 
 PAGE_SIZE = 50
 
@@ -122,9 +124,16 @@ def manage_export(request, fmt="csv"):
     _require_staff(request.user)
     filterset = _filtered_applications(request, request.POST)
     applications = filterset.qs
-    case_list_export_record(
+    rows = case_list_export_record(
         by=request.user, applications=applications, filters=_export_filters(filterset), fmt=fmt
     )
+    if export_in_background(rows):
+        # Above the threshold the worker writes the file; its page offers the download.
+        posted = {name: request.POST.get(name, "") for name in EXPORT_FILTER_FIELDS}
+        job, _created = export_start(
+            kind="case_list", by=request.user, params={**posted, "fmt": fmt}, rows=rows
+        )
+        return redirect_to_job(job)
     return case_list_export(applications, fmt)
 
 

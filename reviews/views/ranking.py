@@ -18,9 +18,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState, DecisionOutcome, DecisionStatus
+from applications.export_jobs import export_in_background, export_start
 from applications.forms.decisions import RankingProposeForm
 from applications.selectors.decisions import remaining_budget
 from applications.views.decisions import get_application_for_proposal, render_propose
+from applications.views.jobs import redirect_to_job
 from config.templatetags.samverket import kronor, score
 from grants.models import Call
 
@@ -295,6 +297,15 @@ def ranking_export(request, slug, fmt):
     call = _get_call_for_ranking(request, slug)  # ``fmt`` is csv or xlsx: the URL's converter
     result = ranking_for(call)
     ranking_export_audit(call=call, by=request.user, fmt=fmt, rows=len(result.rows))
+    if export_in_background(len(result.rows)):
+        job, _created = export_start(
+            kind=exports.RANKING_EXPORT,
+            by=request.user,
+            params={"call": call.pk, "fmt": fmt},
+            rows=len(result.rows),
+            call=call,
+        )
+        return redirect_to_job(job)
     if fmt == "csv":
         return exports.ranking_csv(result)
     return exports.ranking_xlsx(result)

@@ -1525,18 +1525,21 @@ def test_starting_an_application_for_an_organisation_that_is_no_number_is_404(cl
     assert not call.applications.exists()
 
 
-def test_confirming_selected_decisions_skips_ids_that_are_no_numbers(client):
+def test_confirming_selected_decisions_skips_ids_that_are_no_numbers(
+    client, django_capture_on_commit_callbacks
+):
     programme_manager = factories.programme_manager()
     (application,) = factories.reviewed_applications(factories.CallFactory(), by=programme_manager)
     proposal = factories.proposed_decision(application, by=programme_manager)
     client.force_login(factories.decision_maker(language="en"))
 
-    response = client.post(
-        reverse("applications:decisions_confirm_selected"),
-        {"decision": ["9" * 40, "²", "٣", str(proposal.pk)]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("applications:decisions_confirm_selected"),
+            {"decision": ["9" * 40, "²", "٣", str(proposal.pk)]},
+        )
 
-    assert response.status_code == 302
+    assert response.status_code == 303  # to the batch's job page (issue 15)
     proposal.refresh_from_db()
     assert proposal.status == Status.CONFIRMED
 

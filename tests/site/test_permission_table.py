@@ -31,12 +31,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from applications.enums import VerificationStatus
-from applications.models import OrganisationClaim
+from applications.enums import JobKind, JobState, VerificationStatus
+from applications.models import BackgroundJob, OrganisationClaim
 from tests import factories
 from tests.world import ROLES, World, build_world
 
@@ -75,6 +76,31 @@ def open_claim(w: World):
     return OrganisationClaim.objects.create(
         organisation=w.organisation, claimant=w.other_applicant, message="This is our number."
     )
+
+
+def batch_job(w: World):
+    """A batch of confirmations the world's decision maker has started (still queued)."""
+    job, _created = BackgroundJob.objects.get_or_create(
+        key="confirm:table",
+        defaults={"kind": JobKind.BATCH_CONFIRMATION, "started_by": w.decision_maker, "total": 1},
+    )
+    return job
+
+
+def export_job(w: World):
+    """A finished export of the programme manager's, with its file."""
+    job = BackgroundJob.objects.filter(key="export:table").first()
+    if job is None:
+        job = BackgroundJob(
+            key="export:table",
+            kind=JobKind.EXPORT,
+            state=JobState.DONE,
+            started_by=w.programme_manager,
+            result={"filename": "cases.csv", "content_type": "text/csv"},
+        )
+        job.file.save("cases.csv", ContentFile(b"a;b\n"), save=False)
+        job.save()
+    return job
 
 
 # Columns, in ``ROLES`` order: anon(ymous), other (applicant of another organisation), appl(icant,
@@ -472,7 +498,8 @@ TABLE: dict[str, Row] = {
     ),
     "applications:decisions_confirm_selected": Row(
         get=" 405   405   405   405   405   405   405   405",
-        post="login 403   403   403   403   302   302   403",
+        # A decision maker starts a job and goes to its page; no one else may start one.
+        post="login 403   403   403   403   403   302   403",
         body=lambda w: {"decision": [w.proposal.pk]},
     ),
     "applications:decision_confirm": Row(
@@ -488,6 +515,28 @@ TABLE: dict[str, Row] = {
     "applications:decision_proposal_preview": Row(
         get=" login 404   403   404   404   200   200   404",
         args=lambda w: [w.proposal.pk],
+    ),
+    # Background jobs (issue 15): the starter, and staff with the right of the job's kind.
+    "applications:jobs_mine": Row(
+        get=" login 403   403   403   403   200   200   403",
+    ),
+    "applications:job_detail": Row(
+        get=" login 404   404   404   404   404   200   404",
+        args=lambda w: [batch_job(w).pk],
+    ),
+    "applications:job_progress": Row(
+        get=" login 404   404   404   404   404   200   404",
+        args=lambda w: [batch_job(w).pk],
+    ),
+    "applications:job_download": Row(
+        # Only the one who started the export, though the decision maker may see jobs too.
+        get=" login 404   404   404   404   200   404   404",
+        args=lambda w: [export_job(w).pk],
+    ),
+    "applications:decisions_letter_run": Row(
+        get=" 405   405   405   405   405   405   405   405",
+        post="login 403   403   403   403   302   403   403",
+        args=lambda w: [factories.CallFactory(hold_decisions_for_release=True).slug],
     ),
     "applications:decisions_release": Row(
         get=" login 403   403   403   403   200   403   403",

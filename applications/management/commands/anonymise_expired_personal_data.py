@@ -11,6 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from applications.daily_tasks import anonymise_expired_personal_data
 from applications.models import Application
 from applications.selectors.retention import personal_data_expired
 from applications.services.personal_data import personal_data_anonymise_expired
@@ -24,15 +25,24 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Print what would be done; change nothing."
         )
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue today's run for the task worker instead of running it here (once a day).",
+        )
+        parser.add_argument(
             "--today",
             help="The day to judge retention by, YYYY-MM-DD (default: today in Stockholm).",
         )
 
-    def handle(self, *args, dry_run=False, today=None, **options):
+    def handle(self, *args, dry_run=False, today=None, enqueue=False, **options):
         try:
             day = dt.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
             raise CommandError(f"--today must be a date as YYYY-MM-DD, not {today!r}.") from None
+        if enqueue and not dry_run:
+            anonymise_expired_personal_data.enqueue(day=day.isoformat())
+            self.stdout.write(f"Queued the run of {day.isoformat()} for the task worker.")
+            return
         if dry_run:
             plan = personal_data_expired(today=day)
         else:

@@ -76,7 +76,12 @@ def test_decisions_proposed_from_the_ranking_confirmed_and_the_letter_downloaded
     )
     axe(page)
     page.get_by_role("button", name="Yes, confirm the decisions").click()
-    expect(page.get_by_text("2 decisions were confirmed.")).to_be_visible()
+    # The batch runs as a background job; its page shows the progress and the result.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmation of selected decisions")
+    expect(page.get_by_text("2 decisions confirmed")).to_be_visible()
+    expect(page.locator("[data-job-text]")).to_have_text("2 of 2")
+    axe(page)
+    page.goto(live_url("applications:decisions"))
     expect(page.get_by_text("No proposed decision is waiting for confirmation.")).to_be_visible()
     axe(page)
 
