@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from applications.enums import DecisionStatus, JobKind, JobState
-from applications.models import BackgroundJob, Decision, DecisionLetter
+from applications.models import ApplicationTransition, BackgroundJob, Decision, DecisionLetter
 from applications.services.decisions import decisions_confirm_run, decisions_confirm_start
 from applications.services.jobs import job_run
 from tests import factories
@@ -142,16 +142,17 @@ def test_progress_is_counted_after_each_decision(programme_manager, decision_mak
     from django.db.models.signals import post_save
 
     def record(sender, instance, **kwargs):
-        if instance.status == DecisionStatus.CONFIRMED:
-            seen.append(BackgroundJob.objects.get(pk=job.pk).done)
+        seen.append(BackgroundJob.objects.get(pk=job.pk).done)
 
-    post_save.connect(record, sender=Decision)
+    # The confirmation's transition is logged inside its transaction, before the job's count
+    # moves on in the same transaction.
+    post_save.connect(record, sender=ApplicationTransition)
     try:
         decisions_confirm_run(BackgroundJob.objects.get(pk=job.pk))
     finally:
-        post_save.disconnect(record, sender=Decision)
+        post_save.disconnect(record, sender=ApplicationTransition)
 
-    # When each decision is saved, the job counts those before it.
+    # When each decision is confirmed, the job counts those before it.
     assert seen == [0, 1, 2]
     assert BackgroundJob.objects.get(pk=job.pk).done == 3
 
