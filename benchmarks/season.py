@@ -71,6 +71,7 @@ class Season:
     applications: list = field(default_factory=list)  # (index, application, applicant)
     members: list = field(default_factory=list)
     timings: list = field(default_factory=list)
+    jobs: dict = field(default_factory=dict)  # the background jobs a phase started, by name
     traveller: object = None
 
     @property
@@ -89,21 +90,33 @@ def _move(season: Season, moment: dt.datetime) -> None:
     season.traveller.move_to(moment)
 
 
+# The season's daily jobs, as ``applications/daily_tasks.py`` and ``reviews/daily_tasks.py``
+# register them (the attachment scan needs clamd and is left to the deployment's timer).
+DAILY_JOBS = (
+    "lapse_unaccepted_grants",
+    "send_follow_up_reminders",
+    "send_review_reminders",
+    "anonymise_expired_personal_data",
+)
+
+
 def _run_daily_jobs(season: Season, until: dt.datetime) -> None:
     """Every day from now until ``until``: the jobs a scheduler runs each morning."""
     from django.utils import timezone
 
-    from applications.services.follow_up import follow_up_reminders_send, grants_lapse_expired
-    from reviews.services.reminders import review_reminders_send
+    from applications.daily_tasks import daily_job_run
 
     now = timezone.now()
     while now < until:
         now = min(now + dt.timedelta(days=1), until)
         _move(season, now)
-        today = timezone.localdate()
-        grants_lapse_expired(today=today)
-        follow_up_reminders_send(today=today)
-        review_reminders_send(today=today)
+        for name in DAILY_JOBS:
+            # As the timer runs them: once a day each (a day already run is not run again),
+            # and a second run of the same day, a timer fired twice, does nothing.
+            job, _ran = daily_job_run(name)
+            again, ran_again = daily_job_run(name)
+            if ran_again or again.pk != job.pk or job.state != "done":
+                raise InvariantBroken(f"the daily job {name} did not run exactly once today")
 
 
 # -- the application's content: the one place to change when the form changes ---------------
@@ -417,7 +430,7 @@ def phase_decisions(season: Season) -> None:
     """The ranking proposes (programme manager), the decision maker confirms all at once;
     the letters are made by the tasks and released."""
     from applications.models import Decision
-    from applications.services.decisions import decisions_confirm_batch
+    from applications.services.decisions import decisions_confirm_start
     from reviews.services.decisions import decisions_propose_from_ranking
 
     _move(season, _at(season, 60))
@@ -435,10 +448,20 @@ def phase_decisions(season: Season) -> None:
     if not waiting:
         raise InvariantBroken("the ranking proposed no decisions")
     _move(season, _at(season, 62))
-    results = decisions_confirm_batch(decisions=waiting, by=season.decision_maker)
-    refused = [message for _decision, message in results if message]
-    if refused:
-        raise InvariantBroken(f"confirmations refused: {refused[:3]}")
+    # As the decision maker does it: one background job for the whole selection (the task
+    # runs when the start commits, with the test settings' immediate backend), then the
+    # same selection again, as a second click would send it: the same job, nothing twice.
+    job, created = decisions_confirm_start(decisions=waiting, by=season.decision_maker)
+    job.refresh_from_db()
+    again, created_again = decisions_confirm_start(decisions=waiting, by=season.decision_maker)
+    if not created or job.state != "done" or job.done != len(waiting):
+        raise InvariantBroken(f"the batch confirmation ended {job.state}, {job.done} done")
+    if job.result["counts"] != {"confirmed": len(waiting), "skipped": 0, "refused": 0}:
+        raise InvariantBroken(f"confirmations refused: {job.result['counts']}")
+    again.refresh_from_db()
+    if created_again and again.result["counts"]["confirmed"]:
+        raise InvariantBroken("the second start confirmed decisions again")
+    season.jobs["confirm"] = job.pk
 
 
 def phase_acceptance(season: Season) -> None:
