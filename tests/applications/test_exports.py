@@ -92,6 +92,7 @@ def test_the_case_list_as_xlsx_carries_numbers_and_stockholm_times(client, submi
     assert sheet["J2"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert sheet.title == "Applications"
     assert sheet["A1"].font.bold is True
+    assert sheet.freeze_panes == "A2"  # the header stays in view
 
 
 def test_the_case_list_as_xlsx_has_swedish_headings_on_a_swedish_page(
