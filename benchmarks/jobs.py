@@ -28,27 +28,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import bench_database_url  # noqa: E402  (the path above first)
+
 
 def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = Path(tempfile.gettempdir()) / "samverket-jobs-bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    name = urlsplit(url).path.lstrip("/")
-    if url.startswith("sqlite"):
-        if Path(name).resolve() == (ROOT / "db.sqlite3").resolve():
-            sys.exit("Refusing to seed the developer's db.sqlite3; give another file.")
-        Path(name).unlink(missing_ok=True)
-    elif "bench" not in name:
-        sys.exit(f"Refusing to wipe database {name!r}: its name must contain 'bench'.")
-    return url
+    return bench_database_url("samverket-jobs-bench.sqlite3")
 
 
 def _setup_django(url: str) -> None:

@@ -36,10 +36,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import bench_database_url  # noqa: E402  (the path above first)
 
 DOC = ROOT / "docs" / "benchmarks.md"
 START = "<!-- letters-results:start -->"
@@ -52,21 +53,7 @@ MINIMAL = (
 
 
 def _database_url() -> str:
-    """The benchmark's database: DATABASE_URL if it names a bench database, else a new file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = Path(tempfile.gettempdir()) / "samverket-letters-bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    name = urlsplit(url).path.lstrip("/")
-    if url.startswith("sqlite"):
-        if Path(name).resolve() == (ROOT / "db.sqlite3").resolve():
-            sys.exit("Refusing to seed the developer's db.sqlite3; give another file.")
-        Path(name).unlink(missing_ok=True)
-    elif "bench" not in name:
-        sys.exit(f"Refusing to wipe database {name!r}: its name must contain 'bench'.")
-    return url
+    return bench_database_url("samverket-letters-bench.sqlite3")
 
 
 def _environment(url: str, media: str) -> dict:

@@ -24,13 +24,13 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import bench_database_url  # noqa: E402  (the path above first)
 
 APPLICATIONS = 2000
 REVIEWERS = 30
@@ -44,21 +44,7 @@ END = "<!-- ranking-results:end -->"
 
 
 def _database_url() -> str:
-    """The benchmark's database: DATABASE_URL if it names a bench database, else a new file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = Path(tempfile.gettempdir()) / "samverket-bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    name = urlsplit(url).path.lstrip("/")
-    if url.startswith("sqlite"):
-        if Path(name).resolve() == (ROOT / "db.sqlite3").resolve():
-            sys.exit("Refusing to seed the developer's db.sqlite3; give another file.")
-        Path(name).unlink(missing_ok=True)
-    elif "bench" not in name:
-        sys.exit(f"Refusing to wipe database {name!r}: its name must contain 'bench'.")
-    return url
+    return bench_database_url("samverket-bench.sqlite3")
 
 
 def _setup_django(url: str) -> None:
@@ -459,9 +445,18 @@ def _row(database: str, results: dict, today: str) -> str:
     share = r["selector_median"] / r["page_median"]
     return (
         f"| {database} | {r['page_median']:.1f} ms | {r['page_p95']:.1f} ms | {r['queries']} "
+        f"| {r['line_median']:.1f} ms (page {r['line_page']}) "
+        f"| {r['all_median']:.1f} ms ({r['all_bytes'] / 1024:,.0f} KiB) "
         f"| {r['selector_median']:.1f} ms ({share:.0%} of the page) "
         f"| {r['csv_median']:.0f} ms | {r['xlsx_median']:.0f} ms | {today} |"
     )
+
+
+HEADER = (
+    "| database | page 1 median | page 1 p95 | queries | the funding line's page | every row "
+    "(`?rows=all`) | `ranking_for` median | CSV | XLSX | date |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
 
 
 def write_doc(database: str, results: dict, machine: str, today: str) -> None:
@@ -471,13 +466,20 @@ def write_doc(database: str, results: dict, machine: str, today: str) -> None:
         sys.exit(f"{DOC} has no {START} … {END} block to update.")
     head, rest = text.split(START, 1)
     block, tail = rest.split(END, 1)
-    lines = [line for line in block.strip().splitlines() if line.strip()]
-    header, rule, rows = lines[0], lines[1], lines[2:]
+    # The other database's row stays, if it was measured with the same columns.
+    columns = HEADER.splitlines()[0].count("|")
+    rows = [
+        line
+        for line in block.strip().splitlines()
+        if line.startswith("| ")
+        and line.count("|") == columns
+        and not line.startswith("| database")
+    ]
     engine = database.split()[0]
     rows = [row for row in rows if not row.startswith(f"| {engine} ")]
     rows.append(_row(database, results, today))
     rows.sort()
-    new_block = "\n".join([header, rule, *rows])
+    new_block = "\n".join([HEADER, *rows])
     text = f"{head}{START}\n{new_block}\n{END}{tail}"
     text = re.sub(
         r"(<!-- ranking-machine:start -->).*?(<!-- ranking-machine:end -->)",

@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import bench_database_url  # noqa: E402  (the path above first)
 
 SIZES = {
     # organisations, reviewers, reviewers per application
@@ -786,16 +787,7 @@ def run(size: str = "small", *, out=sys.stdout) -> Season:
 
 
 def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = Path(tempfile.gettempdir()) / f"samverket-season-{os.getpid()}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    name = urlsplit(url).path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to wipe database {name!r}: its name must contain 'bench'.")
-    return url
+    return bench_database_url(f"samverket-season-{os.getpid()}.sqlite3")
 
 
 @contextmanager

@@ -4,27 +4,16 @@ Safe to run twice or at the same moment on two machines: each application is loc
 checked again before it lapses.
 """
 
-from django.core.management.base import BaseCommand
-from django.utils import timezone
-
 from applications.daily_tasks import lapse_unaccepted_grants
+from applications.management.daily import DailyCommand
 from applications.services.follow_up import grants_lapse_expired
 
 
-class Command(BaseCommand):
+class Command(DailyCommand):
     help = "Lapse approved grants whose last day to accept has passed (run daily)."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue today's run for the task worker instead of running it here (once a day).",
-        )
+    task = lapse_unaccepted_grants
 
-    def handle(self, *args, enqueue=False, **options):
-        if enqueue:
-            lapse_unaccepted_grants.enqueue(day=timezone.localdate().isoformat())
-            self.stdout.write("Queued today's run for the task worker.")
-            return
+    def run(self, **options):
         lapsed = grants_lapse_expired()
         self.stdout.write(f"Lapsed {lapsed} grants not accepted in time.")

@@ -8,29 +8,20 @@ pending, under its lock.
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import CommandError
 
 from applications.daily_tasks import scan_attachments
+from applications.management.daily import DailyCommand
 from applications.scanning import scanner_address
 from applications.services.scanning import attachments_scan_pending
 
 
-class Command(BaseCommand):
+class Command(DailyCommand):
     help = "Scan every attachment still pending with ClamAV's daemon (run daily)."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue today's run for the task worker instead of running it here (once a day).",
-        )
+    task = scan_attachments
 
-    def handle(self, *args, enqueue=False, **options):
-        if enqueue:
-            scan_attachments.enqueue(day=timezone.localdate().isoformat())
-            self.stdout.write("Queued today's run for the task worker.")
-            return
+    def run(self, **options):
         if not settings.CLAMAV_ENABLED:
             counts = attachments_scan_pending()
             self.stdout.write(

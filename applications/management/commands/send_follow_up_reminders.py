@@ -6,32 +6,21 @@ machines, sends each reminder once: the reminder's row is written before its ema
 and a unique constraint lets only one run write it.
 """
 
-from django.core.management.base import BaseCommand
-from django.utils import timezone
-
 from applications.daily_tasks import send_follow_up_reminders
+from applications.management.daily import DailyCommand
 from applications.services.deadline_reminders import deadline_reminders_send
 from applications.services.follow_up import follow_up_reminders_send
 
 
-class Command(BaseCommand):
+class Command(DailyCommand):
     help = (
         "Queue reminder emails for reports due soon or overdue and for completion and "
         "acceptance deadlines drawing near (run daily)."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Queue today's run for the task worker instead of running it here (once a day).",
-        )
+    task = send_follow_up_reminders
 
-    def handle(self, *args, enqueue=False, **options):
-        if enqueue:
-            send_follow_up_reminders.enqueue(day=timezone.localdate().isoformat())
-            self.stdout.write("Queued today's run for the task worker.")
-            return
+    def run(self, **options):
         queued = follow_up_reminders_send()
         self.stdout.write(f"Queued {queued} report reminders.")
         queued = deadline_reminders_send()
