@@ -72,6 +72,20 @@ ROWS = [
     ("detail", "application page (staff)"),
     ("trivial", "trivial view with a session"),
 ]
+# Every other list of the agency's and the reviewers' pages, first page, the same way.
+LISTS = [
+    ("decisions", "decisions waiting and confirmed", "maker", "applications:decisions", False),
+    ("follow_up", "follow-up overview", "manager", "applications:follow_up_overview", False),
+    ("org_checks", "organisations to check", "manager", "applications:organisation_checks", False),
+    ("audit", "audit log", "manager", "applications:audit_log", False),
+    ("calls", "calls (programme managers)", "manager", "applications:call_list", False),
+    ("review_calls", "review overview of the calls", "manager", "reviews:manage_calls", False),
+    ("assignments", "a call's assignments", "manager", "reviews:assignments", True),
+    ("conflicts", "a call's conflicts of interest", "manager", "reviews:conflicts", True),
+    ("worklist", "a reviewer's worklist", "reviewer", "reviews:dashboard", False),
+]
+if os.environ.get("LISTS"):
+    ROWS += [(key, label) for key, label, *_rest in LISTS]
 
 
 def trivial(request):
@@ -592,7 +606,26 @@ def measure(world: dict, *, requests: int, warmup: int) -> dict:
         "trivial": probe.run(
             "trivial", lambda _: _expect(manager.get(TRIVIAL), 200), repeat, warmup=warmup
         ),
+        **(_lists(world, probe, made, repeat, warmup) if os.environ.get("LISTS") else {}),
     }
+
+
+def _lists(world, probe, made, repeat, warmup) -> dict:
+    from django.urls import reverse
+
+    clients = {
+        "manager": _client(world["manager"]),
+        "maker": _client(world["maker"]),
+        "reviewer": _client(made["review"][0].member.user),
+    }
+    results = {}
+    for key, _label, who, name, by_call in LISTS:
+        url = reverse(name, args=[world["call"].slug] if by_call else [])
+        client = clients[who]
+        results[key] = probe.run(
+            key, lambda _, c=client, u=url: _expect(c.get(u), 200), repeat, warmup=warmup
+        )
+    return results
 
 
 # -- the table ---------------------------------------------------------------------------------
