@@ -1,8 +1,10 @@
 """Reads: a call's panel and a person's seat on it."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from applications.enums import ApplicationState
+from applications.models import Application
 from grants.models import Call, Criterion
 
 from ..models import PanelInvitation, PanelMember
@@ -29,13 +31,13 @@ def panel_overview(call: Call) -> QuerySet[PanelMember]:
 def calls_for_manager() -> QuerySet[Call]:
     """Every call, newest deadline first, with its panel size, applications in review and
     criteria."""
+    # Each count its own subquery: counted together over both joins, the rows were every panel
+    # member times every application of the call before DISTINCT (10× the time at 10,000).
     return (
         Call.objects.annotate(
-            panel_size=Count("panel_members", distinct=True),
-            in_review=Count(
-                "applications",
-                filter=Q(applications__state=ApplicationState.IN_REVIEW),
-                distinct=True,
+            panel_size=_count_per_call(PanelMember.objects.all()),
+            in_review=_count_per_call(
+                Application.objects.filter(state=ApplicationState.IN_REVIEW)  # (call, state) index
             ),
         )
         .prefetch_related(
@@ -43,6 +45,12 @@ def calls_for_manager() -> QuerySet[Call]:
         )
         .order_by("-closes_at")
     )
+
+
+def _count_per_call(rows: QuerySet):
+    """How many of ``rows`` belong to the outer query's call, as a subquery (0 for none)."""
+    counted = rows.filter(call=OuterRef("pk")).order_by().values("call").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), 0)
 
 
 def panel_counts(call: Call) -> tuple[int, dict[int, int], dict[int, int]]:

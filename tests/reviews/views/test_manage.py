@@ -186,6 +186,23 @@ def test_calls_page_lists_each_call_with_its_criteria(client, programme_manager,
     assert "No criteria yet." in page
 
 
+def test_calls_page_counts_each_calls_panel_and_applications_in_review(
+    client, programme_manager, call
+):
+    other = factories.CallFactory()
+    for _ in range(3):
+        factories.PanelMemberFactory(call=call)
+    factories.PanelMemberFactory(call=other)
+    factories.submitted_application(call=call)  # submitted, not in review: not counted
+    factories.applications_in_review(call, by=programme_manager, count=2)
+    client.force_login(programme_manager)
+
+    calls = {c.pk: c for c in client.get(url("manage_calls")).context["calls"]}
+
+    assert (calls[call.pk].panel_size, calls[call.pk].in_review) == (3, 2)
+    assert (calls[other.pk].panel_size, calls[other.pk].in_review) == (1, 0)
+
+
 def test_calls_page_query_count_does_not_grow_with_calls(
     client, programme_manager, django_assert_num_queries
 ):
