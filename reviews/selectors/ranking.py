@@ -225,6 +225,8 @@ def threshold_shortfalls(application: Application) -> list[str]:
     to ``applications`` as its funding check, so an approval below a threshold needs a reason."""
     call = application.call
     criteria = list(call.criteria.order_by("position", "pk"))
+    if call.total_threshold is None and all(c.threshold is None for c in criteria):
+        return []  # a call without thresholds: nothing to fall below, no scores to read
     scorer = _Scorer(call, criteria)
     per_review = _per_review(call, criteria, Q(review__assignment__application=application))
     row = RankingRow(
