@@ -130,7 +130,7 @@ def spreadsheet_xlsx(
     with a thousand separator, decimals with two places, times as Stockholm wall-clock times.
 
     Written in openpyxl's write-only mode: each row goes to the file as it comes, with no cell
-    objects kept for the whole sheet (a tenth of the time and memory for thousands of rows)."""
+    objects kept for the whole sheet, so its memory follows a row, not the sheet."""
     # openpyxl is loaded by the export that needs it, not by every page that offers one.
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
