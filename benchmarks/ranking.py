@@ -473,7 +473,7 @@ def write_doc(database: str, results: dict, machine: str, today: str) -> None:
         for line in block.strip().splitlines()
         if line.startswith("| ")
         and line.count("|") == columns
-        and not line.startswith("| database")
+        and not line.startswith(("| database", "| ---"))
     ]
     engine = database.split()[0]
     rows = [row for row in rows if not row.startswith(f"| {engine} ")]
