@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from applications.models import Application
 from grants.models import Call
 
 from ..enums import ReviewStatus
@@ -41,48 +42,75 @@ def active_assignments_with_people(call: Call) -> QuerySet[Assignment]:
     )
 
 
+def assignment_page_applications(call: Call) -> QuerySet[Application]:
+    """The applications of a call's assignments page, in order, for a page of them at a time
+    (``IdsFirstPaginator``): registration number, with the latest version's id."""
+    return with_latest_version(applications_for_assignment(call)).order_by("registration_number")
+
+
 @dataclass
 class AssignmentBoard:
-    """What the assignments page of a call shows, before it is laid out."""
+    """What one page of a call's assignments page shows, before it is laid out: the page's
+    applications and, for them only, who is assigned, who has a conflict or has declared."""
 
     applications: list
     versions: dict
     conflicts: set[tuple[int, int]]
     declared: set[tuple[int, int]]
     removed: set[tuple[int, int]]  # (member id, application id) taken off by hand
-    load: dict[int, int]  # member id → active assignments
-    done: dict[int, int]  # member id → submitted reviews
     per_application: dict[int, list]  # application id → its active assignments
 
 
-def assignment_board(call: Call, *, members) -> AssignmentBoard:
-    applications = list(
-        with_latest_version(applications_for_assignment(call)).order_by("registration_number")
-    )
-    versions = latest_versions(applications)
-    conflicts = conflict_pairs(call)
-    declared = declared_pairs(call)
-    every = list(Assignment.objects.filter(application__call=call).select_related("review"))
-    removed = {(a.member_id, a.application_id) for a in every if a.removed_at is not None}
-    active = [a for a in every if a.removed_at is None]
-    load = {m.pk: 0 for m in members}
-    done = {m.pk: 0 for m in members}
+def assignment_board(call: Call, *, applications) -> AssignmentBoard:
+    """The board of ``applications`` (a page of ``assignment_page_applications``), in five
+    queries whatever the size of the call."""
+    applications = list(applications)
+    ids = [a.pk for a in applications]
+    every = Assignment.objects.filter(application_id__in=ids).select_related("review")
+    removed = set()
     per_application: dict[int, list] = {}
-    for assignment in active:
-        load[assignment.member_id] = load.get(assignment.member_id, 0) + 1
-        review = getattr(assignment, "review", None)
-        if review is not None and review.status == ReviewStatus.SUBMITTED:
-            done[assignment.member_id] = done.get(assignment.member_id, 0) + 1
-        per_application.setdefault(assignment.application_id, []).append(assignment)
+    for assignment in every:
+        if assignment.removed_at is not None:
+            removed.add((assignment.member_id, assignment.application_id))
+        else:
+            per_application.setdefault(assignment.application_id, []).append(assignment)
     return AssignmentBoard(
         applications=applications,
-        versions=versions,
-        conflicts=conflicts,
-        declared=declared,
+        versions=latest_versions(applications),
+        conflicts=conflict_pairs(call, application_ids=ids),
+        declared=declared_pairs(call, application_ids=ids),
         removed=removed,
-        load=load,
-        done=done,
         per_application=per_application,
+    )
+
+
+def reviewer_loads(call: Call) -> dict[int, tuple[int, int]]:
+    """member id → (active assignments, of them with a submitted review), for the whole call in
+    one grouped COUNT."""
+    rows = (
+        active_assignments(call)
+        .values("member_id")
+        .annotate(
+            load=Count("pk"),
+            done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+        )
+        .values_list("member_id", "load", "done")
+    )
+    return {member_id: (load, done) for member_id, load, done in rows}
+
+
+def applications_lacking_reviewers(call: Call) -> int:
+    """How many of the call's applications in review have fewer active assignments than the
+    call wants, counted in the database."""
+    return (
+        applications_for_assignment(call)
+        .annotate(
+            assigned=Count(
+                "review_assignments", filter=Q(review_assignments__removed_at__isnull=True)
+            )
+        )
+        .filter(assigned__lt=call.reviewers_per_application)
+        .count()
     )
 
 

@@ -635,17 +635,67 @@ def test_assignments_page_query_count_does_not_grow_with_applications(
 ):
     small, large = factories.CallFactory(), factories.CallFactory()
     _assignment_page_with(small, programme_manager, 3)
-    _assignment_page_with(large, programme_manager, 12)
+    _assignment_page_with(large, programme_manager, 25)
     client.force_login(programme_manager)
     client.get(url("assignments", small.slug))
 
-    # 16 with the declined assignments (and the late reviews, when the call has a due date).
-    with django_assert_num_queries(16):
+    # 19 with the page's count, ids and rows, the call-wide loads and shortfall, the declined
+    # assignments (and the late reviews, when the call has a due date).
+    with django_assert_num_queries(19):
         response = client.get(url("assignments", small.slug))
     assert len(response.context["rows"]) == 3
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(19):
         response = client.get(url("assignments", large.slug))
-    assert len(response.context["rows"]) == 12
+    assert len(response.context["rows"]) == 25
+
+
+def test_assignments_page_shows_50_applications_a_page_with_call_wide_counts(
+    client, programme_manager, call, django_assert_num_queries
+):
+    applications = in_review(call, programme_manager, count=52)
+    first, second = reviewer(call), reviewer(call)
+    declare_none(first, applications)
+    declare_none(second, applications)
+    assignment_add(member=first, application=applications[-1], by=programme_manager)
+    client.force_login(programme_manager)
+    client.get(url("assignments", call.slug))
+
+    with django_assert_num_queries(19):
+        response = client.get(url("assignments", call.slug))
+    numbers = sorted(a.registration_number for a in applications)
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[
+        :50
+    ]
+    assert response.context["short"] == 52  # the call wants 2 reviewers: all lack some
+    assert {e["member"]: e["load"] for e in response.context["loads"]} == {first: 1, second: 0}
+    page = response.content.decode()
+    assert 'aria-label="Pages of the applications in review"' in page
+    assert "Page 1 of 2" in page
+    assert "52 applications in review" in page
+
+    with django_assert_num_queries(19):
+        response = client.get(url("assignments", call.slug), {"page": 2})
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[
+        50:
+    ]
+    last = next(a for a in applications if a.registration_number == numbers[-1])
+    assert f"/assignments/applications/{last.pk}/add/?page=2" in response.content.decode()
+
+
+def test_adding_on_a_later_page_returns_to_that_page(client, programme_manager, call):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    declare_none(member, [application])
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("assignment_add", call.slug, application.pk) + "?page=2",
+        {f"add-{application.pk}-member": member.pk},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url("assignments", call.slug) + "?page=2"
+    assert Assignment.objects.filter(member=member, application=application).exists()
 
 
 def test_panel_and_conflicts_pages_query_count_does_not_grow_with_applications(
