@@ -663,9 +663,7 @@ def test_assignments_page_shows_50_applications_a_page_with_call_wide_counts(
     with django_assert_num_queries(19):
         response = client.get(url("assignments", call.slug))
     numbers = sorted(a.registration_number for a in applications)
-    assert [row.application.registration_number for row in response.context["rows"]] == numbers[
-        :50
-    ]
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[:50]
     assert response.context["short"] == 52  # the call wants 2 reviewers: all lack some
     assert {e["member"]: e["load"] for e in response.context["loads"]} == {first: 1, second: 0}
     page = response.content.decode()
@@ -675,9 +673,7 @@ def test_assignments_page_shows_50_applications_a_page_with_call_wide_counts(
 
     with django_assert_num_queries(19):
         response = client.get(url("assignments", call.slug), {"page": 2})
-    assert [row.application.registration_number for row in response.context["rows"]] == numbers[
-        50:
-    ]
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[50:]
     last = next(a for a in applications if a.registration_number == numbers[-1])
     assert f"/assignments/applications/{last.pk}/add/?page=2" in response.content.decode()
 
