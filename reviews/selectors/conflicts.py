@@ -132,11 +132,14 @@ class ConflictRow:
 def conflict_table(
     call: Call, *, applications, members, versions
 ) -> tuple[list[ConflictRow], list[ConflictOverride]]:
-    """One row per application of the declaration scope, with the members who have a conflict
-    (or an override) and those who have not declared; and the overrides, oldest first."""
+    """One row per application of ``applications`` (a page of the declaration scope), with the
+    members who have a conflict (or an override) and those who have not declared; and the
+    call's overrides, oldest first. The declarations read are those of the page only."""
     declarations = {
         (d.member_id, d.application_id): d
-        for d in ConflictDeclaration.objects.filter(member__call=call)
+        for d in ConflictDeclaration.objects.filter(
+            member__call=call, application_id__in=[a.pk for a in applications]
+        )
     }
     history = list(
         ConflictOverride.objects.filter(member__call=call)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -35,7 +35,7 @@ from ..selectors.assignments import (
 from ..selectors.panel import panel_overview
 from ..selectors.scope import registered_applications
 from ..services import assignments as assignment_services
-from .manage import _get_call_for_manager, _name
+from .manage import _get_call_for_manager, _name, back_to_page
 
 PAGE_SIZE = 50
 
@@ -57,13 +57,6 @@ def _review_status(assignment) -> str:
     if review is None:
         return _("Not started")
     return review.get_status_display()
-
-
-def _back(request, call):
-    """The assignments page, on the page the form was sent from."""
-    target = reverse("reviews:assignments", args=[call.slug])
-    page = request.GET.get("page", "")
-    return redirect(f"{target}?page={page}" if page.isdigit() else target)
 
 
 def _render_assignments(request, call, *, failed=None):
@@ -200,7 +193,7 @@ def assignments_auto(request, slug):
         messages.info(request, _("Every application already has its reviewers. Nothing changed."))
     for shortfall in result.shortfalls:
         messages.warning(request, _shortfall_message(shortfall))
-    return _back(request, call)
+    return back_to_page(request, "assignments", call)
 
 
 @require_POST
@@ -224,7 +217,7 @@ def assignment_add(request, slug, pk):
                 _("%(name)s was assigned to %(number)s.")
                 % {"name": _name(member.user), "number": application.registration_number},
             )
-            return _back(request, call)
+            return back_to_page(request, "assignments", call)
     return _render_assignments(request, call, failed=("add", application.pk, form))
 
 
@@ -250,7 +243,7 @@ def assignment_remove(request, slug, assignment_pk):
                     "number": assignment.application.registration_number,
                 },
             )
-            return _back(request, call)
+            return back_to_page(request, "assignments", call)
     return _render_assignments(request, call, failed=("remove", assignment.pk, form))
 
 

@@ -15,11 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
+from config.pagination import IdsFirstPaginator
 from grants.models import Call
 
 from ..forms.manage import (
@@ -34,6 +35,7 @@ from ..selectors.panel import calls_for_manager, panel_counts, panel_overview, p
 from ..selectors.reviews import application_reviews_summary
 from ..selectors.scope import (
     declaration_scope,
+    declaration_scope_application,
     latest_versions,
     registered_applications_visible_to,
 )
@@ -186,21 +188,41 @@ def panel_leave(request, slug, member_pk):
 # -- conflicts of interest ----------------------------------------------------------------------
 
 
-def _render_conflicts(request, call, *, form=None):
-    applications = list(declaration_scope(call))
+CONFLICTS_PAGE_SIZE = 50
+
+
+def _render_conflicts(request, call, *, form=None, posted=()):
+    """One page of 50 applications of the declaration scope, with the page's declarations; the
+    override form offers the page's applications (and keeps a refused choice from elsewhere)."""
+    page = IdsFirstPaginator(declaration_scope(call), CONFLICTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    applications = list(page.object_list)
     members = list(panel_overview(call))
     rows, history = conflict_table(
         call, applications=applications, members=members, versions=latest_versions(applications)
     )
+    if form is None:
+        form = ConflictOverrideForm(applications=applications, members=members)
+    else:
+        form.set_applications(applications + [a for a in posted if a not in applications])
     context = {
         "call": call,
+        "page": page,
         "rows": rows,
         "members": members,
         "history": list(reversed(history)),
-        "form": form or ConflictOverrideForm(applications=applications, members=members),
-        "failed_form": form if form is not None and form.errors else None,
+        "form": form,
+        "failed_form": form if form.errors else None,
     }
     return render(request, "reviews/manage/conflicts.html", context)
+
+
+def back_to_page(request, name: str, call):
+    """The call's page ``name``, on the page of its list the form was sent from."""
+    target = reverse(f"reviews:{name}", args=[call.slug])
+    page = request.GET.get("page", "")
+    return redirect(f"{target}?page={page}" if page.isdigit() else target)
 
 
 @login_required
@@ -213,11 +235,11 @@ def conflicts(request, slug):
 @login_required
 def conflict_override(request, slug):
     call = _get_call_for_manager(request, slug)
-    applications = list(declaration_scope(call))
+    posted = list(declaration_scope_application(call, request.POST.get("application", "")))
     members = list(panel_overview(call))
-    form = ConflictOverrideForm(request.POST, applications=applications, members=members)
+    form = ConflictOverrideForm(request.POST, applications=posted, members=members)
     if form.is_valid():
-        application = next(a for a in applications if a.pk == form.cleaned_data["application"])
+        application = posted[0]
         member = next(m for m in members if m.pk == form.cleaned_data["member"])
         try:
             conflict_services.conflict_override(
@@ -241,8 +263,8 @@ def conflict_override(request, slug):
                 request,
                 message % {"name": _name(member.user), "number": application.registration_number},
             )
-            return redirect("reviews:conflicts", slug=call.slug)
-    return _render_conflicts(request, call, form=form)
+            return back_to_page(request, "conflicts", call)
+    return _render_conflicts(request, call, form=form, posted=posted)
 
 
 # -- one application's reviews ------------------------------------------------------------------

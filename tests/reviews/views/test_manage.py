@@ -699,13 +699,71 @@ def test_panel_and_conflicts_pages_query_count_does_not_grow_with_applications(
 ):
     small, large = factories.CallFactory(), factories.CallFactory()
     _assignment_page_with(small, programme_manager, 3)
-    _assignment_page_with(large, programme_manager, 12)
+    _assignment_page_with(large, programme_manager, 25)
     client.force_login(programme_manager)
-    for name, queries in (("panel", 11), ("conflicts", 11)):
+    # The conflicts page: its page's count, ids and rows, and the page's declarations only.
+    for name, queries in (("panel", 11), ("conflicts", 13)):
         with django_assert_num_queries(queries):
             client.get(url(name, small.slug))
         with django_assert_num_queries(queries):
             client.get(url(name, large.slug))
+
+
+def test_conflicts_page_shows_50_applications_a_page(
+    client, programme_manager, call, django_assert_num_queries
+):
+    applications = in_review(call, programme_manager, count=52)
+    member = reviewer(call)
+    declare_none(member, applications[:10])
+    client.force_login(programme_manager)
+    numbers = sorted(a.registration_number for a in applications)
+
+    with django_assert_num_queries(13):
+        response = client.get(url("conflicts", call.slug), {"page": 2})
+
+    rows = response.context["rows"]
+    assert [row.application.registration_number for row in rows] == numbers[50:]
+    page = response.content.decode()
+    assert 'aria-label="Pages of the applications received"' in page
+    assert "Page 2 of 2" in page
+    assert "52 applications received" in page
+    choices = [value for value, _label in response.context["form"].fields["application"].choices]
+    assert choices == ["", *(row.application.pk for row in rows)]
+
+
+def test_a_decision_about_an_application_on_another_page_returns_to_the_page(
+    client, programme_manager, call
+):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug) + "?page=2",
+        {"application": application.pk, "member": member.pk, "decision": "add", "reason": "Kin."},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url("conflicts", call.slug) + "?page=2"
+    assert ConflictOverride.objects.get().application == application
+
+
+@pytest.mark.parametrize("posted", ["", "abc", "²", "99999999999999999999999"])
+def test_a_decision_about_no_application_is_refused_clearly(
+    client, programme_manager, call, posted
+):
+    in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug),
+        {"application": posted, "member": member.pk, "decision": "add", "reason": "X"},
+    )
+
+    assert response.status_code == 200
+    assert "application" in response.context["failed_form"].errors
+    assert ConflictOverride.objects.count() == 0
 
 
 # -- one application's reviews -----------------------------------------------------------------
