@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +27,51 @@ def assignments_for_reviewer(user) -> QuerySet[Assignment]:
         .select_related("application__organisation", "application__call", "member", "review")
         .order_by("application__call__closes_at", "application__registration_number")
     )
+
+
+REVIEWER_PAGE_SIZE = 50
+
+
+def reviewer_assignment_counts(user) -> dict[int, tuple[int, int]]:
+    """panel member id → (the reviewer's active assignments, of them with a submitted review),
+    for every seat of theirs in one grouped COUNT."""
+    rows = (
+        assignments_for_reviewer(user)
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)))
+        .values_list("member_id", "n", "done")
+    )
+    return {member_id: (n, done) for member_id, n, done in rows}
+
+
+def reviewer_assignment_pages(user, members, numbers: dict) -> dict[int, Page]:
+    """panel member id → the page ``numbers[member id]`` of the reviewer's assignments on that
+    seat, 50 a page, each annotated with ``scored`` and ``total``/``submitted`` on the page.
+
+    One grouped COUNT for every seat, one query of ids per seat with assignments, and one
+    query for the rows of every page: what the pages show, not every assignment.
+    """
+    counts = reviewer_assignment_counts(user)
+    pages = {}
+    for member in members:
+        ids = assignments_for_reviewer(user).filter(member=member).values_list("pk", flat=True)
+        paginator = Paginator(ids, REVIEWER_PAGE_SIZE)
+        # Counted above for every seat at once; cached_property, so this spares a COUNT.
+        paginator.count, submitted = counts.get(member.pk, (0, 0))
+        page = paginator.get_page(numbers.get(member.pk))
+        page.object_list = list(page.object_list) if paginator.count else []
+        page.submitted = submitted
+        pages[member.pk] = page
+    wanted = [pk for page in pages.values() for pk in page.object_list]
+    rows = (
+        {a.pk: a for a in assignments_for_reviewer_with_progress(user).filter(pk__in=wanted)}
+        if wanted
+        else {}
+    )
+    for page in pages.values():
+        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return pages
 
 
 def assignment_for_reviewer(user, application_id: int) -> Assignment | None:
