@@ -174,8 +174,19 @@ class LateReview:
     submitted: bool
 
 
-def late_reviews(call: Call, *, now=None) -> list[LateReview]:
-    """The call's late reviews, for the programme manager (none when no due date is set).
+def _late_assignments(call: Call, now) -> QuerySet[Assignment]:
+    """The call's active assignments whose review came in after the due date, or is still
+    missing once it has passed: chosen in the database."""
+    late = Q(review__submitted_at__gt=call.review_due_at)
+    if now > call.review_due_at:
+        late |= Q(review__submitted_at=None)
+    return active_assignments(call).filter(late)
+
+
+def late_reviews(call: Call, *, now=None, limit: int | None = None) -> list[LateReview]:
+    """The call's late reviews, for the programme manager (none when no due date is set), by
+    registration number; the first ``limit`` of them when given (``late_review_count`` counts
+    them all).
 
     Days late count calendar days in Stockholm time: a review due on the 10th and still missing
     on the 11th is one day late."""
@@ -185,20 +196,26 @@ def late_reviews(call: Call, *, now=None) -> list[LateReview]:
     due_day = timezone.localdate(call.review_due_at)
     late = []
     candidates = (
-        active_assignments(call)
-        .filter(Q(review__submitted_at__gt=call.review_due_at) | Q(review__submitted_at=None))
+        _late_assignments(call, now)
         .select_related("member__user", "application", "review")
         .order_by("application__registration_number", "member__user__full_name")
     )
-    for assignment in candidates:
+    for assignment in candidates[:limit] if limit is not None else candidates:
         review = getattr(assignment, "review", None)
         if review is not None and review.submitted_at is not None:
             days = (timezone.localdate(review.submitted_at) - due_day).days
             late.append(LateReview(assignment, max(days, 1), submitted=True))
-        elif now > call.review_due_at:
+        else:
             days = (timezone.localdate(now) - due_day).days
             late.append(LateReview(assignment, max(days, 1), submitted=False))
     return late
+
+
+def late_review_count(call: Call, *, now=None) -> int:
+    """How many of the call's reviews are late (see ``late_reviews``), counted in the database."""
+    if call.review_due_at is None:
+        return 0
+    return _late_assignments(call, now or timezone.now()).count()
 
 
 def declined_assignments(call: Call) -> QuerySet[Assignment]:

@@ -29,6 +29,7 @@ from ..selectors.assignments import (
     assignment_board,
     assignment_page_applications,
     declined_assignments,
+    late_review_count,
     late_reviews,
     reviewer_loads,
 )
@@ -38,6 +39,7 @@ from ..services import assignments as assignment_services
 from .manage import _get_call_for_manager, _name, back_to_page
 
 PAGE_SIZE = 50
+LATE_SHOWN = 50  # the first late reviews by registration number; the count is call-wide
 
 
 @dataclass
@@ -84,7 +86,8 @@ def _render_assignments(request, call, *, failed=None):
         "load_max": max(load_counts) if load_counts else 0,
         "short": applications_lacking_reviewers(call) if paginator.count else 0,
         "failed_form": failed[2] if failed else None,
-        "late": late_reviews(call),
+        "late": late_reviews(call, limit=LATE_SHOWN),
+        "late_count": late_review_count(call),
         "declined": declined_assignments(call),
     }
     return render(request, "reviews/manage/assignments.html", context)
