@@ -136,6 +136,7 @@ def reviewer_loads(call: Call) -> dict[int, tuple[int, int]]:
     one grouped COUNT."""
     rows = (
         active_assignments(call)
+        .order_by()  # not Meta.ordering's: it joins the members' users only to sort them
         .values("member_id")
         .annotate(
             load=Count("pk"),

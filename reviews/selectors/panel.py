@@ -60,6 +60,7 @@ def panel_counts(call: Call) -> tuple[int, dict[int, int], dict[int, int]]:
     )
     load = dict(
         active_assignments(call)
+        .order_by()  # not Meta.ordering's: it joins the members' users only to sort them
         .values("member_id")
         .annotate(n=Count("pk"))
         .values_list("member_id", "n")
