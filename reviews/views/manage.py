@@ -10,6 +10,8 @@ Each POST calls one service and redirects; a refusal re-renders the page with th
 summarised at the top and linked to the field.
 """
 
+import re
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -222,7 +224,7 @@ def back_to_page(request, name: str, call):
     """The call's page ``name``, on the page of its list the form was sent from."""
     target = reverse(f"reviews:{name}", args=[call.slug])
     page = request.GET.get("page", "")
-    return redirect(f"{target}?page={page}" if page.isdigit() else target)
+    return redirect(f"{target}?page={page}" if re.fullmatch(r"[0-9]{1,9}", page) else target)
 
 
 @login_required

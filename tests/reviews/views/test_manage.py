@@ -3,6 +3,7 @@ one application's reviews. Each page: the programme manager succeeds, everyone e
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -746,6 +747,23 @@ def test_a_decision_about_an_application_on_another_page_returns_to_the_page(
     assert response.status_code == 302
     assert response["Location"] == url("conflicts", call.slug) + "?page=2"
     assert ConflictOverride.objects.get().application == application
+
+
+@pytest.mark.parametrize("page", ["x", "²", "2?next=//elsewhere", "9999999999"])
+def test_a_decision_sent_from_a_strange_page_returns_to_the_first(
+    client, programme_manager, call, page
+):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug) + "?" + urlencode({"page": page}),
+        {"application": application.pk, "member": member.pk, "decision": "add", "reason": "Kin."},
+    )
+
+    assert response["Location"] == url("conflicts", call.slug)
+    assert ConflictOverride.objects.count() == 1
 
 
 @pytest.mark.parametrize("posted", ["", "abc", "²", "99999999999999999999999"])
