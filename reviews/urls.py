@@ -1,4 +1,4 @@
-from .views import criteria, manage, ranking, reviewer
+from .views import assignments, criteria, manage, ranking, reviewer
 
 app_name = "reviews"
 
@@ -6,6 +6,7 @@ app_name = "reviews"
 urlpatterns = [
     *reviewer.urlpatterns,
     *manage.urlpatterns,
+    *assignments.urlpatterns,
     *ranking.urlpatterns,
     *criteria.urlpatterns,
 ]

@@ -59,11 +59,16 @@ class ConflictOverrideForm(forms.Form):
 
     def __init__(self, *args, applications=(), members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["application"].choices = [("", _("Choose an application"))] + [
-            (a.pk, f"{a.registration_number} {a.organisation.name}") for a in applications
-        ]
+        self.set_applications(applications)
         self.fields["member"].choices = [("", _("Choose a reviewer"))] + [
             (m.pk, m.user.full_name or m.user.email) for m in members
+        ]
+
+    def set_applications(self, applications) -> None:
+        """The applications to choose from: a page of them on the page, the one posted when
+        the form is checked (so a choice is checked against one application, not the call)."""
+        self.fields["application"].choices = [("", _("Choose an application"))] + [
+            (a.pk, f"{a.registration_number} {a.organisation.name}") for a in applications
         ]
 
     @property

@@ -1,5 +1,7 @@
 """Reads: which applications a panel works on, in which state, and the version it looks at."""
 
+import re
+
 from django.db.models import QuerySet, Subquery
 
 from applications.enums import ApplicationState
@@ -55,6 +57,13 @@ def declaration_scope(call: Call) -> QuerySet[Application]:
             state__in=DECLARATION_STATES, registration_number__isnull=False
         ).select_related("organisation")
     ).order_by("registration_number")
+
+
+def declaration_scope_application(call: Call, pk: str) -> QuerySet[Application]:
+    """The application ``pk`` (as posted: any text) if it is in the call's declaration scope."""
+    if not re.fullmatch(r"[0-9]{1,18}", str(pk)):  # a number the database can hold
+        return Application.objects.none()
+    return declaration_scope(call).filter(pk=int(pk))
 
 
 def applications_for_assignment(call: Call) -> QuerySet[Application]:

@@ -1,5 +1,5 @@
-"""The programme manager's review pages: calls and criteria, the panel, conflicts of interest,
-assignments, and one application's reviews.
+"""The programme manager's review pages: calls and criteria, the panel, conflicts of interest
+and one application's reviews (the assignments page is ``assignments``).
 
 Every page of a call is the programme manager's (``reviews.manage_panel``); anyone else gets 403
 (calls are public, so there is nothing to hide behind a 404). One application's reviews may also
@@ -10,47 +10,38 @@ Each POST calls one service and redirects; a refusal re-renders the page with th
 summarised at the top and linked to the field.
 """
 
-from dataclasses import dataclass, field
+import re
 
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from applications.enums import ApplicationState
+from config.pagination import IdsFirstPaginator
 from grants.models import Call
 
 from ..forms.manage import (
-    AssignmentAddForm,
-    AssignmentRemoveForm,
     ConflictOverrideForm,
     ConsensusCommentForm,
     EmployerForm,
     PanelDeactivateForm,
     PanelInviteForm,
 )
-from ..selectors.assignments import (
-    active_assignments_with_people,
-    assignment_board,
-    declined_assignments,
-    late_reviews,
-)
 from ..selectors.conflicts import conflict_table
 from ..selectors.panel import calls_for_manager, panel_counts, panel_overview, pending_invitations
 from ..selectors.reviews import application_reviews_summary
 from ..selectors.scope import (
     declaration_scope,
+    declaration_scope_application,
     latest_versions,
-    registered_applications,
     registered_applications_visible_to,
 )
 from ..selectors.scores import round_score
-from ..services import assignments as assignment_services
 from ..services import conflicts as conflict_services
 from ..services import panel as panel_services
 from ..services import reviewing as reviewing_services
@@ -199,21 +190,41 @@ def panel_leave(request, slug, member_pk):
 # -- conflicts of interest ----------------------------------------------------------------------
 
 
-def _render_conflicts(request, call, *, form=None):
-    applications = list(declaration_scope(call))
+CONFLICTS_PAGE_SIZE = 50
+
+
+def _render_conflicts(request, call, *, form=None, posted=()):
+    """One page of 50 applications of the declaration scope, with the page's declarations; the
+    override form offers the page's applications (and keeps a refused choice from elsewhere)."""
+    page = IdsFirstPaginator(declaration_scope(call), CONFLICTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    applications = list(page.object_list)
     members = list(panel_overview(call))
     rows, history = conflict_table(
         call, applications=applications, members=members, versions=latest_versions(applications)
     )
+    if form is None:
+        form = ConflictOverrideForm(applications=applications, members=members)
+    else:
+        form.set_applications(applications + [a for a in posted if a not in applications])
     context = {
         "call": call,
+        "page": page,
         "rows": rows,
         "members": members,
         "history": list(reversed(history)),
-        "form": form or ConflictOverrideForm(applications=applications, members=members),
-        "failed_form": form if form is not None and form.errors else None,
+        "form": form,
+        "failed_form": form if form.errors else None,
     }
     return render(request, "reviews/manage/conflicts.html", context)
+
+
+def back_to_page(request, name: str, call):
+    """The call's page ``name``, on the page of its list the form was sent from."""
+    target = reverse(f"reviews:{name}", args=[call.slug])
+    page = request.GET.get("page", "")
+    return redirect(f"{target}?page={page}" if re.fullmatch(r"[0-9]{1,9}", page) else target)
 
 
 @login_required
@@ -226,11 +237,11 @@ def conflicts(request, slug):
 @login_required
 def conflict_override(request, slug):
     call = _get_call_for_manager(request, slug)
-    applications = list(declaration_scope(call))
+    posted = list(declaration_scope_application(call, request.POST.get("application", "")))
     members = list(panel_overview(call))
-    form = ConflictOverrideForm(request.POST, applications=applications, members=members)
+    form = ConflictOverrideForm(request.POST, applications=posted, members=members)
     if form.is_valid():
-        application = next(a for a in applications if a.pk == form.cleaned_data["application"])
+        application = posted[0]
         member = next(m for m in members if m.pk == form.cleaned_data["member"])
         try:
             conflict_services.conflict_override(
@@ -254,210 +265,8 @@ def conflict_override(request, slug):
                 request,
                 message % {"name": _name(member.user), "number": application.registration_number},
             )
-            return redirect("reviews:conflicts", slug=call.slug)
-    return _render_conflicts(request, call, form=form)
-
-
-# -- assignments --------------------------------------------------------------------------------
-
-
-@dataclass
-class AssignmentRow:
-    application: object
-    title: str
-    assignments: list = field(default_factory=list)  # (assignment, member, review status)
-    missing: int = 0
-    conflicts: int = 0
-    undeclared: int = 0
-    removed: int = 0
-    add_form: AssignmentAddForm | None = None
-
-
-def _review_status(assignment) -> str:
-    review = getattr(assignment, "review", None)
-    if review is None:
-        return _("Not started")
-    return review.get_status_display()
-
-
-def _render_assignments(request, call, *, failed=None):
-    """``failed``: (kind, object id, bound form) of a refused POST, shown where it was made."""
-    members = list(panel_overview(call))
-    board = assignment_board(call, members=members)
-    rows = [
-        _assignment_row(call, application, board, members, failed or (None, None, None))
-        for application in board.applications
-    ]
-    loads = [
-        {"member": m, "load": board.load.get(m.pk, 0), "submitted": board.done.get(m.pk, 0)}
-        for m in members
-    ]
-    counts = [entry["load"] for entry in loads]
-    context = {
-        "call": call,
-        "rows": rows,
-        "loads": loads,
-        "load_min": min(counts) if counts else 0,
-        "load_max": max(counts) if counts else 0,
-        "short": sum(1 for row in rows if row.missing),
-        "failed_form": failed[2] if failed else None,
-        "late": late_reviews(call),
-        "declined": declined_assignments(call),
-    }
-    return render(request, "reviews/manage/assignments.html", context)
-
-
-def _assignment_row(call, application, board, members, failed) -> AssignmentRow:
-    failed_kind, failed_id, failed_form = failed
-    by_id = {m.pk: m for m in members}
-    version = board.versions.get(application.pk)
-    assigned = sorted(
-        board.per_application.get(application.pk, []),
-        key=lambda a: _name(by_id[a.member_id].user) if a.member_id in by_id else "",
-    )
-    assigned_ids = {a.member_id for a in assigned}
-    row = AssignmentRow(
-        application=application,
-        title=version.content.get("title", "") if version else application.title,
-    )
-    row.assignments = [_assigned_entry(a, by_id, failed) for a in assigned]
-    conflicts, declared, removed = board.conflicts, board.declared, board.removed
-    row.missing = max(call.reviewers_per_application - len(assigned), 0)
-    pairs = [(m.pk, application.pk) for m in members]
-    row.conflicts = sum(1 for p in pairs if p in conflicts)
-    row.undeclared = sum(1 for p in pairs if p not in declared and p not in conflicts)
-    row.removed = sum(1 for p in pairs if p in removed and p not in conflicts)
-    candidates = [m for m in members if m.pk not in assigned_ids and m.is_active]
-    if failed_kind == "add" and failed_id == application.pk:
-        row.add_form = failed_form
-    else:
-        row.add_form = AssignmentAddForm(prefix=f"add-{application.pk}", members=candidates)
-    row.add_form.fields["member"].choices = [("", _("Choose a reviewer"))] + [
-        (m.pk, _candidate_label(m, application, conflicts, declared, removed)) for m in candidates
-    ]
-    return row
-
-
-def _assigned_entry(assignment, by_id, failed) -> dict:
-    failed_kind, failed_id, failed_form = failed
-    if failed_kind == "remove" and failed_id == assignment.pk:
-        form = failed_form
-    else:
-        form = AssignmentRemoveForm(prefix=f"remove-{assignment.pk}")
-    return {
-        "assignment": assignment,
-        "member": by_id.get(assignment.member_id),
-        "status": _review_status(assignment),
-        "submitted": getattr(getattr(assignment, "review", None), "is_submitted", False),
-        "form": form,
-    }
-
-
-def _candidate_label(member, application, conflicts, declared, removed) -> str:
-    """A reviewer's name in the "add" list, saying why the service would refuse them."""
-    pair = (member.pk, application.pk)
-    name = _name(member.user)
-    if pair in conflicts:
-        return _("%(name)s (conflict of interest)") % {"name": name}
-    if pair not in declared:
-        return _("%(name)s (has not declared)") % {"name": name}
-    if pair in removed:
-        return _("%(name)s (removed earlier)") % {"name": name}
-    return name
-
-
-@login_required
-def assignments(request, slug):
-    call = _get_call_for_manager(request, slug)
-    return _render_assignments(request, call)
-
-
-@require_POST
-@login_required
-def assignments_auto(request, slug):
-    call = _get_call_for_manager(request, slug)
-    result = assignment_services.assignments_auto(call=call, by=request.user)
-    created = len(result.created)
-    if created:
-        messages.success(
-            request,
-            ngettext("%(count)d assignment was made.", "%(count)d assignments were made.", created)
-            % {"count": created},
-        )
-    elif not result.shortfalls:
-        messages.info(request, _("Every application already has its reviewers. Nothing changed."))
-    for shortfall in result.shortfalls:
-        messages.warning(
-            request,
-            ngettext(
-                "%(number)s lacks %(missing)d reviewer.",
-                "%(number)s lacks %(missing)d reviewers.",
-                shortfall.missing,
-            )
-            % {"number": shortfall.application.registration_number, "missing": shortfall.missing}
-            + " "
-            + _(
-                "Of the panel, %(conflicts)d have a conflict of interest, %(undeclared)d have "
-                "not declared and %(removed)d were removed by hand."
-            )
-            % {
-                "conflicts": shortfall.conflicts,
-                "undeclared": shortfall.undeclared,
-                "removed": shortfall.removed,
-            },
-        )
-    return redirect("reviews:assignments", slug=call.slug)
-
-
-@require_POST
-@login_required
-def assignment_add(request, slug, pk):
-    call = _get_call_for_manager(request, slug)
-    application = get_object_or_404(registered_applications(call), pk=pk)
-    members = list(panel_overview(call))
-    form = AssignmentAddForm(request.POST, prefix=f"add-{application.pk}", members=members)
-    if form.is_valid():
-        member = next(m for m in members if m.pk == form.cleaned_data["member"])
-        try:
-            assignment_services.assignment_add(
-                member=member, application=application, by=request.user
-            )
-        except ValidationError as error:
-            form.add_error("member", error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s was assigned to %(number)s.")
-                % {"name": _name(member.user), "number": application.registration_number},
-            )
-            return redirect("reviews:assignments", slug=call.slug)
-    return _render_assignments(request, call, failed=("add", application.pk, form))
-
-
-@require_POST
-@login_required
-def assignment_remove(request, slug, assignment_pk):
-    call = _get_call_for_manager(request, slug)
-    assignment = get_object_or_404(active_assignments_with_people(call), pk=assignment_pk)
-    form = AssignmentRemoveForm(request.POST, prefix=f"remove-{assignment.pk}")
-    if form.is_valid():
-        try:
-            assignment_services.assignment_remove(
-                assignment=assignment, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_error("reason", error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s was taken off %(number)s.")
-                % {
-                    "name": _name(assignment.member.user),
-                    "number": assignment.application.registration_number,
-                },
-            )
-            return redirect("reviews:assignments", slug=call.slug)
-    return _render_assignments(request, call, failed=("remove", assignment.pk, form))
+            return back_to_page(request, "conflicts", call)
+    return _render_conflicts(request, call, form=form, posted=posted)
 
 
 # -- one application's reviews ------------------------------------------------------------------
@@ -565,18 +374,6 @@ urlpatterns = [
     ),
     path("manage/calls/<slug:slug>/conflicts/", conflicts, name="conflicts"),
     path("manage/calls/<slug:slug>/conflicts/decide/", conflict_override, name="conflict_override"),
-    path("manage/calls/<slug:slug>/assignments/", assignments, name="assignments"),
-    path("manage/calls/<slug:slug>/assignments/auto/", assignments_auto, name="assignments_auto"),
-    path(
-        "manage/calls/<slug:slug>/assignments/applications/<int:pk>/add/",
-        assignment_add,
-        name="assignment_add",
-    ),
-    path(
-        "manage/calls/<slug:slug>/assignments/<int:assignment_pk>/remove/",
-        assignment_remove,
-        name="assignment_remove",
-    ),
     path("manage/applications/<int:pk>/", application_reviews, name="application_reviews"),
     path("manage/applications/<int:pk>/complete/", review_complete, name="review_complete"),
     path("manage/applications/<int:pk>/consensus/", consensus_comment, name="consensus_comment"),

@@ -29,7 +29,7 @@ from ..enums import ConflictGround, Recommendation
 from ..forms.conflicts import review_conflict_rows
 from ..forms.reviewer import DeclarationForm, DeclineForm, PanelJoinForm, ReviewForm
 from ..models import Assignment
-from ..selectors.assignments import assignment_for_reviewer, assignments_for_reviewer_with_progress
+from ..selectors.assignments import assignment_for_reviewer, reviewer_assignment_pages
 from ..selectors.conflicts import declaration_progress, declaration_sheet, has_conflict
 from ..selectors.panel import invitations_with_call, panel_member_for, panel_seats_of
 from ..selectors.reviews import (
@@ -122,17 +122,37 @@ def _accept_invitation(request, invitation, form, here):
 # -- the dashboard -------------------------------------------------------------------------------
 
 
+def _page_links(request, key: str, page) -> dict:
+    """The addresses of a seat's pager (first, previous, next, last), keeping the others'."""
+
+    def to(number):
+        query = request.GET.copy()
+        query[key] = number
+        return f"?{query.urlencode()}"
+
+    return {
+        "first": to(1) if page.has_previous() else "",
+        "previous": to(page.previous_page_number()) if page.has_previous() else "",
+        "next": to(page.next_page_number()) if page.has_next() else "",
+        "last": to(page.paginator.num_pages) if page.has_next() else "",
+    }
+
+
 @login_required
 def dashboard(request):
-    """Per panel seat: how far the declarations are, and the assignments with their progress."""
+    """Per panel seat: how far the declarations are, the assignments counted, and a page of 50
+    of them with their progress (``?page-<seat>=n``)."""
     members = list(panel_seats_of(request.user))
     progress = declaration_progress(members)
-    assignments = list(assignments_for_reviewer_with_progress(request.user))
-    titles = latest_titles(a.application_id for a in assignments)
+    pages = reviewer_assignment_pages(
+        request.user, members, {m.pk: request.GET.get(f"page-{m.pk}") for m in members}
+    )
+    titles = latest_titles(a.application_id for p in pages.values() for a in p.object_list)
     criteria = criteria_counts(m.call_id for m in members)
     seats = []
     for member in members:
         declared, in_scope = progress[member.pk]
+        page = pages[member.pk]
         rows = [
             {
                 "assignment": assignment,
@@ -142,8 +162,7 @@ def dashboard(request):
                 "scored": assignment.scored,
                 "criteria": criteria.get(member.call_id, 0),
             }
-            for assignment in assignments
-            if assignment.member_id == member.pk
+            for assignment in page.object_list
         ]
         seats.append(
             {
@@ -152,6 +171,8 @@ def dashboard(request):
                 "declared": declared,
                 "in_scope": in_scope,
                 "rows": rows,
+                "page": page,
+                "links": _page_links(request, f"page-{member.pk}", page),
             }
         )
     return render(request, "reviews/reviewer/dashboard.html", {"seats": seats})

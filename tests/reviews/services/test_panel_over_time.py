@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from applications.audit import audit_entries
 from reviews.models import Assignment, PanelMember, ReviewReminder
 from reviews.rules import is_reviewer
-from reviews.selectors.assignments import declined_assignments, late_reviews
+from reviews.selectors.assignments import declined_assignments, late_review_count, late_reviews
 from reviews.services.assignments import assignment_decline, assignments_auto
 from reviews.services.panel import panel_invitation_accept, panel_invite, panel_member_deactivate
 from reviews.services.reminders import review_reminders_send
@@ -280,6 +280,19 @@ def test_late_reviews_are_flagged_missing_or_submitted_late(panel):
 
     assert (late["Anna"].submitted, late["Anna"].days_late) == (False, 2)
     assert (late["Bo"].submitted, late["Bo"].days_late) == (True, 2)
+
+
+def test_late_reviews_are_counted_whole_and_listed_up_to_a_limit(panel):
+    call, criterion, application, (anna, bo, _cecilia) = panel
+    _due(call, dt.date(2026, 3, 10))
+    now = dt.datetime(2026, 3, 12, 9, 0, tzinfo=STOCKHOLM)
+    every = late_reviews(call, now=now)
+
+    assert len(every) >= 2
+    assert late_review_count(call, now=now) == len(every)
+    assert late_reviews(call, now=now, limit=1) == every[:1]
+    # Before the due date has passed only a review submitted after it would be late.
+    assert late_review_count(call, now=dt.datetime(2026, 3, 9, tzinfo=STOCKHOLM)) == 0
 
 
 def test_reviews_in_on_time_are_not_late(panel):

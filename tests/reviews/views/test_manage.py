@@ -3,6 +3,7 @@ one application's reviews. Each page: the programme manager succeeds, everyone e
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -652,17 +653,63 @@ def test_assignments_page_query_count_does_not_grow_with_applications(
 ):
     small, large = factories.CallFactory(), factories.CallFactory()
     _assignment_page_with(small, programme_manager, 3)
-    _assignment_page_with(large, programme_manager, 12)
+    _assignment_page_with(large, programme_manager, 25)
     client.force_login(programme_manager)
     client.get(url("assignments", small.slug))
 
-    # 16 with the declined assignments (and the late reviews, when the call has a due date).
-    with django_assert_num_queries(16):
+    # 19 with the page's count, ids and rows, the call-wide loads and shortfall, the declined
+    # assignments (and the late reviews, when the call has a due date).
+    with django_assert_num_queries(19):
         response = client.get(url("assignments", small.slug))
     assert len(response.context["rows"]) == 3
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(19):
         response = client.get(url("assignments", large.slug))
-    assert len(response.context["rows"]) == 12
+    assert len(response.context["rows"]) == 25
+
+
+def test_assignments_page_shows_50_applications_a_page_with_call_wide_counts(
+    client, programme_manager, call, django_assert_num_queries
+):
+    applications = in_review(call, programme_manager, count=52)
+    first, second = reviewer(call), reviewer(call)
+    declare_none(first, applications)
+    declare_none(second, applications)
+    assignment_add(member=first, application=applications[-1], by=programme_manager)
+    client.force_login(programme_manager)
+    client.get(url("assignments", call.slug))
+
+    with django_assert_num_queries(19):
+        response = client.get(url("assignments", call.slug))
+    numbers = sorted(a.registration_number for a in applications)
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[:50]
+    assert response.context["short"] == 52  # the call wants 2 reviewers: all lack some
+    assert {e["member"]: e["load"] for e in response.context["loads"]} == {first: 1, second: 0}
+    page = response.content.decode()
+    assert 'aria-label="Pages of the applications in review"' in page
+    assert "Page 1 of 2" in page
+    assert "52 applications in review" in page
+
+    with django_assert_num_queries(19):
+        response = client.get(url("assignments", call.slug), {"page": 2})
+    assert [row.application.registration_number for row in response.context["rows"]] == numbers[50:]
+    last = next(a for a in applications if a.registration_number == numbers[-1])
+    assert f"/assignments/applications/{last.pk}/add/?page=2" in response.content.decode()
+
+
+def test_adding_on_a_later_page_returns_to_that_page(client, programme_manager, call):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    declare_none(member, [application])
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("assignment_add", call.slug, application.pk) + "?page=2",
+        {f"add-{application.pk}-member": member.pk},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url("assignments", call.slug) + "?page=2"
+    assert Assignment.objects.filter(member=member, application=application).exists()
 
 
 def test_panel_and_conflicts_pages_query_count_does_not_grow_with_applications(
@@ -670,13 +717,88 @@ def test_panel_and_conflicts_pages_query_count_does_not_grow_with_applications(
 ):
     small, large = factories.CallFactory(), factories.CallFactory()
     _assignment_page_with(small, programme_manager, 3)
-    _assignment_page_with(large, programme_manager, 12)
+    _assignment_page_with(large, programme_manager, 25)
     client.force_login(programme_manager)
-    for name, queries in (("panel", 11), ("conflicts", 11)):
+    # The conflicts page: its page's count, ids and rows, and the page's declarations only.
+    for name, queries in (("panel", 11), ("conflicts", 13)):
         with django_assert_num_queries(queries):
             client.get(url(name, small.slug))
         with django_assert_num_queries(queries):
             client.get(url(name, large.slug))
+
+
+def test_conflicts_page_shows_50_applications_a_page(
+    client, programme_manager, call, django_assert_num_queries
+):
+    applications = in_review(call, programme_manager, count=52)
+    member = reviewer(call)
+    declare_none(member, applications[:10])
+    client.force_login(programme_manager)
+    numbers = sorted(a.registration_number for a in applications)
+
+    with django_assert_num_queries(13):
+        response = client.get(url("conflicts", call.slug), {"page": 2})
+
+    rows = response.context["rows"]
+    assert [row.application.registration_number for row in rows] == numbers[50:]
+    page = response.content.decode()
+    assert 'aria-label="Pages of the applications received"' in page
+    assert "Page 2 of 2" in page
+    assert "52 applications received" in page
+    choices = [value for value, _label in response.context["form"].fields["application"].choices]
+    assert choices == ["", *(row.application.pk for row in rows)]
+
+
+def test_a_decision_about_an_application_on_another_page_returns_to_the_page(
+    client, programme_manager, call
+):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug) + "?page=2",
+        {"application": application.pk, "member": member.pk, "decision": "add", "reason": "Kin."},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url("conflicts", call.slug) + "?page=2"
+    assert ConflictOverride.objects.get().application == application
+
+
+@pytest.mark.parametrize("page", ["x", "²", "2?next=//elsewhere", "9999999999"])
+def test_a_decision_sent_from_a_strange_page_returns_to_the_first(
+    client, programme_manager, call, page
+):
+    (application,) = in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug) + "?" + urlencode({"page": page}),
+        {"application": application.pk, "member": member.pk, "decision": "add", "reason": "Kin."},
+    )
+
+    assert response["Location"] == url("conflicts", call.slug)
+    assert ConflictOverride.objects.count() == 1
+
+
+@pytest.mark.parametrize("posted", ["", "abc", "²", "99999999999999999999999"])
+def test_a_decision_about_no_application_is_refused_clearly(
+    client, programme_manager, call, posted
+):
+    in_review(call, programme_manager)
+    member = reviewer(call)
+    client.force_login(programme_manager)
+
+    response = client.post(
+        url("conflict_override", call.slug),
+        {"application": posted, "member": member.pk, "decision": "add", "reason": "X"},
+    )
+
+    assert response.status_code == 200
+    assert "application" in response.context["failed_form"].errors
+    assert ConflictOverride.objects.count() == 0
 
 
 # -- one application's reviews -----------------------------------------------------------------

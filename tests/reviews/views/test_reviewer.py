@@ -443,7 +443,7 @@ def _dashboard_queries(client, django_assert_num_queries, user, expected):
     return response
 
 
-@pytest.mark.parametrize("count", [2, 10])
+@pytest.mark.parametrize("count", [3, 25])
 def test_dashboard_query_count_does_not_grow_with_assignments(
     client, call, manager, criteria, django_assert_num_queries, count
 ):
@@ -458,11 +458,42 @@ def test_dashboard_query_count_does_not_grow_with_assignments(
         by=member.user,
         scores={criteria[0].pk: 4},
     )
-    # session, user, the two-factor device, seats, declaration scope, declarations,
-    # assignments, titles, criteria, and the menu's two: the user's groups and "is a reviewer"
-    response = _dashboard_queries(client, django_assert_num_queries, member.user, 11)
+    # session, user, the two-factor device, seats, declaration scope, declarations, the
+    # assignments counted for every seat, the page's ids of the seat with assignments, the rows
+    # of every page, titles, criteria, and the menu's two: the user's groups and "is a reviewer"
+    response = _dashboard_queries(client, django_assert_num_queries, member.user, 13)
     seat = next(s for s in response.context["seats"] if s["member"] == member)
     assert len(seat["rows"]) == count
+    assert (seat["page"].paginator.count, seat["page"].submitted) == (count, 0)
+
+
+def test_dashboard_shows_50_assignments_a_page_per_seat_with_counts_from_the_database(
+    client, call, manager, criteria, member, django_assert_num_queries
+):
+    applications = in_review(call, manager, 52)
+    conflicts_declare(
+        member=member,
+        by=member.user,
+        declarations=[Declaration(application_id=a.pk, has_conflict=False) for a in applications],
+    )
+    for application in applications:
+        assignment_add(member=member, application=application, by=manager)
+    numbers = sorted(a.registration_number for a in applications)
+    client.force_login(member.user)
+
+    response = client.get(reverse("reviews:dashboard"))
+    (seat,) = response.context["seats"]
+    assert [r["application"].registration_number for r in seat["rows"]] == numbers[:50]
+    html = response.content.decode()
+    assert "52 tilldelningar, 0 inskickade." in html  # the reviewer reads Swedish
+    assert f'aria-label="Sidor med dina tilldelningar i {call.title}"' in html
+    assert f'href="?page-{member.pk}=2" rel="next"' in html
+
+    with django_assert_num_queries(13):  # as on the first page
+        response = client.get(reverse("reviews:dashboard"), {f"page-{member.pk}": 2})
+    (seat,) = response.context["seats"]
+    assert [r["application"].registration_number for r in seat["rows"]] == numbers[50:]
+    assert "Sida 2 av 2" in response.content.decode()
 
 
 # -- the review page: who may see it -------------------------------------------------------------
