@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import seed_complete_reviews, setup_django  # noqa: E402
 from benchmarks.ranking import (  # noqa: E402  (the path above first)
     LOREM,
     _database_url,
@@ -107,26 +108,9 @@ def __getattr__(name):
 
 
 def _setup_django(url: str) -> None:
-    import secrets
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
-    os.environ.setdefault(
-        "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     import logging
 
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.ROOT_URLCONF = "benchmarks.pages"
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment(debug=False)
+    setup_django(url, urlconf="benchmarks.pages")
     logging.getLogger("samverket.request").handlers = [logging.NullHandler()]
     logging.getLogger("samverket.request").propagate = False
 
@@ -248,8 +232,6 @@ def grow(world: dict, target: int, rng) -> None:
         User,
     )
     from grants.enums import OrganisationKind
-    from reviews.enums import Recommendation, ReviewStatus
-    from reviews.models import Assignment, ConflictDeclaration, Review, Score
 
     call, hub, members = world["call"], world["hub"], world["members"]
     start, count = world["count"], target - world["count"]
@@ -307,53 +289,8 @@ def grow(world: dict, target: int, rng) -> None:
         ApplicationVersion.objects.bulk_create(
             (_version(a, hub) for a in applications), batch_size=500
         )
-        ConflictDeclaration.objects.bulk_create(
-            (
-                ConflictDeclaration(member=m, application=a, has_conflict=False)
-                for m in members
-                for a in applications
-            ),
-            batch_size=5000,
-        )
-        assignments = Assignment.objects.bulk_create(
-            (
-                Assignment(
-                    member=members[(REVIEWS * (start + i) + k) % REVIEWERS],
-                    application=a,
-                    assigned_at=call.closes_at + dt.timedelta(days=1),
-                )
-                for i, a in enumerate(applications)
-                for k in range(REVIEWS)
-            ),
-            batch_size=5000,
-        )
-        reviews = Review.objects.bulk_create(
-            (
-                Review(
-                    assignment=assignment,
-                    status=ReviewStatus.SUBMITTED,
-                    submitted_at=call.closes_at + dt.timedelta(days=10),
-                    comment_for_applicant="Tydlig och genomförbar plan.",
-                    recommendation=rng.choice(Recommendation.values),
-                )
-                for assignment in assignments
-            ),
-            batch_size=5000,
-        )
-        quality = {a.pk: rng.uniform(2, 6.5) for a in applications}
-        Score.objects.bulk_create(
-            (
-                Score(
-                    review=review,
-                    criterion=criterion,
-                    value=max(
-                        1, min(7, round(rng.gauss(quality[review.assignment.application_id], 1.2)))
-                    ),
-                )
-                for review in reviews
-                for criterion in world["criteria"]
-            ),
-            batch_size=5000,
+        seed_complete_reviews(
+            applications, members, world["criteria"], rng, per_application=REVIEWS, offset=start
         )
         approved = [a for a in applications if a.state == ApplicationState.APPROVED]
         Decision.objects.bulk_create(

@@ -30,7 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import bench_database_url  # noqa: E402  (the path above first)
+from benchmarks.common import (  # noqa: E402  (the path above first)
+    bench_database_url,
+    seed_complete_reviews,
+    setup_django,
+)
 
 APPLICATIONS = 2000
 REVIEWERS = 30
@@ -48,24 +52,7 @@ def _database_url() -> str:
 
 
 def _setup_django(url: str) -> None:
-    import secrets
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # Production settings (no debug) with a throwaway key, over the test client's plain HTTP,
-    # with unhashed static file names (no collectstatic here).
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
-    os.environ.setdefault(
-        "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
-    import django
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment(debug=False)  # the test Client's host, locmem email; DEBUG stays off
+    setup_django(url)
 
 
 def _fresh_schema() -> None:
@@ -110,8 +97,7 @@ def seed(rng: random.Random):
     from applications.rules import PROGRAMME_MANAGERS
     from grants.enums import OrganisationKind
     from grants.models import Call, Criterion, Hub
-    from reviews.enums import Recommendation, ReviewStatus
-    from reviews.models import Assignment, ConflictDeclaration, PanelMember, Review, Score
+    from reviews.models import PanelMember
 
     now = timezone.now()
     with transaction.atomic():
@@ -244,59 +230,9 @@ def seed(rng: random.Random):
             PanelMember(call=call, user=user, employer_orgnr="", employer_name="Universitet")
             for user in reviewers
         )
-        ConflictDeclaration.objects.bulk_create(
-            (
-                ConflictDeclaration(member=member, application=application, has_conflict=False)
-                for member in members
-                for application in applications
-            ),
-            batch_size=2000,
-        )
         # Round robin: application i gets reviewers 3i, 3i+1, 3i+2 (mod 30): 200 each.
-        assignments = Assignment.objects.bulk_create(
-            (
-                Assignment(
-                    member=members[(REVIEWS_PER_APPLICATION * i + k) % REVIEWERS],
-                    application=application,
-                    assigned_at=call.closes_at + dt.timedelta(days=1),
-                )
-                for i, application in enumerate(applications)
-                for k in range(REVIEWS_PER_APPLICATION)
-            ),
-            batch_size=2000,
-        )
-        reviews = Review.objects.bulk_create(
-            (
-                Review(
-                    assignment=assignment,
-                    status=ReviewStatus.SUBMITTED,
-                    submitted_at=call.closes_at + dt.timedelta(days=10),
-                    comment_for_applicant="Tydlig och genomförbar plan.",
-                    recommendation=rng.choice(Recommendation.values),
-                )
-                for assignment in assignments
-            ),
-            batch_size=2000,
-        )
-        # Each application has a "quality"; reviewers scatter around it, some widely.
-        quality = {a.pk: rng.uniform(2, 6.5) for a in applications}
-        Score.objects.bulk_create(
-            (
-                Score(
-                    review=review,
-                    criterion=criterion,
-                    value=max(
-                        criterion.scale_min,
-                        min(
-                            criterion.scale_max,
-                            round(rng.gauss(quality[review.assignment.application_id], 1.2)),
-                        ),
-                    ),
-                )
-                for review in reviews
-                for criterion in criteria
-            ),
-            batch_size=4000,
+        seed_complete_reviews(
+            applications, members, criteria, rng, per_application=REVIEWS_PER_APPLICATION
         )
     return call, manager
 

@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import setup_django  # noqa: E402  (the path above first)
+
 URL = "/floor/"
 
 
@@ -46,27 +48,11 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def _setup_django() -> None:
-    import secrets
-
+def _setup_django() -> Path:
     path = Path(tempfile.gettempdir()) / f"samverket-floor-{os.getpid()}.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
-    os.environ.setdefault(
-        "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.ROOT_URLCONF = "benchmarks.request_floor"
+    setup_django(f"sqlite:///{path}", urlconf="benchmarks.request_floor")
     from django.core.management import call_command
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment(debug=False)
     call_command("migrate", verbosity=0)
     return path
 

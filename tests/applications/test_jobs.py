@@ -13,16 +13,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def programme_manager():
-    return factories.programme_manager()
-
-
-@pytest.fixture
-def decision_maker():
-    return factories.decision_maker()
-
-
 def _proposals(manager, *, count=2, budget=100_000_000):
     call = factories.CallFactory(budget=budget)
     applications = factories.reviewed_applications(call, by=manager, count=count)

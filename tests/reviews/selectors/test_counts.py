@@ -1,18 +1,10 @@
 """The call-wide counts of the review pages, counted in the database: what each counts and what
 it leaves out."""
 
-import datetime as dt
-
 import pytest
-import time_machine
 
-from applications.enums import ApplicationState, EligibilityItem
+from applications.enums import ApplicationState
 from applications.models import Application, User
-from applications.services.transitions import (
-    application_check_eligibility,
-    application_start_review,
-    application_submit,
-)
 from reviews.selectors.assignments import (
     applications_lacking_reviewers,
     reviewer_assignment_counts,
@@ -27,29 +19,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _in_review(call, manager, count):
-    applications = [factories.ApplicationFactory(call=call) for _ in range(count)]
-    for application in applications:
-        application_submit(application=application, by=factories.applicant_for(application))
-    with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
-        for application in applications:
-            application_check_eligibility(
-                application=application,
-                by=manager,
-                items=dict.fromkeys(EligibilityItem.values, True),
-            )
-            application_start_review(application=application, by=manager)
-    for application in applications:
-        application.refresh_from_db()
-    return applications
-
-
 @pytest.fixture
 def world():
     manager = factories.programme_manager()
     call = factories.CallFactory(reviewers_per_application=2, min_reviews=1)
     criterion = factories.CriterionFactory(call=call)
-    first, second, third = _in_review(call, manager, 3)
+    first, second, third = factories.applications_in_review(call, by=manager, count=3)
     anna, bo = (factories.PanelMemberFactory(call=call) for _ in range(2))
     for member in (anna, bo):
         conflicts_declare(
@@ -59,7 +34,7 @@ def world():
         )
     # Another call's panel and declarations count for nothing here.
     other = factories.CallFactory()
-    (foreign,) = _in_review(other, manager, 1)
+    (foreign,) = factories.applications_in_review(other, by=manager, count=1)
     stranger = factories.PanelMemberFactory(call=other, user=anna.user)
     stranger.user = User.objects.get(pk=anna.user.pk)  # fresh: permissions are cached per object
     conflicts_declare(
